@@ -1,0 +1,71 @@
+"""The error family every stage raises, so the CLI can turn any failure into one line.
+
+Each error carries a message meant for the user (what went wrong and, where possible, what to do
+next) and the exit status the CLI returns for it. Nothing in a message may contain a password:
+build messages from :func:`safe_url`, never from a raw URL.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class ExitStatus(enum.IntEnum):
+    """Documented process exit codes (README, "Exit codes")."""
+
+    OK = 0
+    CHECK_FAILED = 1  # verify ran and at least one parity measure is out of its bar
+    ERROR = 2  # bad input, unreachable database, broken profile, ...
+    INTERRUPTED = 130
+
+
+class ParitygenError(Exception):
+    """Base of all expected failures; ``str(err)`` is the one line shown to the user."""
+
+    exit_status: ExitStatus = ExitStatus.ERROR
+
+
+class ProfileError(ParitygenError):
+    """A profile file is missing, unreadable, of the wrong version or invalid at some path."""
+
+
+class ConnectionFailed(ParitygenError):
+    """A database could not be reached or refused the credentials."""
+
+
+class SchemaMismatch(ParitygenError):
+    """The target schema differs from the profile in a way that makes writing unsafe."""
+
+
+class UnsafeTarget(ParitygenError):
+    """The target looks like production (or is the source) and the user did not insist."""
+
+
+class ConfigError(ParitygenError):
+    """Bad command-line option or job file value."""
+
+
+class LoadError(ParitygenError):
+    """Writing to the target failed part-way; the message says what state the target is in."""
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
+
+
+def redact(text: str) -> str:
+    """Replace every password inside URLs found in *text* with ``***``.
+
+    Driver exceptions quote the connection string or DSN at times; everything that reaches the
+    user passes through here first.
+    """
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
+    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+
+
+def safe_url(url: object) -> str:
+    """Render a URL (string or SQLAlchemy URL) with its password hidden."""
+    render = getattr(url, "render_as_string", None)
+    if render is not None:
+        return render(hide_password=True)
+    return redact(str(url))

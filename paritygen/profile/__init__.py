@@ -1,0 +1,1 @@
+"""Profiling: reflect and measure a database into a :class:`~paritygen.profile.model.Profile`."""

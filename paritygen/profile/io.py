@@ -1,0 +1,165 @@
+"""Read, validate and write profiles.
+
+Validation happens here, at the file boundary, so every other module can trust a
+:class:`~paritygen.profile.model.Profile`. Errors name the exact path and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from paritygen.errors import ProfileError
+from paritygen.profile.model import FORMAT, Profile
+
+_ADAPTER = TypeAdapter(Profile)
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    # pydantic adds the union member's name ("str", "int") to the location; users need the path.
+    parts = [str(p) for p in loc if p not in ("str", "int", "float", "bool", "[key]")]
+    return ".".join(parts) or "(top level)"
+
+
+def profile_from_dict(data: Any, origin: str = "profile") -> Profile:
+    """Validate plain data (as loaded from YAML/JSON) into a :class:`Profile`."""
+    if not isinstance(data, dict):
+        raise ProfileError(f"{origin}: not a paritygen profile (expected a mapping at top level)")
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        raise ProfileError(
+            f"{origin}: format: expected {FORMAT!r}, found {fmt!r}"
+            " (re-create it with 'paritygen profile')"
+        )
+    try:
+        profile = _ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = exc.error_count() - 1
+        tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        raise ProfileError(f"{origin}: {_path(first['loc'])}: {first['msg']}{tail}") from None
+    _check_references(profile, origin)
+    return profile
+
+
+def _check_references(profile: Profile, origin: str) -> None:
+    """Cross-field rules pydantic cannot express: keys and FKs name columns that exist."""
+    for tname, table in profile.tables.items():
+        where = f"{origin}: tables.{tname}"
+        if table.name != tname:
+            raise ProfileError(f"{where}.name: {table.name!r} differs from its key {tname!r}")
+        for cname, column in table.columns.items():
+            if column.name != cname:
+                raise ProfileError(
+                    f"{where}.columns.{cname}.name: {column.name!r} differs from its key"
+                )
+        for col in table.primary_key:
+            if col not in table.columns:
+                raise ProfileError(f"{where}.primary_key: no column {col!r}")
+        for i, fk in enumerate(table.foreign_keys):
+            fk_where = f"{where}.foreign_keys.{i}"
+            if len(fk.columns) != len(fk.ref_columns) or not fk.columns:
+                raise ProfileError(f"{fk_where}: columns and ref_columns differ in length")
+            for col in fk.columns:
+                if col not in table.columns:
+                    raise ProfileError(f"{fk_where}.columns: no column {col!r} in {tname}")
+            parent = profile.tables.get(fk.ref_table)
+            if parent is None:
+                raise ProfileError(
+                    f"{fk_where}.ref_table: {fk.ref_table!r} is not in the profile"
+                    " (profile it too, or drop the foreign key from the file)"
+                )
+            for col in fk.ref_columns:
+                if col not in parent.columns:
+                    raise ProfileError(
+                        f"{fk_where}.ref_columns: no column {col!r} in {fk.ref_table}"
+                    )
+        for i, uc in enumerate(table.unique_constraints):
+            for col in uc.columns:
+                if col not in table.columns:
+                    raise ProfileError(f"{where}.unique_constraints.{i}: no column {col!r}")
+    for tname, rule in profile.rules.tables.items():
+        if tname not in profile.tables:
+            raise ProfileError(f"{origin}: rules.tables.{tname}: no such table in the profile")
+        for cname in rule.columns:
+            if cname not in profile.tables[tname].columns:
+                raise ProfileError(
+                    f"{origin}: rules.tables.{tname}.columns.{cname}: no such column"
+                )
+
+
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """Plain data for YAML/JSON, with empty optional fields left out to keep files diffable."""
+    return _prune(_ADAPTER.dump_python(profile, mode="json"))
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = _prune(item)
+            if item is None or item == () or item == [] or (item == {} and key != "tables"):
+                continue
+            out[key] = item
+        return out
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for mappings, flow style for short scalar lists (quantiles stay one line)."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flow = all(not isinstance(v, dict | list) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+
+
+def dumps(profile: Profile, fmt: str = "yaml") -> str:
+    """Serialise a profile as YAML (default) or JSON text."""
+    data = profile_to_dict(profile)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_profile(profile: Profile, path: str | Path) -> Path:
+    """Write atomically (temp file + rename) so a crash never leaves half a profile."""
+    path = Path(path)
+    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(dumps(profile, fmt), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def loads(text: str, origin: str = "profile") -> Profile:
+    """Parse YAML or JSON text (JSON is YAML) into a validated profile."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ProfileError(f"{origin}: not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+    return profile_from_dict(data, origin)
+
+
+def read_profile(path: str | Path) -> Profile:
+    """Read and validate a profile file; every failure is a one-line :class:`ProfileError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such profile file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read profile ({exc.__class__.__name__})") from None
+    return loads(text, str(path))

@@ -1,0 +1,296 @@
+"""The profile: plain, frozen data that is the only artefact crossing from production to staging.
+
+Every field is documented in ``docs/profile.md``; this module is its executable form. The classes
+are pydantic dataclasses so that reading a file validates it and reports the exact path of any
+error (``tables.orders.columns.amount.stats.null_fraction: ...``) without hand-written checks,
+while the rest of the code sees ordinary frozen dataclasses.
+
+Conventions:
+- Values (most-common values, quantiles, min/max) are JSON scalars. Temporal values are ISO-8601
+  strings, decimals are numbers; :mod:`paritygen.profile.values` converts them to floats and back.
+- Frequencies and fractions are shares in [0, 1]. ``most_common`` frequencies are shares of the
+  *non-NULL* rows; ``null_fraction`` is a share of all rows.
+- Quantile lists are equi-depth: ``quantiles[i]`` is the value at rank ``i / (len - 1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import field
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+FORMAT = "paritygen/1"
+"""Spec version written into every profile; readers refuse any other."""
+
+Scalar = bool | int | float | str
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[int, Field(ge=0)]
+
+LogicalType = Literal[
+    "integer",  # any integer width; ``sql_type`` keeps the original (SMALLINT, BIGINT, ...)
+    "float",  # binary floating point
+    "decimal",  # exact numeric with ``precision`` / ``scale``
+    "boolean",
+    "string",  # bounded text (VARCHAR(n), CHAR(n)); ``length`` holds n when known
+    "text",  # unbounded text (TEXT, CLOB)
+    "date",
+    "datetime",  # timestamp; ``timezone`` says whether it carries a zone
+    "time",
+    "uuid",
+    "json",
+    "binary",
+    "enum",  # ``enum_values`` holds the allowed labels
+]
+
+Method = Literal["exact", "sample", "catalog"]
+"""How a figure was obtained: by a full scan, from a sample, or from the catalog's estimate."""
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(config=_STRICT)
+class ValueFrequency:
+    """One most-common value and its share of the non-NULL rows."""
+
+    value: Scalar
+    frequency: Fraction
+
+
+@dataclass(config=_STRICT)
+class LengthStats:
+    """Distribution of string lengths in characters (bytes for binary, JSON text for json)."""
+
+    min: NonNegative
+    max: NonNegative
+    mean: Annotated[float, Field(ge=0.0)]
+    quantiles: tuple[float, ...] = ()
+    """Equi-depth quantiles of the length (about 21 points)."""
+
+
+@dataclass(config=_STRICT)
+class ShapeStats:
+    """Character-class pattern of short codes, e.g. ``AA-9999`` (A letter, 9 digit, a lower)."""
+
+    pattern: str
+    share: Fraction
+    """Share of non-NULL values that match the pattern exactly."""
+
+
+@dataclass(config=_STRICT)
+class ColumnStats:
+    """What was measured about one column. PII columns keep only shape statistics."""
+
+    null_fraction: Fraction
+    distinct_count: NonNegative
+    """Distinct non-NULL values (exact, or estimated from the sample: see ``method``)."""
+    method: Method = "exact"
+    sampled_rows: NonNegative | None = None
+    """Rows the statistics were computed from, when a sample was used."""
+    most_common: tuple[ValueFrequency, ...] = ()
+    """Values seen at least k times (``Profile.settings.min_group_size``); never for PII."""
+    quantiles: tuple[Scalar, ...] = ()
+    """Equi-depth histogram edges (about 101) for numeric, decimal and temporal columns."""
+    min: Scalar | None = None
+    """Smallest value; absent for PII columns."""
+    max: Scalar | None = None
+    length: LengthStats | None = None
+    shape: ShapeStats | None = None
+    max_scale: NonNegative | None = None
+    """Largest number of decimal places seen (decimal and float columns)."""
+    max_integer_digits: NonNegative | None = None
+    """Largest number of digits before the decimal point seen."""
+    true_fraction: Fraction | None = None
+    """Share of non-NULL values that are true (boolean columns)."""
+
+
+@dataclass(config=_STRICT)
+class Column:
+    """One column: its type in portable and original form, its constraints and statistics."""
+
+    name: str
+    logical_type: LogicalType
+    sql_type: str
+    """The type as the source database spells it, e.g. ``varchar(255)``, ``bigint unsigned``."""
+    nullable: bool = True
+    default: str | None = None
+    """Server default as SQL text, when one is declared."""
+    autoincrement: bool = False
+    """Filled by the database (identity, serial, AUTO_INCREMENT)."""
+    length: NonNegative | None = None
+    precision: NonNegative | None = None
+    scale: NonNegative | None = None
+    unsigned: bool = False
+    timezone: bool = False
+    enum_values: tuple[str, ...] | None = None
+    enum_name: str | None = None
+    """PostgreSQL enum type name, when the column uses a named enum type."""
+    semantic: str | None = None
+    """Semantic tag (email, phone, first_name, street, iban, card_number, free_text, ...)."""
+    pii: bool = False
+    """True when values identify a person; such columns keep no raw value in the profile."""
+    stats: ColumnStats | None = None
+
+
+@dataclass(config=_STRICT)
+class FanoutStats:
+    """Children per parent for one foreign key, zeros included: the skew that shapes load."""
+
+    parent_rows: NonNegative
+    """Rows in the referenced table."""
+    child_rows: NonNegative
+    """Child rows whose FK is fully non-NULL."""
+    null_fraction: Fraction
+    """Share of child rows with a NULL in any FK column."""
+    childless_fraction: Fraction
+    """Share of parents with no child at all."""
+    max: NonNegative
+    mean: Annotated[float, Field(ge=0.0)]
+    quantiles: tuple[float, ...]
+    """Equi-depth quantiles (about 101) of children per parent over all parents, zeros included."""
+    top_share: Fraction = 0.0
+    """Share of the children held by the heaviest 1 % of parents."""
+    position_weights: tuple[float, ...] = ()
+    """Share of children per parent-key position bucket (parents ordered by key, about 20 equal
+    buckets): *which* parents are heavy, e.g. recent dates or the newest products."""
+    method: Method = "exact"
+
+
+@dataclass(config=_STRICT)
+class ForeignKey:
+    """A foreign key; columns and referred columns pair up by position."""
+
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    name: str | None = None
+    on_delete: str | None = None
+    on_update: str | None = None
+    fanout: FanoutStats | None = None
+
+
+@dataclass(config=_STRICT)
+class UniqueConstraint:
+    """A unique constraint or unique index (``index=True``)."""
+
+    columns: tuple[str, ...]
+    name: str | None = None
+    index: bool = False
+
+
+@dataclass(config=_STRICT)
+class Index:
+    """A non-unique index (unique ones are :class:`UniqueConstraint`)."""
+
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(config=_STRICT)
+class CheckConstraint:
+    """A CHECK constraint as the source reflects it (SQL text)."""
+
+    sqltext: str
+    name: str | None = None
+
+
+@dataclass(config=_STRICT)
+class Table:
+    """One table: schema, volume and the statistics of each column."""
+
+    name: str
+    columns: dict[str, Column]
+    """Columns by name, in the table's order (the key repeats ``Column.name``)."""
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    unique_constraints: tuple[UniqueConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    row_count: NonNegative = 0
+    row_count_method: Method = "exact"
+    data_bytes: NonNegative | None = None
+    """Heap / data size as the database reports it (None on SQLite)."""
+    index_bytes: NonNegative | None = None
+    sample_method: str | None = None
+    """How column statistics were sampled (``TABLESAMPLE SYSTEM``, ``RAND()``), None if full."""
+    sampled_rows: NonNegative | None = None
+    comment: str | None = None
+
+
+@dataclass(config=_STRICT)
+class ColumnRule:
+    """User override for one column; survives re-profiling."""
+
+    generator: str | None = None
+    """Name of a registered generator to use instead of the inferred one."""
+    values: tuple[Scalar, ...] | None = None
+    """Fixed list of values to draw from (uniformly unless ``weights`` is given)."""
+    weights: tuple[float, ...] | None = None
+    semantic: str | None = None
+    pii: bool | None = None
+    params: dict[str, Scalar] = field(default_factory=dict)
+
+
+@dataclass(config=_STRICT)
+class TableRule:
+    """User override for one table."""
+
+    mode: Literal["generate", "mask", "skip"] = "generate"
+    row_count: NonNegative | None = None
+    """Pinned row count, used at every scale (lookup tables)."""
+    fixed: bool = False
+    """Keep the profiled row count at every ``--scale``."""
+    columns: dict[str, ColumnRule] = field(default_factory=dict)
+
+
+@dataclass(config=_STRICT)
+class Rules:
+    """The ``rules:`` section: user overrides that survive re-profiling."""
+
+    tables: dict[str, TableRule] = field(default_factory=dict)
+
+
+@dataclass(config=_STRICT)
+class Settings:
+    """How the profile was taken."""
+
+    min_group_size: Annotated[int, Field(ge=1)] = 5
+    sample_rows: Annotated[int, Field(ge=1)] = 1_000_000
+    estimate_rows: bool = False
+
+
+@dataclass(config=_STRICT)
+class Source:
+    """Where and when the profile was captured (never the URL: it may hold a password)."""
+
+    dialect: str
+    server_version: str | None = None
+    database: str | None = None
+    schema: str | None = None
+    captured_at: str | None = None
+    """ISO-8601 UTC timestamp."""
+    paritygen_version: str | None = None
+    duration_seconds: float | None = None
+
+
+@dataclass(config=_STRICT)
+class Profile:
+    """A whole profile: ``format: paritygen/1``."""
+
+    format: Literal["paritygen/1"]
+    source: Source
+    tables: dict[str, Table]
+    settings: Settings = field(default_factory=Settings)
+    rules: Rules = field(default_factory=Rules)
+
+    def table(self, name: str) -> Table:
+        """The table called *name*; KeyError names the tables that exist."""
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"no table {name!r} in profile (has: {', '.join(self.tables)})") from None
+
+    def table_rule(self, name: str) -> TableRule:
+        """The user's rule for table *name*, or the default rule."""
+        return self.rules.tables.get(name) or TableRule()
