@@ -1,0 +1,1 @@
+"""Synthetic generation: rows shaped like the profile, streamed to a writer in chunks."""

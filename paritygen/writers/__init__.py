@@ -1,0 +1,1 @@
+"""Writers: load chunks into a target database, through its bulk path where one exists."""
