@@ -67,6 +67,350 @@ def cli(debug: bool) -> None:
     """
 
 
+@cli.command()
+@click.option(
+    "--dir", "directory", default="demo-out", show_default=True,
+    type=click.Path(file_okay=False), help="Where production, profile and staging files go.",
+)  # fmt: skip
+@click.option(
+    "--scale", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+    help="Size of the shop (1.0 is about 175k rows).",
+)  # fmt: skip
+@click.option("--seed", default=7, show_default=True, type=int, help="Random seed.")
+@handle_errors
+def demo(directory: str, scale: float, seed: int) -> None:
+    """The whole loop on an embedded SQLite shop: build, profile, generate, verify.
+
+    Exit 1 when staging misses a parity bar, 2 when a stage fails or is unavailable.
+    """
+    from paritygen.demo.loop import run_demo, summary_lines
+
+    result = run_demo(directory, scale=scale, seed=seed, echo=click.echo)
+    for line in summary_lines(result):
+        click.echo(line)
+    if result.parity is not None and not result.parity.passed:
+        sys.exit(int(ExitStatus.CHECK_FAILED))
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+@cli.command()
+@click.argument("source_url")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Profile file to write (.yaml, or .json). Its rules: section is kept.")
+@click.option("--schema", default=None, help="Schema to profile (default: public on PostgreSQL, "
+              "the URL's database on MariaDB).")
+@click.option("--tables", default=None, help="Only these tables (comma-separated).")
+@click.option("--exclude", default=None, help="Leave out these tables (comma-separated).")
+@click.option("--sample-rows", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+              help="Tables with more rows are measured from an in-database sample.")
+@click.option("--min-group-size", default=5, show_default=True, type=click.IntRange(min=1),
+              help="A value is kept in the profile only when seen at least this many times.")
+@click.option("--estimate-rows", is_flag=True,
+              help="Take row counts from the catalog instead of count(*).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: only on a terminal).")
+@handle_errors
+def profile(
+    source_url: str, output: str, schema: str | None, tables: str | None, exclude: str | None,
+    sample_rows: int, min_group_size: int, estimate_rows: bool, progress: bool | None,
+) -> None:
+    """Measure a database, read-only, into a profile file (aggregates only, no raw PII).
+
+    SOURCE_URL is a SQLAlchemy URL (postgresql://, mysql://, sqlite:///file.db) or env:VAR.
+    """  # fmt: skip
+    import time
+    from pathlib import Path
+
+    from paritygen.profile.io import read_profile, write_profile
+    from paritygen.profile.run import profile_database
+
+    started = time.perf_counter()
+    previous = Path(output)
+    rules = read_profile(previous).rules if previous.exists() else None
+    notes: list[str] = []
+    result = profile_database(
+        source_url, schema=schema, tables=_csv(tables) or None, exclude=_csv(exclude),
+        sample_rows=sample_rows, min_group_size=min_group_size, estimate_rows=estimate_rows,
+        progress=progress, rules=rules, notes=notes,
+    )  # fmt: skip
+    path = write_profile(result, output)
+    for note in notes:
+        click.echo(f"paritygen: note: {note}", err=True)
+    rows = sum(t.row_count for t in result.tables.values())
+    sampled = sum(1 for t in result.tables.values() if t.sample_method)
+    click.echo(
+        f"profiled {len(result.tables)} tables, {rows:,} rows"
+        f"{f' ({sampled} sampled)' if sampled else ''} in {time.perf_counter() - started:.1f} s"
+        f" -> {path}"
+    )
+
+
+@cli.command()
+@click.argument("profile_path", metavar="PROFILE", type=click.Path(dir_okay=False))
+@click.option(
+    "--target", required=True, metavar="URL",
+    help="Staging database to fill (SQLAlchemy URL or env:VAR). Never production.",
+)  # fmt: skip
+@click.option(
+    "--scale", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+    help="Multiply every table's profiled row count (tables pinned by a rule keep theirs).",
+)  # fmt: skip
+@click.option(
+    "--seed", default=0, show_default=True, type=int,
+    help="Random seed: the same profile, seed and scale give the same database.",
+)  # fmt: skip
+@click.option(
+    "--tables", default=None, metavar="A,B",
+    help="Only these tables (comma-separated); their parents must already hold rows made with"
+    " the same seed and scale.",
+)  # fmt: skip
+@click.option(
+    "--schema-mode", default="auto", show_default=True,
+    type=click.Choice(["auto", "create", "existing"]),
+    help="create: build the tables from the profile; existing: fill tables that exist, after"
+    " listing every difference from the profile; auto: create when absent, else existing.",
+)  # fmt: skip
+@click.option(
+    "--if-exists", default="fail", show_default=True,
+    type=click.Choice(["fail", "truncate", "append"]),
+    help="When target tables already hold rows: stop and name them, empty them first, or add.",
+)  # fmt: skip
+@click.option(
+    "--chunk-rows", default=None, type=click.IntRange(min=1), metavar="N",
+    help="Rows per chunk sent to the database (rounded to 65,536; the data does not change).",
+)  # fmt: skip
+@click.option(
+    "--progress/--no-progress", default=None,
+    help="Progress bars per table and overall (default: on a terminal only).",
+)  # fmt: skip
+@handle_errors
+def generate(
+    profile_path: str,
+    target: str,
+    scale: float,
+    seed: int,
+    tables: str | None,
+    schema_mode: str,
+    if_exists: str,
+    chunk_rows: int | None,
+    progress: bool | None,
+) -> None:
+    """Fill a staging database with synthetic rows shaped like PROFILE.
+
+    Every table gets exactly round(rows x scale) rows; keys, unique constraints, foreign keys,
+    NOT NULL and CHECK constraints hold; columns and FK fan-out follow the profile. Rows go
+    through each database's bulk path (COPY, LOAD DATA LOCAL INFILE). Prints rows and seconds
+    per table.
+
+    \b
+    Example:
+      paritygen generate profiles/shop.yaml --target postgresql://staging/shop --scale 0.1
+    """
+    from paritygen.generate.run import generate_database
+    from paritygen.profile.io import read_profile
+
+    profile = read_profile(profile_path)
+    names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+    summary = generate_database(
+        profile,
+        target,
+        scale=scale,
+        seed=seed,
+        tables=names,
+        schema_mode=schema_mode,
+        if_exists=if_exists,
+        progress=progress,
+        chunk_rows=chunk_rows,
+    )
+    width = max((len(name) for name in summary.tables), default=5)
+    for name, table in summary.tables.items():
+        rate = table.rows / table.seconds if table.seconds > 0 else 0.0
+        click.echo(
+            f"{name:<{width}}  {table.rows:>12,} rows  {table.seconds:>8.2f} s"
+            f"  {rate:>12,.0f} rows/s"
+        )
+    total_rate = summary.rows / summary.seconds if summary.seconds > 0 else 0.0
+    click.echo(
+        f"{'total':<{width}}  {summary.rows:>12,} rows  {summary.seconds:>8.2f} s"
+        f"  {total_rate:>12,.0f} rows/s"
+    )
+
+
+def _load_tolerances(path: str | None, skip: tuple[str, ...]) -> Any:
+    """Tolerances from --tolerances FILE, with --skip patterns added (validated the same way)."""
+    from dataclasses import replace
+
+    from paritygen.verify.tolerances import Tolerances, read_tolerances, tolerances_from_dict
+
+    tolerances = read_tolerances(path) if path else Tolerances()
+    if skip:
+        tolerances_from_dict({"skip": list(skip)}, "--skip")  # validates the patterns
+        tolerances = replace(tolerances, skip=tolerances.skip + tuple(skip))
+    return tolerances
+
+
+def _parity(
+    profile_path: str | None, target: str, source: str | None, scale: float,
+    tolerances_path: str | None, skip: tuple[str, ...], tables: str | None, sample_rows: int,
+    progress: bool | None,
+) -> tuple[Any, Any]:
+    """(production profile, ParityResult): the profile file, or the source profiled on the fly."""
+    from paritygen.errors import ConfigError
+    from paritygen.profile.io import read_profile
+    from paritygen.verify.compare import verify_database
+
+    tolerances = _load_tolerances(tolerances_path, skip)
+    if profile_path:
+        production = read_profile(profile_path)
+    elif source:
+        from paritygen.profile.run import profile_database
+
+        production = profile_database(
+            source, tables=_csv(tables) or None, sample_rows=sample_rows, progress=progress
+        )
+    else:
+        raise ConfigError("give a PROFILE file or --source URL to measure the target against")
+    result = verify_database(
+        production, target, tolerances=tolerances, sample_rows=sample_rows, source=source,
+        progress=progress, scale=scale, tables=_csv(tables) or None,
+    )  # fmt: skip
+    return production, result
+
+
+@cli.command()
+@click.argument("profile_path", metavar="[PROFILE]", required=False,
+                type=click.Path(dir_okay=False))
+@click.option("--target", required=True, metavar="URL", help="Staging database to measure.")
+@click.option("--source", default=None, metavar="URL",
+              help="Production, read-only: profiled on the fly when no PROFILE is given, and "
+              "searched for staging's identifying PII values and whole-row copies.")
+@click.option("--scale", default=1.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="The --scale staging was generated with (rows expected = rows x scale).")
+@click.option("--tolerances", "tolerances_path", default=None, type=click.Path(dir_okay=False),
+              help="YAML file changing bars, per-target overrides and skips (docs/verify.md).")
+@click.option("--skip", multiple=True, metavar="PATTERN",
+              help="Skip a measure: 'bytes', 'orders', 'orders.note', 'orders.amount:ks'.")
+@click.option("--tables", default=None, help="Only these tables (comma-separated).")
+@click.option("--sample-rows", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+              help="Tables with more rows are measured from an in-database sample.")
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json"]), help="text for people, json for machines.")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Also write the result (in --format) to this file.")
+@click.option("--all", "show_all", is_flag=True, help="List the measures within bars too.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: only on a terminal).")
+@handle_errors
+def verify(
+    profile_path: str | None, target: str, source: str | None, scale: float,
+    tolerances_path: str | None, skip: tuple[str, ...], tables: str | None, sample_rows: int,
+    fmt: str, output: str | None, show_all: bool, progress: bool | None,
+) -> None:
+    """Measure staging against production's profile; exit 1 when any measure misses its bar.
+
+    \b
+    paritygen verify profiles/shop.yaml --target postgresql://staging/shop
+    paritygen verify --source env:PROD_URL --target env:STAGING_URL
+    Exit codes: 0 every measure within its bar, 1 any miss, 2 error.
+    """  # fmt: skip
+    import json
+    from pathlib import Path
+
+    from paritygen.verify.text import render_text
+
+    _, result = _parity(profile_path, target, source, scale, tolerances_path, skip, tables,
+                        sample_rows, progress)  # fmt: skip
+    text = (
+        json.dumps(result.to_dict(), indent=2) if fmt == "json"
+        else render_text(result, show_all=show_all)
+    )  # fmt: skip
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    click.echo(text)
+    sys.exit(int(ExitStatus.OK if result.passed else ExitStatus.CHECK_FAILED))
+
+
+@cli.command()
+@click.argument("profile_path", metavar="PROFILE", type=click.Path(dir_okay=False))
+@click.option("--target", default=None, metavar="URL",
+              help="Staging database: adds its volumes and the parity verdict.")
+@click.option("--source", default=None, metavar="URL",
+              help="Production, read-only, for the PII and row-copy checks (needs --target).")
+@click.option("--format", "fmt", default="md", show_default=True,
+              type=click.Choice(["md", "json", "csv", "html"]))
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="File to write (default: standard output).")
+@click.option("--column", "columns", multiple=True, metavar="TABLE.COLUMN",
+              help="Also chart this column's distributions (html; repeatable).")
+@click.option("--name", default=None, help="Title of the report (e.g. the system's name).")
+@click.option("--scale", default=1.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), help="The --scale of staging.")
+@click.option("--tolerances", "tolerances_path", default=None, type=click.Path(dir_okay=False),
+              help="YAML file changing bars and skips.")
+@click.option("--skip", multiple=True, metavar="PATTERN", help="Skip a measure (repeatable).")
+@click.option("--sample-rows", default=1_000_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--fail-on-miss", is_flag=True, help="Exit 1 when a parity measure misses.")
+@click.option("--progress/--no-progress", default=None)
+@handle_errors
+def report(
+    profile_path: str, target: str | None, source: str | None, fmt: str, output: str | None,
+    columns: tuple[str, ...], name: str | None, scale: float, tolerances_path: str | None,
+    skip: tuple[str, ...], sample_rows: int, fail_on_miss: bool, progress: bool | None,
+) -> None:
+    """Volume report: rows and bytes per table, production against staging, and the verdict.
+
+    \b
+    paritygen report profiles/shop.yaml --format html -o shop.html
+    paritygen report profiles/shop.yaml --target env:STAGING_URL --format json -o parity.json
+    """  # fmt: skip
+    from paritygen.errors import ConfigError
+    from paritygen.profile.io import read_profile
+    from paritygen.verify.report import write_report
+
+    parity = None
+    if target:
+        production, parity = _parity(profile_path, target, source, scale, tolerances_path, skip,
+                                     None, sample_rows, progress)  # fmt: skip
+    elif source:
+        raise ConfigError("--source needs --target (the staging database to check)")
+    else:
+        production = read_profile(profile_path)
+    text = write_report(production, parity, fmt, output, columns=columns, name=name)
+    if output:
+        verdict = f": {parity.verdict()}" if parity else ""
+        click.echo(f"wrote {fmt} report -> {output}{verdict}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if fail_on_miss and parity is not None and not parity.passed:
+        sys.exit(int(ExitStatus.CHECK_FAILED))
+
+
+@cli.command()
+@click.argument("old_path", metavar="OLD", type=click.Path(dir_okay=False))
+@click.argument("new_path", metavar="NEW", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "md", "json"]))
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="File to write (default: standard output).")
+@handle_errors
+def diff(old_path: str, new_path: str, fmt: str, output: str | None) -> None:
+    """How production changed between two profiles: growth, schema, distributions that moved."""
+    from pathlib import Path
+
+    from paritygen.profile.io import read_profile
+    from paritygen.verify.diff import diff_profiles, render_diff
+
+    text = render_diff(diff_profiles(read_profile(old_path), read_profile(new_path)), fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="paritygen")

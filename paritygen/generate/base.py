@@ -51,7 +51,9 @@ def stable_hash(text: str) -> int:
 
 def block_rng(seed: int, table: str, column: str, block: int) -> np.random.Generator:
     """The random source for one block of one column: same inputs, same numbers."""
-    return np.random.default_rng([seed & 0xFFFFFFFF, stable_hash(table), stable_hash(column), block])
+    return np.random.default_rng(
+        [seed & 0xFFFFFFFF, stable_hash(table), stable_hash(column), block]
+    )
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,215 @@ class ColumnGenerator(Protocol):
         """Values for global rows ``[start, start + count)``, NULLs included, typed per the
         chunk contract above."""
         ...
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers for value generators (numeric.py, temporal.py, text.py, semantic.py).
+
+
+def column_rule_param(ctx: ColumnContext, name: str, default: object = None) -> object:
+    """A rule parameter of the column (``rules: ... params: {locale: de_DE}``) or *default*."""
+    if ctx.rule is None:
+        return default
+    return ctx.rule.params.get(name, default)
+
+
+def profiled_null_fraction(ctx: ColumnContext) -> float:
+    """NULL share to reproduce: the profiled one, 0 for NOT NULL columns."""
+    if not ctx.column.nullable:
+        return 0.0
+    stats = ctx.column.stats
+    return float(stats.null_fraction) if stats is not None else 0.0
+
+
+def null_mask(rng: np.random.Generator, count: int, fraction: float) -> np.ndarray | None:
+    """Which rows of a block are NULL (True), or None when the column has no NULLs."""
+    if fraction <= 0.0 or count == 0:
+        return None
+    return rng.random(count) < fraction
+
+
+def spread(values: pl.Series, nulls: np.ndarray | None) -> pl.Series:
+    """Place the ``len(values)`` non-NULL values at the rows where *nulls* is False.
+
+    Generators make values only for non-NULL rows (cheaper for sparse columns); a gather with a
+    NULL index puts them in place in one vectorised step.
+    """
+    if nulls is None:
+        return values
+    positions = np.cumsum(~nulls, dtype=np.int64) - 1
+    index = pl.Series(positions).scatter(np.flatnonzero(nulls), None)
+    if len(values) == 0:
+        return pl.Series(values.name, [None] * len(nulls), dtype=values.dtype)
+    return values.gather(index)
+
+
+def non_null_rows(start: int, nulls: np.ndarray | None, count: int) -> np.ndarray:
+    """Global row numbers of the non-NULL rows of a block (for values unique by row)."""
+    if nulls is None:
+        return np.arange(start, start + count, dtype=np.int64)
+    return start + np.flatnonzero(~nulls).astype(np.int64)
+
+
+def quantile_probabilities(size: int) -> np.ndarray:
+    """Ranks of equi-depth quantile points: ``quantiles[i]`` sits at ``i / (size - 1)``."""
+    return np.linspace(0.0, 1.0, size)
+
+
+def inverse_cdf(u: np.ndarray, probabilities: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Values at ranks *u*, linearly interpolated inside each bucket of the histogram."""
+    return np.interp(u, probabilities, edges)
+
+
+class InverseCDF:
+    """A piecewise-linear inverse CDF evaluated by index arithmetic on equally spaced ranks.
+
+    ``np.interp`` binary-searches every value (over 100 ns a value on a busy core); with ranks
+    equally spaced the bucket is ``floor(u * (m - 1))``. Non-uniform ranks (a residual CDF with
+    atoms removed) are resampled once onto a fine uniform table of ``size`` points.
+    """
+
+    def __init__(self, ranks: np.ndarray, values: np.ndarray, size: int = 16_385) -> None:
+        ranks = np.asarray(ranks, dtype=np.float64)
+        values = np.asarray(values, dtype=np.float64)
+        if len(values) == 1:
+            values = np.repeat(values, 2)
+            ranks = np.array([0.0, 1.0])
+        if np.allclose(ranks, np.linspace(0.0, 1.0, len(ranks)), atol=1e-12):
+            self.table = values
+        else:
+            self.table = np.interp(np.linspace(0.0, 1.0, size), ranks, values)
+        self.steps = np.diff(self.table)
+        self.last = len(self.table) - 2
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        position = u * (self.last + 1)
+        index = np.minimum(position.astype(np.int64), self.last)
+        return self.table[index] + (position - index) * self.steps[index]
+
+
+def grid_size(distinct: int, draws: float) -> int | None:
+    """Equiprobable grid size G whose ``draws`` samples show about ``distinct`` values.
+
+    With G equally likely points, n draws show ``G * (1 - exp(-n / G))`` distinct values on
+    average; solving that for the profiled distinct count keeps staging's cardinality close to
+    production's where a continuous draw would make every value unique. None: no grid needed.
+    """
+    if distinct <= 0 or draws <= distinct * 1.02:
+        return None
+    low, high = float(distinct), float(distinct)
+    while high * -np.expm1(-draws / high) < distinct:
+        high *= 2.0
+        if high > 1e12:
+            return None
+    for _ in range(60):
+        mid = (low + high) / 2.0
+        if mid * -np.expm1(-draws / mid) < distinct:
+            low = mid
+        else:
+            high = mid
+    return max(1, int(round(high)))
+
+
+def snap_to_grid(u: np.ndarray, grid: int | None) -> np.ndarray:
+    """Ranks moved to the centres of *grid* equal cells (limits the distinct values made)."""
+    if grid is None:
+        return u
+    return (np.floor(u * grid) + 0.5) / grid
+
+
+def expected_non_null_rows(ctx: ColumnContext) -> float:
+    """Non-NULL rows production held, the basis for matching its distinct count."""
+    rows = ctx.table.row_count or ctx.row_count
+    return rows * (1.0 - profiled_null_fraction(ctx))
+
+
+class AtomMixer:
+    """Draws from a mixture of atoms (most-common values at their shares) and a residual model.
+
+    The residual model makes the non-atom share (it must avoid the atom values); both parts are
+    combined with a single gather, so rows keep a random order without a shuffle.
+    """
+
+    def __init__(self, atoms: pl.Series, shares: np.ndarray) -> None:
+        total = float(shares.sum())
+        self.atoms = atoms
+        self.residual_share = max(0.0, 1.0 - total)
+        if self.residual_share < 1e-3:
+            # The atoms cover (almost) everything: renormalise and never call the residual model.
+            self.cumulative = np.cumsum(shares / total)
+            self.cumulative[-1] = 1.0
+            self.residual_share = 0.0
+        else:
+            self.cumulative = np.cumsum(shares)
+
+    def draw(self, n: int, rng: np.random.Generator, residual) -> pl.Series:
+        """*n* values; ``residual(k, rng) -> pl.Series`` makes the k non-atom values."""
+        choice = np.searchsorted(self.cumulative, rng.random(n), side="right")
+        n_atoms = len(self.atoms)
+        is_residual = choice >= n_atoms
+        k = int(is_residual.sum())
+        if k == 0:
+            return self.atoms.gather(choice)
+        rest = residual(k, rng)
+        index = choice.astype(np.int64)
+        index[is_residual] = n_atoms + np.arange(k, dtype=np.int64)
+        return pl.concat([self.atoms, rest.cast(self.atoms.dtype)]).gather(index)
+
+
+def resolve(ctx: ColumnContext) -> ColumnGenerator:
+    """The generator for a non-key value column.
+
+    Precedence: the rule's named generator, the rule's fixed values, the semantic tag, then the
+    logical type with the profiled statistics. A column without statistics (an empty table)
+    still gets a type-safe, length-safe generator.
+    """
+    from paritygen.generate import numeric, semantic, temporal, text  # noqa: F401 (registers)
+    from paritygen.registry import generators
+
+    rule = ctx.rule
+    column = ctx.column
+    if rule is not None and rule.generator:
+        return generators.get(rule.generator)(ctx)
+    if rule is not None and rule.values:
+        return generators.get("values")(ctx)
+    tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
+    if tag and semantic.supports(tag, column):
+        return generators.get("semantic")(ctx)
+    return generators.get(default_generator_name(ctx))(ctx)
+
+
+def default_generator_name(ctx: ColumnContext) -> str:
+    """The registered generator that fits the column's logical type and statistics."""
+    column = ctx.column
+    stats = column.stats
+    kind = column.logical_type
+    if kind == "boolean":
+        return "boolean"
+    if kind == "enum":
+        return "categorical"
+    if kind == "uuid":
+        return "uuid"
+    if kind == "json":
+        return "json"
+    if kind == "binary":
+        return "binary"
+    if kind in ("integer", "float", "decimal", "date", "datetime", "time"):
+        return "categorical" if _has_in_check(ctx) else "quantile"
+    if _has_in_check(ctx):
+        return "categorical"
+    if stats is not None and stats.most_common and not ctx.unique:
+        return "categorical"
+    if stats is not None and stats.shape is not None and stats.shape.share >= 0.5:
+        return "pattern"
+    return "length_text"
+
+
+def _has_in_check(ctx: ColumnContext) -> bool:
+    """Whether a CHECK limits the column to an IN list (then it is drawn as a category)."""
+    from paritygen.generate.checks import InCheck, column_rules, parse_checks
+
+    return any(
+        isinstance(rule, InCheck) and not rule.negated
+        for rule in column_rules(parse_checks(ctx.table), ctx.column.name)
+    )

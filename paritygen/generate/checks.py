@@ -1,0 +1,495 @@
+"""Simple CHECK constraints: parsed from the profile's SQL text, then enforced on each chunk.
+
+Databases reflect CHECK text in their own spelling: PostgreSQL adds casts and parentheses
+(``((amount >= (0)::numeric))``,
+``(status)::text = ANY ((ARRAY['new'::character varying])::text[])``),
+MariaDB adds backquotes (and ``json_valid(`doc`)`` for JSON columns), SQLite keeps the source text.
+The parser reads all of them into a few rule kinds (ranges, IN lists, NOT NULL, column
+comparisons) joined by AND; anything else comes back as a :class:`SkippedCheck` with a reason,
+never an exception. Generators use single-column rules up front (so distributions stay
+faithful) and :func:`apply_checks` is the safety net that makes every parsed rule hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from paritygen.profile.model import Table
+
+RANGE_OPS = frozenset({">", ">=", "<", "<=", "=", "<>"})
+_FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "=", "<>": "<>"}
+
+
+@dataclass(frozen=True)
+class RangeCheck:
+    """``column op literal`` (op in >, >=, <, <=, =, <>)."""
+
+    column: str
+    op: str
+    value: object
+
+
+@dataclass(frozen=True)
+class InCheck:
+    """``column IN (literals)``; ``negated`` for NOT IN."""
+
+    column: str
+    values: tuple[object, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class NotNullCheck:
+    """``column IS NOT NULL``."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class CompareCheck:
+    """``left op right`` between two columns of the same row."""
+
+    left: str
+    op: str
+    right: str
+
+
+@dataclass(frozen=True)
+class SkippedCheck:
+    """A CHECK the parser does not understand; kept so callers can report it."""
+
+    sqltext: str
+    reason: str
+
+
+CheckRule = RangeCheck | InCheck | NotNullCheck | CompareCheck | SkippedCheck
+
+
+class _Unsupported(Exception):
+    """Raised inside the parser; becomes a :class:`SkippedCheck`."""
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+    (?P<string>'(?:[^']|'')*')
+    |(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+    |(?P<quoted>"(?:[^"]|"")+"|`(?:[^`]|``)+`)
+    |(?P<op><>|!=|>=|<=|=|<|>|\(|\)|\[|\]|,|-|\+)
+    |(?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+    )""",
+    re.VERBOSE,
+)
+
+
+_CAST = re.compile(
+    r"::\s*(?:double\s+precision|character\s+varying|bit\s+varying"
+    r"|(?:timestamp|time)(?:\s*\(\d+\))?\s+with(?:out)?\s+time\s+zone"
+    r"|[A-Za-z_][A-Za-z0-9_]*)(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\[\])*",
+    re.IGNORECASE,
+)
+"""A PostgreSQL cast (``::numeric``, ``::character varying``, ``::text[]``): meaningless for the
+value ranges we enforce, so it is removed before tokenising."""
+
+
+def _tokens(text: str) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    pos = 0
+    text = _CAST.sub("", text).strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            raise _Unsupported(f"cannot read {text[pos : pos + 20]!r}")
+        pos = match.end()
+        kind = match.lastgroup
+        raw = match.group(kind)
+        if kind == "string":
+            out.append(("lit", raw[1:-1].replace("''", "'")))
+        elif kind == "number":
+            number = float(raw)
+            out.append(("lit", int(raw) if re.fullmatch(r"\d+", raw) else number))
+        elif kind == "quoted":
+            out.append(("ident", raw[1:-1]))
+        elif kind == "word":
+            upper = raw.upper()
+            if upper in {"AND", "OR", "NOT", "IN", "BETWEEN", "IS", "NULL", "ANY", "ARRAY"}:
+                out.append(("kw", upper))
+            elif upper in {"TRUE", "FALSE"}:
+                out.append(("lit", upper == "TRUE"))
+            else:
+                out.append(("ident", raw))
+        else:
+            out.append(("op", "<>" if raw == "!=" else raw))
+    return out
+
+
+class _Parser:
+    """Recursive descent over the token list; only the shapes we can enforce are accepted."""
+
+    def __init__(self, tokens: list[tuple[str, object]], columns: set[str]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.columns = columns
+
+    def peek(self, offset: int = 0) -> tuple[str, object] | None:
+        index = self.pos + offset
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def take(self) -> tuple[str, object]:
+        token = self.peek()
+        if token is None:
+            raise _Unsupported("unexpected end")
+        self.pos += 1
+        return token
+
+    def expect(self, kind: str, value: object) -> None:
+        token = self.take()
+        if token != (kind, value):
+            raise _Unsupported(f"expected {value}, got {token[1]}")
+
+    def parse(self) -> list[CheckRule]:
+        rules = self.conjunction()
+        if self.peek() is not None:
+            raise _Unsupported(f"unsupported {self.peek()[1]}")
+        return rules
+
+    def conjunction(self) -> list[CheckRule]:
+        rules = self.predicate()
+        while self.peek() == ("kw", "AND"):
+            self.take()
+            rules += self.predicate()
+        if self.peek() == ("kw", "OR"):
+            raise _Unsupported("OR is not supported")
+        return rules
+
+    def predicate(self) -> list[CheckRule]:
+        if self.peek() == ("op", "(") and self._parenthesised_predicate():
+            self.take()
+            rules = self.conjunction()
+            self.expect("op", ")")
+            return rules
+        left = self.operand()
+        token = self.take()
+        if token == ("kw", "IS"):
+            self.expect("kw", "NOT")
+            self.expect("kw", "NULL")
+            return [NotNullCheck(self.column(left))]
+        negated = False
+        if token == ("kw", "NOT"):
+            negated = True
+            token = self.take()
+        if token == ("kw", "BETWEEN"):
+            low = self.operand()
+            self.expect("kw", "AND")
+            high = self.operand()
+            if negated:
+                raise _Unsupported("NOT BETWEEN is not supported")
+            column = self.column(left)
+            return [
+                RangeCheck(column, ">=", self.literal(low)),
+                RangeCheck(column, "<=", self.literal(high)),
+            ]
+        if token == ("kw", "IN"):
+            return [InCheck(self.column(left), tuple(self.literal_list()), negated)]
+        if token[0] == "op" and token[1] in RANGE_OPS and not negated:
+            if self.peek() == ("kw", "ANY") and token[1] == "=":
+                self.take()
+                return [InCheck(self.column(left), tuple(self.literal_list()))]
+            right = self.operand()
+            return [self.comparison(left, str(token[1]), right)]
+        raise _Unsupported(f"unsupported operator {token[1]}")
+
+    def _parenthesised_predicate(self) -> bool:
+        """Whether the '(' at the cursor opens a predicate, not an operand like ``(amount)``."""
+        depth = 0
+        for kind, value in self.tokens[self.pos :]:
+            if (kind, value) == ("op", "("):
+                depth += 1
+            elif (kind, value) == ("op", ")"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth >= 1 and (
+                (kind == "op" and value in RANGE_OPS) or (kind == "kw" and value != "ARRAY")
+            ):
+                return True
+        return False
+
+    def operand(self) -> tuple[str, object]:
+        token = self.take()
+        if token == ("op", "("):
+            inner = self.operand()
+            self.expect("op", ")")
+            return inner
+        if token == ("op", "-"):
+            value = self.operand()
+            if value[0] != "lit" or not isinstance(value[1], int | float):
+                raise _Unsupported("unary minus on a non-number")
+            return ("lit", -value[1])
+        if token[0] == "ident" and self.peek() == ("op", "("):
+            raise _Unsupported(f"function {token[1]}()")
+        if token[0] in ("ident", "lit"):
+            return token
+        raise _Unsupported(f"unexpected {token[1]}")
+
+    def literal_list(self) -> list[object]:
+        """``(a, b)``, ``(ARRAY[a, b])``, ``((ARRAY[a, b]))``: PostgreSQL nests and casts."""
+        depth = 0
+        while self.peek() == ("op", "("):
+            self.take()
+            depth += 1
+        values: list[object] = []
+        if self.peek() == ("kw", "ARRAY"):
+            self.take()
+            self.expect("op", "[")
+            close = "]"
+        else:
+            if depth == 0:
+                raise _Unsupported("IN without a list")
+            depth -= 1
+            close = ")"
+        while True:
+            values.append(self.literal(self.operand()))
+            token = self.take()
+            if token == ("op", close):
+                break
+            if token != ("op", ","):
+                raise _Unsupported("malformed list")
+        for _ in range(depth):
+            self.expect("op", ")")
+        return values
+
+    def column(self, token: tuple[str, object]) -> str:
+        if token[0] != "ident" or str(token[1]) not in self.columns:
+            raise _Unsupported(f"{token[1]!r} is not a column of the table")
+        return str(token[1])
+
+    @staticmethod
+    def literal(token: tuple[str, object]) -> object:
+        if token[0] != "lit":
+            raise _Unsupported(f"{token[1]!r} is not a literal")
+        return token[1]
+
+    def comparison(self, left, op: str, right) -> CheckRule:
+        if left[0] == "ident" and right[0] == "ident":
+            return CompareCheck(self.column(left), op, self.column(right))
+        if left[0] == "ident":
+            return RangeCheck(self.column(left), op, self.literal(right))
+        if right[0] == "ident":
+            return RangeCheck(self.column(right), _FLIP[op], self.literal(left))
+        raise _Unsupported("comparison of two literals")
+
+
+def parse_check(sqltext: str, columns: set[str]) -> list[CheckRule]:
+    """The rules one CHECK's text holds, or a single :class:`SkippedCheck` saying why not."""
+    try:
+        return _Parser(_tokens(sqltext), columns).parse()
+    except _Unsupported as exc:
+        return [SkippedCheck(sqltext, str(exc))]
+    except (ValueError, IndexError, TypeError) as exc:  # defensive: never crash on odd text
+        return [SkippedCheck(sqltext, f"unreadable ({exc.__class__.__name__})")]
+
+
+def parse_checks(table: Table) -> list[CheckRule]:
+    """Every CHECK of *table* as rules; unparsable ones come back as :class:`SkippedCheck`."""
+    columns = set(table.columns)
+    rules: list[CheckRule] = []
+    for check in table.checks:
+        rules += parse_check(check.sqltext, columns)
+    return rules
+
+
+def column_rules(rules: list[CheckRule], column: str) -> list[CheckRule]:
+    """The single-column rules (ranges, IN lists) that bound *column*."""
+    return [r for r in rules if isinstance(r, RangeCheck | InCheck) and r.column == column]
+
+
+# ------------------------------------------------------------------------------------------
+# Enforcement
+
+
+def _literal_for(value: object, dtype: pl.DataType) -> object:
+    """A CHECK literal in the column's type (dates and times arrive as ISO text)."""
+    if isinstance(value, str):
+        if dtype == pl.Date:
+            return dt.date.fromisoformat(value[:10])
+        if isinstance(dtype, pl.Datetime):
+            return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+        if dtype == pl.Time:
+            return dt.time.fromisoformat(value)
+        if dtype.is_numeric():
+            return float(value)
+    if isinstance(value, bool) and dtype.is_numeric():
+        return int(value)
+    return value
+
+
+def _step(dtype: pl.DataType) -> object:
+    """The smallest move that turns ``>=`` into ``>`` for a type."""
+    if dtype == pl.Date:
+        return dt.timedelta(days=1)
+    if isinstance(dtype, pl.Datetime):
+        return dt.timedelta(microseconds=1)
+    if dtype == pl.Time:
+        return dt.timedelta(microseconds=1)
+    if dtype.is_integer():
+        return 1
+    return None
+
+
+def _float_step(value: float) -> float:
+    """A move off a float bound that survives single precision (MariaDB ``FLOAT`` is 32-bit)."""
+    return max(abs(float(value)), 1.0) * 1e-6
+
+
+def _holds(expr: pl.Expr, op: str, other: object) -> pl.Expr:
+    return {
+        ">": expr > other,
+        ">=": expr >= other,
+        "<": expr < other,
+        "<=": expr <= other,
+        "=": expr == other,
+        "<>": expr != other,
+    }[op]
+
+
+def violations(df: pl.DataFrame, rule: CheckRule) -> pl.Expr | None:
+    """A boolean expression that is True on the rows breaking *rule* (NULL never breaks a CHECK
+    except NOT NULL, as in SQL)."""
+    if isinstance(rule, SkippedCheck):
+        return None
+    if isinstance(rule, NotNullCheck):
+        return pl.col(rule.column).is_null() if rule.column in df.columns else None
+    if isinstance(rule, RangeCheck):
+        if rule.column not in df.columns:
+            return None
+        value = _literal_for(rule.value, df.schema[rule.column])
+        return (~_holds(pl.col(rule.column), rule.op, value)).fill_null(False)
+    if isinstance(rule, InCheck):
+        if rule.column not in df.columns:
+            return None
+        dtype = df.schema[rule.column]
+        allowed = pl.Series([_literal_for(v, dtype) for v in rule.values]).cast(dtype, strict=False)
+        inside = pl.col(rule.column).is_in(allowed.implode())
+        return (inside if rule.negated else ~inside).fill_null(False)
+    if rule.left not in df.columns or rule.right not in df.columns:
+        return None
+    return (~_holds(pl.col(rule.left), rule.op, pl.col(rule.right))).fill_null(False)
+
+
+def _repair(df: pl.DataFrame, rule: CheckRule, rng: np.random.Generator) -> pl.DataFrame:
+    bad_expr = violations(df, rule)
+    if bad_expr is None:
+        return df
+    bad = df.select(bad_expr.alias("bad")).to_series()
+    count = int(bad.sum())
+    if count == 0:
+        return df
+    rows = np.flatnonzero(bad.to_numpy())
+    if isinstance(rule, NotNullCheck):
+        present = df[rule.column].drop_nulls()
+        if len(present) == 0:
+            return df
+        fill = present.gather(rng.integers(0, len(present), count))
+        return df.with_columns(df[rule.column].scatter(rows, fill))
+    if isinstance(rule, InCheck):
+        dtype = df.schema[rule.column]
+        allowed = pl.Series([_literal_for(v, dtype) for v in rule.values]).cast(dtype, strict=False)
+        if rule.negated:
+            present = df[rule.column].filter(~bad).drop_nulls()
+            if len(present) == 0:
+                return df.with_columns(df[rule.column].scatter(rows, None))
+            fill = present.gather(rng.integers(0, len(present), count))
+        else:
+            fill = allowed.gather(rng.integers(0, len(allowed), count))
+        return df.with_columns(df[rule.column].scatter(rows, fill))
+    if isinstance(rule, RangeCheck):
+        column = rule.column
+        dtype = df.schema[column]
+        value = _literal_for(rule.value, dtype)
+        step = _step(dtype)
+        if not (dtype.is_numeric() or dtype.is_temporal()):
+            # Text ranges (``code <> ''``): reuse values of rows that already hold.
+            present = df[column].filter(~bad).drop_nulls()
+            if len(present) == 0:
+                return df
+            fill = present.gather(rng.integers(0, len(present), count))
+            return df.with_columns(df[column].scatter(rows, fill))
+        if rule.op in (">=", "<=", "="):
+            target = value
+        elif rule.op in (">", "<"):
+            sign = 1 if rule.op == ">" else -1
+            if step is not None:
+                target = value + step if sign > 0 else value - step
+            else:
+                target = float(value) + sign * _float_step(float(value))
+        else:  # "<>": move off the forbidden value
+            target = value + step if step is not None else float(value) + _float_step(value)
+        fill = pl.Series([target] * count).cast(dtype, strict=False)
+        return df.with_columns(df[column].scatter(rows, fill))
+    # Column comparison: swap the pair where that fixes it, otherwise shift the left side.
+    left, right = df[rule.left], df[rule.right]
+    if rule.op in (">=", "<=", ">", "<") and left.dtype == right.dtype:
+        new_left = left.scatter(rows, right.gather(rows))
+        new_right = right.scatter(rows, left.gather(rows))
+        df = df.with_columns(new_left, new_right)
+        still = violations(df, rule)
+        bad = df.select(still.alias("bad")).to_series()
+        rows = np.flatnonzero(bad.to_numpy())
+        if len(rows) == 0:
+            return df
+        left, right = df[rule.left], df[rule.right]
+    step = _step(left.dtype)
+    right_values = right.gather(rows)
+    if rule.op in (">", ">="):
+        moved = (
+            right_values + step
+            if step is not None
+            else right_values + (right_values.abs() * 1e-6 + 1e-6)
+        )
+    elif rule.op in ("<", "<="):
+        moved = (
+            right_values - step
+            if step is not None
+            else right_values - (right_values.abs() * 1e-6 + 1e-6)
+        )
+    elif rule.op == "=":
+        moved = right_values
+    else:
+        moved = right_values + step if step is not None else right_values + 1.0
+    return df.with_columns(left.scatter(rows, moved.cast(left.dtype, strict=False)))
+
+
+def apply_checks(
+    df: pl.DataFrame, rules: list[CheckRule], rng: np.random.Generator
+) -> pl.DataFrame:
+    """*df* repaired so every parsed rule holds (skipped rules are left alone).
+
+    Rules are applied in turn; a repair can break an earlier rule (a swap pushing a value out of
+    its range), so the pass repeats until a pass changes nothing.
+    """
+    active = [r for r in rules if not isinstance(r, SkippedCheck)]
+    for _ in range(4):
+        for rule in active:
+            df = _repair(df, rule, rng)
+        if all(_violation_count(df, rule) == 0 for rule in active):
+            break
+    return df
+
+
+def _violation_count(df: pl.DataFrame, rule: CheckRule) -> int:
+    expr = violations(df, rule)
+    if expr is None:
+        return 0
+    return int(df.select(expr.sum()).item())
+
+
+def count_violations(df: pl.DataFrame, rules: list[CheckRule]) -> int:
+    """Rows-times-rules that break a parsed rule (0 after :func:`apply_checks`)."""
+    return sum(_violation_count(df, rule) for rule in rules)

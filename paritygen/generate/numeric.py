@@ -1,0 +1,541 @@
+"""Ordered and discrete value models: quantiles, categories, fixed values, constants, booleans.
+
+The quantile model covers integer, float, decimal, date, datetime and time columns: inverse-CDF
+sampling of the profile's equi-depth histogram, interpolated inside buckets, with the most-common
+values as atoms at their measured shares and the residual CDF (the histogram minus the atoms)
+for the rest, so both the frequencies and the KS distance hold. Values are rounded to the
+column's resolution, kept inside type limits, min/max and single-column CHECK ranges, and drawn
+on a grid sized to production's distinct count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from paritygen.errors import ConfigError
+from paritygen.generate import temporal
+from paritygen.generate.base import (
+    POLARS_TYPES,
+    AtomMixer,
+    ColumnContext,
+    InverseCDF,
+    column_rule_param,
+    expected_non_null_rows,
+    grid_size,
+    non_null_rows,
+    null_mask,
+    profiled_null_fraction,
+    quantile_probabilities,
+    snap_to_grid,
+    spread,
+)
+from paritygen.generate.checks import InCheck, RangeCheck, column_rules, parse_checks
+from paritygen.profile.model import Column
+from paritygen.profile.values import TEMPORAL, to_number
+from paritygen.registry import generators
+
+INTEGER_LIMITS: tuple[tuple[str, int], ...] = (
+    ("tinyint", 7),
+    ("smallint", 15),
+    ("mediumint", 23),
+    ("bigint", 63),
+    ("int", 31),
+    ("serial", 31),
+)
+"""Signed bit widths by SQL type name (first match wins, so ``bigint`` precedes ``int``)."""
+
+SAFE_INTEGER = float(2**53)
+"""Largest integer a float64 draw represents exactly."""
+
+
+def integer_limits(column: Column) -> tuple[float, float]:
+    """The range an integer column's SQL type can hold (unsigned doubles the top)."""
+    sql = column.sql_type.lower()
+    bits = next((width for name, width in INTEGER_LIMITS if name in sql), 63)
+    if sql.startswith("tinyint(1)") or column.sql_type.lower() == "boolean":
+        bits = 7
+    if column.unsigned:
+        return 0.0, min(float(2 ** (bits + 1) - 1), SAFE_INTEGER)
+    return max(-float(2**bits), -SAFE_INTEGER), min(float(2**bits - 1), SAFE_INTEGER)
+
+
+def decimal_scale(column: Column) -> int | None:
+    """Decimal places to round to: the declared scale, else the largest seen (floats)."""
+    if column.logical_type == "decimal":
+        if column.scale is not None:
+            return column.scale
+        stats = column.stats
+        return stats.max_scale if stats is not None and stats.max_scale is not None else 2
+    stats = column.stats
+    if stats is not None and stats.max_scale is not None and stats.max_scale <= 6:
+        return stats.max_scale
+    return None
+
+
+def type_limits(column: Column) -> tuple[float, float]:
+    """The widest range the column's type allows (never exceeding precision for decimals)."""
+    kind = column.logical_type
+    if kind == "integer":
+        return integer_limits(column)
+    if kind == "decimal" and column.precision:
+        scale = column.scale or 0
+        top = 10.0 ** (column.precision - scale) - 10.0 ** (-scale)
+        return (0.0 if column.unsigned else -top), top
+    if kind == "time":
+        return 0.0, temporal.SECONDS_PER_DAY - 1e-6
+    if kind in ("date", "datetime"):
+        return to_number("0001-01-01", kind), to_number("9999-12-31", kind)
+    return (0.0 if column.unsigned else -math.inf), math.inf
+
+
+def literal_number(value: object, kind: str) -> float | None:
+    """A CHECK literal as a model number (None when it cannot be one)."""
+    try:
+        if kind in TEMPORAL:
+            return to_number(value, kind)
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+class OrderedModel:
+    """The numbers of an ordered column: atoms, residual inverse CDF, bounds, rounding, grid."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        column = ctx.column
+        stats = column.stats
+        self.kind = column.logical_type
+        kind = self.kind
+        low, high = type_limits(column)
+        if stats is not None and stats.min is not None:
+            low = max(low, to_number(stats.min, kind))
+        if stats is not None and stats.max is not None:
+            high = min(high, to_number(stats.max, kind))
+        self.scale = decimal_scale(column) if kind in ("decimal", "float") else None
+        edges = self._edges(ctx, low, high)
+        if kind in TEMPORAL:
+            self.step = temporal.resolution(kind, edges)
+        elif kind == "integer":
+            self.step = 1.0
+        elif self.scale is not None:
+            self.step = 10.0 ** (-self.scale)
+        else:
+            self.step = 0.0
+        low, high = self._check_bounds(ctx, low, high)
+        if low > high:
+            raise ConfigError(
+                f"{ctx.table.name}.{column.name}: CHECK bounds leave no value "
+                f"between {low} and {high}"
+            )
+        self.low, self.high = low, high
+        edges = np.clip(edges, low, high)
+        self.edges = np.maximum.accumulate(edges)
+        self.probabilities = quantile_probabilities(len(self.edges))
+        self._atoms(stats, ctx)
+        self._residual_cdf()
+        distinct = stats.distinct_count if stats is not None else 0
+        residual_distinct = distinct - len(self.atom_values)
+        draws = expected_non_null_rows(ctx) * self.residual_share
+        self.grid = grid_size(residual_distinct, draws) if residual_distinct > 0 else None
+        if self.grid is not None and self.step:
+            self.grid = self._calibrate_grid(residual_distinct, draws)
+
+    def _calibrate_grid(self, distinct: int, draws: float) -> int | None:
+        """A grid size that still shows ``distinct`` values *after* rounding to the column's
+        resolution (rounding merges neighbouring grid points where the histogram is dense)."""
+
+        def expected(grid: int) -> float:
+            centres = (np.arange(grid) + 0.5) / grid
+            values = self.round(self.inverse(centres))
+            _, cells = np.unique(values, return_counts=True)
+            return float(np.sum(-np.expm1(draws * np.log1p(-cells / grid))))
+
+        low = self.grid
+        if expected(low) >= distinct * 0.98:
+            return low
+        high = low
+        while expected(high) < distinct and high < 64 * low and high < 4_000_000:
+            high *= 2
+        if expected(high) < distinct:
+            return high
+        for _ in range(12):
+            mid = (low + high) // 2
+            if expected(mid) < distinct:
+                low = mid
+            else:
+                high = mid
+        return high
+
+    def _edges(self, ctx: ColumnContext, low: float, high: float) -> np.ndarray:
+        stats = ctx.column.stats
+        kind = self.kind
+        if stats is not None and len(stats.quantiles) >= 2:
+            return np.array([to_number(q, kind) for q in stats.quantiles], dtype=np.float64)
+        if stats is not None and stats.min is not None and stats.max is not None:
+            return np.array([low, high], dtype=np.float64)
+        if kind in TEMPORAL:
+            start, end = temporal.default_range(kind)
+        else:
+            start, end = 0.0, 1000.0
+        start, end = max(start, low), min(end, high)
+        if start > end:
+            start = end = low if math.isfinite(low) else high
+        return np.array([start, end], dtype=np.float64)
+
+    def _check_bounds(self, ctx: ColumnContext, low: float, high: float) -> tuple[float, float]:
+        """Tighten (low, high) with the column's CHECK ranges, strict ones by one step."""
+        step = self.step
+        float_step = 1e-6  # relative: a strict bound must survive single precision
+        for rule in column_rules(parse_checks(ctx.table), ctx.column.name):
+            if not isinstance(rule, RangeCheck):
+                continue
+            value = literal_number(rule.value, self.kind)
+            if value is None:
+                continue
+            if rule.op in (">=", "="):
+                low = max(low, value)
+            if rule.op in ("<=", "="):
+                high = min(high, value)
+            move = step or max(abs(value), 1.0) * float_step
+            if rule.op == ">":
+                low = max(low, value + move)
+            if rule.op == "<":
+                high = min(high, value - move)
+        if self.step:
+            low = math.ceil(low / self.step - 1e-9) * self.step if math.isfinite(low) else low
+            high = math.floor(high / self.step + 1e-9) * self.step if math.isfinite(high) else high
+        return low, high
+
+    def _atoms(self, stats, ctx: ColumnContext) -> None:
+        values: list[float] = []
+        shares: list[float] = []
+        if stats is not None and not ctx.unique:
+            for item in stats.most_common:
+                number = literal_number(item.value, self.kind)
+                if number is not None and self.low <= number <= self.high:
+                    values.append(number)
+                    shares.append(item.frequency)
+        self.atom_values = np.array(values, dtype=np.float64)
+        total = float(sum(shares))
+        distinct = stats.distinct_count if stats is not None else 0
+        if values and (total >= 0.999 or (distinct and distinct <= len(values))):
+            self.atom_shares = np.array(shares) / total
+            self.residual_share = 0.0
+        else:
+            self.atom_shares = np.array(shares, dtype=np.float64)
+            self.residual_share = max(0.0, 1.0 - total)
+        self.atom_cumulative = np.cumsum(self.atom_shares)
+
+    def _residual_cdf(self) -> None:
+        """The histogram's CDF with the atoms' mass taken out, as knots for inverse sampling."""
+        if len(self.atom_values) == 0:
+            self.residual_ranks = self.probabilities
+            self.inverse = InverseCDF(self.residual_ranks, self.edges)
+            return
+        order = np.argsort(self.atom_values)
+        sorted_values = self.atom_values[order]
+        mass = np.concatenate([[0.0], np.cumsum(self.atom_shares[order])])
+        below = mass[np.searchsorted(sorted_values, self.edges, side="right")]
+        ranks = np.maximum.accumulate(np.clip(self.probabilities - below, 0.0, None))
+        if ranks[-1] <= 1e-9:
+            self.residual_ranks = self.probabilities
+        else:
+            self.residual_ranks = ranks / ranks[-1]
+        self.inverse = InverseCDF(self.residual_ranks, self.edges)
+
+    def round(self, numbers: np.ndarray) -> np.ndarray:
+        """Numbers at the column's resolution, inside its bounds."""
+        if self.step:
+            numbers = np.round(numbers / self.step) * self.step
+            if self.scale is not None:
+                numbers = np.round(numbers, self.scale)
+        return np.clip(numbers, self.low, self.high)
+
+    def residual(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """*n* values from the residual CDF, kept off the atom values where it is discrete."""
+        u = snap_to_grid(rng.random(n), self.grid)
+        numbers = self.round(self.inverse(u))
+        if len(self.atom_values) and self.step:
+            for _ in range(3):
+                clash = np.flatnonzero(np.isin(numbers, self.atom_values))
+                if len(clash) == 0:
+                    break
+                u = snap_to_grid(rng.random(len(clash)), self.grid)
+                numbers[clash] = self.round(self.inverse(u))
+        return numbers
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """*n* values: atoms at their shares, the residual model for the rest."""
+        if len(self.atom_values) == 0:
+            return self.residual(n, rng)
+        choice = np.searchsorted(self.atom_cumulative, rng.random(n), side="right")
+        out = self.atom_values[np.minimum(choice, len(self.atom_values) - 1)]
+        rest = np.flatnonzero(choice >= len(self.atom_values))
+        if len(rest):
+            out[rest] = self.residual(len(rest), rng)
+        return out
+
+
+def numbers_to_series(numbers: np.ndarray, kind: str, name: str = "") -> pl.Series:
+    """Model numbers typed per the chunk contract."""
+    if kind in TEMPORAL:
+        return temporal.to_series(numbers, kind, name)
+    if kind == "integer":
+        return pl.Series(name, np.rint(numbers).astype(np.int64))
+    return pl.Series(name, numbers.astype(np.float64))
+
+
+@generators.register("quantile")
+class QuantileGenerator:
+    """Numeric, decimal and temporal values following the profile's quantile histogram."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        if ctx.column.logical_type not in POLARS_TYPES or ctx.column.logical_type not in (
+            "integer",
+            "float",
+            "decimal",
+            *TEMPORAL,
+        ):
+            raise ConfigError(
+                f"{ctx.table.name}.{ctx.column.name}: generator 'quantile' needs a numeric or "
+                f"temporal column, not {ctx.column.logical_type}"
+            )
+        self.name = ctx.column.name
+        self.model = OrderedModel(ctx)
+        self.null_fraction = profiled_null_fraction(ctx)
+        self.unique = UniqueRanks(ctx, self.model) if ctx.unique else None
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        if self.unique is not None:
+            numbers = self.unique.values(non_null_rows(start, nulls, count))
+        else:
+            numbers = self.model.draw(n, rng)
+        values = numbers_to_series(numbers, self.model.kind, self.name)
+        return spread(values, nulls).alias(self.name)
+
+
+class UniqueRanks:
+    """Distinct ordered values (unique non-key numbers, timestamps) that follow the histogram.
+
+    Row r gets rank ``(r * a + b) mod N`` (a bijection of the N rows) and the value at that rank
+    of a stratified inverse CDF; buckets too dense to hold their share of distinct values at
+    the column's resolution are widened, so the map is strictly increasing and no two rows
+    share a value, in any block, without coordination.
+    """
+
+    def __init__(self, ctx: ColumnContext, model: OrderedModel) -> None:
+        rows = max(int(ctx.row_count), 1)
+        edges = model.edges
+        buckets = len(edges) - 1
+        spread_span = max(abs(float(edges[0])), abs(float(edges[-1])), 1.0)
+        step = model.step or spread_span * 1e-12
+        need = step * rows / buckets * 1.000001
+        widened = edges.copy()
+        for i in range(buckets):
+            widened[i + 1] = max(widened[i + 1], widened[i] + need)
+        if widened[-1] > model.high:
+            widened[-1] = model.high
+            for i in range(buckets - 1, -1, -1):
+                widened[i] = min(widened[i], widened[i + 1] - need)
+        if widened[0] < model.low - 1e-9:
+            raise ConfigError(
+                f"{ctx.table.name}.{ctx.column.name}: the range {model.low}..{model.high} cannot "
+                f"hold {rows} distinct values"
+            )
+        self.edges = widened
+        self.buckets = buckets
+        self.rows = rows
+        self.model = model
+        multiplier = 0x9E3779B97F4A7C15 % rows or 1
+        while math.gcd(multiplier, rows) != 1:
+            multiplier += 1
+        self.multiplier = multiplier
+        self.offset = (rows * 7) // 13
+
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        ranks = (rows.astype(object) * self.multiplier + self.offset) % self.rows
+        ranks = ranks.astype(np.float64)
+        position = (ranks + 0.5) / self.rows * self.buckets
+        index = np.minimum(position.astype(np.int64), self.buckets - 1)
+        numbers = self.edges[index] + (position - index) * np.diff(self.edges)[index]
+        model = self.model
+        if model.step:
+            numbers = np.round(numbers / model.step) * model.step
+            if model.scale is not None:
+                numbers = np.round(numbers, model.scale)
+        return numbers
+
+
+def typed_values(values: list[object], column: Column) -> pl.Series:
+    """Profile or rule scalars as a series of the column's contract type."""
+    kind = column.logical_type
+    if kind in TEMPORAL:
+        return temporal.to_series(
+            np.array([to_number(v, kind) for v in values], dtype=np.float64), kind
+        )
+    if kind == "integer":
+        return pl.Series([int(round(float(v))) for v in values], dtype=pl.Int64)
+    if kind in ("float", "decimal"):
+        return pl.Series([float(v) for v in values], dtype=pl.Float64)
+    if kind == "boolean":
+        return pl.Series([v in (True, 1, "1", "true", "t", "True") for v in values])
+    if kind == "binary":
+        return pl.Series([bytes.fromhex(str(v)) for v in values], dtype=pl.Binary)
+    return pl.Series([str(v) for v in values], dtype=pl.String)
+
+
+def category_atoms(ctx: ColumnContext) -> tuple[list[object], np.ndarray]:
+    """The categories and shares of a column: MCVs, completed by enum labels or a CHECK IN list
+    (labels never seen share the leftover mass evenly), restricted to what the CHECK allows."""
+    column = ctx.column
+    stats = column.stats
+    seen = [(item.value, item.frequency) for item in stats.most_common] if stats else []
+    allowed: list[object] | None = None
+    for rule in column_rules(parse_checks(ctx.table), column.name):
+        if isinstance(rule, InCheck) and not rule.negated:
+            allowed = list(rule.values)
+    if column.enum_values:
+        allowed = [v for v in column.enum_values if allowed is None or v in allowed]
+    if allowed is None:
+        values = [v for v, _ in seen]
+        return values, np.array([f for _, f in seen], dtype=np.float64)
+    keys = [str(v) for v in allowed]
+    share = {str(v): f for v, f in seen if str(v) in keys}
+    leftover = max(0.0, 1.0 - sum(share.values()))
+    unseen = [k for k in keys if k not in share]
+    for key in unseen:
+        share[key] = leftover / len(unseen)
+    shares = np.array([share[k] for k in keys], dtype=np.float64)
+    if shares.sum() <= 0:
+        shares = np.ones(len(keys))
+    return list(allowed), shares / shares.sum()
+
+
+@generators.register("categorical")
+class CategoricalGenerator:
+    """Most-common values at their measured shares; the rest from the column's own model with
+    values outside the set (quantiles for ordered columns, length-shaped text otherwise)."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        self.name = ctx.column.name
+        self.null_fraction = profiled_null_fraction(ctx)
+        kind = ctx.column.logical_type
+        values, shares = category_atoms(ctx)
+        self.delegate = None
+        if kind in ("integer", "float", "decimal", *TEMPORAL) and not ctx.column.enum_values:
+            has_in = any(
+                isinstance(r, InCheck) and not r.negated
+                for r in column_rules(parse_checks(ctx.table), ctx.column.name)
+            )
+            if not has_in:
+                self.delegate = QuantileGenerator(ctx)
+                return
+        if not values:
+            raise ConfigError(
+                f"{ctx.table.name}.{ctx.column.name}: generator 'categorical' needs most-common "
+                "values, enum labels or a CHECK IN list"
+            )
+        stats = ctx.column.stats
+        if stats is not None and 0 < stats.distinct_count <= len(values):
+            shares = shares / shares.sum()  # the MCVs are every value production held
+        self.mixer = AtomMixer(typed_values(values, ctx.column), shares)
+        self.residual = None
+        if self.mixer.residual_share > 0:
+            from paritygen.generate.text import LengthTextGenerator
+
+            self.residual = LengthTextGenerator(ctx, avoid=self.mixer.atoms)
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        if self.delegate is not None:
+            return self.delegate.generate(start, count, rng)
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        residual = self.residual.residual if self.residual is not None else None
+        return spread(self.mixer.draw(n, rng, residual), nulls).alias(self.name)
+
+
+@generators.register("values")
+class ValuesGenerator:
+    """The rule's fixed list of values, uniformly or by the rule's weights."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        rule = ctx.rule
+        where = f"{ctx.table.name}.{ctx.column.name}"
+        if rule is None or not rule.values:
+            raise ConfigError(f"{where}: generator 'values' needs a rule with values")
+        weights = np.array(rule.weights or [1.0] * len(rule.values), dtype=np.float64)
+        if len(weights) != len(rule.values) or np.any(weights < 0) or weights.sum() <= 0:
+            raise ConfigError(f"{where}: rule weights must be one non-negative number per value")
+        try:
+            atoms = typed_values(list(rule.values), ctx.column)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"{where}: rule values do not fit {ctx.column.logical_type}: {exc}"
+            ) from None
+        self.name = ctx.column.name
+        self.mixer = AtomMixer(atoms, weights / weights.sum())
+        self.null_fraction = profiled_null_fraction(ctx)
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        return spread(self.mixer.draw(n, rng, None), nulls).alias(self.name)
+
+
+@generators.register("constant")
+class ConstantGenerator:
+    """One value everywhere (rule param ``value``, else the most common value), NULLs kept."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        value = column_rule_param(ctx, "value")
+        stats = ctx.column.stats
+        if value is None and stats is not None and stats.most_common:
+            value = max(stats.most_common, key=lambda item: item.frequency).value
+        if value is None:
+            raise ConfigError(
+                f"{ctx.table.name}.{ctx.column.name}: generator 'constant' needs params.value"
+            )
+        self.name = ctx.column.name
+        self.value = typed_values([value], ctx.column)
+        self.null_fraction = profiled_null_fraction(ctx)
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        return spread(self.value.gather(np.zeros(n, dtype=np.int64)), nulls).alias(self.name)
+
+
+@generators.register("boolean")
+class BooleanGenerator:
+    """True at the profiled share (rule param ``true_fraction`` overrides; default one half)."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        stats = ctx.column.stats
+        share = column_rule_param(ctx, "true_fraction")
+        if share is None:
+            share = stats.true_fraction if stats is not None else None
+        if share is None and stats is not None and stats.most_common:
+            share = sum(
+                item.frequency
+                for item in stats.most_common
+                if item.value in (True, 1, "1", "true", "t")
+            )
+        share = 0.5 if share is None else float(share)
+        if not 0.0 <= share <= 1.0:
+            raise ConfigError(
+                f"{ctx.table.name}.{ctx.column.name}: true_fraction must be in [0, 1]"
+            )
+        self.name = ctx.column.name
+        self.true_fraction = share
+        self.null_fraction = profiled_null_fraction(ctx)
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        values = pl.Series(self.name, rng.random(n) < self.true_fraction)
+        return spread(values, nulls).alias(self.name)

@@ -1,0 +1,425 @@
+"""``generate``: fill a target database with synthetic rows shaped like the profile.
+
+The flow: resolve the target, decide the schema mode, check the target is safe to write (no
+schema difference, no unexpected rows) *before* anything is written, create the tables if asked,
+load each table in plan order through the dialect's bulk writer, fill the deferred FK edges
+(cycles, self-references) by update, then let the writer finish the tables (indexes, FKs,
+sequences). Rows are made per random block (``BLOCK_ROWS``): keys from :mod:`keys`, other columns
+from the value generators, then CHECK repair, NOT NULL and length enforcement, so the same seed
+gives the same database whatever the chunk size.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from tqdm import tqdm
+
+from paritygen.db import describe_db_error, make_engine
+from paritygen.errors import (
+    ConfigError,
+    ExitStatus,
+    LoadError,
+    ParitygenError,
+    SchemaMismatch,
+    UnsafeTarget,
+    safe_url,
+)
+from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
+from paritygen.generate.keys import KeyFactory, TableKeys
+from paritygen.generate.plan import (
+    GenerationPlan,
+    TablePlan,
+    block_ranges,
+    build_plan,
+    chunk_ranges,
+)
+from paritygen.profile.model import Profile, Table
+
+SCHEMA_MODES = ("auto", "create", "existing")
+IF_EXISTS = ("fail", "truncate", "append")
+_CHECKS_STREAM = "__checks__"
+_NOT_NULL_FILL: dict[str, Any] = {
+    "integer": 0,
+    "float": 0.0,
+    "decimal": 0.0,
+    "boolean": False,
+    "string": "",
+    "text": "",
+    "json": "{}",
+}
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """Rows written to one table and the seconds it took (load plus its share of updates)."""
+
+    rows: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class GenerateSummary:
+    """What a run wrote: per table, in load order, and the whole run's wall time."""
+
+    tables: dict[str, TableSummary]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tables": {
+                name: {"rows": t.rows, "seconds": round(t.seconds, 3)}
+                for name, t in self.tables.items()
+            },
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class TableRows:
+    """Makes the rows of one table, a random block at a time (keys, values, CHECKs, NOT NULL)."""
+
+    def __init__(self, profile: Profile, keys: TableKeys, row_count: int, seed: int, scale: float):
+        from paritygen.generate.base import resolve
+        from paritygen.generate.checks import parse_checks
+
+        self.table: Table = keys.table
+        self.keys = keys
+        self.seed = seed
+        self.row_count = row_count
+        rule = profile.table_rule(self.table.name)
+        key_columns = set(keys.columns)
+        unique = {uc.columns[0] for uc in self.table.unique_constraints if len(uc.columns) == 1}
+        if len(self.table.primary_key) == 1:
+            unique.add(self.table.primary_key[0])
+        self.generators = {
+            name: resolve(
+                ColumnContext(
+                    table=self.table,
+                    column=column,
+                    row_count=row_count,
+                    seed=seed,
+                    scale=scale,
+                    rule=rule.columns.get(name),
+                    unique=name in unique,
+                )
+            )
+            for name, column in self.table.columns.items()
+            if name not in key_columns
+        }
+        self.checks = parse_checks(self.table)
+        self.key_columns = key_columns
+
+    def block(self, block: int, start: int, count: int) -> pl.DataFrame:
+        """Rows ``[start, start + count)`` of random block *block*, every column, table order."""
+        name = self.table.name
+        keys = self.keys.frame(start, count)
+        columns: dict[str, pl.Series] = {c: keys[c] for c in keys.columns}
+        for column, generator in self.generators.items():
+            rng = block_rng(self.seed, name, column, block)
+            columns[column] = generator.generate(start, count, rng).alias(column)
+        frame = pl.DataFrame([columns[c] for c in self.table.columns])
+        if self.checks:
+            rng = block_rng(self.seed, name, _CHECKS_STREAM, block)
+            frame = self.checks_apply(frame, rng)
+            # CHECK repair never touches keys: uniqueness and references win.
+            frame = frame.with_columns([keys[c] for c in keys.columns])
+        return enforce_column_limits(frame, self.table)
+
+    def checks_apply(self, frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+        from paritygen.generate.checks import apply_checks
+
+        return apply_checks(frame, self.checks, rng)
+
+    def chunks(self, chunk_rows: int, bar: _Progress | None = None) -> Iterator[pl.DataFrame]:
+        """Chunks of whole blocks for the writer (the contract of generate/base.py)."""
+        for start, count in chunk_ranges(self.row_count, chunk_rows):
+            frames = [self.block(b, s, c) for b, s, c in block_ranges(start, count)]
+            chunk = frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)
+            if bar is not None:
+                bar.advance(count)
+            yield chunk
+
+    def update_chunks(self, chunk_rows: int, columns: list[str]) -> Iterator[pl.DataFrame]:
+        """Key plus deferred-FK chunks for the update that closes a cycle or self-reference."""
+        for start, count in chunk_ranges(self.row_count, chunk_rows):
+            frame = self.keys.update_frame(start, count, columns)
+            if frame.height:
+                yield frame
+
+
+def enforce_column_limits(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
+    """No NULL in a NOT NULL column and no string longer than its column, whatever the stats
+    say: the load must never fail on a constraint."""
+    fixes = []
+    for name, column in table.columns.items():
+        series = frame[name]
+        expr = pl.col(name)
+        changed = False
+        if not column.nullable and series.null_count():
+            expr = expr.fill_null(strategy="forward").fill_null(strategy="backward")
+            fill = _NOT_NULL_FILL.get(column.logical_type)
+            if column.logical_type == "enum" and column.enum_values:
+                fill = column.enum_values[0]
+            if fill is not None:
+                expr = expr.fill_null(pl.lit(fill, dtype=POLARS_TYPES[column.logical_type]))
+            changed = True
+        if column.length and series.dtype == pl.String:
+            expr = expr.str.slice(0, column.length)
+            changed = True
+        if changed:
+            fixes.append(expr.alias(name))
+    return frame.with_columns(fixes) if fixes else frame
+
+
+class _Progress:
+    """A bar per table and one overall (rows, rows/s, ETA), or nothing off a terminal."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled
+        self.overall = (
+            tqdm(total=total, desc="all tables", unit="rows", unit_scale=True, position=0)
+            if enabled
+            else None
+        )
+        self.table: Any = None
+
+    def start_table(self, name: str, rows: int) -> None:
+        if self.enabled:
+            self.table = tqdm(
+                total=rows, desc=name, unit="rows", unit_scale=True, position=1, leave=False
+            )
+
+    def advance(self, rows: int) -> None:
+        if self.table is not None:
+            self.table.update(rows)
+        if self.overall is not None:
+            self.overall.update(rows)
+
+    def end_table(self) -> None:
+        if self.table is not None:
+            self.table.close()
+            self.table = None
+
+    def close(self) -> None:
+        self.end_table()
+        if self.overall is not None:
+            self.overall.close()
+
+
+def _selected(profile: Profile, tables: Sequence[str] | None) -> list[str]:
+    if tables:
+        return [t for t in profile.tables if t in set(tables)]
+    return [n for n in profile.tables if profile.table_rule(n).mode != "skip"]
+
+
+def _non_empty(engine: Engine, names: Sequence[str]) -> list[str]:
+    full = []
+    with engine.connect() as conn:
+        for name in names:
+            table = sa.table(name)
+            if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
+                full.append(name)
+    return full
+
+
+def _resolve_mode(schema_mode: str, selected: Sequence[str], existing: set[str]) -> str:
+    present = [n for n in selected if n in existing]
+    if schema_mode == "auto":
+        return "existing" if present else "create"
+    if schema_mode == "create" and present:
+        raise ConfigError(
+            f"--schema-mode create: table(s) {', '.join(present)} already exist in the target;"
+            " use --schema-mode existing to fill them, or drop them first"
+        )
+    return schema_mode
+
+
+def _check_target(
+    profile: Profile, engine: Engine, selected: Sequence[str], if_exists: str
+) -> list[str]:
+    """Refuse to write into tables holding rows unless the user said what to do with them."""
+    full = _non_empty(engine, selected)
+    if not full or if_exists != "fail":
+        return full
+    source = profile.source
+    same = (
+        source.dialect == engine.dialect.name
+        and source.database
+        and (source.database == engine.url.database)
+    )
+    hint = " (it looks like the profiled source database itself)" if same else ""
+    raise UnsafeTarget(
+        f"target {safe_url(engine.url)} already holds rows in {', '.join(full)}{hint};"
+        " pass --if-exists truncate to replace them or --if-exists append to add to them"
+    )
+
+
+def generate_database(
+    profile: Profile,
+    target: str,
+    *,
+    scale: float = 1.0,
+    seed: int = 0,
+    tables: Sequence[str] | None = None,
+    schema_mode: str = "auto",
+    if_exists: str = "fail",
+    progress: bool | None = None,
+    chunk_rows: int | None = None,
+) -> GenerateSummary:
+    """Fill *target* with synthetic rows shaped like *profile* (see the module docstring)."""
+    from paritygen.writers import schema as target_schema
+    from paritygen.writers.base import open_writer
+
+    if schema_mode not in SCHEMA_MODES:
+        raise ConfigError(f"--schema-mode must be one of {', '.join(SCHEMA_MODES)}")
+    if if_exists not in IF_EXISTS:
+        raise ConfigError(f"--if-exists must be one of {', '.join(IF_EXISTS)}")
+    began = time.perf_counter()
+    selected = _selected(profile, tables)
+    if tables:
+        build_plan(profile, scale=scale, tables=tables)  # names unknown tables, once
+    engine = make_engine(target)
+    try:
+        writer = open_writer(engine)
+        existing = set(sa.inspect(engine).get_table_names())
+        mode = _resolve_mode(schema_mode, selected, existing)
+        deferrable = mode == "create" and bool(getattr(writer, "constraints_after_load", False))
+        plan = build_plan(
+            profile, scale=scale, tables=selected, chunk_rows=chunk_rows, deferrable=deferrable
+        )
+        for table_plan in plan.to_generate:
+            if table_plan.deferred_fks and not profile.table(table_plan.name).primary_key:
+                raise ConfigError(
+                    f"table {table_plan.name} has no primary key, so its deferred foreign key"
+                    " (cycle or self-reference) cannot be filled after the load"
+                )
+        names = [t.name for t in plan.to_generate]
+        metadata = target_schema.build_metadata(profile, names, engine.dialect.name)
+        if mode == "existing":
+            differences = target_schema.compare_schema(engine, profile, names)
+            if differences:
+                raise SchemaMismatch(
+                    f"the target's tables differ from the profile ({len(differences)}"
+                    f" difference(s)): {'; '.join(differences)}"
+                )
+            full = _check_target(profile, engine, names, if_exists)
+            if full and if_exists == "truncate":
+                target_schema.truncate_tables(engine, _subset(metadata, names))
+        else:
+            target_schema.create_tables(
+                engine, metadata, constraints_after_load=writer.constraints_after_load
+            )
+        keys = KeyFactory(profile, plan, seed)
+        summary = _load(profile, plan, keys, writer, metadata, seed, _progress_on(progress))
+        target_schema.finish_tables(engine, metadata)
+    finally:
+        engine.dispose()
+    return GenerateSummary(tables=summary, seconds=time.perf_counter() - began)
+
+
+def _subset(metadata: sa.MetaData, names: Sequence[str]) -> sa.MetaData:
+    """Metadata holding only *names* (truncate exactly the tables this run writes)."""
+    subset = sa.MetaData()
+    for name in names:
+        metadata.tables[name].to_metadata(subset)
+    return subset
+
+
+def _progress_on(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def _load(
+    profile: Profile,
+    plan: GenerationPlan,
+    keys: KeyFactory,
+    writer: Any,
+    metadata: sa.MetaData,
+    seed: int,
+    progress: bool,
+) -> dict[str, TableSummary]:
+    """Load every table, then fill the deferred edges; a failure says what state is left."""
+    order = plan.to_generate
+    done: dict[str, TableSummary] = {}
+    current: TablePlan | None = None
+    bar = _Progress(progress, sum(t.row_count for t in order))
+    try:
+        makers: dict[str, TableRows] = {}
+        for table_plan in order:
+            current = table_plan
+            began = time.perf_counter()
+            maker = TableRows(
+                profile, keys.table_keys(table_plan.name), table_plan.row_count, seed, plan.scale
+            )
+            makers[table_plan.name] = maker
+            bar.start_table(table_plan.name, table_plan.row_count)
+            rows = writer.load(metadata.tables[table_plan.name], maker.chunks(plan.chunk_rows, bar))
+            bar.end_table()
+            done[table_plan.name] = TableSummary(rows, time.perf_counter() - began)
+        current = None
+        for table_plan in order:
+            if not table_plan.deferred_fks:
+                continue
+            current = table_plan
+            began = time.perf_counter()
+            for fk in table_plan.deferred_fks:
+                columns = list(fk.columns)
+                writer.update(
+                    metadata.tables[table_plan.name],
+                    list(profile.table(table_plan.name).primary_key),
+                    columns,
+                    makers[table_plan.name].update_chunks(plan.chunk_rows, columns),
+                )
+            previous = done[table_plan.name]
+            done[table_plan.name] = TableSummary(
+                previous.rows, previous.seconds + time.perf_counter() - began
+            )
+        current = None
+    except KeyboardInterrupt:
+        raise _state_error("interrupted", order, done, current, ExitStatus.INTERRUPTED) from None
+    except ParitygenError as exc:
+        raise _state_error(str(exc), order, done, current, exc.exit_status) from None
+    except sa.exc.DBAPIError as exc:
+        raise _state_error(describe_db_error(exc), order, done, current, ExitStatus.ERROR) from None
+    finally:
+        bar.close()
+    return done
+
+
+def _state_error(
+    reason: str,
+    order: Sequence[TablePlan],
+    done: dict[str, TableSummary],
+    current: TablePlan | None,
+    status: ExitStatus,
+) -> LoadError:
+    """One line naming the complete, partial and untouched tables, and how to finish."""
+    complete = [t.name for t in order if t.name in done]
+    partial = current.name if current is not None else None
+    if partial is not None and partial in done:
+        complete.remove(partial)  # its deferred FK update did not finish
+    untouched = [t.name for t in order if t.name not in done and t.name != partial]
+    # the writer's own advice repeats ours: keep one
+    parts = [re.sub(r"\s*\(rerun with --if-exists truncate[^)]*\)\s*$", "", reason).rstrip(".")]
+    parts.append(f"complete: {', '.join(complete) or 'none'}")
+    if partial is not None:
+        parts.append(f"partial: {partial}")
+    if untouched:
+        parts.append(f"not started: {', '.join(untouched)}")
+    error = LoadError("; ".join(parts) + " (rerun with --if-exists truncate to finish cleanly)")
+    error.exit_status = status
+    return error

@@ -1,0 +1,448 @@
+"""Strings of production's shape: lengths, short-code patterns, UUIDs, JSON and binary.
+
+Text is cut from a pool of pre-generated word text: each row takes one pool entry at a random
+offset and exact length (one polars gather + slice, no per-row Python). Fixed-width shapes
+(patterns like ``AA-9999``, UUIDs) are written as a numpy byte matrix and handed to polars in one
+step. Lengths follow the profiled length quantiles and never exceed the column's length; the
+distinct count follows production's through a value-id grid (see ``base.grid_size``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+
+from paritygen.errors import ConfigError
+from paritygen.generate.base import (
+    ColumnContext,
+    InverseCDF,
+    expected_non_null_rows,
+    grid_size,
+    non_null_rows,
+    null_mask,
+    profiled_null_fraction,
+    quantile_probabilities,
+    spread,
+)
+from paritygen.profile.model import Column
+from paritygen.registry import generators
+
+WORDS = [
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+    "consectetur",
+    "adipiscing",
+    "elit",
+    "sed",
+    "do",
+    "eiusmod",
+    "tempor",
+    "incididunt",
+    "ut",
+    "labore",
+    "et",
+    "dolore",
+    "magna",
+    "aliqua",
+    "enim",
+    "ad",
+    "minim",
+    "veniam",
+    "quis",
+    "nostrud",
+    "exercitation",
+    "ullamco",
+    "laboris",
+    "nisi",
+    "aliquip",
+    "ex",
+    "ea",
+    "commodo",
+    "consequat",
+    "duis",
+    "aute",
+    "irure",
+    "in",
+    "reprehenderit",
+    "voluptate",
+    "velit",
+    "esse",
+    "cillum",
+    "fugiat",
+    "nulla",
+    "pariatur",
+    "excepteur",
+    "sint",
+    "occaecat",
+    "cupidatat",
+    "non",
+    "proident",
+    "sunt",
+    "culpa",
+    "qui",
+    "officia",
+    "deserunt",
+    "mollit",
+    "anim",
+    "id",
+    "est",
+    "laborum",
+    "order",
+    "delivery",
+    "customer",
+    "payment",
+    "invoice",
+    "product",
+    "shipping",
+    "return",
+    "account",
+    "balance",
+    "service",
+    "quality",
+    "request",
+    "update",
+    "status",
+    "note",
+    "review",
+]
+"""The filler vocabulary: plain ASCII words, no digits (so row numbers appended stay unique)."""
+
+POOL_BYTES = 8 << 20
+"""Upper bound on the text pool's size per column."""
+
+DEFAULT_TEXT_LENGTHS = (0, 200)
+"""Length range for a text column with no statistics."""
+
+
+def max_length(column: Column) -> int | None:
+    """The column's declared length bound (None: unbounded text)."""
+    return column.length if column.length else None
+
+
+def length_knots(column: Column) -> np.ndarray:
+    """Knots of the length distribution (equi-depth), within the column's bound."""
+    stats = column.stats
+    bound = max_length(column)
+    if stats is not None and stats.length is not None:
+        lengths = stats.length
+        knots = np.array(lengths.quantiles or (lengths.min, lengths.max), dtype=np.float64)
+    else:
+        top = min(bound or 20, 20) if column.logical_type == "string" else DEFAULT_TEXT_LENGTHS[1]
+        knots = np.array([1.0 if top else 0.0, float(top)])
+    if bound is not None:
+        knots = np.minimum(knots, bound)
+    return np.maximum.accumulate(np.maximum(knots, 0.0))
+
+
+def draw_lengths(knots: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Lengths at ranks *u*: inverse CDF over the knots, rounded to whole characters."""
+    return np.rint(InverseCDF(quantile_probabilities(len(knots)), knots)(u)).astype(np.int64)
+
+
+def word_text(rng: np.random.Generator, chars: int, words: tuple[str, ...] = tuple(WORDS)) -> str:
+    """About *chars* characters of space-separated words (built once per column)."""
+    average = sum(len(w) for w in words) / len(words) + 1
+    picks = rng.integers(0, len(words), int(chars / average) + 16)
+    text = " ".join(np.asarray(words, dtype=object)[picks])
+    while len(text) < chars:
+        text = text + " " + text
+    return text[:chars]
+
+
+def mix64(values: np.ndarray) -> np.ndarray:
+    """A bijective 64-bit scramble (splitmix64 finaliser): value ids to well-spread bits."""
+    with np.errstate(over="ignore"):
+        z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def unit_from_bits(bits: np.ndarray) -> np.ndarray:
+    """Uniform [0, 1) floats from 64-bit integers."""
+    return (bits >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def bytes_to_strings(matrix: np.ndarray) -> pl.Series:
+    """A (rows, width) uint8 matrix of ASCII as a String series (trailing NUL bytes dropped)."""
+    width = matrix.shape[1]
+    if width == 0 or matrix.shape[0] == 0:
+        return pl.Series([""] * matrix.shape[0], dtype=pl.String)
+    flat = np.ascontiguousarray(matrix).view(f"S{width}").ravel()
+    return pl.Series(flat).cast(pl.String)
+
+
+@generators.register("length_text")
+class LengthTextGenerator:
+    """Word text with production's length distribution and distinct count."""
+
+    def __init__(self, ctx: ColumnContext, avoid: pl.Series | None = None) -> None:
+        column = ctx.column
+        if column.logical_type not in ("string", "text", "enum", "json"):
+            raise ConfigError(
+                f"{ctx.table.name}.{column.name}: generator 'length_text' needs a text column, "
+                f"not {column.logical_type}"
+            )
+        self.name = column.name
+        self.null_fraction = profiled_null_fraction(ctx)
+        self.knots = length_knots(column)
+        self.bound = max_length(column)
+        self.unique = ctx.unique
+        self.avoid = avoid
+        if self.unique:
+            digits = len(str(max(ctx.row_count, 1) * 2))
+            if self.bound is not None and self.bound < digits:
+                raise ConfigError(
+                    f"{ctx.table.name}.{column.name}: length {self.bound} cannot hold "
+                    f"{ctx.row_count} distinct values"
+                )
+            self.digits = digits
+        longest = int(self.knots[-1]) if len(self.knots) else 0
+        self.span = max(longest, 64)
+        entries = int(max(64, min(4096, POOL_BYTES // (longest + self.span + 1))))
+        seed = np.random.default_rng([len(column.name), *column.name.encode("utf-8")[:16]])
+        text = word_text(seed, entries * (longest + self.span))
+        size = longest + self.span
+        self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
+        stats = column.stats
+        distinct = stats.distinct_count if stats is not None else 0
+        avoided = len(avoid) if avoid is not None else 0
+        self.grid = None
+        if not self.unique and distinct > avoided:
+            share = 1.0
+            if avoid is not None and stats is not None:
+                share = max(0.0, 1.0 - sum(item.frequency for item in stats.most_common))
+            self.grid = grid_size(distinct - avoided, expected_non_null_rows(ctx) * share)
+
+    def residual(
+        self, n: int, rng: np.random.Generator, rows: np.ndarray | None = None
+    ) -> pl.Series:
+        """*n* strings (the non-NULL values of a block), kept off the ``avoid`` values."""
+        values = self._strings(n, rng, rows)
+        if self.avoid is not None and len(self.avoid) and n:
+            for _ in range(3):
+                clash = np.flatnonzero(values.is_in(self.avoid.implode()).to_numpy())
+                if len(clash) == 0:
+                    break
+                values = values.scatter(clash, self._strings(len(clash), rng, None))
+        return values
+
+    def _strings(self, n: int, rng: np.random.Generator, rows: np.ndarray | None) -> pl.Series:
+        if self.grid is not None:
+            bits = mix64(rng.integers(0, self.grid, n))
+            u = unit_from_bits(bits)
+            entry = (bits % np.uint64(len(self.pool))).astype(np.int64)
+            offset = ((bits >> np.uint64(20)) % np.uint64(self.span)).astype(np.int64)
+        else:
+            u = rng.random(n)
+            entry = rng.integers(0, len(self.pool), n)
+            offset = rng.integers(0, self.span, n)
+        lengths = draw_lengths(self.knots, u)
+        if rows is not None:
+            return self._unique(entry, offset, lengths, rows)
+        return pl.select(
+            self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(lengths))
+        ).to_series()
+
+    def _unique(self, entry, offset, lengths, rows: np.ndarray) -> pl.Series:
+        """Distinct strings: a word prefix then the row number (the vocabulary has no digits,
+        so different rows can never give the same text)."""
+        numbers = pl.Series(rows).cast(pl.String)
+        digits = numbers.str.len_chars().to_numpy().astype(np.int64)
+        prefix = np.maximum(lengths - digits, 0)
+        if self.bound is not None:
+            prefix = np.minimum(prefix, np.maximum(self.bound - digits, 0))
+        head = self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(prefix))
+        return pl.select(pl.concat_str([head, numbers])).to_series()
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        rows = non_null_rows(start, nulls, count) if self.unique else None
+        return spread(self.residual(n, rng, rows), nulls).alias(self.name)
+
+
+PATTERN_CLASSES = {
+    "A": np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8),
+    "a": np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8),
+    "9": np.frombuffer(b"0123456789", dtype=np.uint8),
+}
+"""Character classes of :class:`paritygen.profile.model.ShapeStats` patterns."""
+
+
+@generators.register("pattern")
+class PatternGenerator:
+    """Short codes in the profiled shape (``AA-9999``); unique ones by a bijection of the row."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        column = ctx.column
+        where = f"{ctx.table.name}.{column.name}"
+        from paritygen.generate.base import column_rule_param
+
+        pattern = column_rule_param(ctx, "pattern")
+        if pattern is None and column.stats is not None and column.stats.shape is not None:
+            pattern = column.stats.shape.pattern
+        if not pattern:
+            raise ConfigError(f"{where}: generator 'pattern' needs a shape pattern")
+        pattern = str(pattern)
+        if not pattern.isascii():
+            raise ConfigError(f"{where}: pattern {pattern!r} must be ASCII")
+        if column.length and len(pattern) > column.length:
+            raise ConfigError(f"{where}: pattern {pattern!r} is longer than {column.length}")
+        self.name = column.name
+        self.null_fraction = profiled_null_fraction(ctx)
+        self.unique = ctx.unique
+        self.literal = np.frombuffer(pattern.encode("ascii"), dtype=np.uint8)
+        self.slots = [i for i, ch in enumerate(pattern) if ch in PATTERN_CLASSES]
+        self.alphabets = [PATTERN_CLASSES[pattern[i]] for i in self.slots]
+        self.capacity = int(np.prod([len(a) for a in self.alphabets], dtype=object) or 1)
+        if self.unique and self.capacity < ctx.row_count:
+            raise ConfigError(
+                f"{where}: pattern {pattern!r} has only {self.capacity} values for "
+                f"{ctx.row_count} unique rows"
+            )
+        stats = column.stats
+        distinct = stats.distinct_count if stats is not None else 0
+        self.grid = None
+        if not self.unique and distinct:
+            self.grid = grid_size(min(distinct, self.capacity), expected_non_null_rows(ctx))
+        # An odd multiplier coprime with the capacity turns row numbers into scattered codes.
+        self.multiplier = next(
+            m
+            for m in range(0x9E3779B1 % max(self.capacity, 2) | 1, 10**12, 2)
+            if np.gcd(m, self.capacity) == 1
+        )
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        matrix = np.repeat(self.literal[None, :], n, axis=0)
+        if self.unique or self.grid is not None:
+            if self.unique:
+                ids = non_null_rows(start, nulls, count).astype(object)
+            else:
+                ids = rng.integers(0, self.grid, n).astype(object)
+            codes = (ids * self.multiplier + 12345) % self.capacity
+            codes = codes.astype(np.uint64) if self.capacity < 2**63 else codes
+            for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
+                radix = len(alphabet)
+                matrix[:, slot] = alphabet[(codes % radix).astype(np.int64)]
+                codes = codes // radix
+        else:
+            for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
+                matrix[:, slot] = alphabet[rng.integers(0, len(alphabet), n)]
+        return spread(bytes_to_strings(matrix), nulls).alias(self.name)
+
+
+HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+UUID_GROUPS = (slice(0, 8), slice(8, 12), slice(12, 16), slice(16, 20), slice(20, 32))
+
+
+def uuid_strings(raw: np.ndarray) -> pl.Series:
+    """Version-4 UUID text from a (rows, 16) uint8 matrix of random bytes."""
+    raw = raw.copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    digits = np.empty((len(raw), 32), dtype=np.uint8)
+    digits[:, 0::2] = HEX[raw >> 4]
+    digits[:, 1::2] = HEX[raw & 0x0F]
+    out = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
+    position = 0
+    for group in UUID_GROUPS:
+        width = group.stop - group.start
+        out[:, position : position + width] = digits[:, group]
+        position += width + 1
+    return bytes_to_strings(out)
+
+
+@generators.register("uuid")
+class UUIDGenerator:
+    """Random (version 4) UUIDs drawn from the block's generator: deterministic per seed."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        if ctx.column.length is not None and 0 < ctx.column.length < 36:
+            raise ConfigError(
+                f"{ctx.table.name}.{ctx.column.name}: a UUID needs 36 characters, "
+                f"column holds {ctx.column.length}"
+            )
+        self.name = ctx.column.name
+        self.null_fraction = profiled_null_fraction(ctx)
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
+        return spread(uuid_strings(raw), nulls).alias(self.name)
+
+
+@generators.register("json")
+class JSONGenerator:
+    """Valid JSON objects of about production's text length: ``{"id": N, "note": "words"}``."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        self.name = ctx.column.name
+        self.null_fraction = profiled_null_fraction(ctx)
+        self.knots = length_knots(ctx.column)
+        self.bound = max_length(ctx.column)
+        minimum = len(json.dumps({"id": 0, "note": ""}, separators=(",", ":")))
+        if self.bound is not None and self.bound < minimum + 10:
+            self.minimal = True
+        else:
+            self.minimal = False
+        text = word_text(np.random.default_rng(7), 1 << 16)
+        longest = int(max(self.knots[-1], 64))
+        self.span = longest
+        size = longest * 2
+        self.pool = pl.Series(
+            [(text * (2 + size // len(text)))[i * 97 : i * 97 + size] for i in range(512)]
+        )
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        ids = rng.integers(0, 1_000_000, n)
+        if self.minimal:
+            values = pl.select(pl.format("{}", pl.Series(ids))).to_series()
+            return spread(values, nulls).alias(self.name)
+        lengths = draw_lengths(self.knots, rng.random(n))
+        head = pl.Series(ids).cast(pl.String)
+        overhead = head.str.len_chars().to_numpy().astype(np.int64) + len('{"id":,"note":""}')
+        note = np.maximum(lengths - overhead, 0)
+        if self.bound is not None:
+            note = np.minimum(note, np.maximum(self.bound - overhead, 0))
+        words = self.pool.gather(rng.integers(0, len(self.pool), n)).str.slice(
+            pl.Series(rng.integers(0, self.span, n)), pl.Series(note)
+        )
+        values = pl.select(
+            pl.concat_str([pl.lit('{"id":'), head, pl.lit(',"note":"'), words, pl.lit('"}')])
+        ).to_series()
+        return spread(values, nulls).alias(self.name)
+
+
+@generators.register("binary")
+class BinaryGenerator:
+    """Random bytes with production's length distribution (within the column's bound)."""
+
+    def __init__(self, ctx: ColumnContext) -> None:
+        self.name = ctx.column.name
+        self.null_fraction = profiled_null_fraction(ctx)
+        self.knots = length_knots(ctx.column)
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        nulls = null_mask(rng, count, self.null_fraction)
+        n = count if nulls is None else count - int(nulls.sum())
+        lengths = draw_lengths(self.knots, rng.random(n))
+        width = int(lengths.max()) if n else 0
+        # Bytes 1..255 only: a trailing NUL would be dropped by the fixed-width conversion.
+        matrix = rng.integers(1, 256, (n, width), dtype=np.uint8)
+        matrix[np.arange(width)[None, :] >= lengths[:, None]] = 0
+        if width == 0:
+            values = pl.Series([b""] * n, dtype=pl.Binary)
+        else:
+            values = pl.Series(np.ascontiguousarray(matrix).view(f"S{width}").ravel())
+        return spread(values, nulls).alias(self.name)

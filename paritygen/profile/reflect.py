@@ -1,0 +1,258 @@
+"""Schema reflection: SQLAlchemy's inspector output turned into the profile's portable model, once.
+
+This is the only module that talks to the inspector (the SQLAlchemy model in STYLE.md): every
+other stage reads :class:`~paritygen.profile.model.Table` / ``Column``. Dialect knowledge lives
+here as documented constants and small overrides, not as branches scattered over the code base.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql as mysql_types
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.reflection import Inspector
+from sqlalchemy.exc import CompileError
+
+from paritygen.profile.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    LogicalType,
+    Table,
+    UniqueConstraint,
+)
+
+DEFAULT_SCHEMA = {"postgresql": "public"}
+"""Schema profiled when none is given; other dialects use the URL's database (inspector default)."""
+
+SEQUENCE_DEFAULT = re.compile(r"^\s*nextval\(", re.IGNORECASE)
+"""PostgreSQL ``serial`` columns: the default names a sequence of the source, which a target does
+not have; the column is recorded as ``autoincrement`` instead and the default is dropped."""
+
+JSON_VALID_CHECK = re.compile(r"json_valid\(\s*[`\"]?(?P<col>[^`\")]+)[`\"]?\s*\)", re.IGNORECASE)
+"""MariaDB stores JSON as LONGTEXT guarded by ``CHECK (json_valid(col))``
+(https://mariadb.com/kb/en/json-data-type/); such a column is logically ``json``."""
+
+# Order matters: subclasses before their bases (Float subclasses Numeric, Text subclasses String,
+# MySQL SET subclasses String, Enum subclasses String).
+_TYPE_MAP: tuple[tuple[type, LogicalType], ...] = (
+    (sa.Boolean, "boolean"),
+    (sa.Enum, "enum"),
+    (mysql_types.SET, "string"),
+    (mysql_types.YEAR, "integer"),
+    (sa.Integer, "integer"),
+    (sa.Float, "float"),
+    (sa.Numeric, "decimal"),
+    (sa.DateTime, "datetime"),
+    (sa.Date, "date"),
+    (sa.Time, "time"),
+    (sa.Uuid, "uuid"),
+    (sa.JSON, "json"),
+    (sa.ARRAY, "json"),
+    (sa.LargeBinary, "binary"),
+    (sa.types._Binary, "binary"),
+    (sa.Text, "text"),
+    (sa.String, "string"),
+)
+
+_NAME_OVERRIDES: dict[str, LogicalType] = {
+    # Types SQLAlchemy reflects as generic/NullType or as a class outside the map above.
+    "UUID": "uuid",
+    "JSONB": "json",
+    "JSON": "json",
+    "BIT": "integer",
+    "INTERVAL": "text",
+    "INET": "string",
+    "CIDR": "string",
+    "MACADDR": "string",
+    "MONEY": "decimal",
+    "TSVECTOR": "text",
+    "XML": "text",
+}
+
+
+def logical_type_of(sql_type: sa.types.TypeEngine[Any]) -> LogicalType:
+    """The portable logical type of a reflected SQLAlchemy type (``text`` when unknown)."""
+    name = type(sql_type).__name__.upper()
+    if isinstance(sql_type, mysql_types.TINYINT) and getattr(sql_type, "display_width", None) == 1:
+        # MySQL's BOOLEAN is TINYINT(1); the display width is the only trace of the intent
+        # (https://dev.mysql.com/doc/refman/8.0/en/numeric-type-syntax.html).
+        return "boolean"
+    if name in _NAME_OVERRIDES:
+        return _NAME_OVERRIDES[name]
+    for cls, logical in _TYPE_MAP:
+        if isinstance(sql_type, cls):
+            if logical == "string" and getattr(sql_type, "length", None) is None:
+                if not isinstance(sql_type, mysql_types.SET):
+                    return "text"
+            return logical
+    return "text"
+
+
+_QUOTED = re.compile(r"('(?:[^']|'')*')")
+
+
+def sql_type_text(sql_type: sa.types.TypeEngine[Any], dialect: sa.engine.Dialect) -> str:
+    """The type as the source spells it, lower-cased outside quoted enum labels."""
+    try:
+        text = sql_type.compile(dialect=dialect)
+    except (CompileError, NotImplementedError, AttributeError):
+        text = type(sql_type).__name__
+    parts = _QUOTED.split(text)
+    return "".join(p if i % 2 else re.sub(r",\s+", ",", p.lower()) for i, p in enumerate(parts))
+
+
+def _enum_values(sql_type: sa.types.TypeEngine[Any]) -> tuple[tuple[str, ...] | None, str | None]:
+    if isinstance(sql_type, mysql_types.SET):
+        return tuple(sql_type.values), None
+    if isinstance(sql_type, sa.Enum):
+        # Only PostgreSQL enums are named types; MySQL ENUM / SQLite CHECK-enums have no name.
+        name = sql_type.name if sql_type.native_enum and sql_type.name else None
+        return tuple(sql_type.enums), name
+    return None, None
+
+
+def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str]) -> Column:
+    sql_type = info["type"]
+    logical = logical_type_of(sql_type)
+    default = info.get("default")
+    default = None if default is None else str(default)
+    autoincrement = bool(info.get("identity")) or info.get("autoincrement") is True
+    if default is not None and SEQUENCE_DEFAULT.match(default):
+        autoincrement, default = True, None
+    if dialect.name == "sqlite" and len(pk) == 1 and pk[0] == info["name"] and logical == "integer":
+        # INTEGER PRIMARY KEY is SQLite's rowid alias: filled by the database when omitted
+        # (https://www.sqlite.org/lang_createtable.html#rowid).
+        autoincrement = sql_type_text(sql_type, dialect) == "integer"
+    enum_values, enum_name = _enum_values(sql_type)
+    precision = getattr(sql_type, "precision", None) if logical in ("decimal", "float") else None
+    scale = getattr(sql_type, "scale", None) if logical == "decimal" else None
+    length = getattr(sql_type, "length", None) if logical in ("string", "binary", "text") else None
+    return Column(
+        name=info["name"],
+        logical_type=logical,
+        sql_type=sql_type_text(sql_type, dialect),
+        nullable=bool(info.get("nullable", True)),
+        default=default,
+        autoincrement=autoincrement,
+        length=length if isinstance(length, int) else None,
+        precision=precision if isinstance(precision, int) else None,
+        scale=scale if isinstance(scale, int) else None,
+        unsigned=bool(getattr(sql_type, "unsigned", False)),
+        timezone=bool(getattr(sql_type, "timezone", False)),
+        enum_values=enum_values,
+        enum_name=enum_name,
+    )
+
+
+def list_tables(inspector: Inspector, schema: str | None) -> list[str]:
+    """Base tables (not views) of *schema*, sorted by name."""
+    return sorted(inspector.get_table_names(schema=schema))
+
+
+def reflect_tables(
+    conn: Connection, schema: str | None, names: Sequence[str]
+) -> tuple[dict[str, Table], list[str]]:
+    """Reflect *names* of *schema* into model tables; also the notes about what was left out.
+
+    Foreign keys to tables outside *names* (or in another schema) are left out, with a note, so
+    the profile stays self-contained and valid.
+    """
+    inspector = sa.inspect(conn)
+    dialect = conn.dialect
+    wanted = set(names)
+    kw: dict[str, Any] = {"schema": schema, "filter_names": list(names)}
+    columns = inspector.get_multi_columns(**kw)
+    pks = inspector.get_multi_pk_constraint(**kw)
+    fks = inspector.get_multi_foreign_keys(**kw)
+    uniques = inspector.get_multi_unique_constraints(**kw)
+    indexes = inspector.get_multi_indexes(**kw)
+    try:
+        checks = inspector.get_multi_check_constraints(**kw)
+    except NotImplementedError:
+        checks = {}
+    try:
+        comments = inspector.get_multi_table_comment(**kw)
+    except NotImplementedError:
+        comments = {}
+    notes: list[str] = []
+    out: dict[str, Table] = {}
+    for name in names:
+        key = (schema, name)
+        pk = tuple(pks.get(key, {}).get("constrained_columns") or ())
+        cols = {c["name"]: _column(c, dialect, pk) for c in columns.get(key, [])}
+        table_checks = tuple(
+            CheckConstraint(sqltext=str(c["sqltext"]), name=c.get("name"))
+            for c in checks.get(key, [])
+        )
+        for check in table_checks:  # MariaDB JSON: LONGTEXT + CHECK (json_valid(col))
+            match = JSON_VALID_CHECK.search(check.sqltext)
+            if match and match.group("col") in cols and cols[match.group("col")].logical_type in (
+                "text",
+                "string",
+            ):
+                col = cols[match.group("col")]
+                cols[col.name] = _replace(col, logical_type="json")
+        foreign = []
+        for fk in fks.get(key, []):
+            ref_schema = fk.get("referred_schema")
+            if fk["referred_table"] not in wanted or (ref_schema not in (None, schema)):
+                notes.append(
+                    f"{name}: foreign key {tuple(fk['constrained_columns'])} -> "
+                    f"{fk['referred_table']} left out (referenced table not profiled)"
+                )
+                continue
+            options = fk.get("options") or {}
+            foreign.append(
+                ForeignKey(
+                    columns=tuple(fk["constrained_columns"]),
+                    ref_table=fk["referred_table"],
+                    ref_columns=tuple(fk["referred_columns"]),
+                    name=fk.get("name"),
+                    on_delete=(options.get("ondelete") or None),
+                    on_update=(options.get("onupdate") or None),
+                )
+            )
+        unique = [
+            UniqueConstraint(columns=tuple(u["column_names"]), name=u.get("name"))
+            for u in uniques.get(key, [])
+        ]
+        seen = {u.columns for u in unique}
+        plain = []
+        for ix in indexes.get(key, []):
+            cols_ix = ix.get("column_names") or []
+            if not cols_ix or any(c is None for c in cols_ix):
+                notes.append(f"{name}: expression index {ix.get('name')} left out")
+                continue
+            columns_ix = tuple(cols_ix)
+            if ix.get("unique"):
+                if ix.get("duplicates_constraint") or columns_ix in seen or columns_ix == pk:
+                    continue
+                seen.add(columns_ix)
+                unique.append(UniqueConstraint(columns=columns_ix, name=ix.get("name"), index=True))
+            else:
+                plain.append(Index(columns=columns_ix, name=ix.get("name")))
+        comment = comments.get(key, {}).get("text") if comments else None
+        out[name] = Table(
+            name=name,
+            columns=cols,
+            primary_key=pk,
+            foreign_keys=tuple(foreign),
+            unique_constraints=tuple(unique),
+            indexes=tuple(plain),
+            checks=table_checks,
+            comment=comment,
+        )
+    return out, notes
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    """``dataclasses.replace`` for the frozen pydantic dataclasses of the model."""
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)

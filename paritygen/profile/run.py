@@ -1,0 +1,327 @@
+"""profile_database: reflect and measure a database, read-only, into a Profile.
+
+The order of work is chosen for speed and consistency: one connection in one read-only snapshot
+(so counts and fan-outs agree), one streamed read (or in-database sample) per table for all column
+statistics, then one GROUP BY per foreign key. The URL never enters the profile or any message
+except through :func:`~paritygen.errors.safe_url`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+from tqdm import tqdm
+
+from paritygen import __version__
+from paritygen.db import describe_db_error, make_engine, resolve_url
+from paritygen.errors import ConfigError, ConnectionFailed, ParitygenError, safe_url
+from paritygen.profile import classify, stats
+from paritygen.profile.model import (
+    FORMAT,
+    Column,
+    ColumnRule,
+    Profile,
+    Rules,
+    Settings,
+    Source,
+    Table,
+    TableRule,
+)
+from paritygen.profile.reflect import DEFAULT_SCHEMA, list_tables, reflect_tables
+from paritygen.profile.values import ORDERED, to_scalar
+
+
+class ProfilingFailed(ParitygenError):
+    """A query against the source failed while profiling (the message names table and cause)."""
+
+
+def read_only_url(url: URL) -> URL:
+    """SQLite files are opened through a ``mode=ro`` URI so not even a journal is created."""
+    if url.get_backend_name() != "sqlite":
+        return url
+    database = url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    query = dict(url.query)
+    query.update({"mode": "ro", "uri": "true"})
+    return url.set(database=f"file:{Path(database).resolve()}", query=query)
+
+
+def _match(requested: Sequence[str], available: Sequence[str], option: str) -> None:
+    unknown = [name for name in requested if name not in available]
+    if not unknown:
+        return
+    name = unknown[0]
+    close = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise ConfigError(f"{option}: no table {name!r} in the source{hint}")
+
+
+def _apply_rule(column: Column, rule: ColumnRule | None) -> Column:
+    if rule is None:
+        return column
+    changes: dict[str, Any] = {}
+    if rule.semantic is not None:
+        changes["semantic"] = rule.semantic
+        if rule.pii is None:
+            changes["pii"] = rule.semantic in classify.PII_SEMANTICS
+    if rule.pii is not None:
+        changes["pii"] = rule.pii
+    return dataclasses.replace(column, **changes) if changes else column
+
+
+def _keep_rules(rules: Rules, tables: dict[str, Table]) -> tuple[Rules, list[str]]:
+    """Rules for tables and columns still profiled; notes for the ones dropped."""
+    kept: dict[str, TableRule] = {}
+    notes = []
+    for tname, rule in rules.tables.items():
+        if tname not in tables:
+            notes.append(f"rules: table {tname} is no longer profiled; its rule was dropped")
+            continue
+        columns = {}
+        for cname, crule in rule.columns.items():
+            if cname in tables[tname].columns:
+                columns[cname] = crule
+            else:
+                notes.append(f"rules: column {tname}.{cname} no longer exists; its rule was dropped")
+        kept[tname] = dataclasses.replace(rule, columns=columns)
+    return Rules(tables=kept), notes
+
+
+def profile_database(
+    url: str,
+    *,
+    schema: str | None = None,
+    tables: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    sample_rows: int = 1_000_000,
+    min_group_size: int = 5,
+    estimate_rows: bool = False,
+    progress: bool | None = None,
+    rules: Rules | None = None,
+    notes: list[str] | None = None,
+) -> Profile:
+    """Measure the database at *url* into a :class:`Profile` (read-only, aggregates only).
+
+    *rules* (optional) are the user's overrides from an earlier profile: their ``semantic`` /
+    ``pii`` win over the classifier and are carried into the result. *notes*, when given, collects
+    one-line remarks about what was left out (FKs to unprofiled tables, dropped rules).
+    """
+    if sample_rows < 1:
+        raise ConfigError(f"--sample-rows must be at least 1, got {sample_rows}")
+    if min_group_size < 1:
+        raise ConfigError(f"--min-group-size must be at least 1, got {min_group_size}")
+    started = time.perf_counter()
+    resolved = resolve_url(url)
+    parsed = read_only_url(resolved)
+    if parsed is not resolved and not Path(resolved.database or "").is_file():
+        raise ConnectionFailed(f"no SQLite database file at {resolved.database}")
+    engine = make_engine(parsed)
+    remarks: list[str] = [] if notes is None else notes
+    try:
+        with engine.connect() as conn:
+            try:
+                result = _profile(
+                    conn,
+                    parsed,
+                    schema=schema,
+                    tables=tables,
+                    exclude=exclude,
+                    sample_rows=sample_rows,
+                    min_group_size=min_group_size,
+                    estimate_rows=estimate_rows,
+                    progress=sys.stderr.isatty() if progress is None else progress,
+                    rules=rules or Rules(),
+                    notes=remarks,
+                )
+            finally:
+                conn.rollback()  # never commit: the session was read-only anyway
+    except sa.exc.DBAPIError as exc:
+        raise ProfilingFailed(
+            f"profiling {safe_url(parsed)} failed: {describe_db_error(exc)}"
+        ) from None
+    finally:
+        engine.dispose()
+    source = dataclasses.replace(
+        result.source, duration_seconds=round(time.perf_counter() - started, 3)
+    )
+    return dataclasses.replace(result, source=source)
+
+
+def _profile(
+    conn: sa.Connection,
+    url: URL,
+    *,
+    schema: str | None,
+    tables: Sequence[str] | None,
+    exclude: Sequence[str],
+    sample_rows: int,
+    min_group_size: int,
+    estimate_rows: bool,
+    progress: bool,
+    rules: Rules,
+    notes: list[str],
+) -> Profile:
+    stats.start_session(conn)
+    dialect = conn.dialect.name
+    inspector = sa.inspect(conn)
+    schema = schema or DEFAULT_SCHEMA.get(dialect)
+    available = list_tables(inspector, schema)
+    where = f"schema {schema!r}" if schema else f"database {url.database!r}"
+    if not available:
+        raise ConfigError(f"{where} of {safe_url(url)} has no tables to profile")
+    if tables:
+        _match(tables, available, "--tables")
+        names = [t for t in available if t in set(tables)]
+    else:
+        names = list(available)
+    _match(exclude, available, "--exclude")
+    names = [t for t in names if t not in set(exclude)]
+    if not names:
+        raise ConfigError("every table was excluded: nothing to profile")
+    catalog_schema = schema or stats.current_schema(conn)
+    reflected, reflect_notes = reflect_tables(conn, schema, names)
+    notes.extend(reflect_notes)
+
+    # Parent key columns whose position buckets fan-out needs (first column of each FK target).
+    ref_keys = {
+        (fk.ref_table, fk.ref_columns[0]) for t in reflected.values() for fk in t.foreign_keys
+    }
+    edges: dict[tuple[str, str], list[Any]] = {}
+    measured: dict[str, Table] = {}
+    fk_total = sum(len(t.foreign_keys) for t in reflected.values())
+    bar = tqdm(
+        total=len(names) + fk_total, disable=not progress, unit="step", desc="profile",
+        file=sys.stderr, leave=False,
+    )
+    try:
+        for name in names:
+            bar.set_postfix_str(name)
+            measured[name] = _measure_table(
+                conn, reflected[name], schema, catalog_schema,
+                sample_rows=sample_rows, min_group_size=min_group_size,
+                estimate_rows=estimate_rows, rules=rules.tables.get(name),
+                ref_keys=ref_keys, edges=edges,
+            )
+            bar.update(1)
+        for name in names:
+            table = measured[name]
+            if not table.foreign_keys:
+                continue
+            child_ref = stats.quote_table(conn, schema, name)
+            fks = []
+            for fk in table.foreign_keys:
+                bar.set_postfix_str(f"{name} -> {fk.ref_table}")
+                parent = measured[fk.ref_table]
+                fanout = stats.fanout_stats(
+                    conn, child_ref, fk.columns,
+                    child_rows_total=table.row_count,
+                    parent_rows=parent.row_count,
+                    edges=edges.get((fk.ref_table, fk.ref_columns[0]), []),
+                    parent_method=parent.row_count_method,
+                )
+                fks.append(dataclasses.replace(fk, fanout=fanout))
+                bar.update(1)
+            measured[name] = dataclasses.replace(table, foreign_keys=tuple(fks))
+    finally:
+        bar.close()
+    kept_rules, rule_notes = _keep_rules(rules, measured)
+    notes.extend(rule_notes)
+    database = url.database
+    if database and url.get_backend_name() == "sqlite":
+        database = Path(database.removeprefix("file:")).name
+    return Profile(
+        format=FORMAT,
+        source=Source(
+            dialect=dialect,
+            server_version=stats.server_version(conn),
+            database=database,
+            schema=catalog_schema,
+            captured_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            paritygen_version=__version__,
+        ),
+        tables=measured,
+        settings=Settings(
+            min_group_size=min_group_size, sample_rows=sample_rows, estimate_rows=estimate_rows
+        ),
+        rules=kept_rules,
+    )
+
+
+def _measure_table(
+    conn: sa.Connection,
+    table: Table,
+    schema: str | None,
+    catalog_schema: str | None,
+    *,
+    sample_rows: int,
+    min_group_size: int,
+    estimate_rows: bool,
+    rules: TableRule | None,
+    ref_keys: set[tuple[str, str]],
+    edges: dict[tuple[str, str], list[Any]],
+) -> Table:
+    """Counts, bytes and every column's statistics of one table, from one read."""
+    ref = stats.quote_table(conn, schema, table.name)
+    try:
+        row_count, count_method = stats.count_rows(
+            conn, ref, catalog_schema, table.name, estimate_rows
+        )
+        data_bytes, index_bytes = stats.table_bytes(conn, catalog_schema, table.name)
+        sampled = row_count > sample_rows
+        fraction = sample_rows / row_count if sampled else None
+        columns = list(table.columns.values())
+        data, method = stats.read_table(conn, ref, columns, fraction)
+    except sa.exc.DBAPIError as exc:
+        raise ProfilingFailed(f"table {table.name}: {describe_db_error(exc)}") from None
+    sampled = method is not None
+    read_rows = next(iter(data.values())).rows if data else 0
+    if not sampled:  # the whole table was read: its count is exact whatever the catalog said
+        row_count, count_method = read_rows, "exact"
+    leading = {table.primary_key[:1]} | {ix.columns[:1] for ix in table.indexes}
+    leading |= {uc.columns[:1] for uc in table.unique_constraints}
+    out: dict[str, Column] = {}
+    for column in columns:
+        values = data[column.name]
+        semantic, pii = classify.decide(column.name, column.logical_type, values.values)
+        column = dataclasses.replace(column, semantic=semantic, pii=pii)
+        column = _apply_rule(column, rules.columns.get(column.name) if rules else None)
+        col_stats = stats.column_stats(
+            column, values, total_rows=row_count, sampled=sampled,
+            min_group_size=min_group_size, pii=column.pii,
+        )
+        if (
+            sampled and not column.pii and column.logical_type in ORDERED
+            and (column.name,) in leading and col_stats.min is not None
+        ):
+            low, high = stats.exact_min_max(conn, ref, column.name)
+            col_stats = dataclasses.replace(
+                col_stats,
+                min=to_scalar(low, column.logical_type),
+                max=to_scalar(high, column.logical_type),
+            )
+        out[column.name] = dataclasses.replace(column, stats=col_stats)
+        if (table.name, column.name) in ref_keys:
+            edges[(table.name, column.name)] = stats.native_edges(values.values, column)
+    return dataclasses.replace(
+        table,
+        columns=out,
+        row_count=row_count,
+        row_count_method=count_method,  # type: ignore[arg-type]
+        data_bytes=data_bytes,
+        index_bytes=index_bytes,
+        sample_method=method,
+        sampled_rows=read_rows if sampled else None,
+    )
+
+
+__all__ = ["ConnectionFailed", "ProfilingFailed", "profile_database", "read_only_url"]

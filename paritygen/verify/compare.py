@@ -1,0 +1,555 @@
+"""The parity measures: staging measured against production's profile, each with its bar.
+
+Staging is measured the way production was: :func:`paritygen.profile.run.profile_database` runs on
+the target (read-only, same sampling inside the database), so both sides are sketches taken by the
+same code and their distances mean something. What a profile cannot tell, constraint violations
+and production values leaking into staging, is counted with SQL (:mod:`.violations`,
+:mod:`.privacy`). Every measure is a distance that must stay at or below its bar.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from paritygen.db import make_engine
+from paritygen.errors import ConfigError, safe_url
+from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, Table
+from paritygen.profile.values import ORDERED, to_number
+from paritygen.verify import measures as m
+from paritygen.verify.tolerances import Tolerances
+
+CATEGORICAL_TYPES = frozenset({"string", "text", "enum", "boolean"})
+"""Logical types whose frequencies are compared (ordered types get a KS distance instead)."""
+LENGTH_TYPES = frozenset({"string", "text", "json", "binary"})
+
+SCHEMA_VERSION = 1
+"""Version of the dictionary :meth:`ParityResult.to_dict` returns (docs/report-json.md)."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One parity measure: a distance (``value``) that passes when it is at most ``bar``."""
+
+    table: str
+    column: str | None
+    measure: str
+    value: float
+    bar: float
+    passed: bool
+    expected: float | None = None
+    """Production's figure (scaled), when the measure compares two figures."""
+    observed: float | None = None
+    """Staging's figure."""
+    detail: str = ""
+
+    @property
+    def excess(self) -> float:
+        """How far past the bar, relative to the bar (absolute when the bar is 0)."""
+        if self.passed:
+            return 0.0
+        return (self.value - self.bar) / self.bar if self.bar > 0 else self.value
+
+    @property
+    def target(self) -> str:
+        return f"{self.table}.{self.column}" if self.column else self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "column": self.column,
+            "measure": self.measure,
+            "value": _finite(self.value),
+            "bar": _finite(self.bar),
+            "passed": self.passed,
+            "expected": _finite(self.expected),
+            "observed": _finite(self.observed),
+            "detail": self.detail,
+        }
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None:
+        return None
+    return round(float(value), 6)
+
+
+@dataclass
+class ParityResult:
+    """Everything verify measured. ``staging`` is the target's profile (for reports and charts)."""
+
+    measures: list[Measure]
+    not_measured: list[str] = field(default_factory=list)
+    """``table.column: measure: reason`` for each measure that could not be taken."""
+    scale: float = 1.0
+    target: str | None = None
+    """The target URL, password hidden."""
+    seconds: float = 0.0
+    staging: Profile | None = None
+
+    @property
+    def passed(self) -> bool:
+        return all(measure.passed for measure in self.measures)
+
+    @property
+    def misses(self) -> list[Measure]:
+        """Measures out of their bar, worst first."""
+        return sorted((x for x in self.measures if not x.passed), key=lambda x: -x.excess)
+
+    def ordered(self) -> list[Measure]:
+        """Misses first (worst first), then the measures that hold, in schema order."""
+        return self.misses + [x for x in self.measures if x.passed]
+
+    def counts(self) -> dict[str, int]:
+        missed = sum(1 for x in self.measures if not x.passed)
+        return {
+            "measures": len(self.measures),
+            "passed": len(self.measures) - missed,
+            "missed": missed,
+            "not_measured": len(self.not_measured),
+        }
+
+    def verdict(self) -> str:
+        """The one-line verdict shown last by the CLI and at the top of reports."""
+        c = self.counts()
+        word = "PARITY HOLDS" if self.passed else "PARITY MISSED"
+        tables = len({x.table for x in self.misses})
+        where = f" in {tables} table{'s' if tables != 1 else ''}" if c["missed"] else ""
+        return (
+            f"{word}: {c['passed']} of {c['measures']} measures within their bars,"
+            f" {c['missed']} missed{where}, {c['not_measured']} not measured"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "passed": self.passed,
+            "verdict": self.verdict(),
+            "scale": self.scale,
+            "target": self.target,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts(),
+            "measures": [x.to_dict() for x in self.ordered()],
+            "not_measured": list(self.not_measured),
+        }
+
+
+def expected_rows(profile: Profile, name: str, scale: float) -> int:
+    """Rows the generator makes for *name* at *scale* (pinned and fixed rules respected)."""
+    table = profile.table(name)
+    rule = profile.table_rule(name)
+    if rule.row_count is not None:
+        return rule.row_count
+    if rule.fixed:
+        return table.row_count
+    return round(table.row_count * scale)
+
+
+class _Collector:
+    """Builds measures, applying the tolerances' bars and skips in one place."""
+
+    def __init__(self, tolerances: Tolerances) -> None:
+        self.tolerances = tolerances
+        self.measures: list[Measure] = []
+        self.not_measured: list[str] = []
+
+    def wants(self, measure: str, table: str, column: str | None = None) -> bool:
+        return not self.tolerances.skipped(measure, table, column)
+
+    def add(
+        self,
+        table: str,
+        column: str | None,
+        measure: str,
+        value: float,
+        *,
+        floor: float = 0.0,
+        expected: float | None = None,
+        observed: float | None = None,
+        detail: str = "",
+    ) -> None:
+        if not self.wants(measure, table, column):
+            return
+        bar = max(self.tolerances.bar(measure, table, column), floor)
+        passed = value <= bar + 1e-12
+        self.measures.append(
+            Measure(table, column, measure, float(value), bar, passed, expected, observed, detail)
+        )
+
+    def skip(self, table: str, column: str | None, measure: str, reason: str) -> None:
+        if self.wants(measure, table, column):
+            where = f"{table}.{column}" if column else table
+            self.not_measured.append(f"{where}: {measure}: {reason}")
+
+
+def compare_profiles(
+    expected: Profile,
+    observed: Profile,
+    *,
+    tolerances: Tolerances | None = None,
+    scale: float = 1.0,
+    tables: Sequence[str] | None = None,
+) -> tuple[list[Measure], list[str]]:
+    """All profile-level measures of *observed* (staging) against *expected* (production).
+
+    Returns the measures and the notes of what could not be measured.
+    """
+    out = _Collector(tolerances or Tolerances())
+    for name, table in expected.tables.items():
+        if tables is not None and name not in tables:
+            continue
+        if expected.table_rule(name).mode == "skip":
+            continue
+        staging = observed.tables.get(name)
+        want_rows = expected_rows(expected, name, scale)
+        if staging is None:
+            out.add(
+                name,
+                None,
+                "rows",
+                1.0,
+                expected=want_rows,
+                observed=0,
+                detail="table missing in the target",
+            )
+            continue
+        _table_measures(out, expected, table, staging, want_rows)
+        row_factor = want_rows / table.row_count if table.row_count else 1.0
+        for cname, column in table.columns.items():
+            other = staging.columns.get(cname)
+            if other is None:
+                out.add(name, cname, "null_fraction", 1.0, detail="column missing in the target")
+                continue
+            _column_measures(out, table, column, other, row_factor)
+        _fanout_measures(out, table, staging)
+    return out.measures, out.not_measured
+
+
+def _table_measures(
+    out: _Collector, profile: Profile, table: Table, staging: Table, want_rows: int
+) -> None:
+    name = table.name
+    got = staging.row_count
+    deviation = abs(got - want_rows) / want_rows if want_rows else float(got > 0)
+    estimated = "catalog" in (table.row_count_method, staging.row_count_method)
+    out.add(
+        name,
+        None,
+        "rows",
+        deviation,
+        floor=0.05 if estimated else 0.0,
+        expected=want_rows,
+        observed=got,
+        detail=f"{got:,} rows, expected {want_rows:,}"
+        + (" (estimated counts)" if estimated else ""),
+    )
+    prod_bytes = _bytes(table)
+    stage_bytes = _bytes(staging)
+    if prod_bytes is None or stage_bytes is None:
+        out.skip(name, None, "bytes", "the database reports no table sizes")
+    elif prod_bytes > 0:
+        factor = want_rows / table.row_count if table.row_count else 1.0
+        want = prod_bytes * factor
+        out.add(
+            name,
+            None,
+            "bytes",
+            abs(stage_bytes / want - 1.0) if want else float(stage_bytes > 0),
+            expected=want,
+            observed=stage_bytes,
+            detail=f"{_human(stage_bytes)} table + index, expected {_human(want)}",
+        )
+
+
+def _bytes(table: Table) -> int | None:
+    if table.data_bytes is None:
+        return None
+    return table.data_bytes + (table.index_bytes or 0)
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(size) < 1024 or unit == "TB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
+def _sample_size(stats: ColumnStats, table: Table) -> int:
+    if stats.sampled_rows:
+        return int(stats.sampled_rows * (1.0 - stats.null_fraction))
+    return int(table.row_count * (1.0 - stats.null_fraction))
+
+
+def column_cdf(column: Column, stats: ColumnStats) -> m.CDF | None:
+    """The CDF of an ordered column's non-NULL values, from its profile sketch."""
+    kind = column.logical_type
+    try:
+        quantiles = [to_number(q, kind) for q in stats.quantiles]
+        common = {to_number(v.value, kind): v.frequency for v in stats.most_common}
+    except (TypeError, ValueError):
+        return None
+    return m.make_cdf(quantiles, common)
+
+
+def _median(column: Column, stats: ColumnStats) -> str:
+    """The sketch's middle edge, as the profile spells values (dates stay dates)."""
+    if not stats.quantiles:
+        return "?"
+    value = stats.quantiles[len(stats.quantiles) // 2]
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def _column_measures(
+    out: _Collector, table: Table, column: Column, staging: Column, row_factor: float
+) -> None:
+    name, cname = table.name, column.name
+    a, b = column.stats, staging.stats
+    if a is None or b is None:
+        out.skip(name, cname, "null_fraction", "no statistics in the profile")
+        return
+    out.add(
+        name,
+        cname,
+        "null_fraction",
+        abs(a.null_fraction - b.null_fraction),
+        expected=a.null_fraction,
+        observed=b.null_fraction,
+        detail=f"NULL share {b.null_fraction:.2%}, production {a.null_fraction:.2%}",
+    )
+    n_a, n_b = _sample_size(a, table), _sample_size(b, table)
+    noise = m.ks_critical(n_a, n_b, out.tolerances.ks_noise)
+    kind = column.logical_type
+    if kind in ORDERED and out.wants("ks", name, cname):
+        cdf_a, cdf_b = column_cdf(column, a), column_cdf(column, b)
+        if cdf_a is None or cdf_b is None:
+            if a.null_fraction < 1.0:
+                out.skip(name, cname, "ks", "no quantiles in one of the profiles")
+        else:
+            out.add(
+                name,
+                cname,
+                "ks",
+                m.ks_distance(cdf_a, cdf_b),
+                floor=noise,
+                detail=f"median {_median(column, b)}, production {_median(column, a)}",
+            )
+    if kind in LENGTH_TYPES and a.length and b.length and a.length.quantiles and b.length.quantiles:
+        distance = m.ks_distance(
+            m.QuantileCDF.from_quantiles(a.length.quantiles),
+            m.QuantileCDF.from_quantiles(b.length.quantiles),
+        )
+        out.add(
+            name,
+            cname,
+            "length_ks",
+            distance,
+            floor=noise,
+            detail=f"KS distance of string lengths (mean {b.length.mean:.1f},"
+            f" production {a.length.mean:.1f})",
+        )
+    categorical = (
+        kind in CATEGORICAL_TYPES
+        and not column.pii
+        and 0 < a.distinct_count <= out.tolerances.categorical_max_values
+    )
+    if categorical:
+        freq_a, freq_b = frequencies(a), frequencies(b)
+        if freq_a is None or freq_b is None:
+            out.skip(name, cname, "tv", "no value frequencies in one of the profiles")
+        else:
+            out.add(
+                name,
+                cname,
+                "tv",
+                m.total_variation(freq_a, freq_b),
+                detail="total variation of value frequencies",
+            )
+    if a.distinct_count >= out.tolerances.distinct_min_values:
+        nonnull = table.row_count * (1.0 - a.null_fraction)
+        want = m.expected_distinct(a.distinct_count, round(nonnull), nonnull * row_factor)
+        got = b.distinct_count
+        out.add(
+            name,
+            cname,
+            "distinct",
+            abs(got / want - 1.0) if want else float(got > 0),
+            expected=want,
+            observed=got,
+            detail=f"{got:,} distinct values, expected {want:,.0f}",
+        )
+
+
+def frequencies(stats: ColumnStats) -> dict[Any, float] | None:
+    if stats.true_fraction is not None:
+        return {True: stats.true_fraction, False: 1.0 - stats.true_fraction}
+    if stats.most_common:
+        return {str(v.value): v.frequency for v in stats.most_common}
+    if stats.distinct_count == 0:
+        return None
+    return {}  # values exist but none is frequent enough to be listed: all in "other"
+
+
+def _fanout_measures(out: _Collector, table: Table, staging: Table) -> None:
+    staged = {(fk.columns, fk.ref_table): fk for fk in staging.foreign_keys}
+    for fk in table.foreign_keys:
+        if fk.fanout is None:
+            continue
+        column = ",".join(fk.columns)
+        other = staged.get((fk.columns, fk.ref_table))
+        if other is None or other.fanout is None:
+            out.skip(table.name, column, "fanout_ks", "no fan-out measured in the target")
+            continue
+        a, b = fk.fanout, other.fanout
+        distance = m.ks_distance(_fanout_cdf(a), _fanout_cdf(b))
+        noise = m.ks_critical(a.parent_rows, b.parent_rows, out.tolerances.ks_noise)
+        out.add(
+            table.name,
+            column,
+            "fanout_ks",
+            distance,
+            floor=noise,
+            detail=f"children per {fk.ref_table} row: mean {b.mean:.2f}, max {b.max}"
+            f" (production mean {a.mean:.2f}, max {a.max})",
+        )
+        out.add(
+            table.name,
+            column,
+            "childless",
+            abs(a.childless_fraction - b.childless_fraction),
+            expected=a.childless_fraction,
+            observed=b.childless_fraction,
+            detail=f"{b.childless_fraction:.1%} of {fk.ref_table} rows childless,"
+            f" production {a.childless_fraction:.1%}",
+        )
+
+
+def _fanout_cdf(stats: FanoutStats) -> m.CDF:
+    if stats.quantiles:
+        return m.QuantileCDF.from_quantiles(stats.quantiles)
+    return m.StepCDF.from_frequencies({0.0: 1.0})
+
+
+def verify_database(
+    profile: Profile,
+    target: str,
+    *,
+    tolerances: Tolerances | None = None,
+    sample_rows: int = 1_000_000,
+    source: str | None = None,
+    progress: bool | None = None,
+    scale: float = 1.0,
+    tables: Sequence[str] | None = None,
+) -> ParityResult:
+    """Measure *target* against *profile*; with *source*, also look for production data in it.
+
+    The target is only read. ``scale`` is the ``--scale`` staging was generated with.
+    """
+    from paritygen.profile.run import profile_database  # the profiler: imported when used
+    from paritygen.verify import privacy, violations
+
+    if scale <= 0:
+        raise ConfigError(f"--scale must be > 0, found {scale}")
+    started = time.monotonic()
+    tolerances = tolerances or Tolerances()
+    wanted = [t for t in profile.tables if tables is None or t in tables]
+    unknown = sorted(set(tables or ()) - set(profile.tables))
+    if unknown:
+        raise ConfigError(f"no table {unknown[0]!r} in the profile")
+    engine = make_engine(target)
+    try:
+        present = set(sa.inspect(engine).get_table_names())
+        measured = [t for t in wanted if t in present]
+        staging = profile_database(
+            target,
+            tables=measured,
+            sample_rows=sample_rows,
+            min_group_size=profile.settings.min_group_size,
+            progress=progress,
+        )
+        measures, notes = compare_profiles(
+            profile, staging, tolerances=tolerances, scale=scale, tables=wanted
+        )
+        collector = _Collector(tolerances)
+        reflected = _reflect(engine, measured)
+        for item in violations.count_violations(engine, _subset(profile, measured), reflected):
+            if isinstance(item, violations.Skipped):
+                collector.skip(item.table, item.column, item.measure, item.reason)
+            else:
+                collector.add(
+                    item.table,
+                    item.column,
+                    item.measure,
+                    item.count,
+                    observed=item.count,
+                    detail=item.detail,
+                )
+        if source is not None:
+            _privacy(collector, privacy, source, engine, _subset(profile, measured), reflected)
+        elif any(c.pii for t in profile.tables.values() for c in t.columns.values()):
+            collector.skip("*", None, "pii_leak", "needs --source (the profile holds no PII)")
+        measures += collector.measures
+        notes += collector.not_measured
+    finally:
+        engine.dispose()
+    return ParityResult(
+        measures=measures,
+        not_measured=notes,
+        scale=scale,
+        target=safe_url(engine.url),
+        seconds=time.monotonic() - started,
+        staging=staging,
+    )
+
+
+def _subset(profile: Profile, names: Sequence[str]) -> Profile:
+    """The profile restricted to *names* (FKs to other tables are kept; checks skip them)."""
+    return Profile(
+        format=profile.format,
+        source=profile.source,
+        tables={n: profile.tables[n] for n in names},
+        settings=profile.settings,
+        rules=profile.rules,
+    )
+
+
+def _reflect(engine: sa.Engine, names: Sequence[str]) -> dict[str, sa.Table]:
+    metadata = sa.MetaData()
+    present = set(sa.inspect(engine).get_table_names())
+    metadata.reflect(engine, only=[n for n in names if n in present])
+    return {name: metadata.tables[name] for name in names if name in metadata.tables}
+
+
+def _privacy(
+    out: _Collector,
+    privacy: Any,
+    source: str,
+    target: sa.Engine,
+    profile: Profile,
+    reflected: dict[str, sa.Table],
+) -> None:
+    engine = make_engine(source)
+    try:
+        source_tables = _reflect(engine, [t for t in profile.tables])
+        for item in privacy.pii_leaks(engine, target, profile, reflected, source_tables):
+            if isinstance(item, str):
+                out.not_measured.append(item)
+                continue
+            out.add(
+                item.table,
+                item.column,
+                "pii_leak",
+                item.found,
+                observed=item.found,
+                detail=item.detail,
+            )
+        minimum = out.tolerances.row_copies_min_rows
+        for item in privacy.row_copies(engine, target, profile, reflected, source_tables, minimum):
+            share = item.found / item.sampled if item.sampled else 0.0
+            out.add(item.table, None, "row_copies", share, observed=share, detail=item.detail)
+    finally:
+        engine.dispose()

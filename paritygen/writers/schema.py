@@ -1,0 +1,458 @@
+"""The target schema: built from the profile, created, finished after the load, compared, emptied.
+
+:func:`build_metadata` turns the profile's portable tables into SQLAlchemy Core for one target
+dialect (types via :mod:`paritygen.writers.sqltypes`); what cannot be carried over is dropped and
+recorded in ``metadata.info["notes"]`` (see :func:`schema_notes`).
+
+Constraints and the load: measured on 1 M rows (writers report), COPY into a PostgreSQL table with
+no PK, indexes or FKs and building them afterwards beats loading with them in place, and MariaDB
+loads faster with only its clustered primary key in place. :data:`DEFERRED` records, per dialect
+family, what :func:`create_tables` leaves out when ``constraints_after_load`` is on;
+:func:`finish_tables` adds whatever the metadata has and the target lacks (so a rerun after a
+crash finishes the job), then moves sequences / identity / AUTO_INCREMENT past the largest key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from paritygen.errors import LoadError
+from paritygen.profile.model import Profile, Table
+from paritygen.writers.schema_diff import compare_schema, type_family
+from paritygen.writers.sqltypes import (
+    MAX_IDENTIFIER,
+    MYSQL_INDEX_PREFIX,
+    column_type,
+    cut_identifier,
+    family,
+    portable_check,
+    server_default,
+)
+
+DEFERRED: dict[str, frozenset[str]] = {
+    "postgresql": frozenset({"primary_key", "unique", "index", "foreign_key"}),
+    # InnoDB clusters rows on the PK (adding it later rebuilds the table) and AUTO_INCREMENT
+    # needs a key, so the PK stays; secondary indexes are built by sort afterwards.
+    "mysql": frozenset({"unique", "index", "foreign_key"}),
+    # SQLite cannot ALTER TABLE ... ADD CONSTRAINT: only indexes can come later.
+    "sqlite": frozenset({"index"}),
+}
+"""What ``create_tables(..., constraints_after_load=True)`` leaves for ``finish_tables``."""
+
+__all__ = [
+    "DEFERRED",
+    "build_metadata",
+    "compare_schema",
+    "create_tables",
+    "finish_tables",
+    "schema_notes",
+    "truncate_tables",
+    "type_family",
+]
+
+NOTES_KEY = "notes"
+"""``MetaData.info`` key of the list of notes (what was dropped in translation, and why)."""
+
+
+def schema_notes(metadata: sa.MetaData) -> list[str]:
+    """What :func:`build_metadata` could not carry over to the target, one line each."""
+    return list(metadata.info.get(NOTES_KEY, []))
+
+
+def build_metadata(
+    profile: Profile, tables: Sequence[str] | None, dialect_name: str
+) -> sa.MetaData:
+    """The profile's *tables* (all when None) as SQLAlchemy Core for *dialect_name*."""
+    target = family(dialect_name)
+    source = profile.source.dialect
+    limit = MAX_IDENTIFIER.get(target, 63)
+    names = list(tables) if tables is not None else list(profile.tables)
+    for name in names:
+        profile.table(name)  # KeyError naming the tables that exist
+    metadata = sa.MetaData()
+    notes: list[str] = []
+    metadata.info[NOTES_KEY] = notes
+    used_names: set[str] = set()
+    enum_types: dict[str, sa.Enum] = {}
+    in_cycle = _cycle_edges(profile, names)
+
+    def unique_name(wanted: str, table: str) -> str:
+        name = cut_identifier(wanted, limit)
+        if name.lower() in used_names:
+            name = cut_identifier(f"{table}_{wanted}", limit)
+        base, n = name, 2
+        while name.lower() in used_names:
+            name = cut_identifier(f"{base}_{n}", limit)
+            n += 1
+        used_names.add(name.lower())
+        return name
+
+    for name in names:
+        spec = profile.table(name)
+        table = sa.Table(cut_identifier(name, limit), metadata)
+        for col in spec.columns.values():
+            enum_name = cut_identifier(col.enum_name or f"{name}_{col.name}", limit)
+            type_ = column_type(col, source, target, enum_types, enum_name)
+            default, note = server_default(col, source, target)
+            if note:
+                notes.append(f"{name}.{col.name}: {note}")
+            column = sa.Column(
+                cut_identifier(col.name, limit),
+                type_,
+                key=col.name,
+                nullable=col.nullable and col.name not in spec.primary_key,
+                server_default=default,
+                autoincrement=False,
+            )
+            if col.autoincrement and col.logical_type == "integer":
+                if target == "postgresql":
+                    column = sa.Column(
+                        column.name, type_, sa.Identity(always=False), key=col.name, nullable=False
+                    )
+                elif spec.primary_key[:1] == (col.name,):
+                    column.autoincrement = True
+            table.append_column(column)
+        _add_constraints(table, spec, profile, names, in_cycle, unique_name, notes, target, source)
+    return metadata
+
+
+def _add_constraints(
+    table: sa.Table,
+    spec: Table,
+    profile: Profile,
+    names: list[str],
+    in_cycle: set[tuple[str, int]],
+    unique_name,
+    notes: list[str],
+    target: str,
+    source: str,
+) -> None:
+    name = spec.name
+    if spec.primary_key:
+        table.append_constraint(
+            sa.PrimaryKeyConstraint(
+                *(table.c[c] for c in spec.primary_key), name=unique_name(f"{name}_pkey", name)
+            )
+        )
+    for uc in spec.unique_constraints:
+        cols = [table.c[c] for c in uc.columns]
+        wanted = uc.name or f"{name}_{'_'.join(uc.columns)}_key"
+        prefix = _mysql_prefixes(cols) if target == "mysql" else {}
+        if prefix:
+            notes.append(
+                f"{name}: unique ({', '.join(uc.columns)}) checked on the first "
+                f"{MYSQL_INDEX_PREFIX} characters only (InnoDB index prefix)"
+            )
+        if uc.index or prefix:
+            sa.Index(unique_name(wanted, name), *cols, unique=True, mysql_length=prefix or None)
+        else:
+            table.append_constraint(sa.UniqueConstraint(*cols, name=unique_name(wanted, name)))
+    for ix in spec.indexes:
+        cols = [table.c[c] for c in ix.columns]
+        prefix = _mysql_prefixes(cols) if target == "mysql" else {}
+        sa.Index(
+            unique_name(ix.name or f"{name}_{'_'.join(ix.columns)}_idx", name),
+            *cols,
+            mysql_length=prefix or None,
+        )
+    for i, fk in enumerate(spec.foreign_keys):
+        if fk.ref_table not in names:
+            notes.append(
+                f"{name}: foreign key ({', '.join(fk.columns)}) -> {fk.ref_table} "
+                "dropped: the referenced table is not among the tables written"
+            )
+            continue
+        ref = table.metadata.tables.get(
+            cut_identifier(fk.ref_table, MAX_IDENTIFIER.get(target, 63))
+        )
+        ref_name = ref.name if ref is not None else cut_identifier(fk.ref_table, 63)
+        table.append_constraint(
+            sa.ForeignKeyConstraint(
+                [table.c[c] for c in fk.columns],
+                [
+                    f"{ref_name}.{cut_identifier(c, MAX_IDENTIFIER.get(target, 63))}"
+                    for c in fk.ref_columns
+                ],
+                name=unique_name(fk.name or f"{name}_{'_'.join(fk.columns)}_fkey", name),
+                ondelete=_action(fk.on_delete),
+                onupdate=_action(fk.on_update),
+                use_alter=(name, i) in in_cycle,
+            )
+        )
+    preparer = _DIALECTS.get(target, sa.engine.default.DefaultDialect)().identifier_preparer
+    columns = {c: table.c[c].name for c in spec.columns}
+    for check in spec.checks:
+        if target == "mysql" and _JSON_VALID.match(check.sqltext.strip()):
+            continue  # MariaDB's JSON type adds this very CHECK itself
+        text, note = portable_check(check.sqltext, columns, source, target, preparer.quote)
+        if note:
+            notes.append(f"{name}: {note}")
+            continue
+        table.append_constraint(
+            sa.CheckConstraint(
+                sa.text(text), name=unique_name(check.name, name) if check.name else None
+            )
+        )
+
+
+_JSON_VALID = re.compile(r"^json_valid\(`?[^`()]+`?\)$", re.IGNORECASE)
+_DIALECTS = {"postgresql": postgresql.dialect, "mysql": mysql.dialect, "sqlite": sqlite.dialect}
+
+
+def _action(action: str | None) -> str | None:
+    if action is None or action.upper() in ("NO ACTION", "RESTRICT"):
+        return None  # the default everywhere; RESTRICT is spelled differently per dialect
+    return action.upper()
+
+
+def _mysql_prefixes(cols: list[sa.Column]) -> dict[str, int]:
+    """Index prefix lengths InnoDB needs for TEXT / BLOB / long VARCHAR columns."""
+    out = {}
+    for col in cols:
+        length = getattr(col.type, "length", None)
+        if isinstance(col.type, sa.Text | sa.LargeBinary | sa.JSON) or (
+            isinstance(col.type, sa.String) and (length is None or length > MYSQL_INDEX_PREFIX)
+        ):
+            out[col.name] = MYSQL_INDEX_PREFIX
+    return out
+
+
+def _cycle_edges(profile: Profile, names: list[str]) -> set[tuple[str, int]]:
+    """FKs (table, index) that close a cycle between distinct tables: created with use_alter so
+    that every table exists before they are added. Self-references need no such care."""
+    graph = {
+        n: [
+            fk.ref_table
+            for fk in profile.table(n).foreign_keys
+            if fk.ref_table in names and fk.ref_table != n
+        ]
+        for n in names
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    component: dict[str, int] = {}
+    counter = [0]
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component[member] = index[node]
+                if member == node:
+                    break
+
+    for n in names:
+        if n not in index:
+            visit(n)
+    return {
+        (n, i)
+        for n in names
+        for i, fk in enumerate(profile.table(n).foreign_keys)
+        if fk.ref_table in component
+        and fk.ref_table != n
+        and component[fk.ref_table] == component[n]
+    }
+
+
+# -- creating and finishing ----------------------------------------------------------------------
+def create_tables(
+    engine: Engine, metadata: sa.MetaData, *, constraints_after_load: bool | None = None
+) -> None:
+    """Create the tables (and enum types) of *metadata* that do not exist yet.
+
+    With *constraints_after_load* (None: the writer's capability for this engine), what
+    :data:`DEFERRED` lists for the dialect is left out, for :func:`finish_tables` to add.
+    """
+    if constraints_after_load is None:
+        from paritygen.writers.base import open_writer
+
+        constraints_after_load = open_writer(engine).constraints_after_load
+    deferred = DEFERRED.get(family(engine.dialect.name), frozenset())
+    try:
+        if not constraints_after_load or not deferred:
+            metadata.create_all(engine, checkfirst=True)
+            return
+        stripped = sa.MetaData()
+        for table in metadata.sorted_tables:
+            _stripped_copy(table, stripped, deferred)
+        stripped.create_all(engine, checkfirst=True)
+    except sa.exc.DBAPIError as exc:
+        raise LoadError(f"creating tables failed: {_db_reason(exc)}") from None
+
+
+def _stripped_copy(table: sa.Table, into: sa.MetaData, deferred: frozenset[str]) -> sa.Table:
+    columns = []
+    for col in table.columns:
+        copy = col._copy()
+        if "primary_key" in deferred:
+            copy.primary_key = False
+            copy.nullable = col.nullable
+        columns.append(copy)
+    keep: list[sa.Constraint] = []
+    for cons in table.constraints:
+        if isinstance(cons, sa.CheckConstraint):
+            keep.append(cons._copy())
+        elif isinstance(cons, sa.UniqueConstraint) and "unique" not in deferred:
+            keep.append(sa.UniqueConstraint(*(c.name for c in cons.columns), name=cons.name))
+        elif isinstance(cons, sa.ForeignKeyConstraint) and "foreign_key" not in deferred:
+            keep.append(cons._copy())
+    if "primary_key" not in deferred and table.primary_key.columns:
+        keep.append(
+            sa.PrimaryKeyConstraint(
+                *(c.name for c in table.primary_key.columns), name=table.primary_key.name
+            )
+        )
+    copy = sa.Table(table.name, into, *columns, *keep, schema=table.schema)
+    for ix in table.indexes:
+        if ("unique" if ix.unique else "index") not in deferred:
+            sa.Index(
+                ix.name, *(copy.c[c.key] for c in ix.columns), unique=ix.unique, **ix.dialect_kwargs
+            )
+    return copy
+
+
+def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
+    """Add the PK, unique constraints, indexes and FKs of *metadata* the target lacks, then move
+    every sequence / identity / AUTO_INCREMENT past the largest key so the application can
+    insert rows of its own afterwards."""
+    fam = family(engine.dialect.name)
+    try:
+        with engine.begin() as conn, _no_fk_checks(conn, fam):
+            inspector = sa.inspect(conn)
+            for table in metadata.sorted_tables:
+                _add_missing(conn, inspector, table, fam, foreign_keys=False)
+            for table in metadata.sorted_tables:
+                _add_missing(conn, inspector, table, fam, foreign_keys=True)
+            for table in metadata.sorted_tables:
+                _move_sequences(conn, table, fam)
+    except sa.exc.DBAPIError as exc:
+        reason = _db_reason(exc)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+
+
+@contextlib.contextmanager
+def _no_fk_checks(conn: Connection, fam: str) -> Iterator[None]:
+    """MariaDB validates a new FK by copying the table unless foreign_key_checks = 0, in which
+    case the FK is added in place without a scan (https://mariadb.com/kb/en/
+    alter-table/#adding-foreign-key-constraints); our generator guarantees the references."""
+    if fam != "mysql":
+        yield
+        return
+    conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("SET SESSION foreign_key_checks = 1")
+
+
+def _add_missing(
+    conn: Connection, inspector: sa.Inspector, table: sa.Table, fam: str, *, foreign_keys: bool
+) -> None:
+    if foreign_keys:
+        if fam == "sqlite":
+            return  # created inline with the table; SQLite cannot add them later
+        have = {
+            (tuple(fk["constrained_columns"]), fk["referred_table"])
+            for fk in inspector.get_foreign_keys(table.name, schema=table.schema)
+        }
+        for fk in table.foreign_key_constraints:
+            key = (tuple(c.name for c in fk.columns), fk.referred_table.name)
+            if key not in have:
+                conn.execute(sa.schema.AddConstraint(fk))
+        return
+    pk = inspector.get_pk_constraint(table.name, schema=table.schema)
+    if table.primary_key.columns and not pk.get("constrained_columns"):
+        conn.execute(sa.schema.AddConstraint(table.primary_key))
+    uniques = {
+        tuple(u["column_names"])
+        for u in inspector.get_unique_constraints(table.name, schema=table.schema)
+    }
+    indexes = inspector.get_indexes(table.name, schema=table.schema)
+    uniques |= {tuple(i["column_names"]) for i in indexes if i.get("unique")}
+    plain = {tuple(i["column_names"]) for i in indexes}
+    for cons in table.constraints:
+        columns = (
+            tuple(c.name for c in cons.columns) if isinstance(cons, sa.UniqueConstraint) else ()
+        )
+        if columns and columns not in uniques:
+            conn.execute(sa.schema.AddConstraint(cons))
+    for ix in sorted(table.indexes, key=lambda i: i.name or ""):
+        cols = tuple(c.name for c in ix.columns)
+        if cols not in (uniques if ix.unique else plain | uniques):
+            ix.create(conn)
+
+
+def _move_sequences(conn: Connection, table: sa.Table, fam: str) -> None:
+    q = conn.dialect.identifier_preparer
+    target = q.format_table(table)
+    if fam == "postgresql":
+        for col in table.columns:
+            if col.identity is not None or (col.autoincrement is True and col.primary_key):
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence(:t, :c), "
+                        f"COALESCE(MAX({q.quote(col.name)}), 0) + 1, false) FROM {target}"
+                    ),
+                    {"t": target, "c": col.name},
+                )
+    elif fam == "mysql" and table.autoincrement_column is not None:
+        col = q.quote(table.autoincrement_column.name)
+        top = conn.execute(sa.text(f"SELECT COALESCE(MAX({col}), 0) + 1 FROM {target}")).scalar()
+        conn.exec_driver_sql(f"ALTER TABLE {target} AUTO_INCREMENT = {int(top)}")
+
+
+def _db_reason(exc: BaseException) -> str:
+    from paritygen.db import describe_db_error
+
+    return describe_db_error(exc)
+
+
+# -- emptying ------------------------------------------------------------------------------------
+def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
+    """Empty the tables of *metadata* that exist in the target, children before parents.
+
+    PostgreSQL: one ``TRUNCATE a, b, ... RESTART IDENTITY`` naming exactly these tables, without
+    CASCADE, so a table outside the selection that references one of them makes it fail with the
+    server's message instead of being emptied silently. MariaDB: ``TRUNCATE`` each with
+    foreign_key_checks = 0 in this session only. SQLite: ``DELETE`` in one transaction.
+    """
+    fam = family(engine.dialect.name)
+    try:
+        with engine.begin() as conn:
+            present = {t.lower() for t in sa.inspect(conn).get_table_names()}
+            order = [t for t in reversed(metadata.sorted_tables) if t.name.lower() in present]
+            if not order:
+                return
+            q = conn.dialect.identifier_preparer
+            if fam == "postgresql":
+                conn.exec_driver_sql(
+                    f"TRUNCATE {', '.join(q.format_table(t) for t in order)} RESTART IDENTITY"
+                )
+            elif fam == "mysql":
+                with _no_fk_checks(conn, fam):
+                    for table in order:
+                        conn.exec_driver_sql(f"TRUNCATE TABLE {q.format_table(table)}")
+            else:
+                for table in order:
+                    conn.execute(table.delete())
+    except sa.exc.DBAPIError as exc:
+        raise LoadError(f"emptying tables failed: {_db_reason(exc)}") from None

@@ -1,0 +1,251 @@
+"""Keys without a database: bijections, sequences, fan-out shape, uniqueness, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from paritygen.generate.keys import (
+    IntegerSequence,
+    KeyFactory,
+    Permutation,
+    fanout_counts,
+    place_counts,
+    uuid_strings,
+)
+from paritygen.generate.plan import build_plan
+from paritygen.profile.io import profile_from_dict
+from paritygen.profile.model import FanoutStats
+
+
+def ks(a: np.ndarray, b: np.ndarray) -> float:
+    grid = np.union1d(a, b)
+    fa = np.searchsorted(np.sort(a), grid, side="right") / len(a)
+    fb = np.searchsorted(np.sort(b), grid, side="right") / len(b)
+    return float(np.abs(fa - fb).max())
+
+
+def zipf_fanout(parents: int, seed: int = 0) -> tuple[np.ndarray, FanoutStats]:
+    """A skewed 'production' fan-out and the statistics a profiler would keep of it."""
+    raw = np.minimum(np.random.default_rng(seed).zipf(1.7, parents) - 1, 3000)
+    heavy = np.sort(raw)[::-1][: max(1, parents // 100)].sum()
+    position = np.bincount(np.arange(parents) * 20 // parents, weights=raw) / raw.sum()
+    stats = FanoutStats(
+        parent_rows=parents,
+        child_rows=int(raw.sum()),
+        null_fraction=0.0,
+        childless_fraction=float((raw == 0).mean()),
+        max=int(raw.max()),
+        mean=float(raw.mean()),
+        quantiles=tuple(float(q) for q in np.quantile(raw, np.linspace(0, 1, 101))),
+        top_share=float(heavy / raw.sum()),
+        position_weights=tuple(
+            float(w) for w in np.linspace(1, 3, 20) / np.linspace(1, 3, 20).sum()
+        ),
+    )
+    del position
+    return raw, stats
+
+
+def test_permutation_is_a_bijection_with_an_inverse() -> None:
+    for n in (1, 2, 3, 1000, 65_537):
+        perm = Permutation(n, key=12345)
+        idx = np.arange(n, dtype=np.int64)
+        image = perm.forward(idx)
+        assert np.array_equal(np.sort(image), idx)
+        assert np.array_equal(perm.inverse(image), idx)
+    a = Permutation(10_000, 1).forward(np.arange(10_000))
+    b = Permutation(10_000, 2).forward(np.arange(10_000))
+    assert (a != b).mean() > 0.99  # the key matters
+    assert abs(np.corrcoef(np.arange(10_000), a)[0, 1]) < 0.05  # and it shuffles
+
+
+def test_integer_sequence_keeps_range_gaps_and_is_strictly_increasing() -> None:
+    # production: ids 10000..10999 then a gap, then 50000..58999 (10 k rows)
+    prod = np.concatenate([np.arange(10_000, 11_000), np.arange(50_000, 59_000)])
+    seq = IntegerSequence(len(prod), list(np.quantile(prod, np.linspace(0, 1, 101))))
+    keys = seq.values(np.arange(len(prod)))
+    assert (np.diff(keys) > 0).all()
+    assert keys[0] == 10_000 and keys[-1] == 58_999
+    assert ((keys > 11_000) & (keys < 50_000)).mean() < 0.02  # the gap stays (almost) empty
+    assert ks(keys, prod) <= 0.05
+    # any block alone gives the same values
+    assert np.array_equal(seq.values(np.arange(5000, 6000)), keys[5000:6000])
+    # scaled up beyond the range: still unique, range extended upward
+    big = IntegerSequence(50_000, list(np.quantile(prod, np.linspace(0, 1, 101))))
+    assert (np.diff(big.values(np.arange(50_000))) > 0).all()
+
+
+def test_date_like_key_keeps_its_range() -> None:
+    prod = np.array([20240101 + m * 100 + d for m in range(12) for d in range(28)])
+    seq = IntegerSequence(len(prod), list(np.quantile(prod, np.linspace(0, 1, 101))))
+    keys = seq.values(np.arange(len(prod)))
+    assert keys.min() == 20240101 and keys.max() == prod.max()
+    assert (np.diff(keys) > 0).all()
+
+
+def test_uuids_are_unique_and_well_formed() -> None:
+    values = uuid_strings(np.arange(200_000, dtype=np.int64), key=9)
+    assert values.n_unique() == 200_000
+    assert values.str.contains(
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+    ).all()
+
+
+def test_fanout_counts_follow_quantiles_childless_share_and_sum_exactly() -> None:
+    raw, stats = zipf_fanout(20_000)
+    counts = fanout_counts(stats, 20_000, int(raw.sum()))
+    assert counts.sum() == raw.sum()
+    assert ks(counts, raw) <= 0.05
+    assert abs((counts == 0).mean() - stats.childless_fraction) < 0.005
+    top = np.sort(counts)[::-1][:200].sum() / counts.sum()
+    assert abs(top - stats.top_share) < 0.05
+    # scale 2: both tables double, the shape holds
+    doubled = fanout_counts(stats, 40_000, 2 * int(raw.sum()))
+    assert doubled.sum() == 2 * raw.sum() and ks(doubled, raw) <= 0.05
+    # a lookup parent kept fixed while children double: counts double, sum still exact
+    fixed = fanout_counts(stats, 20_000, 2 * int(raw.sum()))
+    assert fixed.sum() == 2 * raw.sum()
+
+
+def test_counts_are_placed_on_the_heavy_positions() -> None:
+    raw, stats = zipf_fanout(20_000, seed=3)
+    counts = fanout_counts(stats, 20_000, int(raw.sum()))
+    placed = place_counts(counts, stats.position_weights, key=5)
+    assert np.array_equal(np.sort(placed), np.sort(counts))
+    share = np.bincount(np.arange(20_000) * 20 // 20_000, weights=placed) / placed.sum()
+    assert np.abs(share - np.asarray(stats.position_weights)).max() < 0.01
+
+
+def _profile(fanout: FanoutStats, null_fraction: float) -> object:
+    def col(name, logical="integer", nullable=False, **extra):
+        return {"name": name, "logical_type": logical, "sql_type": logical, "nullable": nullable,
+                **extra}  # fmt: skip
+
+    fanout_dict = {**fanout.__dict__, "null_fraction": null_fraction}
+    fanout_dict["position_weights"] = list(fanout.position_weights)
+    fanout_dict["quantiles"] = list(fanout.quantiles)
+    customer_ids = {"null_fraction": 0.0, "distinct_count": 1000, "quantiles": [5000, 30000, 60000]}
+    tables = {
+        "customer": {
+            "name": "customer", "row_count": 20_000, "primary_key": ["id"],
+            "columns": {"id": col("id", stats=customer_ids),
+                        "code": col("code", "string", length=12),
+                        "manager_id": col("manager_id", nullable=True)},
+            "unique_constraints": [{"columns": ["code"]}],
+            "foreign_keys": [{"columns": ["manager_id"], "ref_table": "customer",
+                              "ref_columns": ["id"],
+                              "fanout": {**fanout_dict, "null_fraction": 0.4,
+                                         "position_weights": []}}],
+        },
+        "orders": {
+            "name": "orders", "primary_key": ["id"],
+            "row_count": round(fanout.child_rows / (1 - null_fraction)),
+            "columns": {"id": col("id", "uuid"), "customer_id": col("customer_id", nullable=True)},
+            "foreign_keys": [{"columns": ["customer_id"], "ref_table": "customer",
+                              "ref_columns": ["id"], "fanout": fanout_dict}],
+        },
+        "order_line": {
+            "name": "order_line", "row_count": 30_000, "primary_key": ["order_id", "line_no"],
+            "columns": {"order_id": col("order_id", "uuid"), "line_no": col("line_no")},
+            "foreign_keys": [{"columns": ["order_id"], "ref_table": "orders",
+                              "ref_columns": ["id"]}],
+        },
+        "tag": {"name": "tag", "row_count": 50, "primary_key": ["id"],
+                "columns": {"id": col("id")}},
+        "customer_tag": {
+            "name": "customer_tag", "row_count": 40_000, "primary_key": ["customer_id", "tag_id"],
+            "columns": {"customer_id": col("customer_id"), "tag_id": col("tag_id")},
+            "foreign_keys": [
+                {"columns": ["customer_id"], "ref_table": "customer", "ref_columns": ["id"]},
+                {"columns": ["tag_id"], "ref_table": "tag", "ref_columns": ["id"]},
+            ],
+        },
+        "profile": {
+            "name": "profile", "row_count": 15_000, "primary_key": ["id"],
+            "columns": {"id": col("id"), "customer_id": col("customer_id")},
+            "unique_constraints": [{"columns": ["customer_id"]}],
+            "foreign_keys": [{"columns": ["customer_id"], "ref_table": "customer",
+                              "ref_columns": ["id"]}],
+        },
+    }  # fmt: skip
+    return profile_from_dict({"format": "paritygen/1", "source": {"dialect": "sqlite"},
+                              "tables": tables})  # fmt: skip
+
+
+def _all(keys, rows: int, chunk: int) -> pl.DataFrame:
+    return pl.concat([keys.frame(s, min(chunk, rows - s)) for s in range(0, rows, chunk)])
+
+
+def test_table_keys_unique_referencing_and_shaped() -> None:
+    raw, stats = zipf_fanout(20_000, seed=1)
+    profile = _profile(stats, null_fraction=0.1)
+    plan = build_plan(profile, scale=1.0)
+    factory = KeyFactory(profile, plan, seed=42)
+    customers = _all(factory.table_keys("customer"), 20_000, 20_000)
+    assert customers["id"].n_unique() == 20_000 and customers["code"].n_unique() == 20_000
+    assert customers["id"].min() == 5000 and customers["id"].max() == 60_000
+    assert customers["code"].str.len_chars().max() <= 12
+    ids = set(customers["id"].to_list())
+
+    rows = plan.row_count("orders")
+    orders = _all(factory.table_keys("orders"), rows, 7000)
+    assert orders["id"].n_unique() == rows
+    fk = orders["customer_id"]
+    assert abs(fk.null_count() / rows - 0.1) < 0.001
+    assert set(fk.drop_nulls().unique().to_list()) <= ids  # no orphan
+    per_parent = (
+        customers.select("id")
+        .join(
+            fk.drop_nulls().value_counts(), left_on="id", right_on="customer_id", how="left"
+        )  # fmt: skip
+        .fill_null(0)["count"]
+        .to_numpy()
+    )
+    assert per_parent.sum() == rows - round(rows * 0.1)
+    assert ks(per_parent, raw) <= 0.05
+    assert abs((per_parent == 0).mean() - stats.childless_fraction) < 0.02
+
+    lines = _all(factory.table_keys("order_line"), 30_000, 30_000)
+    assert lines.select(["order_id", "line_no"]).is_duplicated().sum() == 0
+    assert lines["line_no"].min() == 1
+    assert set(lines["order_id"].unique().to_list()) <= set(orders["id"].to_list())
+
+    junction = _all(factory.table_keys("customer_tag"), 40_000, 40_000)
+    assert junction.is_duplicated().sum() == 0
+    assert set(junction["tag_id"].unique().to_list()) <= set(range(1, 51))
+
+    one = _all(factory.table_keys("profile"), 15_000, 15_000)
+    assert one["customer_id"].n_unique() == 15_000 and set(one["customer_id"]) <= ids
+
+
+def test_self_reference_is_a_forest_and_keeps_its_null_share() -> None:
+    _, stats = zipf_fanout(20_000, seed=2)
+    profile = _profile(stats, 0.0)
+    plan = build_plan(profile)
+    keys = KeyFactory(profile, plan, seed=3).table_keys("customer")
+    assert keys.deferred_list == ["manager_id"]
+    loaded = keys.frame(0, 20_000)
+    assert loaded["manager_id"].null_count() == 20_000  # loaded empty, filled by update
+    update = keys.update_frame(0, 20_000, ["manager_id"])
+    assert len(update) == 20_000 - 8000
+    parent_of = dict(zip(update["id"].to_list(), update["manager_id"].to_list(), strict=True))
+    # walking up always ends: no cycles
+    for start in list(parent_of)[:2000]:
+        seen, node = 0, start
+        while node in parent_of and seen < 20_000:
+            node, seen = parent_of[node], seen + 1
+        assert seen < 20_000
+
+
+def test_keys_are_the_same_whatever_the_chunk_size() -> None:
+    raw, stats = zipf_fanout(20_000, seed=4)
+    profile = _profile(stats, 0.2)
+    plan = build_plan(profile)
+    a = _all(
+        KeyFactory(profile, plan, seed=7).table_keys("orders"), plan.row_count("orders"), 65_536
+    )
+    b = _all(KeyFactory(profile, plan, seed=7).table_keys("orders"), plan.row_count("orders"), 4096)
+    c = _all(KeyFactory(profile, plan, seed=8).table_keys("orders"), plan.row_count("orders"), 4096)
+    assert a.equals(b)
+    assert not a.equals(c)

@@ -1,0 +1,105 @@
+"""Table order, cycle breaking, row counts and chunks, without a database."""
+
+from __future__ import annotations
+
+import pytest
+
+from paritygen.errors import ConfigError
+from paritygen.generate.base import BLOCK_ROWS
+from paritygen.generate.plan import build_plan, chunk_ranges, chunk_rows_for
+from paritygen.profile.io import profile_from_dict
+
+
+def col(name: str, nullable: bool = True, logical: str = "integer") -> dict:
+    return {"name": name, "logical_type": logical, "sql_type": logical, "nullable": nullable}
+
+
+def table(name: str, rows: int, columns: list[dict], fks=(), pk=("id",)) -> dict:
+    return {
+        "name": name,
+        "row_count": rows,
+        "primary_key": list(pk),
+        "columns": {c["name"]: c for c in columns},
+        "foreign_keys": [
+            {"columns": [c], "ref_table": ref, "ref_columns": ["id"]} for c, ref in fks
+        ],
+    }
+
+
+def make_profile(tables: list[dict], rules: dict | None = None):
+    data = {
+        "format": "paritygen/1",
+        "source": {"dialect": "sqlite"},
+        "tables": {t["name"]: t for t in tables},
+    }
+    if rules:
+        data["rules"] = {"tables": rules}
+    return profile_from_dict(data)
+
+
+def shop(address_customer_nullable: bool = True, customer_address_nullable: bool = True):
+    return make_profile(
+        [
+            table("order_items", 500, [col("id", False), col("order_id", False)],
+                  [("order_id", "orders")]),
+            table("orders", 100, [col("id", False), col("customer_id", False)],
+                  [("customer_id", "customer")]),
+            table("customer", 40, [col("id", False), col("address_id", customer_address_nullable)],
+                  [("address_id", "address")]),
+            table("address", 50, [col("id", False), col("customer_id", address_customer_nullable)],
+                  [("customer_id", "customer")]),
+            table("employee", 10, [col("id", False), col("manager_id")],
+                  [("manager_id", "employee")]),
+            table("country", 7, [col("id", False)]),
+        ],
+        rules={"country": {"fixed": True}, "employee": {"row_count": 3}},
+    )  # fmt: skip
+
+
+def test_parents_load_before_children_and_cycle_broken_on_nullable_edge() -> None:
+    plan = build_plan(shop(address_customer_nullable=False), scale=1.0)
+    order = [t.name for t in plan.tables]
+    assert order.index("customer") < order.index("orders") < order.index("order_items")
+    # address.customer_id is NOT NULL, so the cycle breaks on customer.address_id
+    assert order.index("customer") < order.index("address")
+    customer = plan.by_name["customer"]
+    assert [fk.columns for fk in customer.deferred_fks] == [("address_id",)]
+    assert not plan.by_name["address"].deferred_fks
+    # the nullable self-reference is filled by update
+    assert [fk.columns for fk in plan.by_name["employee"].deferred_fks] == [("manager_id",)]
+
+
+def test_cycle_of_not_null_fks_is_a_clear_error_unless_deferrable() -> None:
+    profile = shop(address_customer_nullable=False, customer_address_nullable=False)
+    with pytest.raises(ConfigError, match="address, customer.*nullable"):
+        build_plan(profile)
+    plan = build_plan(profile, deferrable=True)
+    assert {t.name for t in plan.tables} == {t for t in profile.tables}
+    assert not plan.by_name["customer"].deferred_fks
+
+
+def test_row_counts_scale_round_and_respect_rules() -> None:
+    plan = build_plan(shop(), scale=2.5)
+    assert plan.row_count("order_items") == 1250
+    assert plan.row_count("orders") == 250
+    assert plan.row_count("country") == 7  # fixed
+    assert plan.row_count("employee") == 3  # pinned
+    assert build_plan(shop(), scale=0.333).row_count("customer") == round(40 * 0.333)
+
+
+def test_subset_keeps_parents_for_reference_only() -> None:
+    plan = build_plan(shop(), tables=["orders"])
+    assert [t.name for t in plan.to_generate] == ["orders"]
+    assert not plan.by_name["customer"].generate
+    with pytest.raises(ConfigError, match="nope"):
+        build_plan(shop(), tables=["nope"])
+
+
+def test_chunks_are_whole_blocks() -> None:
+    assert chunk_rows_for(None) % BLOCK_ROWS == 0
+    assert chunk_rows_for(1) == BLOCK_ROWS
+    assert chunk_rows_for(3 * BLOCK_ROWS + 5) == 3 * BLOCK_ROWS
+    ranges = list(chunk_ranges(2 * BLOCK_ROWS + 10, BLOCK_ROWS))
+    assert ranges == [(0, BLOCK_ROWS), (BLOCK_ROWS, BLOCK_ROWS), (2 * BLOCK_ROWS, 10)]
+    with pytest.raises(ConfigError):
+        chunk_rows_for(0)
