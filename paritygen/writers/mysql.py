@@ -91,6 +91,7 @@ def _write_tsv(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+@writers.register("mariadb")
 @writers.register("mysql")
 class MySQLWriter(SqlAlchemyWriter):
     """LOAD DATA LOCAL INFILE from one temporary file per chunk, with warnings checked."""

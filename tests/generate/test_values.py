@@ -514,23 +514,36 @@ def test_determinism_and_block_independence():
 
 
 @pytest.mark.parametrize(
-    ("tag", "distinct"), [("city", 400), ("phone", 30_000), ("full_name", 20_000), ("street", 8_000)]
+    ("tag", "distinct"),
+    [("city", 400), ("phone", 30_000), ("full_name", 20_000), ("street", 8_000)],
 )
 def test_semantic_distinct_count_follows_profile(tag, distinct):
     rows = 50_000
-    col = Column(name=tag, logical_type="string", sql_type="varchar(80)", length=80,
-                 semantic=tag, pii=True,
-                 stats=ColumnStats(null_fraction=0.0, distinct_count=distinct))
+    col = Column(
+        name=tag,
+        logical_type="string",
+        sql_type="varchar(80)",
+        length=80,
+        semantic=tag,
+        pii=True,
+        stats=ColumnStats(null_fraction=0.0, distinct_count=distinct),
+    )
     values = generate(make_ctx(col, rows=rows), rows=rows)
     assert abs(values.n_unique() - distinct) / distinct <= 0.10, values.n_unique()
 
 
 def test_unique_numbers_and_timestamps_are_distinct_and_follow_quantiles():
-    q = np.round(np.quantile(np.random.default_rng(4).gamma(2.0, 5000.0, 50_000),
-                             np.linspace(0, 1, 101)), 2)
-    col = Column(name="ref", logical_type="decimal", sql_type="numeric(12,2)", precision=12,
-                 scale=2, stats=ColumnStats(null_fraction=0.05, distinct_count=N,
-                                            quantiles=tuple(q.tolist())))
+    q = np.round(
+        np.quantile(np.random.default_rng(4).gamma(2.0, 5000.0, 50_000), np.linspace(0, 1, 101)), 2
+    )
+    col = Column(
+        name="ref",
+        logical_type="decimal",
+        sql_type="numeric(12,2)",
+        precision=12,
+        scale=2,
+        stats=ColumnStats(null_fraction=0.05, distinct_count=N, quantiles=tuple(q.tolist())),
+    )
     values = generate(make_ctx(col, unique=True))
     nn = values.drop_nulls()
     assert nn.n_unique() == len(nn)
@@ -538,13 +551,24 @@ def test_unique_numbers_and_timestamps_are_distinct_and_follow_quantiles():
     start = to_number("2024-01-01T00:00:00", "datetime")
     from paritygen.profile.values import from_number
 
-    tcol = Column(name="at", logical_type="datetime", sql_type="timestamp",
-                  stats=ColumnStats(null_fraction=0.0, distinct_count=N, quantiles=tuple(
-                      from_number(start + i * 3600.0, "datetime") for i in range(101))))
+    tcol = Column(
+        name="at",
+        logical_type="datetime",
+        sql_type="timestamp",
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=N,
+            quantiles=tuple(from_number(start + i * 3600.0, "datetime") for i in range(101)),
+        ),
+    )
     stamps = generate(make_ctx(tcol, unique=True))
     assert stamps.n_unique() == N
-    small = Column(name="tiny", logical_type="integer", sql_type="smallint",
-                   stats=ColumnStats(null_fraction=0.0, distinct_count=10, min=0, max=9))
+    small = Column(
+        name="tiny",
+        logical_type="integer",
+        sql_type="smallint",
+        stats=ColumnStats(null_fraction=0.0, distinct_count=10, min=0, max=9),
+    )
     with pytest.raises(Exception, match="cannot hold"):
         resolve(make_ctx(small, unique=True))
 
@@ -553,7 +577,12 @@ def test_too_short_columns_are_refused_at_construction():
     from paritygen.errors import ConfigError
 
     for tag, length in [("email", 8), ("card_number", 12), ("iban", 20), ("uuid", 30)]:
-        col = Column(name="c", logical_type="string", sql_type=f"varchar({length})",
-                     length=length, semantic=tag)
+        col = Column(
+            name="c",
+            logical_type="string",
+            sql_type=f"varchar({length})",
+            length=length,
+            semantic=tag,
+        )
         with pytest.raises(ConfigError):
             resolve(make_ctx(col, unique=True))
