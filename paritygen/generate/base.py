@@ -254,6 +254,11 @@ def resolve(ctx: ColumnContext) -> ColumnGenerator:
         return generators.get("values")(ctx)
     tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
     if tag and semantic.supports(tag, column):
+        stats = column.stats
+        if stats is not None and stats.most_common and not ctx.unique:
+            # A non-PII semantic column (country, city) kept its frequent values: reproduce
+            # them, the semantic pool makes the rest.
+            return generators.get("categorical")(ctx)
         return generators.get("semantic")(ctx)
     return generators.get(default_generator_name(ctx))(ctx)
 

@@ -446,17 +446,42 @@ class CategoricalGenerator:
         self.mixer = AtomMixer(typed_values(values, ctx.column), shares)
         self.residual = None
         if self.mixer.residual_share > 0:
-            from paritygen.generate.text import LengthTextGenerator
-
-            self.residual = LengthTextGenerator(ctx, avoid=self.mixer.atoms)
+            self.residual = residual_model(ctx, self.mixer.atoms)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         if self.delegate is not None:
             return self.delegate.generate(start, count, rng)
         nulls = null_mask(rng, count, self.null_fraction)
         n = count if nulls is None else count - int(nulls.sum())
-        residual = self.residual.residual if self.residual is not None else None
-        return spread(self.mixer.draw(n, rng, residual), nulls).alias(self.name)
+        return spread(self.mixer.draw(n, rng, self.residual), nulls).alias(self.name)
+
+
+def residual_model(ctx: ColumnContext, atoms: pl.Series):
+    """``(k, rng) -> k values`` outside *atoms*, from the model the column would use without
+    its most-common values: its semantic kind, its shape pattern, or length-shaped text."""
+    from paritygen.generate import semantic, text
+
+    column = ctx.column
+    rule = ctx.rule
+    tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
+    stats = column.stats
+    if tag and semantic.supports(tag, column):
+        make = semantic.SemanticGenerator(ctx).residual
+    elif stats is not None and stats.shape is not None and stats.shape.share >= 0.5:
+        make = text.PatternGenerator(ctx).residual
+    else:
+        return text.LengthTextGenerator(ctx, avoid=atoms).residual
+
+    def draw(k: int, rng: np.random.Generator) -> pl.Series:
+        values = make(k, rng)
+        for _ in range(3):
+            clash = np.flatnonzero(values.is_in(atoms.implode()).to_numpy())
+            if len(clash) == 0:
+                break
+            values = values.scatter(clash, make(len(clash), rng))
+        return values
+
+    return draw
 
 
 @generators.register("values")

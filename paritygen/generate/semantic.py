@@ -28,7 +28,15 @@ from paritygen.generate.base import (
     spread,
     stable_hash,
 )
-from paritygen.generate.text import LengthTextGenerator, bytes_to_strings, mix64, uuid_strings
+from paritygen.generate.text import (
+    LengthTextGenerator,
+    bytes_to_strings,
+    draw_lengths,
+    length_knots,
+    mix64,
+    unit_from_bits,
+    uuid_strings,
+)
 from paritygen.profile.model import Column
 from paritygen.registry import generators
 
@@ -203,8 +211,33 @@ class SemanticGenerator:
             self.pool = self._fit(pl.Series(templates))
         else:
             self.pool = self._pool(POOLED[tag], fake)
+            self._fit_lengths(column)
         if self.unique and self.bound is not None and self.bound < self.row_digits + 1:
             raise ConfigError(f"{where}: length {self.bound} cannot hold unique {tag} values")
+
+    def _fit_lengths(self, column: Column) -> None:
+        """Prepare picks by length, so a pooled kind follows the profiled length distribution:
+        the pool is sorted by length and each target length maps to the entries whose length
+        is nearest."""
+        self.length_knots = None
+        stats = column.stats
+        if stats is None or stats.length is None or len(stats.length.quantiles) < 2:
+            return
+        lengths = self.pool.str.len_chars()
+        order = np.argsort(lengths.to_numpy(), kind="stable")
+        self.pool = self.pool.gather(order)
+        sorted_lengths = lengths.to_numpy()[order]
+        available = np.unique(sorted_lengths)
+        self.length_knots = length_knots(column)
+        targets = np.arange(int(self.length_knots[-1]) + 1)
+        right = np.clip(np.searchsorted(available, targets), 0, len(available) - 1)
+        left = np.clip(right - 1, 0, len(available) - 1)
+        use_left = np.abs(available[left] - targets) < np.abs(available[right] - targets)
+        nearest = np.where(use_left, available[left], available[right])
+        self.length_start = np.searchsorted(sorted_lengths, nearest, side="left")
+        self.length_count = np.searchsorted(sorted_lengths, nearest, side="right") - (
+            self.length_start
+        )
 
     def _fit(self, values: pl.Series) -> pl.Series:
         """Pool values within the column length (cut only when none fits)."""
@@ -224,6 +257,12 @@ class SemanticGenerator:
         n = count if nulls is None else count - int(nulls.sum())
         rows = non_null_rows(start, nulls, count) if self.unique else None
         return spread(self._values(n, rng, rows), nulls).alias(self.name)
+
+    def residual(self, n: int, rng: np.random.Generator) -> pl.Series:
+        """*n* non-NULL values (the share not taken by a column's most-common values)."""
+        if self.delegate is not None:
+            return self.delegate.residual(n, rng)
+        return self._values(n, rng, None)
 
     def _ids(self, n: int, rng: np.random.Generator, rows: np.ndarray | None) -> np.ndarray:
         """Scrambled 64-bit value ids: one per row (unique) or from the distinct-count grid."""
@@ -268,7 +307,14 @@ class SemanticGenerator:
                 pl.concat_str([pl.Series(o).cast(pl.String) for o in octets], separator=".")
             ).to_series()
         pool = self.pool
-        first = pool.gather((bits % np.uint64(len(pool))).astype(np.int64))
+        if getattr(self, "length_knots", None) is not None:
+            wanted = draw_lengths(self.length_knots, unit_from_bits(mix64(bits)))
+            pick = self.length_start[wanted] + (
+                bits % self.length_count[wanted].astype(np.uint64)
+            ).astype(np.int64)
+            first = pool.gather(pick)
+        else:
+            first = pool.gather((bits % np.uint64(len(pool))).astype(np.int64))
         high = bits >> np.uint64(24)
         # Beyond the pool's size, a second part tells values apart (house number, last name...).
         varied = rows is not None or self.grid is None or self.grid > len(pool)

@@ -209,6 +209,10 @@ class LengthTextGenerator:
         text = word_text(seed, entries * (longest + self.span))
         size = longest + self.span
         self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
+        self.spaces = (np.frombuffer(text.encode("ascii"), dtype=np.uint8) == 32).reshape(
+            entries, size
+        )
+        self.spaces_flat = self.spaces.ravel()
         stats = column.stats
         distinct = stats.distinct_count if stats is not None else 0
         avoided = len(avoid) if avoid is not None else 0
@@ -243,11 +247,28 @@ class LengthTextGenerator:
             entry = rng.integers(0, len(self.pool), n)
             offset = rng.integers(0, self.span, n)
         lengths = draw_lengths(self.knots, u)
+        offset = self._trim(entry, offset, lengths)
         if rows is not None:
             return self._unique(entry, offset, lengths, rows)
         return pl.select(
             self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(lengths))
         ).to_series()
+
+    def _trim(self, entry: np.ndarray, offset: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Offsets moved by one character so no value starts or ends with a space (real text
+        does not; and MariaDB's PAD SPACE collations would make ``'ab '`` equal ``'ab'``). The
+        pool has single spaces between words of two or more letters, so one move suffices."""
+        if not len(entry):
+            return offset
+        spaces = self.spaces_flat
+        base = entry * self.spaces.shape[1]
+        offset = np.maximum(offset, 1)  # so a move back is always possible
+        offset += spaces.take(base + offset)
+        ends_in_space = spaces.take(base + offset + np.maximum(lengths, 1) - 1) & (lengths > 0)
+        before = spaces.take(base + offset - 1)
+        # End on a space: step back one, unless that would start on a space; then step on.
+        offset += np.where(ends_in_space, np.where(before, 1, -1), 0)
+        return offset
 
     def _unique(self, entry, offset, lengths, rows: np.ndarray) -> pl.Series:
         """Distinct strings: a word prefix then the row number (the vocabulary has no digits,
@@ -308,9 +329,15 @@ class PatternGenerator:
             )
         stats = column.stats
         distinct = stats.distinct_count if stats is not None else 0
+        shape = stats.shape if stats is not None else None
+        self.share = shape.share if shape is not None and shape.pattern == pattern else 1.0
+        self.other = None
+        if not self.unique and self.share < 0.99 and column.logical_type in ("string", "text"):
+            self.other = LengthTextGenerator(ctx)
         self.grid = None
         if not self.unique and distinct:
-            self.grid = grid_size(min(distinct, self.capacity), expected_non_null_rows(ctx))
+            shaped = max(1, round(min(distinct * self.share, self.capacity)))
+            self.grid = grid_size(shaped, expected_non_null_rows(ctx) * self.share)
         # An odd multiplier coprime with the capacity turns row numbers into scattered codes.
         self.multiplier = next(
             m
@@ -321,22 +348,40 @@ class PatternGenerator:
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         nulls = null_mask(rng, count, self.null_fraction)
         n = count if nulls is None else count - int(nulls.sum())
+        if self.unique:
+            return spread(self._codes(non_null_rows(start, nulls, count)), nulls).alias(self.name)
+        return spread(self.residual(n, rng), nulls).alias(self.name)
+
+    def residual(self, n: int, rng: np.random.Generator) -> pl.Series:
+        """*n* non-NULL values: the pattern at its profiled share, other text for the rest."""
+        if self.other is None:
+            return self._random(n, rng)
+        shaped = rng.random(n) < self.share
+        k = int(shaped.sum())
+        index = np.empty(n, dtype=np.int64)
+        index[shaped] = np.arange(k)
+        index[~shaped] = k + np.arange(n - k)
+        parts = pl.concat([self._random(k, rng), self.other.residual(n - k, rng)])
+        return parts.gather(index)
+
+    def _random(self, n: int, rng: np.random.Generator) -> pl.Series:
+        if self.grid is not None:
+            return self._codes(rng.integers(0, self.grid, n))
         matrix = np.repeat(self.literal[None, :], n, axis=0)
-        if self.unique or self.grid is not None:
-            if self.unique:
-                ids = non_null_rows(start, nulls, count).astype(object)
-            else:
-                ids = rng.integers(0, self.grid, n).astype(object)
-            codes = (ids * self.multiplier + 12345) % self.capacity
-            codes = codes.astype(np.uint64) if self.capacity < 2**63 else codes
-            for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
-                radix = len(alphabet)
-                matrix[:, slot] = alphabet[(codes % radix).astype(np.int64)]
-                codes = codes // radix
-        else:
-            for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
-                matrix[:, slot] = alphabet[rng.integers(0, len(alphabet), n)]
-        return spread(bytes_to_strings(matrix), nulls).alias(self.name)
+        for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
+            matrix[:, slot] = alphabet[rng.integers(0, len(alphabet), n)]
+        return bytes_to_strings(matrix)
+
+    def _codes(self, ids: np.ndarray) -> pl.Series:
+        """The code of each id: a bijection of ``[0, capacity)`` written in mixed radix."""
+        matrix = np.repeat(self.literal[None, :], len(ids), axis=0)
+        codes = (ids.astype(object) * self.multiplier + 12345) % self.capacity
+        codes = codes.astype(np.uint64) if self.capacity < 2**63 else codes
+        for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
+            radix = len(alphabet)
+            matrix[:, slot] = alphabet[(codes % radix).astype(np.int64)]
+            codes = codes // radix
+        return bytes_to_strings(matrix)
 
 
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

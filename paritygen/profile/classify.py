@@ -42,25 +42,37 @@ NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("password", r"(^|_)(password|passwd|pwd|password_hash|kennwort)(_|$)"),
         ("iban", r"(^|_)iban(_|$)"),
         ("card_number", r"(^|_)(card|cc|credit_card|pan)(_?(no|num|number))?(_|$)|card_?number"),
-        ("birth_date", r"(^|_)(birth|dob|birthday|birthdate|geburtsdatum|geburtstag|date_of_birth)"
-         r"|birth_?date|(^|_)born(_|$)"),
+        (
+            "birth_date",
+            r"(^|_)(birth|dob|birthday|birthdate|geburtsdatum|geburtstag|date_of_birth)"
+            r"|birth_?date|(^|_)born(_|$)",
+        ),
         ("national_id", r"(^|_)(ssn|social_security|tax_?id|national_id|passport)(_|$)"),
         ("ip_address", r"(^|_)(ip|ip_?address|ipv4|ipv6|remote_?addr|client_?ip)(_|$)"),
         ("phone", r"(^|_)(phone|tel|telephone|telefon|mobile|mobil|cell|fax|handy)(_|$)|phone"),
         ("first_name", r"(^|_)(first_?name|firstname|given_?name|forename|vorname|prenom)(_|$)"),
         ("last_name", r"(^|_)(last_?name|lastname|surname|family_?name|nachname|nom)(_|$)"),
-        ("full_name", r"(^|_)(full_?name|customer_?name|contact_?name|person_?name|display_?name)$"),
+        (
+            "full_name",
+            r"(^|_)(full_?name|customer_?name|contact_?name|person_?name|display_?name)$",
+        ),
         ("username", r"(^|_)(user_?name|login|nickname|screen_?name|handle)(_|$)"),
-        ("street", r"(^|_)(street|strasse|straße|address_?(line)?_?[12]?|addr_?[12]?|"
-         r"billing_?address|shipping_?address|house_?number|hausnummer)(_|$)"),
+        (
+            "street",
+            r"(^|_)(street|strasse|straße|address_?(line)?_?[12]?|addr_?[12]?|"
+            r"billing_?address|shipping_?address|house_?number|hausnummer)(_|$)",
+        ),
         ("postcode", r"(^|_)(zip|zip_?code|postcode|post_?code|postal_?code|plz)(_|$)"),
         ("city", r"(^|_)(city|town|ort|stadt|ville|locality)(_|$)"),
         ("country", r"(^|_)(country|country_?code|land|pays)(_|$)"),
         ("url", r"(^|_)(url|uri|website|homepage|link)(_|$)"),
         ("uuid", r"(^|_)(uuid|guid)(_|$)"),
         ("company", r"(^|_)(company|company_?name|firma|organisation|organization)(_|$)"),
-        ("free_text", r"(^|_)(comment|comments|note|notes|description|message|remark|remarks|"
-         r"bemerkung|body|feedback|review)(_|$)"),
+        (
+            "free_text",
+            r"(^|_)(comment|comments|note|notes|description|message|remark|remarks|"
+            r"bemerkung|body|feedback|review)(_|$)",
+        ),
     )
 )
 
@@ -74,6 +86,24 @@ NAME_TAG_TYPES: dict[str, frozenset[str]] = {
 }
 """Tags restricted to plausible logical types (``ip`` integer counters stay untagged otherwise)."""
 
+TEXT_ONLY_TAGS = frozenset(
+    {
+        "full_name",
+        "city",
+        "last_name",
+        "username",
+        "street",
+        "free_text",
+        "first_name",
+        "country",
+        "password",
+        "url",
+        "company",
+        "email",
+    }
+)
+"""Tags that only make sense on text columns (an integer ``street_no`` or ``email_count`` is not)."""
+
 TEXTUAL = frozenset({"string", "text", "json", "enum", "uuid"})
 
 
@@ -83,10 +113,8 @@ def classify_name(name: str, logical_type: str) -> str | None:
     for tag, pattern in NAME_PATTERNS:
         if not pattern.search(norm):
             continue
-        if tag in ("free_text", "full_name", "first_name", "last_name", "street", "city",
-                   "email", "username", "company", "url", "country", "password"):
-            if logical_type not in FREE_TEXT_TYPES:
-                continue
+        if tag in TEXT_ONLY_TAGS and logical_type not in FREE_TEXT_TYPES:
+            continue
         allowed = NAME_TAG_TYPES.get(tag)
         if allowed is not None and logical_type not in allowed:
             continue
@@ -160,13 +188,15 @@ def classify_values(values: pl.Series) -> str | None:
     if ipv6.len() / n >= VALUE_SHARE and ipv6.str.count_matches(":").min() >= 2:
         return "ip_address"
     ibans = sample.filter(sample.str.contains(_IBAN))
-    if ibans.len() / n >= VALUE_SHARE:
-        if sum(iban_valid(v) for v in ibans.to_list()) / n >= VALUE_SHARE:
-            return "iban"
+    if ibans.len() / n >= VALUE_SHARE and (
+        sum(iban_valid(v) for v in ibans.to_list()) / n >= VALUE_SHARE
+    ):
+        return "iban"
     cards = sample.filter(sample.str.contains(_CARD))
-    if cards.len() / n >= VALUE_SHARE:
-        if sum(luhn_valid(v) for v in cards.to_list()) / n >= VALUE_SHARE:
-            return "card_number"
+    if cards.len() / n >= VALUE_SHARE and (
+        sum(luhn_valid(v) for v in cards.to_list()) / n >= VALUE_SHARE
+    ):
+        return "card_number"
     phones = sample.filter(sample.str.contains(_PHONE))
     # Plain digit strings of one length are codes (EAN, order numbers), not phone numbers: ask for
     # a leading + or separators in most values.
@@ -177,9 +207,7 @@ def classify_values(values: pl.Series) -> str | None:
     return None
 
 
-def decide(
-    name: str, logical_type: str, values: pl.Series | None
-) -> tuple[str | None, bool]:
+def decide(name: str, logical_type: str, values: pl.Series | None) -> tuple[str | None, bool]:
     """(semantic tag, pii) for a column: the name wins, values fill in when the name says nothing.
 
     A value-detected tag also upgrades a name tag that is not PII (a ``contact`` column full of

@@ -87,9 +87,12 @@ def logical_type_of(sql_type: sa.types.TypeEngine[Any]) -> LogicalType:
         return _NAME_OVERRIDES[name]
     for cls, logical in _TYPE_MAP:
         if isinstance(sql_type, cls):
-            if logical == "string" and getattr(sql_type, "length", None) is None:
-                if not isinstance(sql_type, mysql_types.SET):
-                    return "text"
+            if (
+                logical == "string"
+                and getattr(sql_type, "length", None) is None
+                and not isinstance(sql_type, mysql_types.SET)
+            ):
+                return "text"
             return logical
     return "text"
 
@@ -192,9 +195,14 @@ def reflect_tables(
         )
         for check in table_checks:  # MariaDB JSON: LONGTEXT + CHECK (json_valid(col))
             match = JSON_VALID_CHECK.search(check.sqltext)
-            if match and match.group("col") in cols and cols[match.group("col")].logical_type in (
-                "text",
-                "string",
+            if (
+                match
+                and match.group("col") in cols
+                and cols[match.group("col")].logical_type
+                in (
+                    "text",
+                    "string",
+                )
             ):
                 col = cols[match.group("col")]
                 cols[col.name] = _replace(col, logical_type="json")

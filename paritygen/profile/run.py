@@ -92,7 +92,9 @@ def _keep_rules(rules: Rules, tables: dict[str, Table]) -> tuple[Rules, list[str
             if cname in tables[tname].columns:
                 columns[cname] = crule
             else:
-                notes.append(f"rules: column {tname}.{cname} no longer exists; its rule was dropped")
+                notes.append(
+                    f"rules: column {tname}.{cname} no longer exists; its rule was dropped"
+                )
         kept[tname] = dataclasses.replace(rule, columns=columns)
     return Rules(tables=kept), notes
 
@@ -200,17 +202,27 @@ def _profile(
     measured: dict[str, Table] = {}
     fk_total = sum(len(t.foreign_keys) for t in reflected.values())
     bar = tqdm(
-        total=len(names) + fk_total, disable=not progress, unit="step", desc="profile",
-        file=sys.stderr, leave=False,
+        total=len(names) + fk_total,
+        disable=not progress,
+        unit="step",
+        desc="profile",
+        file=sys.stderr,
+        leave=False,
     )
     try:
         for name in names:
             bar.set_postfix_str(name)
             measured[name] = _measure_table(
-                conn, reflected[name], schema, catalog_schema,
-                sample_rows=sample_rows, min_group_size=min_group_size,
-                estimate_rows=estimate_rows, rules=rules.tables.get(name),
-                ref_keys=ref_keys, edges=edges,
+                conn,
+                reflected[name],
+                schema,
+                catalog_schema,
+                sample_rows=sample_rows,
+                min_group_size=min_group_size,
+                estimate_rows=estimate_rows,
+                rules=rules.tables.get(name),
+                ref_keys=ref_keys,
+                edges=edges,
             )
             bar.update(1)
         for name in names:
@@ -223,7 +235,9 @@ def _profile(
                 bar.set_postfix_str(f"{name} -> {fk.ref_table}")
                 parent = measured[fk.ref_table]
                 fanout = stats.fanout_stats(
-                    conn, child_ref, fk.columns,
+                    conn,
+                    child_ref,
+                    fk.columns,
                     child_rows_total=table.row_count,
                     parent_rows=parent.row_count,
                     edges=edges.get((fk.ref_table, fk.ref_columns[0]), []),
@@ -296,12 +310,19 @@ def _measure_table(
         column = dataclasses.replace(column, semantic=semantic, pii=pii)
         column = _apply_rule(column, rules.columns.get(column.name) if rules else None)
         col_stats = stats.column_stats(
-            column, values, total_rows=row_count, sampled=sampled,
-            min_group_size=min_group_size, pii=column.pii,
+            column,
+            values,
+            total_rows=row_count,
+            sampled=sampled,
+            min_group_size=min_group_size,
+            pii=column.pii,
         )
         if (
-            sampled and not column.pii and column.logical_type in ORDERED
-            and (column.name,) in leading and col_stats.min is not None
+            sampled
+            and not column.pii
+            and column.logical_type in ORDERED
+            and (column.name,) in leading
+            and col_stats.min is not None
         ):
             low, high = stats.exact_min_max(conn, ref, column.name)
             col_stats = dataclasses.replace(

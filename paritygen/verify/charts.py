@@ -111,6 +111,8 @@ def _axis_label(value: float, logical_type: str) -> str:
     if logical_type in ("date", "datetime", "time"):
         text = str(from_number(value, logical_type))
         return text[:10] if logical_type != "time" else text[:8]
+    if logical_type == "integer" and abs(value) < 1e9:
+        return f"{value:,.0f}"
     if abs(value) >= 1e5 or (0 < abs(value) < 1e-2):
         return f"{value:.3g}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -131,18 +133,18 @@ def cdf_chart(
     logical_type: str = "float",
 ) -> str:
     """Production's and staging's CDFs overlaid on one axis."""
-    width, height, left, right, top, bottom = 440, 280, 48, 16, 62, 34
+    width, height, left, right, top, bottom = 410, 280, 48, 16, 62, 34
     cdfs = [c for c in (production, staging) if c is not None]
     xs = np.union1d(*(c.breakpoints for c in cdfs)) if len(cdfs) == 2 else cdfs[0].breakpoints
-    lo, hi = float(xs.min()), float(xs.max())
+    lo, hi = _robust_range(cdfs, xs)
     if hi <= lo:
         lo, hi = lo - 1, hi + 1
     pad = (hi - lo) * 0.03
     lo, hi = lo - pad, hi + pad
     plot_w, plot_h = width - left - right, height - top - bottom
 
-    def px(x: float) -> float:
-        return left + (x - lo) / (hi - lo) * plot_w
+    def px(x: float) -> float:  # points beyond the range sit on its edge
+        return left + (min(max(x, lo), hi) - lo) / (hi - lo) * plot_w
 
     def py(p: float) -> float:
         return top + (1 - p) * plot_h
@@ -162,9 +164,10 @@ def cdf_chart(
         )
     for i in range(5):
         x = lo + (hi - lo) * (0.03 + 0.94 * i / 4)
+        anchor = "start" if i == 0 else "end" if i == 4 else "middle"
         parts.append(
             f"<text x='{px(x):.1f}' y='{height - bottom + 16}' font-size='10' fill='#7a8491'"
-            f" text-anchor='middle'>{escape(_axis_label(x, logical_type))}</text>"
+            f" text-anchor='{anchor}'>{escape(_axis_label(x, logical_type))}</text>"
         )
     for cdf, color, who, dash in (
         (production, PRODUCTION, "production", ""),
@@ -184,12 +187,27 @@ def cdf_chart(
     return "".join(parts)
 
 
+def _robust_range(cdfs: list[m.CDF], xs: np.ndarray) -> tuple[float, float]:
+    """The x range from the 1st to the 99th percentile of either side (a sketch's resolution):
+    one stray value (an orphan key of 999999) must not squash the curves against the axis."""
+    lows, highs = [], []
+    for cdf in cdfs:
+        points = cdf.breakpoints
+        levels = cdf.right(points)
+        lows.append(float(points[np.searchsorted(levels, 0.01 - 1e-9, side="left")]))
+        highs.append(float(points[min(np.searchsorted(levels, 0.99 - 1e-9), points.size - 1)]))
+    lo, hi = min(lows), max(highs)
+    if hi <= lo:
+        return float(xs.min()), float(xs.max())
+    return lo, hi
+
+
 def frequency_chart(
     production: dict[str, float], staging: dict[str, float], *, title: str, subtitle: str
 ) -> str:
     """Paired horizontal bars of the most frequent values (production's top 12)."""
     keys = sorted(set(production) | set(staging), key=lambda k: -production.get(k, 0.0))[:12]
-    width, label_w, plot_w, bar_h, gap, top = 440, 130, 250, 8, 7, 64
+    width, label_w, plot_w, bar_h, gap, top = 410, 120, 240, 8, 7, 64
     height = top + len(keys) * (2 * bar_h + gap) + 10
     peak = max([production.get(k, 0) for k in keys] + [staging.get(k, 0) for k in keys] + [1e-9])
     parts = [

@@ -181,9 +181,11 @@ class _Collector:
         )
 
     def skip(self, table: str, column: str | None, measure: str, reason: str) -> None:
-        if self.wants(measure, table, column):
-            where = f"{table}.{column}" if column else table
-            self.not_measured.append(f"{where}: {measure}: {reason}")
+        where = f"{table}.{column}" if column else table
+        note = f"{where}: {measure}: {reason}"
+        # "*" notes hold for every table (SQLite has no sizes at all): said once, not per table.
+        if self.wants(measure, table, column) and note not in self.not_measured:
+            self.not_measured.append(note)
 
 
 def compare_profiles(
@@ -250,7 +252,7 @@ def _table_measures(
     prod_bytes = _bytes(table)
     stage_bytes = _bytes(staging)
     if prod_bytes is None or stage_bytes is None:
-        out.skip(name, None, "bytes", "the database reports no table sizes")
+        out.skip("*", None, "bytes", "the database reports no table sizes")
     elif prod_bytes > 0:
         factor = want_rows / table.row_count if table.row_count else 1.0
         want = prod_bytes * factor

@@ -286,7 +286,7 @@ def _column_chart(
             m.QuantileCDF.from_quantiles(fk_b.fanout.quantiles),
             title=f"{title}: children per {fk_a.ref_table} row",
             subtitle=summary,
-            logical_type="float",
+            logical_type="integer",
         )
     col_a = profile.tables[table].columns[column]
     col_b = staging.columns.get(column)
@@ -315,7 +315,7 @@ def _column_chart(
             m.QuantileCDF.from_quantiles(b.length.quantiles),
             title=f"{title} (string length CDF)",
             subtitle=summary,
-            logical_type="float",
+            logical_type="integer",
         )
     return None
 

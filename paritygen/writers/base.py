@@ -70,13 +70,18 @@ class _Failure:
 
 
 def pipelined(
-    items: Iterable[Any], encode: Callable[[Any], _P], depth: int = QUEUE_DEPTH
+    items: Iterable[Any],
+    encode: Callable[[Any], _P],
+    depth: int = QUEUE_DEPTH,
+    discard: Callable[[_P], None] | None = None,
 ) -> Iterator[_P]:
-    """Yield ``encode(item)`` for each item, computed one step ahead in a producer thread.
+    """Yield ``encode(item)`` for each item, computed ahead in a producer thread.
 
-    An exception on the producer side is re-raised here, in the consumer; when the consumer stops
-    early (an error while writing, or ``close()``), the producer stops at its next chunk and the
-    thread is joined before this generator finishes, so no work runs on after a failure.
+    At most *depth* encoded items wait in the queue (plus one being encoded and one being
+    written). An exception on the producer side is re-raised here, in the consumer; when the
+    consumer stops early (an error while writing, or ``close()``), the producer stops at its next
+    item and the thread is joined before this generator finishes, so no work runs on after a
+    failure. Payloads made but never consumed go to *discard* (e.g. to delete a temporary file).
     """
     slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -93,7 +98,12 @@ def pipelined(
     def produce() -> None:
         try:
             for item in items:
-                if stop.is_set() or not put(encode(item)):
+                if stop.is_set():
+                    return
+                payload = encode(item)
+                if not put(payload):
+                    if discard is not None:
+                        discard(payload)
                     return
             put(_END)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
@@ -112,6 +122,10 @@ def pipelined(
     finally:
         stop.set()
         thread.join()
+        while discard is not None and not slots.empty():
+            left = slots.get_nowait()
+            if left is not _END and not isinstance(left, _Failure):
+                discard(left)
 
 
 def quote_name(engine: Engine, name: str) -> str:
@@ -164,7 +178,10 @@ class SqlAlchemyWriter:
         rows = 0
         try:
             with self._session() as session:
-                for count, payload in pipelined(chunks, lambda c: self._encode_counted(table, c)):
+                encoded = pipelined(
+                    chunks, lambda c: self._encode_counted(table, c), discard=self._discard_counted
+                )
+                for count, payload in encoded:
                     self._write(session, table, payload)
                     rows += count
         except ParitygenError:
@@ -206,6 +223,12 @@ class SqlAlchemyWriter:
 
     def _encode_counted(self, table: sa.Table, chunk: pl.DataFrame) -> tuple[int, Any]:
         return chunk.height, self._encode(table, chunk)
+
+    def _discard_counted(self, counted: tuple[int, Any]) -> None:
+        self._discard(counted[1])
+
+    def _discard(self, payload: Any) -> None:
+        """Release a payload that will never be written (the load failed first)."""
 
     def _encode(self, table: sa.Table, chunk: pl.DataFrame) -> Any:
         return python_rows(table, chunk)

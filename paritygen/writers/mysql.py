@@ -148,6 +148,9 @@ class MySQLWriter(SqlAlchemyWriter):
             sql += " SET " + ", ".join(sets)
         return sql, path
 
+    def _discard(self, payload: tuple[str, Path]) -> None:
+        payload[1].unlink(missing_ok=True)
+
     def _write(self, session: Any, table: sa.Table, payload: tuple[str, Path]) -> None:
         sql, path = payload
         try:
@@ -186,7 +189,10 @@ class MySQLWriter(SqlAlchemyWriter):
                     f"{column_list(self.engine, keys + values)} FROM {target} LIMIT 0"
                 )
                 cur.execute(f"ALTER TABLE {tmp} ADD INDEX ({column_list(self.engine, keys)})")
-            for count, payload in pipelined(chunks, lambda c: (c.height, self._encode(temp, c))):
+            encoded = pipelined(
+                chunks, lambda c: (c.height, self._encode(temp, c)), discard=self._discard_counted
+            )
+            for count, payload in encoded:
                 self._write(session, temp, payload)
                 rows += count
             sets = ", ".join(f"t.{q.quote(v)} = s.{q.quote(v)}" for v in values)

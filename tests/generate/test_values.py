@@ -284,6 +284,8 @@ def test_length_text_lengths_nulls_and_distinct():
     assert abs(values.null_count() / N - 0.3) < 0.01
     lengths = values.drop_nulls().str.len_chars().to_numpy()
     assert lengths.max() <= 200
+    # Text never starts or ends with a space (MariaDB PAD SPACE would equate 'ab ' and 'ab').
+    assert not values.drop_nulls().str.contains(r"^ | $").any()
     cdf_points = np.arange(0, 201)
     model = np.interp(cdf_points + 0.5, knots, np.linspace(0, 1, 21))
     emp = np.searchsorted(np.sort(lengths), cdf_points, side="right") / len(lengths)
@@ -586,3 +588,44 @@ def test_too_short_columns_are_refused_at_construction():
         )
         with pytest.raises(ConfigError):
             resolve(make_ctx(col, unique=True))
+
+
+def test_semantic_column_with_frequent_values_keeps_them():
+    mcv = {"Germany": 0.4, "France": 0.2}
+    col = Column(name="country", logical_type="string", sql_type="varchar(60)", length=60,
+                 semantic="country",
+                 stats=ColumnStats(null_fraction=0.0, distinct_count=60, most_common=tuple(
+                     ValueFrequency(value=k, frequency=v) for k, v in mcv.items())))
+    values = generate(make_ctx(col), rows=50_000)
+    shares = values.value_counts(normalize=True)
+    got = dict(zip(shares["country"], shares["proportion"], strict=True))
+    assert abs(got["Germany"] - 0.4) < 0.01 and abs(got["France"] - 0.2) < 0.01
+    assert 50 <= values.n_unique() <= 70
+
+
+def test_pattern_share_mixes_other_text():
+    col = Column(name="ref", logical_type="string", sql_type="varchar(20)", length=20,
+                 stats=ColumnStats(null_fraction=0.0, distinct_count=40_000,
+                                   shape=ShapeStats(pattern="AA-9999", share=0.7),
+                                   length=LengthStats(min=7, max=20, mean=9.0,
+                                                      quantiles=(7.0, 7.0, 7.0, 12.0, 20.0))))
+    values = generate(make_ctx(col), rows=50_000)
+    share = values.str.contains(r"^[A-Z]{2}-\d{4}$").mean()
+    assert abs(share - 0.7) < 0.02
+    assert values.str.len_chars().max() <= 20
+
+
+def test_pooled_semantic_values_follow_the_length_distribution():
+    # Shorter than faker's own city names (median 11): the picks must follow the profile.
+    knots = (6.0, 7.0, 7.0, 8.0, 8.0, 9.0, 10.0, 12.0, 16.0)
+    col = Column(name="city", logical_type="string", sql_type="varchar(40)", length=40,
+                 semantic="city", pii=True,
+                 stats=ColumnStats(null_fraction=0.0, distinct_count=1500,
+                                   length=LengthStats(min=6, max=16, mean=8.8, quantiles=knots)))
+    values = generate(make_ctx(col), rows=50_000)
+    lengths = values.str.len_chars().to_numpy().astype(float)
+    probs = np.linspace(0, 1, len(knots))
+    points = np.arange(5, 18)
+    model = np.interp(points + 0.5, np.array(knots), probs, left=0.0, right=1.0)
+    emp = np.searchsorted(np.sort(lengths), points, side="right") / len(lengths)
+    assert np.max(np.abs(model - emp)) <= 0.05

@@ -234,7 +234,9 @@ def check_full_profile(url: str, pii: dict[str, list]) -> None:
         web = _scalar(conn, "SELECT count(*) FROM orders WHERE channel = 'web'")
         web_freq = {v.value: v.frequency for v in orders["channel"].stats.most_common}["web"]
         assert web_freq == pytest.approx(web / (ORDERS * (1 - channel_null)))
-        median = _scalar(conn, f"SELECT total FROM orders ORDER BY total LIMIT 1 OFFSET {ORDERS // 2}")
+        median = _scalar(
+            conn, f"SELECT total FROM orders ORDER BY total LIMIT 1 OFFSET {ORDERS // 2}"
+        )
         assert orders["total"].stats.quantiles[50] == pytest.approx(float(median), rel=0.01)
         assert orders["total"].stats.min == float(_scalar(conn, "SELECT min(total) FROM orders"))
         sku_shape = profile.tables["product"].columns["sku"].stats.shape
@@ -254,7 +256,9 @@ def check_full_profile(url: str, pii: dict[str, list]) -> None:
         assert sum(fan.position_weights) == pytest.approx(1.0, abs=1e-4)
         assert fan.top_share > 0.3  # Zipf: the top 1 % of customers hold a big share
         cycle = _fk(profile, "customer", ("default_address_id",)).fanout
-        null_default = _scalar(conn, "SELECT count(*) FROM customer WHERE default_address_id IS NULL")
+        null_default = _scalar(
+            conn, "SELECT count(*) FROM customer WHERE default_address_id IS NULL"
+        )
         assert cycle.null_fraction == pytest.approx(null_default / CUSTOMERS)
 
     # tags and the PII guarantee
@@ -287,7 +291,9 @@ def check_sampled_profile(url: str) -> None:
     total = orders.columns["total"].stats
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        median = _scalar(conn, f"SELECT total FROM orders ORDER BY total LIMIT 1 OFFSET {ORDERS // 2}")
+        median = _scalar(
+            conn, f"SELECT total FROM orders ORDER BY total LIMIT 1 OFFSET {ORDERS // 2}"
+        )
     engine.dispose()
     assert total.quantiles[50] == pytest.approx(float(median), rel=0.05)
     channel = {v.value: v.frequency for v in orders.columns["channel"].stats.most_common}

@@ -154,7 +154,9 @@ def test_column_stats_pii_keeps_shape_only() -> None:
     values = [f"person{i}@example.org" for i in range(300)] + ["same@example.org"] * 50
     data = stats.ColumnData(values=pl.Series("c", values), nulls=0, rows=len(values))
     col = _column("string", length=100)
-    result = stats.column_stats(col, data, total_rows=350, sampled=False, min_group_size=5, pii=True)
+    result = stats.column_stats(
+        col, data, total_rows=350, sampled=False, min_group_size=5, pii=True
+    )
     assert result.most_common == () and result.min is None and result.quantiles == ()
     assert result.length is not None and result.distinct_count == 301
     public = stats.column_stats(
@@ -181,9 +183,15 @@ def test_profile_round_trip_through_yaml() -> None:
     table = Table(
         name="t",
         columns={
-            "id": Column(name="id", logical_type="integer", sql_type="bigint", nullable=False,
-                         stats=ColumnStats(null_fraction=0.0, distinct_count=3, quantiles=(1, 2, 3),
-                                           min=1, max=3)),  # fmt: skip
+            "id": Column(
+                name="id",
+                logical_type="integer",
+                sql_type="bigint",
+                nullable=False,
+                stats=ColumnStats(
+                    null_fraction=0.0, distinct_count=3, quantiles=(1, 2, 3), min=1, max=3
+                ),
+            ),  # fmt: skip
             "parent": Column(name="parent", logical_type="integer", sql_type="bigint"),
         },
         primary_key=("id",),

@@ -99,9 +99,7 @@ def test_identical_profiles_hold_every_bar() -> None:
     measures, notes = compare_profiles(_profile(), _profile())
     assert measures and all(x.passed for x in measures)
     assert {x.measure for x in measures} >= {"rows", "ks", "tv", "fanout_ks", "childless"}
-    assert notes == [
-        f"{t}: bytes: the database reports no table sizes" for t in ("customers", "orders")
-    ]
+    assert notes == ["*: bytes: the database reports no table sizes"]  # said once
 
 
 @pytest.mark.parametrize(

@@ -529,3 +529,51 @@ def test_bad_values_raise_load_error(dialect: str, request: pytest.FixtureReques
     with pytest.raises(LoadError, match="parent"):
         open_writer(engine).load(metadata.tables["parent"], [frame])
     engine.dispose()
+
+
+def test_fk_cycle_tables_are_created_and_filled(db_url: str) -> None:
+    """dept.manager_id -> emp and emp.dept_id -> dept: created with use_alter, the nullable edge
+    loaded empty then filled by update()."""
+    dept = Table(
+        name="dept",
+        columns={
+            "id": col("id", "integer", "integer", nullable=False),
+            "manager_id": col("manager_id", "integer", "integer"),
+        },
+        primary_key=("id",),
+        foreign_keys=(ForeignKey(columns=("manager_id",), ref_table="emp", ref_columns=("id",)),),
+    )
+    emp = Table(
+        name="emp",
+        columns={
+            "id": col("id", "integer", "integer", nullable=False),
+            "dept_id": col("dept_id", "integer", "integer", nullable=False),
+            "boss_id": col("boss_id", "integer", "integer"),
+        },
+        primary_key=("id",),
+        foreign_keys=(
+            ForeignKey(columns=("dept_id",), ref_table="dept", ref_columns=("id",)),
+            ForeignKey(columns=("boss_id",), ref_table="emp", ref_columns=("id",)),
+        ),
+    )
+    engine = make_engine(db_url)
+    profile = make_profile(dept, emp)
+    for after in (False, True):
+        metadata = build_metadata(profile, None, engine.dialect.name)
+        create_tables(engine, metadata, constraints_after_load=after)
+        writer = open_writer(engine)
+        writer.load(metadata.tables["dept"], [pl.DataFrame(
+            {"id": [1, 2], "manager_id": [None, None]}, schema={"id": pl.Int64,
+                                                               "manager_id": pl.Int64})])
+        writer.load(metadata.tables["emp"], [pl.DataFrame(
+            {"id": [10, 11, 12], "dept_id": [1, 2, 2], "boss_id": [None, 10, 10]},
+            schema={"id": pl.Int64, "dept_id": pl.Int64, "boss_id": pl.Int64})])
+        writer.update(metadata.tables["dept"], ["id"], ["manager_id"],
+                      [pl.DataFrame({"id": [1, 2], "manager_id": [10, 11]})])
+        finish_tables(engine, metadata)
+        with engine.connect() as conn:
+            got = conn.execute(sa.text("SELECT id, manager_id FROM dept ORDER BY id")).all()
+        assert [tuple(r) for r in got] == [(1, 10), (2, 11)]
+        assert compare_schema(engine, profile, None) == []
+        metadata.drop_all(engine)  # the cycle's FKs go first (use_alter)
+    engine.dispose()
