@@ -98,29 +98,56 @@ def _csv(value: str | None) -> list[str]:
 
 @cli.command()
 @click.argument("source_url")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Profile file to write (.yaml, or .json). Its rules: section is kept.")
-@click.option("--schema", default=None, help="Schema to profile (default: public on PostgreSQL, "
-              "the URL's database on MariaDB).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Profile file to write (.yaml, or .json). Its rules: section is kept.",
+)
+@click.option(
+    "--schema",
+    default=None,
+    help="Schema to profile (default: public on PostgreSQL, the URL's database on MariaDB).",
+)
 @click.option("--tables", default=None, help="Only these tables (comma-separated).")
 @click.option("--exclude", default=None, help="Leave out these tables (comma-separated).")
-@click.option("--sample-rows", default=1_000_000, show_default=True, type=click.IntRange(min=1),
-              help="Tables with more rows are measured from an in-database sample.")
-@click.option("--min-group-size", default=5, show_default=True, type=click.IntRange(min=1),
-              help="A value is kept in the profile only when seen at least this many times.")
-@click.option("--estimate-rows", is_flag=True,
-              help="Take row counts from the catalog instead of count(*).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: only on a terminal).")
+@click.option(
+    "--sample-rows",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Tables with more rows are measured from an in-database sample.",
+)
+@click.option(
+    "--min-group-size",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="A value is kept in the profile only when seen at least this many times.",
+)
+@click.option(
+    "--estimate-rows", is_flag=True, help="Take row counts from the catalog instead of count(*)."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: only on a terminal)."
+)
 @handle_errors
 def profile(
-    source_url: str, output: str, schema: str | None, tables: str | None, exclude: str | None,
-    sample_rows: int, min_group_size: int, estimate_rows: bool, progress: bool | None,
+    source_url: str,
+    output: str,
+    schema: str | None,
+    tables: str | None,
+    exclude: str | None,
+    sample_rows: int,
+    min_group_size: int,
+    estimate_rows: bool,
+    progress: bool | None,
 ) -> None:
     """Measure a database, read-only, into a profile file (aggregates only, no raw PII).
 
     SOURCE_URL is a SQLAlchemy URL (postgresql://, mysql://, sqlite:///file.db) or env:VAR.
-    """  # fmt: skip
+    """
     import time
     from pathlib import Path
 
@@ -132,10 +159,17 @@ def profile(
     rules = read_profile(previous).rules if previous.exists() else None
     notes: list[str] = []
     result = profile_database(
-        source_url, schema=schema, tables=_csv(tables) or None, exclude=_csv(exclude),
-        sample_rows=sample_rows, min_group_size=min_group_size, estimate_rows=estimate_rows,
-        progress=progress, rules=rules, notes=notes,
-    )  # fmt: skip
+        source_url,
+        schema=schema,
+        tables=_csv(tables) or None,
+        exclude=_csv(exclude),
+        sample_rows=sample_rows,
+        min_group_size=min_group_size,
+        estimate_rows=estimate_rows,
+        progress=progress,
+        rules=rules,
+        notes=notes,
+    )
     path = write_profile(result, output)
     for note in notes:
         click.echo(f"paritygen: note: {note}", err=True)

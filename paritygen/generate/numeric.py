@@ -309,7 +309,7 @@ class QuantileGenerator:
         self.unique = UniqueRanks(ctx, self.model) if ctx.unique else None
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         if self.unique is not None:
             numbers = self.unique.values(non_null_rows(start, nulls, count))
@@ -451,7 +451,7 @@ class CategoricalGenerator:
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         if self.delegate is not None:
             return self.delegate.generate(start, count, rng)
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         return spread(self.mixer.draw(n, rng, self.residual), nulls).alias(self.name)
 
@@ -466,7 +466,8 @@ def residual_model(ctx: ColumnContext, atoms: pl.Series):
     tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
     stats = column.stats
     if tag and semantic.supports(tag, column):
-        make = semantic.SemanticGenerator(ctx).residual
+        share = 1.0 - float(sum(item.frequency for item in stats.most_common)) if stats else 1.0
+        make = semantic.SemanticGenerator(ctx, known_values=len(atoms), share=share).residual
     elif stats is not None and stats.shape is not None and stats.shape.share >= 0.5:
         make = text.PatternGenerator(ctx).residual
     else:
@@ -507,7 +508,7 @@ class ValuesGenerator:
         self.null_fraction = profiled_null_fraction(ctx)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         return spread(self.mixer.draw(n, rng, None), nulls).alias(self.name)
 
@@ -530,7 +531,7 @@ class ConstantGenerator:
         self.null_fraction = profiled_null_fraction(ctx)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         return spread(self.value.gather(np.zeros(n, dtype=np.int64)), nulls).alias(self.name)
 
@@ -560,7 +561,7 @@ class BooleanGenerator:
         self.null_fraction = profiled_null_fraction(ctx)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         values = pl.Series(self.name, rng.random(n) < self.true_fraction)
         return spread(values, nulls).alias(self.name)

@@ -9,6 +9,8 @@ checksummed kinds (card numbers, IBANs) are built digit by digit in numpy so the
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +21,7 @@ from paritygen.errors import ConfigError
 from paritygen.generate import temporal
 from paritygen.generate.base import (
     ColumnContext,
+    DistinctIds,
     column_rule_param,
     expected_non_null_rows,
     grid_size,
@@ -76,14 +79,31 @@ def supports(tag: str, column: Column) -> bool:
     return (tag in POOLED or tag in COMPUTED) and column.logical_type in TEXT_TYPES
 
 
-def _faker(ctx: ColumnContext) -> Faker:
-    locale = str(column_rule_param(ctx, "locale", "en_US"))
+@functools.lru_cache(maxsize=64)
+def _known_locale(locale: str) -> bool:
     try:
-        fake = Faker(locale)
-    except AttributeError as exc:
-        raise ConfigError(f"{ctx.table.name}.{ctx.column.name}: unknown locale {locale!r}") from exc
-    fake.seed_instance((ctx.seed << 32) ^ stable_hash(f"{ctx.table.name}.{ctx.column.name}"))
-    return fake
+        Faker(locale)
+    except AttributeError:
+        return False
+    return True
+
+
+def _locale(ctx: ColumnContext) -> str:
+    """The rule's ``locale`` param (default en_US), checked before any row is made."""
+    locale = str(column_rule_param(ctx, "locale", "en_US"))
+    if not _known_locale(locale):
+        raise ConfigError(f"{ctx.table.name}.{ctx.column.name}: unknown locale {locale!r}")
+    return locale
+
+
+@functools.lru_cache(maxsize=256)
+def draw_values(maker: str, locale: str, seed: int, count: int) -> tuple[str, ...]:
+    """*count* faker values of one kind (deduplicated, sorted), cached per process: faker costs
+    tens of microseconds a value, so columns of the same kind and locale share one pool."""
+    fake = Faker(locale)
+    fake.seed_instance((seed << 32) ^ stable_hash(f"{maker}/{locale}"))
+    make = MAKERS[maker]
+    return tuple(sorted({make(fake).replace("\n", ", ") for _ in range(count)} - {""}))
 
 
 def _ascii_lower(text: str) -> str:
@@ -132,9 +152,80 @@ def _scatter_ids(rows: np.ndarray, modulus: int) -> np.ndarray:
     return ids.astype(np.uint64)
 
 
+SLOT_PRIME = np.uint64(2_147_483_647)
+"""Multiplier spreading consecutive slots over a pool (a prime: coprime with every size)."""
+
 COMPOSED = frozenset({"full_name", "name", "street", "address", "phone", "username", "email"})
 """Kinds whose values combine a pool entry with a second part, so their variety is not capped
 by the pool size (production may hold millions of distinct phones or streets)."""
+
+EXTRA_LOCALES = (
+    "en_GB",
+    "de_DE",
+    "fr_FR",
+    "pt_BR",
+    "en_CA",
+    "nl_NL",
+    "es_ES",
+    "it_IT",
+    "pl_PL",
+    "de_AT",
+    "en_AU",
+    "da_DK",
+    "ja_JP",
+    "pt_PT",
+)
+"""Locales mixed into a pool when no locale is set and the default one cannot produce the
+profiled lengths (an international customer base: 4- to 10-character postcodes)."""
+
+EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.test", "shop.test", "x.test")
+"""Reserved domains only (RFC 2606 / 6761): a fake address can never reach a real mailbox."""
+
+
+class LengthPool:
+    """Pool values sorted by length, picked at a wanted length (the nearest one available)."""
+
+    def __init__(self, values: pl.Series) -> None:
+        values = values.unique().sort()
+        lengths = values.str.len_chars().to_numpy().astype(np.int64)
+        order = np.argsort(lengths, kind="stable")
+        self.values = values.gather(order)
+        self.lengths = lengths[order]
+        self.available = np.unique(self.lengths)
+        self.top = int(self.available[-1]) + 64
+        targets = np.arange(self.top + 1)
+        right = np.clip(np.searchsorted(self.available, targets), 0, len(self.available) - 1)
+        left = np.clip(right - 1, 0, len(self.available) - 1)
+        use_left = np.abs(self.available[left] - targets) < np.abs(self.available[right] - targets)
+        self.nearest = np.where(use_left, self.available[left], self.available[right])
+        self.start = np.searchsorted(self.lengths, self.nearest, side="left")
+        self.count = np.searchsorted(self.lengths, self.nearest, side="right") - self.start
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def any(self, bits: np.ndarray) -> pl.Series:
+        """A value per id, whatever its length."""
+        return self.values.gather(self.any_index(bits))
+
+    def any_index(self, slots: np.ndarray) -> np.ndarray:
+        """Pool positions for slot numbers: distinct slots below the pool size never share."""
+        return ((slots * SLOT_PRIME) % np.uint64(len(self.values))).astype(np.int64)
+
+    def pick(self, wanted: np.ndarray, bits: np.ndarray) -> pl.Series:
+        """A value per id, of the wanted length or the nearest length the pool has."""
+        return self.values.gather(self.pick_index(wanted, bits))
+
+    def pick_index(self, wanted: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Positions of the wanted length; distinct slots below the bucket size never share."""
+        wanted = np.clip(wanted, 0, self.top)
+        count = self.count[wanted].astype(np.uint64)
+        return self.start[wanted] + ((slots * SLOT_PRIME) % count).astype(np.int64)
+
+    def misses(self, knots: np.ndarray) -> float:
+        """Share of the profiled length distribution the pool cannot hit exactly."""
+        wanted = np.clip(draw_lengths(knots, (np.arange(1000) + 0.5) / 1000), 0, self.top)
+        return float(np.mean(self.nearest[wanted] != wanted))
 
 
 @generators.register("semantic")
@@ -143,10 +234,13 @@ class SemanticGenerator:
 
     Every row draws a *value id*: its row number when values must be unique, else an id from a
     grid sized to production's distinct count (see ``base.grid_size``). The id picks the pool
-    entry and the composed parts, so the distinct count follows production's.
+    entries and the composed parts, and a length from the profiled length distribution that
+    the picks aim at, so distinct count and lengths both follow production's.
     """
 
-    def __init__(self, ctx: ColumnContext) -> None:
+    def __init__(self, ctx: ColumnContext, *, known_values: int = 0, share: float = 1.0) -> None:
+        """*known_values* / *share*: when used for the rest of a column whose most-common values
+        are drawn elsewhere, how many distinct values and what share of rows those take."""
         column = ctx.column
         rule = ctx.rule
         tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
@@ -165,8 +259,15 @@ class SemanticGenerator:
         self.null_fraction = profiled_null_fraction(ctx)
         self.row_digits = len(str(max(ctx.row_count, 1) * 2))
         stats = column.stats
-        distinct = stats.distinct_count if stats is not None else 0
-        self.grid = grid_size(distinct, expected_non_null_rows(ctx)) if distinct else None
+        distinct = (stats.distinct_count if stats is not None else 0) - known_values
+        draws = expected_non_null_rows(ctx) * share
+        self.grid = grid_size(distinct, draws) if distinct > 0 else None
+        self.ctx = ctx
+        self.share = share
+        # Production (nearly) all distinct: ids are row numbers, so small tables repeat nothing.
+        self.all_distinct = not self.unique and distinct >= 0.9 * draws > 0 and known_values == 0
+        has_lengths = stats is not None and stats.length is not None
+        self.knots = length_knots(column) if has_lengths else None
         self.delegate = None
         if tag == "free_text":
             self.delegate = LengthTextGenerator(ctx)
@@ -184,78 +285,107 @@ class SemanticGenerator:
             return
         if tag in ("birth_date", "ip"):
             return
-        fake = _faker(ctx)
+        self.locale = _locale(ctx)
+        self.locale_fixed = column_rule_param(ctx, "locale") is not None
         self.english = str(column_rule_param(ctx, "locale", "en_US")).startswith("en")
+        self.seed = ctx.seed
         if tag == "email":
-            locals_ = {
-                _ascii_lower(f"{fake.first_name()}.{fake.last_name()}") for _ in range(POOL_SIZE)
-            }
-            self.pool = pl.Series(sorted(v for v in locals_ if v) or ["user"])
-            self.domains = pl.Series(["example.com", "example.org", "example.net", "mail.test"])
-            suffix = max(len(d) for d in self.domains) + 1
+            self.pool = self._pool("email_local")
+            self.domains = pl.Series(EMAIL_DOMAINS)
             digits = self.row_digits if self.unique else 4
-            if self.bound is not None and self.bound < suffix + digits + 1:
+            if (
+                self.bound is not None
+                and self.bound < len(max(EMAIL_DOMAINS, key=len)) + digits + 2
+            ):
                 raise ConfigError(f"{where}: length {self.bound} is too short for e-mails")
-            longest = int(self.pool.str.len_chars().max()) + digits + suffix
-            self.truncate = self.bound is not None and longest > self.bound
-            return
-        if tag in ("full_name", "name"):
-            self.pool = self._pool(lambda f: f.first_name(), fake)
-            self.second = self._pool(lambda f: f.last_name(), fake)
+        elif tag in ("full_name", "name"):
+            self.pool = self._pool("given_name")
+            self.second = self._pool("family_name")
         elif tag in ("street", "address"):
-            self.pool = self._pool(lambda f: f.street_name(), fake)
+            self.pool = self._pool("street_name")
         elif tag == "phone":
-            phones = [fake.phone_number() for _ in range(POOL_SIZE)]
-            # Templates whose last four characters are digits: those get a varied ending.
-            templates = sorted({p for p in phones if p[-4:].isdigit()} or set(phones))
-            self.pool = self._fit(pl.Series(templates))
+            # Templates whose last four characters are digits get a varied ending.
+            self.pool = self._pool("phone_template")
         else:
-            self.pool = self._pool(POOLED[tag], fake)
-            self._fit_lengths(column)
+            self.pool = self._pool(tag, fit=True, distinct=distinct)
+            if self.grid is not None:
+                self.grid = self._calibrate_grid(distinct, draws)
         if self.unique and self.bound is not None and self.bound < self.row_digits + 1:
             raise ConfigError(f"{where}: length {self.bound} cannot hold unique {tag} values")
+        # Digits appended (e-mails, user names) only as far as the variety needed calls for:
+        # about 20 candidates per distinct value keeps accidental repeats rare.
+        needed = 20 * (distinct if distinct > 0 else 10**6) / max(len(self.pool), 1)
+        self.number_modulus = 1 if needed <= 1 else 10 ** min(6, math.ceil(math.log10(needed)))
 
-    def _fit_lengths(self, column: Column) -> None:
-        """Prepare picks by length, so a pooled kind follows the profiled length distribution:
-        the pool is sorted by length and each target length maps to the entries whose length
-        is nearest."""
-        self.length_knots = None
-        stats = column.stats
-        if stats is None or stats.length is None or len(stats.length.quantiles) < 2:
-            return
-        lengths = self.pool.str.len_chars()
-        order = np.argsort(lengths.to_numpy(), kind="stable")
-        self.pool = self.pool.gather(order)
-        sorted_lengths = lengths.to_numpy()[order]
-        available = np.unique(sorted_lengths)
-        self.length_knots = length_knots(column)
-        targets = np.arange(int(self.length_knots[-1]) + 1)
-        right = np.clip(np.searchsorted(available, targets), 0, len(available) - 1)
-        left = np.clip(right - 1, 0, len(available) - 1)
-        use_left = np.abs(available[left] - targets) < np.abs(available[right] - targets)
-        nearest = np.where(use_left, available[left], available[right])
-        self.length_start = np.searchsorted(sorted_lengths, nearest, side="left")
-        self.length_count = np.searchsorted(sorted_lengths, nearest, side="right") - (
-            self.length_start
-        )
+    def _wanted(self, bits: np.ndarray) -> np.ndarray | None:
+        """The length each value aims at: a function of its id, so an id keeps its value."""
+        if self.knots is None:
+            return None
+        return draw_lengths(self.knots, unit_from_bits(mix64(bits ^ np.uint64(0x5BD1E995))))
 
-    def _fit(self, values: pl.Series) -> pl.Series:
-        """Pool values within the column length (cut only when none fits)."""
+    def _single_index(self, ids: np.ndarray) -> np.ndarray:
+        """Pool positions of a single-pool kind (city, company, postcode...) for value ids."""
+        slots = ids.astype(np.uint64)
+        wanted = self._wanted(mix64(slots))
+        if wanted is None:
+            return self.pool.any_index(slots)
+        return self.pool.pick_index(wanted, slots)
+
+    def _calibrate_grid(self, distinct: int, draws: float) -> int | None:
+        """The id grid that shows about *distinct* values after ids map onto the pool (several
+        ids can land on one value: a few short names, one length bucket)."""
+
+        def expected(grid: int) -> float:
+            index = self._single_index(np.arange(grid, dtype=np.uint64))
+            cells = np.bincount(index)
+            cells = cells[cells > 0]
+            return float(np.sum(-np.expm1(draws * np.log1p(-cells / grid))))
+
+        low = self.grid
+        if expected(low) >= distinct * 0.98:
+            return low
+        high = low
+        while expected(high) < distinct and high < 64 * low and high < 2_000_000:
+            high *= 2
+        if expected(high) < distinct:
+            return None  # the pool cannot show that many: take all the variety it has
+        for _ in range(12):
+            middle = (low + high) // 2
+            if expected(middle) < distinct:
+                low = middle
+            else:
+                high = middle
+        return high
+
+    def _pool(self, maker: str, fit: bool = False, distinct: int = 0) -> LengthPool:
+        """A pool from the column's locale; when no locale is set, other locales join if the
+        profiled lengths (*fit*) or the distinct count need values the locale lacks."""
+        values = set(draw_values(maker, self.locale, self.seed, POOL_SIZE))
+        pool = LengthPool(self._fitting(values))
+        if self.locale_fixed:
+            return pool
+        short_of_lengths = fit and self.knots is not None and pool.misses(self.knots) > 0.05
+        short_of_values = distinct > 0.8 * len(pool)
+        if short_of_lengths or short_of_values:
+            for locale in EXTRA_LOCALES:
+                values |= set(draw_values(maker, locale, self.seed, POOL_SIZE // 4))
+            pool = LengthPool(self._fitting(values))
+        return pool
+
+    def _fitting(self, values: set[str]) -> pl.Series:
+        """Values within the column length (cut only when none fits)."""
+        series = pl.Series(sorted(v for v in values if v) or ["x"], dtype=pl.String)
         if self.bound is None:
-            return values
-        fitting = values.filter(values.str.len_chars() <= self.bound)
-        return fitting if len(fitting) else values.str.slice(0, self.bound).unique().sort()
-
-    def _pool(self, make: Callable[[Faker], str], fake: Faker) -> pl.Series:
-        values = {make(fake).replace("\n", ", ") for _ in range(POOL_SIZE)}
-        return self._fit(pl.Series(sorted(values)))
+            return series
+        fitting = series.filter(series.str.len_chars() <= self.bound)
+        return fitting if len(fitting) else series.str.slice(0, self.bound)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         if self.delegate is not None:
             return self.delegate.generate(start, count, rng)
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
-        rows = non_null_rows(start, nulls, count) if self.unique else None
+        rows = non_null_rows(start, nulls, count)
         return spread(self._values(n, rng, rows), nulls).alias(self.name)
 
     def residual(self, n: int, rng: np.random.Generator) -> pl.Series:
@@ -265,92 +395,63 @@ class SemanticGenerator:
         return self._values(n, rng, None)
 
     def _ids(self, n: int, rng: np.random.Generator, rows: np.ndarray | None) -> np.ndarray:
-        """Scrambled 64-bit value ids: one per row (unique) or from the distinct-count grid."""
-        if rows is not None:
-            return mix64(rows)
-        if self.grid is not None:
-            return mix64(rng.integers(0, self.grid, n))
-        return mix64(rng.integers(0, 1 << 62, n))
+        """Value ids: the row number (unique, or production all distinct) or ids that show
+        production's distinct count (:class:`DistinctIds`)."""
+        if rows is not None and (self.unique or self.all_distinct):
+            return rows.astype(np.uint64)
+        return DistinctIds(self.grid, self.ctx, self.share).draw(n, rng, rows)
 
     def _values(self, n: int, rng: np.random.Generator, rows: np.ndarray | None) -> pl.Series:
         tag = self.tag
         if tag == "uuid":
             return uuid_strings(rng.integers(0, 256, (n, 16), dtype=np.uint8))
         if tag == "birth_date":
-            today = temporal.default_range("date")[1]
-            days = today - rng.uniform(18 * 365.25, 90 * 365.25, n)
-            dates = temporal.to_series(np.floor(days), "date")
-            if self.kind == "date":
-                return dates
-            return (
-                dates.cast(pl.Datetime("us")) if self.kind == "datetime" else dates.cast(pl.String)
-            )
-        bits = self._ids(n, rng, rows)
-        if tag == "card_number":
-            ids = _scatter_ids(rows, 10**14) if rows is not None else bits % np.uint64(10**14)
-            digits = luhn_complete(
-                np.concatenate([np.full((n, 1), 4), _digits_from_ids(ids, 14)], 1)
-            )
-            return bytes_to_strings((digits + 48).astype(np.uint8))
-        if tag == "iban":
-            ids = _scatter_ids(rows, 10**18) if rows is not None else bits % np.uint64(10**18)
-            bban = _digits_from_ids(ids, 18)
-            check = iban_digits("DE", bban)
-            head = np.tile(np.frombuffer(b"DE", dtype=np.uint8), (n, 1))
-            matrix = np.concatenate([head, (np.concatenate([check, bban], 1) + 48)], axis=1)
-            return bytes_to_strings(matrix.astype(np.uint8))
-        if tag == "ip":
-            octets = [
-                ((bits >> np.uint64(8 * i)) % np.uint64(254)).astype(np.int64) + 1 for i in range(4)
-            ]
-            return pl.select(
-                pl.concat_str([pl.Series(o).cast(pl.String) for o in octets], separator=".")
-            ).to_series()
-        pool = self.pool
-        if getattr(self, "length_knots", None) is not None:
-            wanted = draw_lengths(self.length_knots, unit_from_bits(mix64(bits)))
-            pick = self.length_start[wanted] + (
-                bits % self.length_count[wanted].astype(np.uint64)
-            ).astype(np.int64)
-            first = pool.gather(pick)
-        else:
-            first = pool.gather((bits % np.uint64(len(pool))).astype(np.int64))
+            return self._birth_dates(n, rng)
+        ids = self._ids(n, rng, rows)
+        bits = mix64(ids)
+        if not self.unique:
+            rows = None  # row numbers only served as ids: no suffix
+        if tag in ("card_number", "iban", "ip"):
+            return self._numbered(tag, n, bits, rows)
+        wanted = self._wanted(bits)
         high = bits >> np.uint64(24)
-        # Beyond the pool's size, a second part tells values apart (house number, last name...).
-        varied = rows is not None or self.grid is None or self.grid > len(pool)
+        varied = rows is not None or self.grid is None or self.grid > len(self.pool)
         if tag == "email":
-            parts = [first]
-            if rows is not None:
-                parts.append(pl.Series(rows).cast(pl.String))
-            elif varied:
-                parts.append(pl.Series((high % np.uint64(10_000)).astype(np.int64)).cast(pl.String))
-            domain = self.domains.gather(
-                (bits >> np.uint64(60)).astype(np.int64) % len(self.domains)
-            )
-            if self.truncate:
-                room = self.bound - 1 - domain.str.len_chars()
-                if len(parts) > 1:
-                    room = room - parts[1].str.len_chars()
-                parts[0] = pl.select(first.str.slice(0, room)).to_series()
-            return pl.select(pl.concat_str([*parts, pl.lit("@"), domain])).to_series()
+            return self._emails(bits, high, wanted, rows)
         if tag in ("full_name", "name"):
-            last = self.second.gather((high % np.uint64(len(self.second))).astype(np.int64))
+            first = self.pool.any(bits)
+            if wanted is None:
+                last = self.second.any(high)
+            else:
+                last = self.second.pick(wanted - first.str.len_chars().to_numpy() - 1, high)
             values = pl.select(pl.concat_str([first, pl.lit(" "), last])).to_series()
         elif tag in ("street", "address"):
             number = pl.Series((high % np.uint64(9_999)).astype(np.int64) + 1).cast(pl.String)
-            order = [number, pl.lit(" "), first] if self.english else [first, pl.lit(" "), number]
+            if wanted is None:
+                street = self.pool.any(bits)
+            else:
+                street = self.pool.pick(wanted - number.str.len_chars().to_numpy() - 1, bits)
+            order = [number, pl.lit(" "), street] if self.english else [street, pl.lit(" "), number]
             values = pl.select(pl.concat_str(order)).to_series()
-        elif tag == "phone" and varied:
-            ending = pl.Series((high % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
-            ending = ending.str.zfill(4)
-            values = pl.select(
-                pl.concat_str([first.str.slice(0, first.str.len_chars() - 4), ending])
-            ).to_series()
-        elif tag == "username" and varied:
-            number = pl.Series((high % np.uint64(1_000)).astype(np.int64)).cast(pl.String)
-            values = pl.select(pl.concat_str([first, number])).to_series()
+        elif tag == "phone":
+            values = self.pool.any(bits) if wanted is None else self.pool.pick(wanted, bits)
+            if varied:
+                ending = pl.Series((high % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
+                values = pl.select(
+                    pl.concat_str(
+                        [values.str.slice(0, values.str.len_chars() - 4), ending.str.zfill(4)]
+                    )
+                ).to_series()
+        elif tag == "username" and self.number_modulus > 1:
+            modulus = np.uint64(self.number_modulus)
+            number = pl.Series((high % modulus).astype(np.int64)).cast(pl.String)
+            if wanted is None:
+                base = self.pool.any(bits)
+            else:
+                base = self.pool.pick(wanted - number.str.len_chars().to_numpy(), bits)
+            values = pl.select(pl.concat_str([base, number])).to_series()
         else:
-            values = first
+            values = self.pool.values.gather(self._single_index(ids))
         if self.bound is not None and tag in COMPOSED:
             values = values.str.slice(0, self.bound)
         if rows is None:
@@ -360,3 +461,94 @@ class SemanticGenerator:
             room = self.bound - numbers.str.len_chars() - 1
             values = pl.select(values.str.slice(0, room)).to_series()
         return pl.select(pl.concat_str([values, pl.lit(" "), numbers])).to_series()
+
+    def _emails(self, bits, high, wanted, rows) -> pl.Series:
+        """``local[digits]@domain``; the local part is cut to the wanted length and the column
+        bound; unique ones carry the row number (no digits elsewhere, so no two collide)."""
+        domain = self.domains.gather((bits >> np.uint64(58)).astype(np.int64) % len(self.domains))
+        if rows is not None:
+            number = pl.Series(rows).cast(pl.String)
+        elif self.number_modulus > 1:
+            modulus = np.uint64(self.number_modulus)
+            number = pl.Series((high % modulus).astype(np.int64)).cast(pl.String)
+        else:
+            number = None
+        fixed = domain.str.len_chars().to_numpy() + 1
+        if number is not None:
+            fixed = fixed + number.str.len_chars().to_numpy()
+        room = np.full(len(bits), 10**6, dtype=np.int64)
+        if wanted is not None:
+            room = np.maximum(wanted - fixed, 1)
+        if self.bound is not None:
+            room = np.minimum(room, self.bound - fixed)
+        local = self.pool.any(bits) if wanted is None else self.pool.pick(room, bits)
+        local = pl.select(local.str.slice(0, pl.Series(room))).to_series()
+        local = pl.select(local.str.strip_chars_end("._")).to_series()
+        parts = [local] if number is None else [local, number]
+        return pl.select(pl.concat_str([*parts, pl.lit("@"), domain])).to_series()
+
+    def _numbered(self, tag: str, n: int, bits: np.ndarray, rows) -> pl.Series:
+        """Card numbers (Luhn-valid), IBANs (valid check digits) and IPv4 addresses from ids;
+        unique ones from a bijection of the row number, so no two rows share one."""
+        if tag == "card_number":
+            ids = _scatter_ids(rows, 10**14) if rows is not None else bits % np.uint64(10**14)
+            body = np.concatenate([np.full((n, 1), 4), _digits_from_ids(ids, 14)], axis=1)
+            return bytes_to_strings((luhn_complete(body) + 48).astype(np.uint8))
+        if tag == "iban":
+            ids = _scatter_ids(rows, 10**18) if rows is not None else bits % np.uint64(10**18)
+            bban = _digits_from_ids(ids, 18)
+            check = iban_digits("DE", bban)
+            head = np.tile(np.frombuffer(b"DE", dtype=np.uint8), (n, 1))
+            matrix = np.concatenate([head, (np.concatenate([check, bban], 1) + 48)], axis=1)
+            return bytes_to_strings(matrix.astype(np.uint8))
+        if rows is not None:
+            bits = _scatter_ids(rows, 254**4)
+        octets = [
+            ((bits // np.uint64(254**i)) % np.uint64(254)).astype(np.int64) + 1 for i in range(4)
+        ]
+        return pl.select(
+            pl.concat_str([pl.Series(o).cast(pl.String) for o in octets], separator=".")
+        ).to_series()
+
+    def _birth_dates(self, n: int, rng: np.random.Generator) -> pl.Series:
+        """Ages 18 to 90 at the default horizon, as the column's type."""
+        today = temporal.default_range("date")[1]
+        days = today - rng.uniform(18 * 365.25, 90 * 365.25, n)
+        dates = temporal.to_series(np.floor(days), "date")
+        if self.kind == "date":
+            return dates
+        if self.kind == "datetime":
+            return dates.cast(pl.Datetime("us"))
+        return dates.cast(pl.String)
+
+
+def _email_local(fake: Faker) -> str:
+    """A local part in one of the usual shapes: first.last, flast, first_last, first."""
+    first, last = _ascii_lower(fake.first_name()), _ascii_lower(fake.last_name())
+    shape = fake.random_int(0, 9)
+    if shape < 5:
+        return f"{first}.{last}"
+    if shape < 7:
+        return f"{first[:1]}{last}"
+    if shape < 9:
+        return f"{first}_{last}"
+    return first
+
+
+def _phone_template(fake: Faker) -> str:
+    for _ in range(20):
+        phone = fake.phone_number()
+        if phone[-4:].isdigit():
+            return phone
+    return phone
+
+
+MAKERS: dict[str, Callable[[Faker], str]] = {
+    **POOLED,
+    "email_local": _email_local,
+    "phone_template": _phone_template,
+    "given_name": lambda f: f.first_name(),
+    "family_name": lambda f: f.last_name(),
+    "street_name": lambda f: f.street_name(),
+}
+"""Every pool kind by name (names key the pool cache)."""

@@ -17,6 +17,7 @@ import polars as pl
 from paritygen.errors import ConfigError
 from paritygen.generate.base import (
     ColumnContext,
+    DistinctIds,
     InverseCDF,
     expected_non_null_rows,
     grid_size,
@@ -217,35 +218,49 @@ class LengthTextGenerator:
         distinct = stats.distinct_count if stats is not None else 0
         avoided = len(avoid) if avoid is not None else 0
         self.grid = None
+        share = 1.0
+        if avoid is not None and stats is not None:
+            share = max(0.0, 1.0 - sum(item.frequency for item in stats.most_common))
         if not self.unique and distinct > avoided:
-            share = 1.0
-            if avoid is not None and stats is not None:
-                share = max(0.0, 1.0 - sum(item.frequency for item in stats.most_common))
             self.grid = grid_size(distinct - avoided, expected_non_null_rows(ctx) * share)
+        self.ids = DistinctIds(self.grid, ctx, share)
 
     def residual(
-        self, n: int, rng: np.random.Generator, rows: np.ndarray | None = None
+        self,
+        n: int,
+        rng: np.random.Generator,
+        rows: np.ndarray | None = None,
+        id_rows: np.ndarray | None = None,
     ) -> pl.Series:
-        """*n* strings (the non-NULL values of a block), kept off the ``avoid`` values."""
-        values = self._strings(n, rng, rows)
+        """*n* strings (the non-NULL values of a block), kept off the ``avoid`` values.
+
+        *rows*: row numbers that make each value unique; *id_rows*: row numbers that only pick
+        value ids (see :class:`DistinctIds`)."""
+        values = self._strings(n, rng, rows, id_rows)
         if self.avoid is not None and len(self.avoid) and n:
             for _ in range(3):
                 clash = np.flatnonzero(values.is_in(self.avoid.implode()).to_numpy())
                 if len(clash) == 0:
                     break
-                values = values.scatter(clash, self._strings(len(clash), rng, None))
+                values = values.scatter(clash, self._strings(len(clash), rng, None, None))
         return values
 
-    def _strings(self, n: int, rng: np.random.Generator, rows: np.ndarray | None) -> pl.Series:
+    def _strings(
+        self,
+        n: int,
+        rng: np.random.Generator,
+        rows: np.ndarray | None,
+        id_rows: np.ndarray | None,
+    ) -> pl.Series:
         if self.grid is not None:
-            bits = mix64(rng.integers(0, self.grid, n))
+            bits = mix64(self.ids.draw(n, rng, id_rows))
             u = unit_from_bits(bits)
             entry = (bits % np.uint64(len(self.pool))).astype(np.int64)
-            offset = ((bits >> np.uint64(20)) % np.uint64(self.span)).astype(np.int64)
+            offset = ((bits >> np.uint64(20)) % np.uint64(self.span - 2)).astype(np.int64)
         else:
             u = rng.random(n)
             entry = rng.integers(0, len(self.pool), n)
-            offset = rng.integers(0, self.span, n)
+            offset = rng.integers(0, self.span - 2, n)  # room for _trim's moves
         lengths = draw_lengths(self.knots, u)
         offset = self._trim(entry, offset, lengths)
         if rows is not None:
@@ -282,10 +297,12 @@ class LengthTextGenerator:
         return pl.select(pl.concat_str([head, numbers])).to_series()
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
-        rows = non_null_rows(start, nulls, count) if self.unique else None
-        return spread(self.residual(n, rng, rows), nulls).alias(self.name)
+        rows = non_null_rows(start, nulls, count)
+        if self.unique:
+            return spread(self.residual(n, rng, rows), nulls).alias(self.name)
+        return spread(self.residual(n, rng, None, rows), nulls).alias(self.name)
 
 
 PATTERN_CLASSES = {
@@ -338,6 +355,7 @@ class PatternGenerator:
         if not self.unique and distinct:
             shaped = max(1, round(min(distinct * self.share, self.capacity)))
             self.grid = grid_size(shaped, expected_non_null_rows(ctx) * self.share)
+        self.ids = DistinctIds(self.grid, ctx, self.share)
         # An odd multiplier coprime with the capacity turns row numbers into scattered codes.
         self.multiplier = next(
             m
@@ -346,27 +364,31 @@ class PatternGenerator:
         )
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         if self.unique:
             return spread(self._codes(non_null_rows(start, nulls, count)), nulls).alias(self.name)
-        return spread(self.residual(n, rng), nulls).alias(self.name)
+        return spread(self.residual(n, rng, non_null_rows(start, nulls, count)), nulls).alias(
+            self.name
+        )
 
-    def residual(self, n: int, rng: np.random.Generator) -> pl.Series:
+    def residual(
+        self, n: int, rng: np.random.Generator, id_rows: np.ndarray | None = None
+    ) -> pl.Series:
         """*n* non-NULL values: the pattern at its profiled share, other text for the rest."""
         if self.other is None:
-            return self._random(n, rng)
+            return self._random(n, rng, id_rows)
         shaped = rng.random(n) < self.share
         k = int(shaped.sum())
         index = np.empty(n, dtype=np.int64)
         index[shaped] = np.arange(k)
         index[~shaped] = k + np.arange(n - k)
-        parts = pl.concat([self._random(k, rng), self.other.residual(n - k, rng)])
+        parts = pl.concat([self._random(k, rng, None), self.other.residual(n - k, rng)])
         return parts.gather(index)
 
-    def _random(self, n: int, rng: np.random.Generator) -> pl.Series:
+    def _random(self, n: int, rng: np.random.Generator, id_rows: np.ndarray | None) -> pl.Series:
         if self.grid is not None:
-            return self._codes(rng.integers(0, self.grid, n))
+            return self._codes(self.ids.draw(n, rng, id_rows))
         matrix = np.repeat(self.literal[None, :], n, axis=0)
         for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
             matrix[:, slot] = alphabet[rng.integers(0, len(alphabet), n)]
@@ -419,7 +441,7 @@ class UUIDGenerator:
         self.null_fraction = profiled_null_fraction(ctx)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
         return spread(uuid_strings(raw), nulls).alias(self.name)
@@ -448,7 +470,7 @@ class JSONGenerator:
         )
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         ids = rng.integers(0, 1_000_000, n)
         if self.minimal:
@@ -479,15 +501,40 @@ class BinaryGenerator:
         self.knots = length_knots(ctx.column)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction)
+        nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         lengths = draw_lengths(self.knots, rng.random(n))
-        width = int(lengths.max()) if n else 0
-        # Bytes 1..255 only: a trailing NUL would be dropped by the fixed-width conversion.
-        matrix = rng.integers(1, 256, (n, width), dtype=np.uint8)
-        matrix[np.arange(width)[None, :] >= lengths[:, None]] = 0
-        if width == 0:
-            values = pl.Series([b""] * n, dtype=pl.Binary)
-        else:
-            values = pl.Series(np.ascontiguousarray(matrix).view(f"S{width}").ravel())
-        return spread(values, nulls).alias(self.name)
+        order = np.argsort(lengths, kind="stable")
+        ordered = lengths[order]
+        parts: list[pl.Series] = []
+        # Rows in length order, in groups whose byte matrix stays under GROUP_BYTES: lengths
+        # within a power-of-two class share a width, so few rows are padded much.
+        classes = np.ceil(np.log2(np.maximum(ordered, 1))).astype(np.int64)
+        bounds = np.flatnonzero(np.diff(classes)) + 1
+        for begin, end in zip(np.r_[0, bounds], np.r_[bounds, n], strict=True):
+            if begin >= end:
+                continue
+            width = int(ordered[end - 1])
+            step = max(1, GROUP_BYTES // max(width, 1))
+            for first in range(int(begin), int(end), step):
+                last = min(int(end), first + step)
+                parts.append(random_bytes(ordered[first:last], int(ordered[last - 1]), rng))
+        values = pl.concat(parts) if parts else pl.Series([], dtype=pl.Binary)
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.arange(n)
+        return spread(values.gather(inverse), nulls).alias(self.name)
+
+
+GROUP_BYTES = 8 << 20
+"""Largest temporary byte matrix made at once for binary values."""
+
+
+def random_bytes(lengths: np.ndarray, width: int, rng: np.random.Generator) -> pl.Series:
+    """Random values of the given lengths (all at most *width*) as a Binary series."""
+    if width == 0:
+        return pl.Series([b""] * len(lengths), dtype=pl.Binary)
+    # Bytes 1..255 only: a trailing NUL would be dropped by the fixed-width conversion.
+    matrix = np.frombuffer(rng.bytes(len(lengths) * width), dtype=np.uint8).reshape(-1, width)
+    matrix = np.where(np.arange(width)[None, :] < lengths[:, None], matrix | (matrix == 0), 0)
+    matrix = matrix.astype(np.uint8, copy=False)
+    return pl.Series(np.ascontiguousarray(matrix).view(f"S{width}").ravel())

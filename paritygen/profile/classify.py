@@ -102,7 +102,7 @@ TEXT_ONLY_TAGS = frozenset(
         "email",
     }
 )
-"""Tags that only make sense on text columns (an integer ``street_no`` or ``email_count`` is not)."""
+"""Tags that only make sense on text columns (an integer ``email_count`` is not an e-mail)."""
 
 TEXTUAL = frozenset({"string", "text", "json", "enum", "uuid"})
 

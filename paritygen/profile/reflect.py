@@ -153,6 +153,29 @@ def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str])
     )
 
 
+MARIADB_COLUMN_CHECKS = (
+    "SELECT table_name, constraint_name, check_clause FROM information_schema.check_constraints"
+    " WHERE constraint_schema = COALESCE(:schema, DATABASE()) AND level = 'Column'"
+)
+"""MariaDB's column-level CHECKs (``doc longtext CHECK (json_valid(doc))``), which SQLAlchemy's
+MySQL reflection does not report; the LEVEL column exists on MariaDB only
+(https://mariadb.com/kb/en/information-schema-check_constraints-table/)."""
+
+
+def _mariadb_column_checks(
+    conn: Connection, schema: str | None, names: Sequence[str]
+) -> dict[tuple[str | None, str], list[dict[str, Any]]]:
+    if conn.dialect.name != "mysql" or not getattr(conn.dialect, "is_mariadb", False):
+        return {}
+    wanted = set(names)
+    found: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
+    rows = conn.execute(sa.text(MARIADB_COLUMN_CHECKS), {"schema": schema}).all()
+    for table, name, clause in rows:
+        if table in wanted:
+            found.setdefault((schema, table), []).append({"name": name, "sqltext": clause})
+    return found
+
+
 def list_tables(inspector: Inspector, schema: str | None) -> list[str]:
     """Base tables (not views) of *schema*, sorted by name."""
     return sorted(inspector.get_table_names(schema=schema))
@@ -179,6 +202,10 @@ def reflect_tables(
         checks = inspector.get_multi_check_constraints(**kw)
     except NotImplementedError:
         checks = {}
+    for key, extra in _mariadb_column_checks(conn, schema, names).items():
+        checks.setdefault(key, [])
+        known = {str(c["sqltext"]) for c in checks[key]}
+        checks[key] = [*checks[key], *(c for c in extra if c["sqltext"] not in known)]
     try:
         comments = inspector.get_multi_table_comment(**kw)
     except NotImplementedError:

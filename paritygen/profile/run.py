@@ -2,8 +2,8 @@
 
 The order of work is chosen for speed and consistency: one connection in one read-only snapshot
 (so counts and fan-outs agree), one streamed read (or in-database sample) per table for all column
-statistics, then one GROUP BY per foreign key. The URL never enters the profile or any message
-except through :func:`~paritygen.errors.safe_url`.
+statistics, then each foreign key's fan-out (from the read rows, or one GROUP BY when sampled).
+The URL never enters the profile or any message except through :func:`~paritygen.errors.safe_url`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from tqdm import tqdm
@@ -198,7 +199,8 @@ def _profile(
     ref_keys = {
         (fk.ref_table, fk.ref_columns[0]) for t in reflected.values() for fk in t.foreign_keys
     }
-    edges: dict[tuple[str, str], list[Any]] = {}
+    edges: dict[tuple[str, str], stats.KeyEdges] = {}
+    fk_values: dict[str, dict[str, pl.Series]] = {}
     measured: dict[str, Table] = {}
     fk_total = sum(len(t.foreign_keys) for t in reflected.values())
     bar = tqdm(
@@ -223,6 +225,7 @@ def _profile(
                 rules=rules.tables.get(name),
                 ref_keys=ref_keys,
                 edges=edges,
+                fk_values=fk_values,
             )
             bar.update(1)
         for name in names:
@@ -234,15 +237,26 @@ def _profile(
             for fk in table.foreign_keys:
                 bar.set_postfix_str(f"{name} -> {fk.ref_table}")
                 parent = measured[fk.ref_table]
-                fanout = stats.fanout_stats(
-                    conn,
-                    child_ref,
-                    fk.columns,
-                    child_rows_total=table.row_count,
-                    parent_rows=parent.row_count,
-                    edges=edges.get((fk.ref_table, fk.ref_columns[0]), []),
-                    parent_method=parent.row_count_method,
-                )
+                cut = edges.get((fk.ref_table, fk.ref_columns[0]), stats.KeyEdges([], []))
+                if table.sample_method is None and name in fk_values:
+                    # The child was read completely: group its keys in memory, no second scan.
+                    fanout = stats.fanout_from_values(
+                        [fk_values[name][c] for c in fk.columns],
+                        cut.converted,
+                        parent_rows=parent.row_count,
+                        child_rows_total=table.row_count,
+                        parent_method=parent.row_count_method,
+                    )
+                else:
+                    fanout = stats.fanout_stats(
+                        conn,
+                        child_ref,
+                        fk.columns,
+                        child_rows_total=table.row_count,
+                        parent_rows=parent.row_count,
+                        edges=cut.native,
+                        parent_method=parent.row_count_method,
+                    )
                 fks.append(dataclasses.replace(fk, fanout=fanout))
                 bar.update(1)
             measured[name] = dataclasses.replace(table, foreign_keys=tuple(fks))
@@ -282,7 +296,8 @@ def _measure_table(
     estimate_rows: bool,
     rules: TableRule | None,
     ref_keys: set[tuple[str, str]],
-    edges: dict[tuple[str, str], list[Any]],
+    edges: dict[tuple[str, str], stats.KeyEdges],
+    fk_values: dict[str, dict[str, pl.Series]],
 ) -> Table:
     """Counts, bytes and every column's statistics of one table, from one read."""
     ref = stats.quote_table(conn, schema, table.name)
@@ -332,7 +347,10 @@ def _measure_table(
             )
         out[column.name] = dataclasses.replace(column, stats=col_stats)
         if (table.name, column.name) in ref_keys:
-            edges[(table.name, column.name)] = stats.native_edges(values.values, column)
+            edges[(table.name, column.name)] = stats.key_edges(values.values, column)
+    if not sampled and table.foreign_keys:  # kept for the in-memory fan-out (FK columns only)
+        fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+        fk_values[table.name] = {c: data[c].values for c in fk_columns}
     return dataclasses.replace(
         table,
         columns=out,

@@ -9,133 +9,26 @@ and production values leaking into staging, is counted with SQL (:mod:`.violatio
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from paritygen.db import make_engine
+from paritygen.db import make_engine, resolve_url
 from paritygen.errors import ConfigError, safe_url
 from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, Table
 from paritygen.profile.values import ORDERED, to_number
 from paritygen.verify import measures as m
+from paritygen.verify.result import Collector, Measure, ParityResult
 from paritygen.verify.tolerances import Tolerances
 
 CATEGORICAL_TYPES = frozenset({"string", "text", "enum", "boolean"})
 """Logical types whose frequencies are compared (ordered types get a KS distance instead)."""
 LENGTH_TYPES = frozenset({"string", "text", "json", "binary"})
 
-SCHEMA_VERSION = 1
-"""Version of the dictionary :meth:`ParityResult.to_dict` returns (docs/report-json.md)."""
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One parity measure: a distance (``value``) that passes when it is at most ``bar``."""
-
-    table: str
-    column: str | None
-    measure: str
-    value: float
-    bar: float
-    passed: bool
-    expected: float | None = None
-    """Production's figure (scaled), when the measure compares two figures."""
-    observed: float | None = None
-    """Staging's figure."""
-    detail: str = ""
-
-    @property
-    def excess(self) -> float:
-        """How far past the bar, relative to the bar (absolute when the bar is 0)."""
-        if self.passed:
-            return 0.0
-        return (self.value - self.bar) / self.bar if self.bar > 0 else self.value
-
-    @property
-    def target(self) -> str:
-        return f"{self.table}.{self.column}" if self.column else self.table
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "table": self.table,
-            "column": self.column,
-            "measure": self.measure,
-            "value": _finite(self.value),
-            "bar": _finite(self.bar),
-            "passed": self.passed,
-            "expected": _finite(self.expected),
-            "observed": _finite(self.observed),
-            "detail": self.detail,
-        }
-
-
-def _finite(value: float | None) -> float | None:
-    if value is None:
-        return None
-    return round(float(value), 6)
-
-
-@dataclass
-class ParityResult:
-    """Everything verify measured. ``staging`` is the target's profile (for reports and charts)."""
-
-    measures: list[Measure]
-    not_measured: list[str] = field(default_factory=list)
-    """``table.column: measure: reason`` for each measure that could not be taken."""
-    scale: float = 1.0
-    target: str | None = None
-    """The target URL, password hidden."""
-    seconds: float = 0.0
-    staging: Profile | None = None
-
-    @property
-    def passed(self) -> bool:
-        return all(measure.passed for measure in self.measures)
-
-    @property
-    def misses(self) -> list[Measure]:
-        """Measures out of their bar, worst first."""
-        return sorted((x for x in self.measures if not x.passed), key=lambda x: -x.excess)
-
-    def ordered(self) -> list[Measure]:
-        """Misses first (worst first), then the measures that hold, in schema order."""
-        return self.misses + [x for x in self.measures if x.passed]
-
-    def counts(self) -> dict[str, int]:
-        missed = sum(1 for x in self.measures if not x.passed)
-        return {
-            "measures": len(self.measures),
-            "passed": len(self.measures) - missed,
-            "missed": missed,
-            "not_measured": len(self.not_measured),
-        }
-
-    def verdict(self) -> str:
-        """The one-line verdict shown last by the CLI and at the top of reports."""
-        c = self.counts()
-        word = "PARITY HOLDS" if self.passed else "PARITY MISSED"
-        tables = len({x.table for x in self.misses})
-        where = f" in {tables} table{'s' if tables != 1 else ''}" if c["missed"] else ""
-        return (
-            f"{word}: {c['passed']} of {c['measures']} measures within their bars,"
-            f" {c['missed']} missed{where}, {c['not_measured']} not measured"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "passed": self.passed,
-            "verdict": self.verdict(),
-            "scale": self.scale,
-            "target": self.target,
-            "seconds": round(self.seconds, 3),
-            "counts": self.counts(),
-            "measures": [x.to_dict() for x in self.ordered()],
-            "not_measured": list(self.not_measured),
-        }
+__all__ = ["Measure", "ParityResult", "compare_profiles", "expected_rows", "verify_database"]
 
 
 def expected_rows(profile: Profile, name: str, scale: float) -> int:
@@ -147,45 +40,6 @@ def expected_rows(profile: Profile, name: str, scale: float) -> int:
     if rule.fixed:
         return table.row_count
     return round(table.row_count * scale)
-
-
-class _Collector:
-    """Builds measures, applying the tolerances' bars and skips in one place."""
-
-    def __init__(self, tolerances: Tolerances) -> None:
-        self.tolerances = tolerances
-        self.measures: list[Measure] = []
-        self.not_measured: list[str] = []
-
-    def wants(self, measure: str, table: str, column: str | None = None) -> bool:
-        return not self.tolerances.skipped(measure, table, column)
-
-    def add(
-        self,
-        table: str,
-        column: str | None,
-        measure: str,
-        value: float,
-        *,
-        floor: float = 0.0,
-        expected: float | None = None,
-        observed: float | None = None,
-        detail: str = "",
-    ) -> None:
-        if not self.wants(measure, table, column):
-            return
-        bar = max(self.tolerances.bar(measure, table, column), floor)
-        passed = value <= bar + 1e-12
-        self.measures.append(
-            Measure(table, column, measure, float(value), bar, passed, expected, observed, detail)
-        )
-
-    def skip(self, table: str, column: str | None, measure: str, reason: str) -> None:
-        where = f"{table}.{column}" if column else table
-        note = f"{where}: {measure}: {reason}"
-        # "*" notes hold for every table (SQLite has no sizes at all): said once, not per table.
-        if self.wants(measure, table, column) and note not in self.not_measured:
-            self.not_measured.append(note)
 
 
 def compare_profiles(
@@ -200,7 +54,7 @@ def compare_profiles(
 
     Returns the measures and the notes of what could not be measured.
     """
-    out = _Collector(tolerances or Tolerances())
+    out = Collector(tolerances or Tolerances())
     for name, table in expected.tables.items():
         if tables is not None and name not in tables:
             continue
@@ -221,18 +75,20 @@ def compare_profiles(
             continue
         _table_measures(out, expected, table, staging, want_rows)
         row_factor = want_rows / table.row_count if table.row_count else 1.0
+        parent_factors = _parent_factors(expected, table, scale)
         for cname, column in table.columns.items():
             other = staging.columns.get(cname)
             if other is None:
                 out.add(name, cname, "null_fraction", 1.0, detail="column missing in the target")
                 continue
-            _column_measures(out, table, column, other, row_factor)
+            factor = parent_factors.get(cname)
+            _column_measures(out, table, column, other, row_factor, parent_factor=factor)
         _fanout_measures(out, table, staging)
     return out.measures, out.not_measured
 
 
 def _table_measures(
-    out: _Collector, profile: Profile, table: Table, staging: Table, want_rows: int
+    out: Collector, profile: Profile, table: Table, staging: Table, want_rows: int
 ) -> None:
     name = table.name
     got = staging.row_count
@@ -306,8 +162,38 @@ def _median(column: Column, stats: ColumnStats) -> str:
     return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
+def _parent_factors(profile: Profile, table: Table, scale: float) -> dict[str, float]:
+    """Single-column FK -> how much its parent table scales. An FK column's distinct values are
+    the parents that have children: they scale with the parent table, not with the child rows
+    (at --scale 0.5, 500 products become 250, however many order rows point to them)."""
+    factors = {}
+    for fk in table.foreign_keys:
+        parent = profile.tables.get(fk.ref_table)
+        if len(fk.columns) == 1 and parent is not None and parent.row_count:
+            factors[fk.columns[0]] = expected_rows(profile, fk.ref_table, scale) / parent.row_count
+    return factors
+
+
+def _tv_noise(freqs: dict[Any, float], n: int, m_rows: int, coefficient: float) -> float:
+    """The total variation two honest samples of n and m rows reach by chance: each share p
+    wobbles by sqrt(p (1 - p) (1/n + 1/m)); a 41-value column of 4,000 rows already differs by
+    0.05 on average, so bars never drop below ``coefficient`` x half the summed wobble."""
+    if not coefficient or not n or not m_rows:
+        return 0.0
+    shares = list(freqs.values())
+    shares.append(max(0.0, 1.0 - sum(shares)))
+    spread = sum(math.sqrt(p * (1.0 - p)) for p in shares)
+    return coefficient * 0.5 * spread * math.sqrt(1.0 / n + 1.0 / m_rows)
+
+
 def _column_measures(
-    out: _Collector, table: Table, column: Column, staging: Column, row_factor: float
+    out: Collector,
+    table: Table,
+    column: Column,
+    staging: Column,
+    row_factor: float,
+    *,
+    parent_factor: float | None = None,
 ) -> None:
     name, cname = table.name, column.name
     a, b = column.stats, staging.stats
@@ -369,11 +255,15 @@ def _column_measures(
                 cname,
                 "tv",
                 m.total_variation(freq_a, freq_b),
+                floor=_tv_noise(freq_a, n_a, n_b, out.tolerances.tv_noise),
                 detail="total variation of value frequencies",
             )
     if a.distinct_count >= out.tolerances.distinct_min_values:
         nonnull = table.row_count * (1.0 - a.null_fraction)
-        want = m.expected_distinct(a.distinct_count, round(nonnull), nonnull * row_factor)
+        if parent_factor is not None:
+            want = a.distinct_count * parent_factor
+        else:
+            want = m.expected_distinct(a.distinct_count, round(nonnull), nonnull * row_factor)
         got = b.distinct_count
         out.add(
             name,
@@ -396,7 +286,7 @@ def frequencies(stats: ColumnStats) -> dict[Any, float] | None:
     return {}  # values exist but none is frequent enough to be listed: all in "other"
 
 
-def _fanout_measures(out: _Collector, table: Table, staging: Table) -> None:
+def _fanout_measures(out: Collector, table: Table, staging: Table) -> None:
     staged = {(fk.columns, fk.ref_table): fk for fk in staging.foreign_keys}
     for fk in table.foreign_keys:
         if fk.fanout is None:
@@ -451,7 +341,7 @@ def verify_database(
 
     The target is only read. ``scale`` is the ``--scale`` staging was generated with.
     """
-    from paritygen.profile.run import profile_database  # the profiler: imported when used
+    from paritygen.profile.run import profile_database, read_only_url
     from paritygen.verify import privacy, violations
 
     if scale <= 0:
@@ -462,21 +352,25 @@ def verify_database(
     unknown = sorted(set(tables or ()) - set(profile.tables))
     if unknown:
         raise ConfigError(f"no table {unknown[0]!r} in the profile")
-    engine = make_engine(target)
+    # Read-only, like the profiler: a mistyped SQLite path must not create an empty file.
+    engine = make_engine(read_only_url(resolve_url(target)))
     try:
         present = set(sa.inspect(engine).get_table_names())
         measured = [t for t in wanted if t in present]
-        staging = profile_database(
-            target,
-            tables=measured,
-            sample_rows=sample_rows,
-            min_group_size=profile.settings.min_group_size,
-            progress=progress,
-        )
+        if measured:
+            staging = profile_database(
+                target,
+                tables=measured,
+                sample_rows=sample_rows,
+                min_group_size=profile.settings.min_group_size,
+                progress=progress,
+            )
+        else:  # nothing to profile: every table is missing, which the row measures say
+            staging = Profile(format=profile.format, source=profile.source, tables={})
         measures, notes = compare_profiles(
             profile, staging, tolerances=tolerances, scale=scale, tables=wanted
         )
-        collector = _Collector(tolerances)
+        collector = Collector(tolerances)
         reflected = _reflect(engine, measured)
         for item in violations.count_violations(engine, _subset(profile, measured), reflected):
             if isinstance(item, violations.Skipped):
@@ -502,7 +396,7 @@ def verify_database(
         measures=measures,
         not_measured=notes,
         scale=scale,
-        target=safe_url(engine.url),
+        target=safe_url(resolve_url(target)),
         seconds=time.monotonic() - started,
         staging=staging,
     )
@@ -527,14 +421,16 @@ def _reflect(engine: sa.Engine, names: Sequence[str]) -> dict[str, sa.Table]:
 
 
 def _privacy(
-    out: _Collector,
+    out: Collector,
     privacy: Any,
     source: str,
     target: sa.Engine,
     profile: Profile,
     reflected: dict[str, sa.Table],
 ) -> None:
-    engine = make_engine(source)
+    from paritygen.profile.run import read_only_url
+
+    engine = make_engine(read_only_url(resolve_url(source)))
     try:
         source_tables = _reflect(engine, [t for t in profile.tables])
         for item in privacy.pii_leaks(engine, target, profile, reflected, source_tables):

@@ -24,12 +24,15 @@ from paritygen.profile.model import Profile
 from paritygen.profile.values import ORDERED
 from paritygen.verify import charts
 from paritygen.verify import measures as m
-from paritygen.verify.compare import ParityResult, column_cdf, expected_rows
+from paritygen.verify.compare import column_cdf, expected_rows
+from paritygen.verify.result import ParityResult
 
 REPORT_SCHEMA_VERSION = 1
 """Bumped only on an incompatible change of the JSON shape (docs/report-json.md)."""
 FORMATS = ("md", "json", "csv", "html")
 LARGEST = 10
+CHART_TABLES = 40
+"""Tables drawn in the volume charts (largest first); the sortable table lists them all."""
 CSV_FIELDS = (
     "table",
     "production_rows",
@@ -185,21 +188,9 @@ def render_md(report: dict[str, Any]) -> str:
             if report["staging"]
             else ""
         ),
-        "",
-        "| table | production rows | production bytes | staging rows | staging bytes"
-        " | rows ratio | bytes ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in report["tables"]:
-        lines.append(
-            f"| {r['table']} | {_num(r['production_rows'])} | {human_bytes(r['production_bytes'])}"
-            f" | {_num(r['staging_rows'])} | {human_bytes(r['staging_bytes'])}"
-            f" | {_num(r['rows_ratio'])} | {_num(r['bytes_ratio'])} |"
-        )
+    lines += _md_volume(report)
     lines += [
-        f"| **total** | {_num(t['production_rows'])} | {human_bytes(t['production_bytes'])}"
-        f" | {_num(t['staging_rows'])} | {human_bytes(t['staging_bytes'])}"
-        f" | {_num(t['rows_ratio'])} | {_num(t['bytes_ratio'])} |",
         "",
         "Largest tables: " + ", ".join(report["largest_tables"]),
     ]
@@ -217,6 +208,48 @@ def render_md(report: dict[str, Any]) -> str:
         if parity["not_measured"]:
             lines += ["", "## Not measured", ""] + [f"- {n}" for n in parity["not_measured"]]
     return "\n".join(lines) + "\n"
+
+
+def _share(part: int | None, whole: int | None) -> str:
+    return f"{part / whole:.1%}" if part is not None and whole else "–"
+
+
+def _md_volume(report: dict[str, Any]) -> list[str]:
+    """The per-table volume table: production against staging, or production's shares alone."""
+    t = report["totals"]
+    if not report["staging"]:
+        lines = ["", "| table | rows | bytes | share of rows | share of bytes |",
+                 "|---|---:|---:|---:|---:|"]  # fmt: skip
+        for r in report["tables"]:
+            lines.append(
+                f"| {r['table']} | {_num(r['production_rows'])}"
+                f" | {human_bytes(r['production_bytes'])}"
+                f" | {_share(r['production_rows'], t['production_rows'])}"
+                f" | {_share(r['production_bytes'], t['production_bytes'])} |"
+            )
+        lines.append(
+            f"| **total** | {_num(t['production_rows'])} | {human_bytes(t['production_bytes'])}"
+            " | 100% | 100% |"
+        )
+        return lines
+    lines = [
+        "",
+        "| table | production rows | production bytes | staging rows | staging bytes"
+        " | rows ratio | bytes ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report["tables"]:
+        lines.append(
+            f"| {r['table']} | {_num(r['production_rows'])} | {human_bytes(r['production_bytes'])}"
+            f" | {_num(r['staging_rows'])} | {human_bytes(r['staging_bytes'])}"
+            f" | {_num(r['rows_ratio'])} | {_num(r['bytes_ratio'])} |"
+        )
+    lines.append(
+        f"| **total** | {_num(t['production_rows'])} | {human_bytes(t['production_bytes'])}"
+        f" | {_num(t['staging_rows'])} | {human_bytes(t['staging_bytes'])}"
+        f" | {_num(t['rows_ratio'])} | {_num(t['bytes_ratio'])} |"
+    )
+    return lines
 
 
 def _distribution_charts(
@@ -343,25 +376,35 @@ def render_html(
 ) -> str:
     """One self-contained HTML file: inline CSS, inline JS, inline SVG charts, no network."""
     tables = report["tables"]
-    bars_rows = [charts.Bar(r["table"], r["production_rows"], r["staging_rows"]) for r in tables]
+    by_rows = sorted(tables, key=lambda r: -max(r["production_rows"], r["staging_rows"] or 0))
+    bars_rows = [charts.Bar(r["table"], r["production_rows"], r["staging_rows"]) for r in by_rows]
     with_bytes = [r for r in tables if r["production_bytes"] is not None or r["staging_bytes"]]
+    with_bytes.sort(key=lambda r: -max(r["production_bytes"] or 0, r["staging_bytes"] or 0))
     bars_bytes = [
         charts.Bar(r["table"], r["production_bytes"], r["staging_bytes"]) for r in with_bytes
     ]
+
+    def title(what: str, count: int) -> str:
+        return f"{what} (largest {CHART_TABLES} of {count})" if count > CHART_TABLES else what
+
     volume = {
         "rows": {
-            log: charts.bar_chart(bars_rows, unit="rows", log=log, title="Rows per table")
+            log: charts.bar_chart(
+                bars_rows[:CHART_TABLES], unit="rows", log=log,
+                title=title("Rows per table", len(bars_rows)),
+            )
             for log in (False, True)
         },
         "bytes": {
             log: charts.bar_chart(
-                bars_bytes, unit="bytes", log=log, title="Table + index bytes per table"
+                bars_bytes[:CHART_TABLES], unit="bytes", log=log,
+                title=title("Table + index bytes per table", len(bars_bytes)),
             )
             for log in (False, True)
         }
         if bars_bytes
         else None,
-    }
+    }  # fmt: skip
     template = _environment().get_template("report.html.j2")
     return template.render(
         report=report,

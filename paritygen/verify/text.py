@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from paritygen.verify.compare import Measure, ParityResult
+from paritygen.verify.result import Measure, ParityResult
 
 
 def _value(measure: Measure) -> str:

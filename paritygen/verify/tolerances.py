@@ -79,6 +79,9 @@ class Tolerances:
     ks_noise: float = 1.63
     """KS bars never drop below ``ks_noise * sqrt((n+m)/(n*m))`` for samples of n and m rows, the
     distance two honest samples reach by chance at the 1 % level; 0 turns this off."""
+    tv_noise: float = 1.5
+    """Total-variation bars never drop below ``tv_noise`` x half the summed standard deviations of
+    the shares for samples of n and m rows (about 1.9 x the distance expected by chance)."""
     overrides: dict[str, float] = field(default_factory=dict)
     """``target:measure`` -> bar, target being ``table`` or ``table.column`` (globs allowed)."""
     skip: tuple[str, ...] = ()

@@ -128,6 +128,21 @@ def pipelined(
                 discard(left)
 
 
+def naive_utc(chunk: pl.DataFrame) -> pl.DataFrame:
+    """Zone-aware datetime columns as naive UTC, the chunk contract's form (``Datetime("us")``),
+    so every encoder prints the same instant whatever zone a generator attached."""
+    aware = [
+        name
+        for name, dtype in chunk.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    ]
+    if not aware:
+        return chunk
+    return chunk.with_columns(
+        pl.col(n).dt.convert_time_zone("UTC").dt.replace_time_zone(None) for n in aware
+    )
+
+
 def quote_name(engine: Engine, name: str) -> str:
     """*name* quoted for the engine's dialect when it needs it."""
     return engine.dialect.identifier_preparer.quote(name)
@@ -164,8 +179,9 @@ class SqlAlchemyWriter:
     """True when creating PK / unique / indexes / FKs after the load is faster than before; see
     :func:`paritygen.writers.schema.create_tables`. Unknown databases keep them in place (safe)."""
     max_identifier_length: ClassVar[int] = 63
-    """Longest table / column / constraint name the database accepts (SQL standard: 63 chars in
-    practice; each dialect overrides it with its documented limit)."""
+    """Longest table / column / constraint name the database accepts; names are cut to it by
+    :func:`paritygen.writers.sqltypes.cut_identifier`. 63 (PostgreSQL's) is a safe default for an
+    unknown database; each built-in writer states its documented limit."""
     supports_update_from: ClassVar[bool] = False
     """True when ``update`` can load a temporary table and run one joined UPDATE."""
 
@@ -206,9 +222,8 @@ class SqlAlchemyWriter:
         rows = 0
         try:
             with self._session() as session:
-                rows = self._update(
-                    session, table, keys, values, (c.select(wanted) for c in chunks)
-                )
+                selected = (naive_utc(c.select(wanted)) for c in chunks)  # runs in the producer
+                rows = self._update(session, table, keys, values, selected)
         except ParitygenError:
             raise
         except Exception as exc:  # driver errors (psycopg, PyMySQL, sqlite3), I/O, encoding
@@ -222,7 +237,7 @@ class SqlAlchemyWriter:
             yield conn
 
     def _encode_counted(self, table: sa.Table, chunk: pl.DataFrame) -> tuple[int, Any]:
-        return chunk.height, self._encode(table, chunk)
+        return chunk.height, self._encode(table, naive_utc(chunk))
 
     def _discard_counted(self, counted: tuple[int, Any]) -> None:
         self._discard(counted[1])
@@ -275,6 +290,14 @@ def python_rows(table: sa.Table, chunk: pl.DataFrame) -> list[dict[str, Any]]:
         if name not in table.c:
             raise LoadError(f"chunk column {name!r} is not a column of table {table.name}")
     json_cols = [c for c in chunk.columns if isinstance(table.c[c].type, sa.types.JSON)]
+    # Zone-aware columns get aware UTC datetimes, so the driver never applies the session zone.
+    aware = [
+        c
+        for c, dtype in chunk.schema.items()
+        if isinstance(dtype, pl.Datetime) and getattr(table.c[c].type, "timezone", False)
+    ]
+    if aware:
+        chunk = chunk.with_columns(pl.col(c).dt.replace_time_zone("UTC") for c in aware)
     rows = chunk.to_dicts()
     for name in json_cols:
         for row in rows:

@@ -2,8 +2,10 @@
 
 Why CSV and not binary COPY: a chunk is already columnar; polars writes it as CSV in Rust (GIL
 released, so it overlaps with the socket write of the previous chunk), while psycopg's binary
-``write_row`` needs a Python call per row. Measured on 1 M rows x 10 columns (see the writers
-report), CSV matched ``psql \\copy`` of a ready file; the per-row binary path was CPU-bound.
+``write_row`` needs a Python call per row. Server-side, binary COPY of the same 1 M x 10 rows from
+a file was no faster than CSV on our 2-core test machine (6.2-7.2 s vs 7.0-8.2 s, loaded host), and
+the pipelined CSV path loads 1 M rows at 0.84-1.04 x the speed of ``psql \\copy`` of a ready
+CSV, generation included (/work/tmp-writers/bench.py, writers report).
 
 Encoding rules (https://www.postgresql.org/docs/current/sql-copy.html, "CSV Format"):
 - NULL is an unquoted empty field, the empty string is ``""`` (polars quotes it);
@@ -51,6 +53,8 @@ def encode_csv(table: sa.Table, chunk: pl.DataFrame) -> bytes:
     chunk.select(exprs).write_csv(
         buffer,
         include_header=False,
+        # A lone unquoted \. line ends COPY data: only a one-column row can be exactly that.
+        quote_style="non_numeric" if chunk.width == 1 else "necessary",
         null_value="",
         datetime_format=DATETIME_FORMAT,
         date_format="%Y-%m-%d",

@@ -4,12 +4,14 @@
 dialect (types via :mod:`paritygen.writers.sqltypes`); what cannot be carried over is dropped and
 recorded in ``metadata.info["notes"]`` (see :func:`schema_notes`).
 
-Constraints and the load: measured on 1 M rows (writers report), COPY into a PostgreSQL table with
-no PK, indexes or FKs and building them afterwards beats loading with them in place, and MariaDB
-loads faster with only its clustered primary key in place. :data:`DEFERRED` records, per dialect
-family, what :func:`create_tables` leaves out when ``constraints_after_load`` is on;
-:func:`finish_tables` adds whatever the metadata has and the target lacks (so a rerun after a
-crash finishes the job), then moves sequences / identity / AUTO_INCREMENT past the largest key.
+Constraints and the load, measured with 1 M rows x 10 columns, PK + one index (2-core host shared
+with other work, four runs per case): PostgreSQL COPY then PK and index 5.0-6.4 s, with them in
+place 12.2-13.5 s; MariaDB with the PK in place and the index after 11.6-14.6 s, both in place
+14.3-21.8 s, both after (adding a PK rebuilds the clustered table) 16.6-17.1 s. Hence
+:data:`DEFERRED`: per dialect family, what :func:`create_tables` leaves out when
+``constraints_after_load`` is on. :func:`finish_tables` adds whatever the metadata has and the
+target lacks (so a rerun after a crash finishes the job), then moves sequences / identity /
+AUTO_INCREMENT past the largest key.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from paritygen.errors import LoadError
+from paritygen.errors import ConfigError, LoadError
 from paritygen.profile.model import Profile, Table
 from paritygen.writers.schema_diff import compare_schema, type_family
 from paritygen.writers.sqltypes import (
     MAX_IDENTIFIER,
-    MYSQL_INDEX_PREFIX,
+    MYSQL_INDEX_CHARS,
     column_type,
     cut_identifier,
     family,
@@ -74,7 +76,9 @@ def build_metadata(
     limit = MAX_IDENTIFIER.get(target, 63)
     names = list(tables) if tables is not None else list(profile.tables)
     for name in names:
-        profile.table(name)  # KeyError naming the tables that exist
+        if name not in profile.tables:
+            known = ", ".join(profile.tables)
+            raise ConfigError(f"no table {name!r} in the profile (has: {known})")
     metadata = sa.MetaData()
     notes: list[str] = []
     metadata.info[NOTES_KEY] = notes
@@ -146,8 +150,8 @@ def _add_constraints(
         prefix = _mysql_prefixes(cols) if target == "mysql" else {}
         if prefix:
             notes.append(
-                f"{name}: unique ({', '.join(uc.columns)}) checked on the first "
-                f"{MYSQL_INDEX_PREFIX} characters only (InnoDB index prefix)"
+                f"{name}: unique ({', '.join(uc.columns)}) checked on a prefix only "
+                f"({', '.join(f'{c}: {n} chars' for c, n in prefix.items())}; InnoDB key limit)"
             )
         if uc.index or prefix:
             sa.Index(unique_name(wanted, name), *cols, unique=True, mysql_length=prefix or None)
@@ -212,15 +216,24 @@ def _action(action: str | None) -> str | None:
 
 
 def _mysql_prefixes(cols: list[sa.Column]) -> dict[str, int]:
-    """Index prefix lengths InnoDB needs for TEXT / BLOB / long VARCHAR columns."""
-    out = {}
+    """Index prefix lengths InnoDB needs: TEXT / BLOB / JSON always take one, and string columns
+    share :data:`MYSQL_INDEX_CHARS` when their declared lengths together exceed it."""
+    lengths: dict[str, int | None] = {}
     for col in cols:
-        length = getattr(col.type, "length", None)
-        if isinstance(col.type, sa.Text | sa.LargeBinary | sa.JSON) or (
-            isinstance(col.type, sa.String) and (length is None or length > MYSQL_INDEX_PREFIX)
-        ):
-            out[col.name] = MYSQL_INDEX_PREFIX
-    return out
+        if isinstance(col.type, sa.Text | sa.LargeBinary | sa.JSON):
+            lengths[col.name] = None
+        elif isinstance(col.type, sa.String):
+            lengths[col.name] = col.type.length
+    if not lengths:
+        return {}
+    if all(n is not None for n in lengths.values()) and sum(lengths.values()) <= MYSQL_INDEX_CHARS:
+        return {}
+    share = MYSQL_INDEX_CHARS // len(lengths)
+    return {
+        name: share if n is None else min(n, share)
+        for name, n in lengths.items()
+        if n is None or n > share
+    }
 
 
 def _cycle_edges(profile: Profile, names: list[str]) -> set[tuple[str, int]]:
@@ -338,10 +351,10 @@ def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
     try:
         with engine.begin() as conn, _no_fk_checks(conn, fam):
             inspector = sa.inspect(conn)
-            for table in metadata.sorted_tables:
-                _add_missing(conn, inspector, table, fam, foreign_keys=False)
-            for table in metadata.sorted_tables:
-                _add_missing(conn, inspector, table, fam, foreign_keys=True)
+            for foreign_keys in (False, True):
+                for table in metadata.sorted_tables:
+                    ddl = _missing_ddl(inspector, table, fam, foreign_keys=foreign_keys)
+                    _run_ddl(conn, table, ddl, fam)
             for table in metadata.sorted_tables:
                 _move_sequences(conn, table, fam)
     except sa.exc.DBAPIError as exc:
@@ -364,24 +377,25 @@ def _no_fk_checks(conn: Connection, fam: str) -> Iterator[None]:
         conn.exec_driver_sql("SET SESSION foreign_key_checks = 1")
 
 
-def _add_missing(
-    conn: Connection, inspector: sa.Inspector, table: sa.Table, fam: str, *, foreign_keys: bool
-) -> None:
+def _missing_ddl(
+    inspector: sa.Inspector, table: sa.Table, fam: str, *, foreign_keys: bool
+) -> list[sa.schema.ExecutableDDLElement]:
+    """DDL for the keys, indexes (first pass) or FKs (second pass) the target's table lacks."""
+    out: list[sa.schema.ExecutableDDLElement] = []
     if foreign_keys:
         if fam == "sqlite":
-            return  # created inline with the table; SQLite cannot add them later
+            return out  # created inline with the table; SQLite cannot add them later
         have = {
             (tuple(fk["constrained_columns"]), fk["referred_table"])
             for fk in inspector.get_foreign_keys(table.name, schema=table.schema)
         }
         for fk in table.foreign_key_constraints:
-            key = (tuple(c.name for c in fk.columns), fk.referred_table.name)
-            if key not in have:
-                conn.execute(sa.schema.AddConstraint(fk))
-        return
+            if (tuple(c.name for c in fk.columns), fk.referred_table.name) not in have:
+                out.append(sa.schema.AddConstraint(fk))
+        return out
     pk = inspector.get_pk_constraint(table.name, schema=table.schema)
     if table.primary_key.columns and not pk.get("constrained_columns"):
-        conn.execute(sa.schema.AddConstraint(table.primary_key))
+        out.append(sa.schema.AddConstraint(table.primary_key))
     uniques = {
         tuple(u["column_names"])
         for u in inspector.get_unique_constraints(table.name, schema=table.schema)
@@ -390,15 +404,42 @@ def _add_missing(
     uniques |= {tuple(i["column_names"]) for i in indexes if i.get("unique")}
     plain = {tuple(i["column_names"]) for i in indexes}
     for cons in table.constraints:
-        columns = (
-            tuple(c.name for c in cons.columns) if isinstance(cons, sa.UniqueConstraint) else ()
-        )
-        if columns and columns not in uniques:
-            conn.execute(sa.schema.AddConstraint(cons))
+        unique = isinstance(cons, sa.UniqueConstraint)
+        if unique and tuple(c.name for c in cons.columns) not in uniques:
+            out.append(sa.schema.AddConstraint(cons))
     for ix in sorted(table.indexes, key=lambda i: i.name or ""):
         cols = tuple(c.name for c in ix.columns)
         if cols not in (uniques if ix.unique else plain | uniques):
-            ix.create(conn)
+            out.append(sa.schema.CreateIndex(ix))
+    return out
+
+
+_MYSQL_ALTER = re.compile(r"^ALTER TABLE \S+ (ADD .*)$", re.DOTALL)
+_MYSQL_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON \S+ (\(.*\))$", re.DOTALL)
+
+
+def _run_ddl(
+    conn: Connection, table: sa.Table, ddl: list[sa.schema.ExecutableDDLElement], fam: str
+) -> None:
+    """Run *ddl*; on MariaDB as one ``ALTER TABLE`` so InnoDB reads the table once and builds
+    every index in the same pass (https://mariadb.com/kb/en/alter-table/)."""
+    if fam != "mysql" or len(ddl) < 2:
+        for element in ddl:
+            conn.execute(element)
+        return
+    clauses = []
+    for element in ddl:
+        text = str(element.compile(dialect=conn.dialect)).strip()
+        alter, index = _MYSQL_ALTER.match(text), _MYSQL_INDEX.match(text)
+        if alter:
+            clauses.append(alter.group(1))
+        elif index:
+            clauses.append(f"ADD {index.group(1) or ''}INDEX {index.group(2)} {index.group(3)}")
+        else:
+            conn.execute(element)
+    if clauses:
+        target = conn.dialect.identifier_preparer.format_table(table)
+        conn.exec_driver_sql(f"ALTER TABLE {target} {', '.join(clauses)}")
 
 
 def _move_sequences(conn: Connection, table: sa.Table, fam: str) -> None:
@@ -430,29 +471,60 @@ def _db_reason(exc: BaseException) -> str:
 def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
     """Empty the tables of *metadata* that exist in the target, children before parents.
 
-    PostgreSQL: one ``TRUNCATE a, b, ... RESTART IDENTITY`` naming exactly these tables, without
-    CASCADE, so a table outside the selection that references one of them makes it fail with the
-    server's message instead of being emptied silently. MariaDB: ``TRUNCATE`` each with
-    foreign_key_checks = 0 in this session only. SQLite: ``DELETE`` in one transaction.
+    A table outside *metadata* that references one of them must be empty (it is then emptied
+    along, a no-op), else :class:`LoadError` names it: emptying the parents would orphan its rows
+    on MariaDB and SQLite, and PostgreSQL's CASCADE would empty it silently. PostgreSQL: one
+    ``TRUNCATE a, b, ... RESTART IDENTITY`` naming exactly those tables, no CASCADE. MariaDB:
+    ``TRUNCATE`` each with foreign_key_checks = 0 in this session only. SQLite: ``DELETE`` in one
+    transaction.
     """
     fam = family(engine.dialect.name)
     try:
         with engine.begin() as conn:
-            present = {t.lower() for t in sa.inspect(conn).get_table_names()}
-            order = [t for t in reversed(metadata.sorted_tables) if t.name.lower() in present]
+            inspector = sa.inspect(conn)
+            present = {t.lower(): t for t in inspector.get_table_names()}
+            order = [t.name for t in reversed(metadata.sorted_tables) if t.name.lower() in present]
             if not order:
                 return
+            order = _empty_referrers(conn, inspector, list(present.values()), order) + order
             q = conn.dialect.identifier_preparer
             if fam == "postgresql":
-                conn.exec_driver_sql(
-                    f"TRUNCATE {', '.join(q.format_table(t) for t in order)} RESTART IDENTITY"
-                )
+                names = ", ".join(q.quote(t) for t in order)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
             elif fam == "mysql":
                 with _no_fk_checks(conn, fam):
-                    for table in order:
-                        conn.exec_driver_sql(f"TRUNCATE TABLE {q.format_table(table)}")
+                    for name in order:
+                        conn.exec_driver_sql(f"TRUNCATE TABLE {q.quote(name)}")
             else:
-                for table in order:
-                    conn.execute(table.delete())
+                for name in order:
+                    conn.exec_driver_sql(f"DELETE FROM {q.quote(name)}")
     except sa.exc.DBAPIError as exc:
         raise LoadError(f"emptying tables failed: {_db_reason(exc)}") from None
+
+
+def _empty_referrers(
+    conn: Connection, inspector: sa.Inspector, present: list[str], chosen: list[str]
+) -> list[str]:
+    """Tables outside *chosen* that reference it (transitively); all must be empty."""
+    referrers: dict[str, set[str]] = {}
+    for name in present:
+        for fk in inspector.get_foreign_keys(name):
+            referrers.setdefault(fk["referred_table"].lower(), set()).add(name)
+    inside = {n.lower() for n in chosen}
+    found: list[str] = []
+    frontier = list(chosen)
+    while frontier:
+        parent = frontier.pop()
+        for child in sorted(referrers.get(parent.lower(), ())):
+            if child.lower() not in inside:
+                inside.add(child.lower())
+                found.append(child)
+                frontier.append(child)
+    q = conn.dialect.identifier_preparer
+    busy = [n for n in found if conn.exec_driver_sql(f"SELECT 1 FROM {q.quote(n)} LIMIT 1").first()]
+    if busy:
+        raise LoadError(
+            f"cannot empty {', '.join(chosen)}: table(s) {', '.join(busy)} outside this run "
+            "reference them and hold rows; include them in the run or empty them first"
+        )
+    return found[::-1]

@@ -32,9 +32,10 @@ MAX_IDENTIFIER = {"postgresql": 63, "mysql": 64, "sqlite": 63}
 https://mariadb.com/kb/en/identifier-names/#maximum-length; SQLite has none, 63 keeps names
 portable."""
 
-MYSQL_INDEX_PREFIX = 191
-"""Characters of a TEXT / BLOB / long VARCHAR column an InnoDB index may hold: 191 x 4 bytes of
-utf8mb4 stays under the 767-byte limit of COMPACT rows (https://mariadb.com/kb/en/innodb-limitations/)."""
+MYSQL_INDEX_CHARS = 768
+"""Characters of string columns one InnoDB index may hold: its key is at most 3072 bytes with
+DYNAMIC rows (the default since MariaDB 10.2.2 / MySQL 5.7.9), and utf8mb4 takes up to 4 bytes a
+character (https://mariadb.com/kb/en/innodb-limitations/#limitations-on-size)."""
 
 _INT_WORDS = (
     "tinyint",

@@ -13,6 +13,7 @@ from paritygen.generate.keys import (
     place_counts,
     uuid_strings,
 )
+from paritygen.generate.fanout import value_target
 from paritygen.generate.plan import build_plan
 from paritygen.profile.io import profile_from_dict
 from paritygen.profile.model import FanoutStats
@@ -111,7 +112,7 @@ def test_fanout_counts_follow_quantiles_childless_share_and_sum_exactly() -> Non
 def test_counts_are_placed_on_the_heavy_positions() -> None:
     raw, stats = zipf_fanout(20_000, seed=3)
     counts = fanout_counts(stats, 20_000, int(raw.sum()))
-    placed = place_counts(counts, stats.position_weights, key=5)
+    placed = place_counts(counts, value_target([], stats.position_weights, 20_000), key=5)
     assert np.array_equal(np.sort(placed), np.sort(counts))
     share = np.bincount(np.arange(20_000) * 20 // 20_000, weights=placed) / placed.sum()
     assert np.abs(share - np.asarray(stats.position_weights)).max() < 0.01

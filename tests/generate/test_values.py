@@ -517,7 +517,14 @@ def test_determinism_and_block_independence():
 
 @pytest.mark.parametrize(
     ("tag", "distinct"),
-    [("city", 400), ("phone", 30_000), ("full_name", 20_000), ("street", 8_000)],
+    [
+        ("city", 400),
+        ("phone", 30_000),
+        ("full_name", 20_000),
+        ("street", 8_000),
+        ("first_name", 1_500),
+        ("email", 30_000),
+    ],
 )
 def test_semantic_distinct_count_follows_profile(tag, distinct):
     rows = 50_000
@@ -592,10 +599,18 @@ def test_too_short_columns_are_refused_at_construction():
 
 def test_semantic_column_with_frequent_values_keeps_them():
     mcv = {"Germany": 0.4, "France": 0.2}
-    col = Column(name="country", logical_type="string", sql_type="varchar(60)", length=60,
-                 semantic="country",
-                 stats=ColumnStats(null_fraction=0.0, distinct_count=60, most_common=tuple(
-                     ValueFrequency(value=k, frequency=v) for k, v in mcv.items())))
+    col = Column(
+        name="country",
+        logical_type="string",
+        sql_type="varchar(60)",
+        length=60,
+        semantic="country",
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=60,
+            most_common=tuple(ValueFrequency(value=k, frequency=v) for k, v in mcv.items()),
+        ),
+    )
     values = generate(make_ctx(col), rows=50_000)
     shares = values.value_counts(normalize=True)
     got = dict(zip(shares["country"], shares["proportion"], strict=True))
@@ -604,11 +619,18 @@ def test_semantic_column_with_frequent_values_keeps_them():
 
 
 def test_pattern_share_mixes_other_text():
-    col = Column(name="ref", logical_type="string", sql_type="varchar(20)", length=20,
-                 stats=ColumnStats(null_fraction=0.0, distinct_count=40_000,
-                                   shape=ShapeStats(pattern="AA-9999", share=0.7),
-                                   length=LengthStats(min=7, max=20, mean=9.0,
-                                                      quantiles=(7.0, 7.0, 7.0, 12.0, 20.0))))
+    col = Column(
+        name="ref",
+        logical_type="string",
+        sql_type="varchar(20)",
+        length=20,
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=40_000,
+            shape=ShapeStats(pattern="AA-9999", share=0.7),
+            length=LengthStats(min=7, max=20, mean=9.0, quantiles=(7.0, 7.0, 7.0, 12.0, 20.0)),
+        ),
+    )
     values = generate(make_ctx(col), rows=50_000)
     share = values.str.contains(r"^[A-Z]{2}-\d{4}$").mean()
     assert abs(share - 0.7) < 0.02
@@ -618,10 +640,19 @@ def test_pattern_share_mixes_other_text():
 def test_pooled_semantic_values_follow_the_length_distribution():
     # Shorter than faker's own city names (median 11): the picks must follow the profile.
     knots = (6.0, 7.0, 7.0, 8.0, 8.0, 9.0, 10.0, 12.0, 16.0)
-    col = Column(name="city", logical_type="string", sql_type="varchar(40)", length=40,
-                 semantic="city", pii=True,
-                 stats=ColumnStats(null_fraction=0.0, distinct_count=1500,
-                                   length=LengthStats(min=6, max=16, mean=8.8, quantiles=knots)))
+    col = Column(
+        name="city",
+        logical_type="string",
+        sql_type="varchar(40)",
+        length=40,
+        semantic="city",
+        pii=True,
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=1500,
+            length=LengthStats(min=6, max=16, mean=8.8, quantiles=knots),
+        ),
+    )
     values = generate(make_ctx(col), rows=50_000)
     lengths = values.str.len_chars().to_numpy().astype(float)
     probs = np.linspace(0, 1, len(knots))

@@ -193,5 +193,5 @@ def test_generated_values_load_and_keep_shape(db_url):
     total, notes, emails, longest, low, high, new, disorder = one
     assert total == ROWS and emails == ROWS and disorder == 0
     assert abs(1 - notes / ROWS - 0.3) < 0.03
-    assert longest <= 50 and 1 <= low and high <= 90
+    assert longest <= 50 and low >= 1 and high <= 90
     assert abs(float(new) / ROWS - 0.5) < 0.04

@@ -123,6 +123,11 @@ def test_scale_and_rules_set_the_expected_rows() -> None:
     rows = {x.table: x for x in measures if x.measure == "rows"}
     assert rows["orders"].passed and rows["orders"].expected == 5000
     assert not rows["customers"].passed  # customers should have 500 at scale 0.5
+    distinct = {x.column: x for x in measures if x.measure == "distinct"}
+    # An FK column's distinct values follow the parent table (1000 -> 500 customers at 0.5) ...
+    assert distinct["customer_id"].expected == pytest.approx(400)
+    # ... a unique column follows its own rows.
+    assert distinct["id"].expected == pytest.approx(5000)
     fixed = Rules(tables={"customers": TableRule(fixed=True)})
     measures, _ = compare_profiles(_profile(rules=fixed), half, scale=0.5)
     assert ("customers", None, "rows") not in _misses(measures)
@@ -205,3 +210,13 @@ def test_sql_violations_on_a_target_that_lost_its_constraints(sqlite_url: str) -
     skipped = [v for v in found if isinstance(v, violations.Skipped)]
     assert [s.reason for s in skipped] == ["pg_only: SQL text not valid on the target"]
     engine.dispose()
+
+
+def test_small_samples_raise_the_tv_bar_not_large_ones() -> None:
+    small = _profile(rows=200)
+    measures, _ = compare_profiles(small, _profile(rows=200, status=(0.64, 0.36)))
+    tv = next(x for x in measures if x.measure == "tv")
+    assert tv.bar > 0.06 and tv.passed  # 0.06 apart on 200 rows is noise
+    measures, _ = compare_profiles(_profile(), _profile(status=(0.64, 0.36)))
+    tv = next(x for x in measures if x.measure == "tv")
+    assert tv.bar == 0.05 and not tv.passed  # on 10,000 rows it is a real difference

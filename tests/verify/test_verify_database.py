@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import sqlalchemy as sa
 
 from paritygen.db import make_engine
@@ -78,6 +80,36 @@ def test_faithful_copy_passes_and_damages_are_named(db_url_pair: tuple[str, str]
     assert by_key[("customers", "email", "duplicates")].value == 1
     assert by_key[("audit_log", None, "rows")].observed == audit_rows == 3960
     assert by_key[("products", "category", "null_fraction")].observed >= 0.19
+    # With the source: the copy's e-mails and rows are production's own (looked up in batches).
+    leaks = verify_database(production, target, source=source, progress=False)
+    by_key = {(x.table, x.column, x.measure): x for x in leaks.measures}
+    email = by_key[("customers", "email", "pii_leak")]
+    assert not email.passed and email.value == 2999  # 3000 e-mails, one duplicated by damage 5
+    assert by_key[("audit_log", None, "row_copies")].value > 0.99
+    assert by_key[("orders", None, "row_copies")].value == 0  # every amount was shifted
     # Worst first: the ordering the CLI prints.
     excesses = [x.excess for x in damaged.misses]
     assert excesses == sorted(excesses, reverse=True)
+
+
+def test_chinook_copy_passes_and_damages_are_named(chinook_sqlite, tmp_path) -> None:
+    """A production-shaped database nobody here wrote (Chinook), copied file for file."""
+    staging = tmp_path / "staging.sqlite"
+    shutil.copyfile(chinook_sqlite, staging)
+    production = profile_database(f"sqlite:///{chinook_sqlite}", progress=False)
+    target = f"sqlite:///{staging}"
+    assert verify_database(production, target, progress=False).passed
+    engine = make_engine(target)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE Track SET Milliseconds = Milliseconds * 1.3"))
+        conn.execute(sa.text("DELETE FROM PlaylistTrack WHERE PlaylistId = 1 AND TrackId < 100"))
+        conn.execute(sa.text("UPDATE Customer SET State = NULL WHERE CustomerId % 4 = 0"))
+        conn.execute(sa.text("INSERT INTO InvoiceLine VALUES (99999, 1, 99999, 0.99, 1)"))
+    engine.dispose()
+    found = {(x.table, x.column, x.measure) for x in verify_database(production, target).misses}
+    assert {
+        ("Track", "Milliseconds", "ks"),
+        ("PlaylistTrack", None, "rows"),
+        ("Customer", "State", "null_fraction"),
+        ("InvoiceLine", "TrackId", "orphans"),
+    } <= found, found

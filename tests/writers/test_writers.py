@@ -470,11 +470,15 @@ def test_profile_from_postgres_keeps_simple_checks(db_url: str) -> None:
         "id": col("id", "integer", "integer", nullable=False),
         "status": col("status", "string", "character varying(10)", length=10),
         "amount": col("amount", "decimal", "numeric(8,2)", precision=8, scale=2),
+        "email": col("email", "string", "character varying(1000)", length=1000),
+        "memo": col("memo", "text", "text"),
     }
     table = Table(
         name="orders",
         columns=cols,
         primary_key=("id",),
+        unique_constraints=(UniqueConstraint(columns=("email", "status")),),
+        indexes=(Index(columns=("memo",)),),
         checks=(
             CheckConstraint(sqltext="((amount >= (0)::numeric))", name="amount_ok"),
             CheckConstraint(
@@ -487,11 +491,16 @@ def test_profile_from_postgres_keeps_simple_checks(db_url: str) -> None:
     )
     metadata = build_metadata(make_profile(table), None, engine.dialect.name)
     create_tables(engine, metadata)
+    finish_tables(engine, metadata)
     if engine.dialect.name != "postgresql":
         assert any("upper" in n for n in schema_notes(metadata))
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO orders VALUES (1, 'new', 5)"))
-    for bad in ("(2, 'lost', 5)", "(3, 'paid', -1)"):
+        conn.execute(sa.text("INSERT INTO orders VALUES (1, 'new', 5, 'a@x', 'm')"))
+    for bad in (
+        "(2, 'lost', 5, 'b@x', '')",
+        "(3, 'paid', -1, 'c@x', '')",
+        "(4, 'new', 1, 'a@x', '')",
+    ):
         with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
             conn.execute(sa.text(f"INSERT INTO orders VALUES {bad}"))
     engine.dispose()
@@ -562,18 +571,99 @@ def test_fk_cycle_tables_are_created_and_filled(db_url: str) -> None:
         metadata = build_metadata(profile, None, engine.dialect.name)
         create_tables(engine, metadata, constraints_after_load=after)
         writer = open_writer(engine)
-        writer.load(metadata.tables["dept"], [pl.DataFrame(
-            {"id": [1, 2], "manager_id": [None, None]}, schema={"id": pl.Int64,
-                                                               "manager_id": pl.Int64})])
-        writer.load(metadata.tables["emp"], [pl.DataFrame(
-            {"id": [10, 11, 12], "dept_id": [1, 2, 2], "boss_id": [None, 10, 10]},
-            schema={"id": pl.Int64, "dept_id": pl.Int64, "boss_id": pl.Int64})])
-        writer.update(metadata.tables["dept"], ["id"], ["manager_id"],
-                      [pl.DataFrame({"id": [1, 2], "manager_id": [10, 11]})])
+        writer.load(
+            metadata.tables["dept"],
+            [
+                pl.DataFrame(
+                    {"id": [1, 2], "manager_id": [None, None]},
+                    schema={"id": pl.Int64, "manager_id": pl.Int64},
+                )
+            ],
+        )
+        writer.load(
+            metadata.tables["emp"],
+            [
+                pl.DataFrame(
+                    {"id": [10, 11, 12], "dept_id": [1, 2, 2], "boss_id": [None, 10, 10]},
+                    schema={"id": pl.Int64, "dept_id": pl.Int64, "boss_id": pl.Int64},
+                )
+            ],
+        )
+        writer.update(
+            metadata.tables["dept"],
+            ["id"],
+            ["manager_id"],
+            [pl.DataFrame({"id": [1, 2], "manager_id": [10, 11]})],
+        )
         finish_tables(engine, metadata)
         with engine.connect() as conn:
             got = conn.execute(sa.text("SELECT id, manager_id FROM dept ORDER BY id")).all()
         assert [tuple(r) for r in got] == [(1, 10), (2, 11)]
         assert compare_schema(engine, profile, None) == []
         metadata.drop_all(engine)  # the cycle's FKs go first (use_alter)
+    engine.dispose()
+
+
+def test_zone_aware_columns_hold_utc_whatever_the_session_zone(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    with engine.begin() as conn:
+        db = conn.execute(sa.text("SELECT current_database()")).scalar()
+        conn.execute(sa.text(f"ALTER DATABASE \"{db}\" SET timezone = 'Asia/Tokyo'"))
+    engine.dispose()
+    engine = make_engine(pg_url)
+    table = Table(
+        name="ev",
+        columns={
+            "id": col("id", "integer", "integer", nullable=False),
+            "at": col("at", "datetime", "timestamptz", timezone=True),
+        },
+        primary_key=("id",),
+    )
+    profile = make_profile(table, Table(name="ev2", columns=table.columns, primary_key=("id",)))
+    metadata = build_metadata(profile, None, "postgresql")
+    create_tables(engine, metadata)
+    instant = dt.datetime(2024, 3, 1, 12, 0, 0)
+    frame = pl.DataFrame({"id": [1], "at": [instant]})
+    open_writer(engine).load(metadata.tables["ev"], [frame])
+    SqlAlchemyWriter(engine).load(metadata.tables["ev2"], [frame])
+    with engine.connect() as conn:
+        got = [
+            conn.execute(sa.text(f"SELECT (at AT TIME ZONE 'UTC') FROM {t}")).scalar()
+            for t in ("ev", "ev2")
+        ]
+    assert got == [instant, instant]
+    engine.dispose()
+
+
+def test_one_column_table_keeps_the_end_of_data_marker_as_text(db_url: str) -> None:
+    engine = make_engine(db_url)
+    table = Table(name="one", columns={"v": col("v", "text", "text")})
+    metadata = build_metadata(make_profile(table), None, engine.dialect.name)
+    create_tables(engine, metadata)
+    values = ["\\.", "a", None, "", "\\.", "z"]
+    assert open_writer(engine).load(metadata.tables["one"], [pl.DataFrame({"v": values})]) == 6
+    with engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT v FROM one")).scalars().all()
+    assert sorted(got, key=repr) == sorted(values, key=repr)
+    engine.dispose()
+
+
+def test_truncate_refuses_when_a_table_outside_the_run_references_them(db_url: str) -> None:
+    engine = make_engine(db_url)
+    profile = parent_child_profile()
+    metadata = build_metadata(profile, None, engine.dialect.name)
+    create_tables(engine, metadata, constraints_after_load=False)
+    writer = open_writer(engine)
+    writer.load(metadata.tables["parent"], [parent_frame(10)])
+    parent_only = build_metadata(profile, ["parent"], engine.dialect.name)
+    truncate_tables(engine, parent_only)  # child is empty: emptied along, allowed
+    writer.load(metadata.tables["parent"], [parent_frame(10)])
+    writer.load(metadata.tables["child"], [child_frame(20, 10, with_parent=True)])
+    with pytest.raises(LoadError, match="child"):
+        truncate_tables(engine, parent_only)
+    with engine.connect() as conn:
+        counts = [
+            conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in ("parent", "child")
+        ]
+    assert counts == [10, 20]
     engine.dispose()

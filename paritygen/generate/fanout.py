@@ -1,0 +1,467 @@
+"""Foreign-key fan-out: how many children each parent gets, *which* parents, and child -> parent.
+
+DESIGN.md asks an FK column to keep two shapes: the children-per-parent distribution (fan-out:
+quantiles, childless share, the heaviest parents) and the distribution of the FK's own values
+over the key space (sales pile up on a few best sellers, on recent dates, on EUR). The profile
+holds the first as :class:`FanoutStats` and the second as the child FK column's own
+:class:`ColumnStats` (most-common values, quantiles). Both are kept here, in three steps:
+
+1. :func:`fanout_counts`: the multiset of counts, from the fan-out quantiles, summing exactly to
+   the child rows, with the profiled maximum and ``top_share``;
+2. :func:`value_target` + :func:`place_counts`: a target share per parent from the FK column's
+   statistics (most-common values pin their parents' shares exactly; the quantiles spread the
+   rest over the key values), then the counts dealt to parents so each parent-value bucket
+   receives its target mass while the multiset of counts (the fan-out shape) is unchanged;
+3. :class:`FanoutMap` and friends: child row i -> parent row, a pure function of i through a
+   keyed bijection (:class:`Permutation`), so any block is computed alone with O(parents) memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from paritygen.errors import ConfigError
+from paritygen.generate.unique_keys import Permutation
+from paritygen.profile.model import ColumnStats, FanoutStats
+from paritygen.profile.values import ORDERED, to_number
+
+_PLACE_ITERATIONS = 16
+MASS_BUCKETS = 200
+"""Buckets of equal target mass (in parent-value order) whose sums :func:`place_counts` matches:
+finer than the profile's 101 quantile points, so the FK column's quantiles are reproduced."""
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def _interp_quantiles(quantiles: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    grid = np.linspace(0.0, 1.0, quantiles.size)
+    return np.interp(ranks, grid, quantiles)
+
+
+def integerise(values: np.ndarray, total: int) -> np.ndarray:
+    """Round non-negative floats to integers summing exactly to *total* (largest remainder)."""
+    values = np.maximum(np.asarray(values, dtype=np.float64), 0.0)
+    whole_sum = values.sum()
+    scaled = values * (total / whole_sum) if whole_sum > 0 else np.zeros(values.size)
+    whole = np.floor(scaled).astype(np.int64)
+    missing = total - int(whole.sum())
+    if missing > 0 and values.size:
+        order = np.argsort(-(scaled - whole), kind="stable")[:missing]
+        whole[order] += 1
+    return whole
+
+
+def _shape_top(low: float, high: float, count: int, target: float) -> np.ndarray:
+    """*count* values rising from *low* to *high* (a power curve) whose sum is *target*."""
+    t = (np.arange(count, dtype=np.float64) + 1.0) / count
+    if high <= low or count == 0:
+        return np.full(count, max(low, high))
+    lo_exp, hi_exp = -7.0, 7.0  # exponent 2**e: sum falls as e grows
+    for _ in range(40):
+        mid = (lo_exp + hi_exp) / 2
+        total = float((low + (high - low) * t ** (2.0**mid)).sum())
+        if total > target:
+            lo_exp = mid
+        else:
+            hi_exp = mid
+    return low + (high - low) * t ** (2.0 ** ((lo_exp + hi_exp) / 2))
+
+
+def fanout_counts(
+    stats: FanoutStats | None, parents: int, children: int, cap: int | None = None
+) -> np.ndarray:
+    """Children per parent, sorted descending, summing exactly to *children*.
+
+    Follows the profiled quantiles (stratified ranks, so the distribution is matched rather than
+    sampled), keeps the childless share, shapes the heaviest 1 % to hold ``top_share`` with the
+    heaviest parent at the profiled ``max`` (both stretched by the ratio of planned to profiled
+    children under ``--scale``), and moves the rounding remainder onto the parents in the middle,
+    never onto the heaviest one.
+    """
+    if parents <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if children <= 0:
+        return np.zeros(parents, dtype=np.int64)
+    if cap is not None and cap * parents < children:
+        raise ConfigError(f"{children} child rows cannot fit {parents} parents x {cap} each")
+    if stats is None or len(stats.quantiles) < 2:
+        counts = np.full(parents, children // parents, dtype=np.int64)
+        counts[: children % parents] += 1
+        return counts
+    quantiles = np.maximum(np.asarray(stats.quantiles, dtype=np.float64), 0.0)
+    zeros = round(stats.childless_fraction * parents)
+    positive = max(1, min(parents - zeros, children))
+    zero_share = 1.0 - positive / parents
+    ranks = zero_share + (1.0 - zero_share) * (np.arange(positive) + 0.5) / positive
+    values = np.maximum(_interp_quantiles(quantiles, ranks), 1.0)
+    ratio = children / max(stats.child_rows, 1) if stats.child_rows else children / values.sum()
+    top = max(1, round(parents * 0.01))
+    if stats.top_share > 0 and top < positive:
+        low = float(values[-top - 1])
+        high = max(float(stats.max) * ratio, low)
+        target = stats.top_share * children
+        values[-top:] = _shape_top(low, high, top, target)
+    counts = np.maximum(np.round(values).astype(np.int64), 1)
+    counts = _settle(counts, children, top)
+    if cap is not None:
+        counts = _apply_cap(counts, cap)
+    counts = np.sort(counts)[::-1]
+    return np.concatenate([counts, np.zeros(parents - positive, dtype=np.int64)])
+
+
+def _settle(counts: np.ndarray, total: int, top: int) -> np.ndarray:
+    """Make ascending *counts* (all >= 1) sum to *total*: the difference goes to the body (the
+    parents below the heaviest *top*), proportionally to each one's excess over 1, so the shape
+    of the tail (max, top share) stays as computed."""
+    missing = total - int(counts.sum())
+    if missing == 0:
+        return counts
+    body = counts[:-top] if top < counts.size else counts
+    if missing < 0 and int((body - 1).sum()) < -missing:
+        body = counts  # the body alone cannot give enough back: everyone shares
+    weight = (body - 1).astype(np.float64) if missing < 0 else body.astype(np.float64)
+    if weight.sum() <= 0:
+        weight = np.ones(body.size)
+    change = integerise(weight, abs(missing))
+    if missing < 0:
+        change = np.minimum(change, body - 1)
+        short = -missing - int(change.sum())
+        if short:  # rounding left some: take them from the largest
+            room = body - 1 - change
+            change += integerise(room.astype(np.float64), short)
+        body -= change
+    else:
+        body += change
+    return counts
+
+
+def _apply_cap(counts: np.ndarray, cap: int) -> np.ndarray:
+    """Clip counts at *cap*, moving the surplus onto the parents below it."""
+    counts = counts.copy()
+    for _ in range(64):
+        surplus = int(np.maximum(counts - cap, 0).sum())
+        if surplus == 0:
+            break
+        counts = np.minimum(counts, cap)
+        room = cap - counts
+        counts += integerise(room.astype(np.float64), surplus)
+    return counts
+
+
+# --------------------------------------------------------------------------- which parents
+
+
+@dataclass
+class ValueTarget:
+    """Where an FK's children should land: a share per parent row, and which shares are exact."""
+
+    mass: np.ndarray
+    """Target share of the non-NULL children per parent row (sums to 1)."""
+    pinned: np.ndarray
+    """True where the share is a profiled most-common value: that parent gets exactly it."""
+    order: np.ndarray
+    """Parent rows in key-value order (the order the quantiles speak of)."""
+
+
+def _group_ids(values: pl.Series) -> np.ndarray:
+    """0-based dense ids of equal values, increasing with the value."""
+    return values.rank("dense").to_numpy().astype(np.int64) - 1
+
+
+def column_mass(
+    values: pl.Series, stats: ColumnStats | None, logical_type: str
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Target share per parent row from one FK column's statistics, and the MCV-pinned rows.
+
+    *values* are the referenced column's values for every parent row (equal values share their
+    value's mass equally, as in a composite key). Most-common values put their frequency on the
+    parents holding them; for ordered columns the quantile CDF spreads the remaining mass over
+    the cells between neighbouring parent values; otherwise it is spread evenly. None when the
+    statistics say nothing (no MCV, no quantile).
+    """
+    if stats is None or (not stats.most_common and not stats.quantiles):
+        return None
+    parents = values.len()
+    groups = _group_ids(values)
+    sizes = np.bincount(groups).astype(np.float64)
+    ordered = logical_type in ORDERED and len(stats.quantiles) >= 2
+    pinned_mass = np.zeros(sizes.size)
+    if stats.most_common:
+        common = pl.DataFrame(
+            {
+                "value": [
+                    _as_parent_value(v.value, values.dtype, logical_type) for v in stats.most_common
+                ],
+                "frequency": [v.frequency for v in stats.most_common],
+            },  # fmt: skip
+            schema={"value": values.dtype, "frequency": pl.Float64},
+        ).drop_nulls()
+        found = (
+            pl.DataFrame({"value": values, "group": groups})
+            .unique("group")
+            .join(common, on="value", how="inner")
+        )
+        pinned_mass[found["group"].to_numpy()] = found["frequency"].to_numpy()
+    pinned_total = float(pinned_mass.sum())
+    free = pinned_mass == 0
+    spread = np.zeros(sizes.size)
+    if ordered:
+        numbers = _numbers(values, logical_type)
+        firsts = np.zeros(sizes.size)
+        firsts[groups] = numbers  # one value per group, ascending with the group id
+        edges = np.asarray([to_number(q, logical_type) for q in stats.quantiles], dtype=np.float64)
+        edges = np.sort(edges)
+        cuts = np.concatenate([[-np.inf], (firsts[1:] + firsts[:-1]) / 2, [np.inf]])
+        cdf = np.interp(cuts, edges, np.linspace(0.0, 1.0, edges.size), left=0.0, right=1.0)
+        spread = np.diff(cdf)
+    else:
+        spread = sizes.copy()
+    spread = np.where(free, spread, 0.0)
+    rest = max(0.0, 1.0 - pinned_total)
+    if spread.sum() > 0:
+        spread *= rest / spread.sum()
+    elif rest > 0 and free.any():
+        spread = np.where(free, sizes, 0.0) * (rest / sizes[free].sum())
+    per_group = pinned_mass + spread
+    if per_group.sum() <= 0:
+        return None
+    mass = (per_group / per_group.sum() / sizes)[groups]
+    pinned = (~free)[groups]
+    assert mass.size == parents
+    return mass, pinned
+
+
+def _as_parent_value(value: object, dtype: pl.DataType, logical_type: str) -> object:
+    """A most-common value as the parent series spells it (numbers, dates, strings)."""
+    if dtype == pl.String:
+        return str(value)
+    try:
+        number = to_number(value, logical_type)
+    except (TypeError, ValueError):
+        return None
+    if dtype == pl.Date:
+        return np.datetime64(int(number), "D").astype(object)
+    if dtype == pl.Datetime("us"):
+        return np.datetime64(int(round(number * 1_000_000)), "us").astype(object)
+    if dtype.is_integer():
+        return int(round(number))
+    return number
+
+
+def _numbers(values: pl.Series, logical_type: str) -> np.ndarray:
+    """Parent values as the floats of :func:`to_number` (days, epoch seconds, numbers)."""
+    if values.dtype == pl.Date:
+        return values.cast(pl.Int32).to_numpy().astype(np.float64)
+    if values.dtype == pl.Datetime("us"):
+        return values.cast(pl.Int64).to_numpy().astype(np.float64) / 1_000_000
+    return values.cast(pl.Float64).to_numpy()
+
+
+def value_target(
+    columns: list[tuple[pl.Series, ColumnStats | None, str]],
+    position_weights: tuple[float, ...] = (),
+    parents: int = 0,
+) -> ValueTarget:
+    """The target share per parent of an FK from its columns' statistics.
+
+    One column: its :func:`column_mass`. Several (a composite FK): each column's mass is a
+    marginal over its values, and the shares are raked (iterative proportional fitting) until
+    every marginal holds; the pinned rows are those of the column with the most distinct values
+    (the product of (product, currency), not the currency). Without statistics, the profiled
+    ``position_weights`` spread the mass by key position, and without those, evenly.
+    """
+    masses = []
+    for values, stats, kind in columns:
+        result = column_mass(values, stats, kind)
+        if result is not None:
+            masses.append((values, *result))
+    if parents == 0 and columns:
+        parents = columns[0][0].len()
+    if not masses:
+        mass = position_mass(position_weights, parents)
+        return ValueTarget(mass, np.zeros(parents, dtype=bool), np.arange(parents))
+    lead_values, mass, pinned = max(masses, key=lambda m: m[0].n_unique())
+    mass = mass.copy()
+    if len(masses) > 1:
+        groups = [_group_ids(values) for values, _, _ in masses]
+        wanted = [np.bincount(g, weights=m) for g, (_, m, _) in zip(groups, masses, strict=True)]
+        for _ in range(8):
+            for group, want in zip(groups, wanted, strict=True):
+                have = np.bincount(group, weights=mass, minlength=want.size)
+                factor = np.divide(want, have, out=np.zeros_like(want), where=have > 0)
+                mass *= factor[group]
+        mass /= max(mass.sum(), 1e-300)
+    order = np.argsort(lead_values.to_numpy(), kind="stable") if lead_values.len() else []
+    return ValueTarget(mass, pinned, np.asarray(order, dtype=np.int64))
+
+
+def position_mass(position_weights: tuple[float, ...], parents: int) -> np.ndarray:
+    """Per-parent mass from the profiled key-position buckets (even without them)."""
+    weights = np.asarray(position_weights, dtype=np.float64)
+    if parents == 0:
+        return np.zeros(0)
+    if weights.size == 0 or weights.sum() <= 0:
+        return np.full(parents, 1.0 / parents)
+    bucket = (np.arange(parents, dtype=np.int64) * weights.size) // parents
+    sizes = np.bincount(bucket, minlength=weights.size).astype(np.float64)
+    per = np.divide(weights / weights.sum(), sizes, out=np.zeros(weights.size), where=sizes > 0)
+    return per[bucket]
+
+
+def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.ndarray:
+    """Deal the counts (sorted descending) to parents so the FK's values follow *target*.
+
+    Pinned parents (most-common values) get exactly their share of the children; they take the
+    place of the heaviest counts, and the remaining counts are stretched or shrunk (zeros stay
+    zeros) to the remaining children. The rest are dealt in the order of Efraimidis-Spirakis
+    keys (an exponential draw per parent over its target mass, so heavy counts go where heavy
+    mass is), with a rate per bucket of equal target mass refined until each bucket holds its
+    share: the multiset of counts (the fan-out shape) is untouched, only its placement moves.
+    """
+    parents = counts_desc.size
+    children = int(counts_desc.sum())
+    placed = np.zeros(parents, dtype=np.int64)
+    if parents == 0 or children == 0:
+        return placed
+    mass = np.maximum(target.mass, 0.0)
+    pinned = target.pinned & (mass > 0)
+    pinned_idx = np.flatnonzero(pinned)
+    exact = integerise(mass[pinned_idx], min(children, round(mass[pinned_idx].sum() * children)))
+    placed[pinned_idx] = exact
+    rest = _refit(counts_desc[pinned_idx.size :], children - int(exact.sum()))
+    free = np.flatnonzero(~pinned)
+    if free.size == 0:
+        return placed
+    in_order = target.order[~pinned[target.order]]  # free parents in value order
+    free_mass = mass[in_order]
+    total_mass = free_mass.sum()
+    if total_mass <= 0:
+        free_mass = np.full(in_order.size, 1.0)
+        total_mass = float(in_order.size)
+    cumulative = np.cumsum(free_mass) - free_mass / 2
+    bucket = np.minimum((cumulative / total_mass * MASS_BUCKETS).astype(np.int64), MASS_BUCKETS - 1)
+    wanted = np.bincount(bucket, weights=free_mass, minlength=MASS_BUCKETS) / total_mass
+    draws = np.random.default_rng(key).exponential(size=in_order.size)
+    adjust = np.ones(MASS_BUCKETS)
+    rest_total = float(rest.sum())
+    best, best_error = None, np.inf
+    for _ in range(_PLACE_ITERATIONS):
+        rate = free_mass * adjust[bucket]
+        sort_key = np.divide(draws, rate, out=np.full(draws.size, np.inf), where=rate > 0)
+        order = np.argsort(sort_key, kind="stable")
+        dealt = np.empty(in_order.size, dtype=np.int64)
+        dealt[order] = rest
+        if rest_total <= 0:
+            best = dealt
+            break
+        sums = np.bincount(bucket, weights=dealt, minlength=MASS_BUCKETS) / rest_total
+        error = float(np.abs(np.cumsum(sums - wanted)).max())
+        if error < best_error:
+            best, best_error = dealt, error
+        if error < 0.002:
+            break
+        ratio = np.divide(wanted, sums, out=np.full(MASS_BUCKETS, 5.0), where=sums > 0)
+        adjust *= np.clip(ratio**0.8, 0.2, 5.0)
+    placed[in_order] = best
+    return placed
+
+
+def _refit(counts_desc: np.ndarray, total: int) -> np.ndarray:
+    """Counts (descending) rescaled to sum to *total*: positives stay >= 1, zeros stay zeros
+    (the childless share holds), unless *total* is too small for that."""
+    counts = counts_desc.astype(np.int64).copy()
+    if counts.size == 0:
+        return counts
+    total = max(total, 0)
+    positive = int((counts > 0).sum())
+    if positive > total:
+        counts[:] = 0
+        counts[:total] = 1
+        return counts
+    if positive == 0:
+        return integerise(np.ones(counts.size), total)
+    body = counts[:positive]
+    counts[:positive] = 1 + integerise((body - 1).astype(np.float64) + 1e-9, total - positive)
+    return np.sort(counts)[::-1]
+
+
+# --------------------------------------------------------------------------- child -> parent
+
+
+@dataclass
+class ParentChoice:
+    """The parent row of each child row (-1 for NULL) and the child's rank among its siblings."""
+
+    parent: np.ndarray
+    rank: np.ndarray
+
+
+class FanoutMap:
+    """Child row index -> parent row index, following a count per parent.
+
+    The child's slot is a keyed permutation of its index; slots below ``nulls`` are NULL, the
+    others fall into parent p's run ``[cum[p] - counts[p], cum[p])``. A parent's children are
+    therefore spread pseudo-randomly over the child table, and ``rank`` (the position inside the
+    run) numbers them 0, 1, 2... (an order line number).
+    """
+
+    def __init__(self, counts: np.ndarray, children: int, nulls: int, key: int) -> None:
+        self.counts = counts.astype(np.int64)
+        self.cum = np.cumsum(self.counts)
+        self.nulls = nulls
+        self.permutation = Permutation(children, key)
+
+    def choose(self, idx: np.ndarray) -> ParentChoice:
+        slot = self.permutation.forward(idx) - self.nulls
+        parent = np.searchsorted(self.cum, slot, side="right")
+        parent = np.minimum(parent, max(self.counts.size - 1, 0))
+        rank = slot - (self.cum[parent] - self.counts[parent]) if self.counts.size else slot
+        parent = np.where(slot < 0, -1, parent)
+        return ParentChoice(parent=parent, rank=np.where(slot < 0, -1, rank))
+
+
+class SelfFanoutMap:
+    """A self-reference that forms a forest: every row's parent has a smaller row index.
+
+    The first ``nulls`` rows are the roots (NULL); row r's slot ``r - nulls`` falls into the run
+    of the parent whose placed count covers it, clipped below r. Parents therefore precede
+    their children (a NOT NULL self-FK written inline loads parents first), hierarchies have no
+    cycles, and the placed counts follow the FK column's value distribution, which in real
+    trees sits on the early rows (categories 1-48 parenting 49-208).
+    """
+
+    def __init__(self, counts: np.ndarray, rows: int, nulls: int) -> None:
+        self.cum = np.cumsum(counts.astype(np.int64))
+        self.nulls = nulls
+        self.rows = rows
+
+    def choose(self, idx: np.ndarray) -> ParentChoice:
+        slot = idx - self.nulls
+        parent = np.searchsorted(self.cum, slot, side="right")
+        parent = np.minimum(parent, np.maximum(idx - 1, 0))
+        parent = np.where(slot < 0, -1, parent)
+        return ParentChoice(parent=parent, rank=np.zeros_like(parent))
+
+
+class OneToOneMap:
+    """A unique FK: each parent has at most one child (a permutation of the parents)."""
+
+    def __init__(self, parents: int, children: int, nulls: int, key: int, table: str) -> None:
+        if children - nulls > parents:
+            raise ConfigError(
+                f"table {table} needs {children - nulls} distinct parents for a unique foreign"
+                f" key but the parent has {parents} rows; pin the row counts with a rule"
+            )
+        self.nulls = nulls
+        self.children = Permutation(children, key)
+        self.parents = Permutation(parents, key ^ 0x1F1F)
+
+    def choose(self, idx: np.ndarray) -> ParentChoice:
+        slot = self.children.forward(idx) - self.nulls
+        parent = self.parents.forward(np.maximum(slot, 0))
+        parent = np.where(slot < 0, -1, parent)
+        return ParentChoice(parent=parent, rank=np.zeros_like(parent))
