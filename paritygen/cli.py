@@ -210,7 +210,8 @@ def profile(
 @click.option(
     "--if-exists", default="fail", show_default=True,
     type=click.Choice(["fail", "truncate", "append"]),
-    help="When target tables already hold rows: stop and name them, empty them first, or add.",
+    help="When target tables already hold rows: stop and name them, empty them first, or add"
+    " (appended keys start past the existing maximum key, so they never collide).",
 )  # fmt: skip
 @click.option(
     "--chunk-rows", default=None, type=click.IntRange(min=1), metavar="N",

@@ -83,7 +83,8 @@ class ColumnGenerator(Protocol):
 
 
 # --------------------------------------------------------------------------------------------
-# Shared helpers for value generators (numeric.py, temporal.py, text.py, semantic.py).
+# Shared helpers for value generators (numeric, categorical, temporal, text, structured,
+# semantic).
 
 
 def column_rule_param(ctx: ColumnContext, name: str, default: object = None) -> object:
@@ -157,9 +158,51 @@ def non_null_rows(start: int, nulls: np.ndarray | None, count: int) -> np.ndarra
     return start + np.flatnonzero(~nulls).astype(np.int64)
 
 
+def stratified_uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    """*n* uniforms in [0, 1), one in each of n equal strata, in random order.
+
+    Shares then come out exact to one row per block (a category at 62.5 % of an 8-row table
+    gets 5 rows, not a binomial 3 to 7), and quantiles are hit as closely as n allows.
+    """
+    if n == 0:
+        return np.empty(0)
+    return (rng.permutation(n) + rng.random(n)) / n
+
+
 def quantile_probabilities(size: int) -> np.ndarray:
     """Ranks of equi-depth quantile points: ``quantiles[i]`` sits at ``i / (size - 1)``."""
     return np.linspace(0.0, 1.0, size)
+
+
+def residual_ranks(
+    probabilities: np.ndarray, edges: np.ndarray, atoms: np.ndarray, shares: np.ndarray
+) -> np.ndarray:
+    """Ranks of the histogram's knots once the atoms' mass is taken out (renormalised).
+
+    Most-common values are drawn as atoms at their own shares; the rest must come from what
+    the histogram holds *besides* them, or the atoms would be counted twice and the KS bar
+    missed. Where the atoms hold everything, the whole histogram is returned.
+    """
+    if len(atoms) == 0:
+        return probabilities
+    order = np.argsort(atoms)
+    mass = np.concatenate([[0.0], np.cumsum(shares[order])])
+    below = mass[np.searchsorted(atoms[order], edges, side="right")]
+    ranks = np.maximum.accumulate(np.clip(probabilities - below, 0.0, None))
+    if ranks[-1] <= 1e-9:
+        return probabilities
+    return ranks / ranks[-1]
+
+
+def residual_knots(
+    knots: np.ndarray, atoms: np.ndarray, shares: np.ndarray, points: int = 101
+) -> np.ndarray:
+    """Equi-depth knots of what remains of a distribution once atoms are taken out (the
+    lengths of the non-most-common values of a text column)."""
+    if len(atoms) == 0:
+        return knots
+    ranks = residual_ranks(quantile_probabilities(len(knots)), knots, atoms, shares)
+    return InverseCDF(ranks, knots)(np.linspace(0.0, 1.0, points))
 
 
 def inverse_cdf(u: np.ndarray, probabilities: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -237,10 +280,11 @@ class DistinctIds:
         the non-NULL ordinals of the values (:func:`non_null_ordinals`)."""
         if self.count is None:
             return rng.integers(0, 1 << 62, n).astype(np.uint64)
+        if rows is None:  # no ordinals (a residual share): plain draws from the grid
+            return rng.integers(0, self.grid, n).astype(np.uint64)
         ids = rng.integers(0, self.count, n)
-        if rows is not None:
-            first = rows < self.count
-            ids[first] = rows[first]
+        first = rows < self.count
+        ids[first] = rows[first]
         return ids.astype(np.uint64)
 
 
@@ -278,7 +322,7 @@ class AtomMixer:
 
     def draw(self, n: int, rng: np.random.Generator, residual) -> pl.Series:
         """*n* values; ``residual(k, rng) -> pl.Series`` makes the k non-atom values."""
-        choice = np.searchsorted(self.cumulative, rng.random(n), side="right")
+        choice = np.searchsorted(self.cumulative, stratified_uniform(rng, n), side="right")
         n_atoms = len(self.atoms)
         is_residual = choice >= n_atoms
         k = int(is_residual.sum())
@@ -297,7 +341,14 @@ def resolve(ctx: ColumnContext) -> ColumnGenerator:
     logical type with the profiled statistics. A column without statistics (an empty table)
     still gets a type-safe, length-safe generator.
     """
-    from paritygen.generate import numeric, semantic, temporal, text  # noqa: F401 (registers)
+    from paritygen.generate import (  # noqa: F401 (importing registers the generators)
+        categorical,
+        numeric,
+        semantic,
+        structured,
+        temporal,
+        text,
+    )
     from paritygen.registry import generators
 
     rule = ctx.rule

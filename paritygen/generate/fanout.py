@@ -29,9 +29,10 @@ from paritygen.profile.model import ColumnStats, FanoutStats
 from paritygen.profile.values import ORDERED, to_number
 
 _PLACE_ITERATIONS = 16
-MASS_BUCKETS = 200
+MASS_BUCKETS = 100
 """Buckets of equal target mass (in parent-value order) whose sums :func:`place_counts` matches:
-finer than the profile's 101 quantile points, so the FK column's quantiles are reproduced."""
+one per percentile of the profile's 101 quantile points, so the FK column's quantiles are
+reproduced (finer buckets only chase the lumps of the heaviest counts)."""
 
 
 # --------------------------------------------------------------------------- counts
@@ -136,6 +137,9 @@ def _settle(counts: np.ndarray, total: int, top: int) -> np.ndarray:
         body -= change
     else:
         body += change
+        limit = int(counts[-top:].min()) if top < counts.size else 0
+        if limit and int(body.sum()) <= limit * body.size:
+            body[:] = _apply_cap(body, limit)  # the body never outgrows the heaviest parents
     return counts
 
 
@@ -332,7 +336,7 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
     pinned_idx = np.flatnonzero(pinned)
     exact = integerise(mass[pinned_idx], min(children, round(mass[pinned_idx].sum() * children)))
     placed[pinned_idx] = exact
-    rest = _refit(counts_desc[pinned_idx.size :], children - int(exact.sum()))
+    rest = _refit(_without_nearest(counts_desc, exact), children - int(exact.sum()))
     free = np.flatnonzero(~pinned)
     if free.size == 0:
         return placed
@@ -370,9 +374,41 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
     return placed
 
 
+def _without_nearest(counts_desc: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """*counts_desc* less one count per pinned count, each the nearest one still free: the
+    pinned parents take the place of the counts they resemble (the heaviest for the heaviest
+    values, a 2 for a rare currency of a best seller), so the rest keeps its shape."""
+    if exact.size == 0:
+        return counts_desc
+    wanted = np.sort(exact)[::-1]
+    ascending = counts_desc[::-1]
+    # first index (descending order) whose count is <= the wanted one, or the one before it
+    # (the smallest count above it), whichever is nearer
+    start = counts_desc.size - np.searchsorted(ascending, wanted, side="right")
+    start = np.clip(start, 0, counts_desc.size - 1)
+    above = np.maximum(start - 1, 0)
+    nearer = np.abs(counts_desc[above] - wanted) < np.abs(counts_desc[start] - wanted)
+    start = np.where(nearer, above, start)
+    steps = np.arange(wanted.size)
+    chosen = np.maximum.accumulate(start - steps) + steps  # distinct, increasing positions
+    overflow = chosen >= counts_desc.size
+    if overflow.any():  # the tail ran out: take the last free positions instead
+        chosen[overflow] = -1
+        free = np.setdiff1d(np.arange(counts_desc.size), chosen[~overflow])
+        chosen[overflow] = free[-int(overflow.sum()) :]
+    keep = np.ones(counts_desc.size, dtype=bool)
+    keep[chosen] = False
+    return counts_desc[keep]
+
+
 def _refit(counts_desc: np.ndarray, total: int) -> np.ndarray:
-    """Counts (descending) rescaled to sum to *total*: positives stay >= 1, zeros stay zeros
-    (the childless share holds), unless *total* is too small for that."""
+    """Counts (descending) brought to sum to *total*: positives stay >= 1, zeros stay zeros
+    (the childless share holds), unless *total* is too small for that.
+
+    Too many children are taken off the heaviest counts first (a cap lowered until the sum
+    fits): the pinned parents already hold the heavy mass those counts stood for, and the body
+    of the distribution, which the fan-out quantiles measure, stays as it was. Too few are
+    added in proportion."""
     counts = counts_desc.astype(np.int64).copy()
     if counts.size == 0:
         return counts
@@ -385,11 +421,40 @@ def _refit(counts_desc: np.ndarray, total: int) -> np.ndarray:
     if positive == 0:
         return integerise(np.ones(counts.size), total)
     body = counts[:positive]
+    if int(body.sum()) > total:
+        low, high = 1, int(body.max())  # the largest cap whose capped sum still fits
+        while low < high:
+            mid = (low + high + 1) // 2
+            if int(np.minimum(body, mid).sum()) <= total:
+                low = mid
+            else:
+                high = mid - 1
+        capped = np.minimum(body, low)
+        short = total - int(capped.sum())
+        capped[np.flatnonzero(body > low)[:short]] += 1  # the rounding, on the heaviest
+        counts[:positive] = capped
+        return np.sort(counts)[::-1]
     counts[:positive] = 1 + integerise((body - 1).astype(np.float64) + 1e-9, total - positive)
     return np.sort(counts)[::-1]
 
 
 # --------------------------------------------------------------------------- child -> parent
+
+
+def locate(cum: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """``searchsorted(cum, slots, side="right")`` for slots in random order, about 3x faster on
+    large parents: the slots are sorted first (packed with their position into one int64, so
+    one plain sort does it), which turns the binary searches' cache misses into a near-linear
+    walk of *cum* (numpy narrows each search from the previous one when the keys ascend)."""
+    size = slots.size
+    width = max(1, (size - 1).bit_length())
+    if size < 4096 or (cum.size and int(cum[-1]) >= 1 << (62 - width)):
+        return np.searchsorted(cum, slots, side="right")
+    packed = np.sort((np.maximum(slots, -1) + 1) << width | np.arange(size, dtype=np.int64))
+    found = np.searchsorted(cum, (packed >> width) - 1, side="right")
+    out = np.empty(size, dtype=np.int64)
+    out[packed & ((1 << width) - 1)] = found
+    return out
 
 
 @dataclass
@@ -417,7 +482,7 @@ class FanoutMap:
 
     def choose(self, idx: np.ndarray) -> ParentChoice:
         slot = self.permutation.forward(idx) - self.nulls
-        parent = np.searchsorted(self.cum, slot, side="right")
+        parent = locate(self.cum, slot)
         parent = np.minimum(parent, max(self.counts.size - 1, 0))
         rank = slot - (self.cum[parent] - self.counts[parent]) if self.counts.size else slot
         parent = np.where(slot < 0, -1, parent)

@@ -171,14 +171,15 @@ class TableKeys:
                     ranks[col] = self._first_rank(col, lead_fk)
             lead_of[lead] = (ranks, partners, cap if cap is not None else 0)
             handled.update(columns)
-        # Single-column keys that are not FKs: PK, unique constraints, FK targets.
+        # Single-column keys that are not FKs: the PK and FK targets. A column that is only
+        # unique (an e-mail, an SKU, an order reference) is a value: its generator makes it
+        # realistic *and* distinct (``ColumnContext.unique``), where a code here would not.
         singles: list[str] = []
         if len(table.primary_key) == 1:
             singles.append(table.primary_key[0])
         elif table.primary_key and not (set(table.primary_key) & fk_columns):
             # A composite key without FKs: its last column alone is made unique.
             singles.append(table.primary_key[-1])
-        singles += [uc.columns[0] for uc in table.unique_constraints if len(uc.columns) == 1]
         singles += factory.referenced.get(table.name, [])
         for col in singles:
             if col in fk_columns or col in self.unique or col in handled:

@@ -19,20 +19,20 @@ from paritygen.errors import ConfigError
 from paritygen.generate import temporal
 from paritygen.generate.base import (
     POLARS_TYPES,
-    AtomMixer,
     ColumnContext,
     InverseCDF,
-    column_rule_param,
     expected_non_null_rows,
     grid_size,
     non_null_rows,
     null_mask,
     profiled_null_fraction,
     quantile_probabilities,
+    residual_ranks,
     snap_to_grid,
     spread,
+    stratified_uniform,
 )
-from paritygen.generate.checks import InCheck, RangeCheck, column_rules, parse_checks
+from paritygen.generate.checks import RangeCheck, column_rules, parse_checks
 from paritygen.profile.model import Column
 from paritygen.profile.values import TEMPORAL, to_number
 from paritygen.registry import generators
@@ -231,19 +231,9 @@ class OrderedModel:
 
     def _residual_cdf(self) -> None:
         """The histogram's CDF with the atoms' mass taken out, as knots for inverse sampling."""
-        if len(self.atom_values) == 0:
-            self.residual_ranks = self.probabilities
-            self.inverse = InverseCDF(self.residual_ranks, self.edges)
-            return
-        order = np.argsort(self.atom_values)
-        sorted_values = self.atom_values[order]
-        mass = np.concatenate([[0.0], np.cumsum(self.atom_shares[order])])
-        below = mass[np.searchsorted(sorted_values, self.edges, side="right")]
-        ranks = np.maximum.accumulate(np.clip(self.probabilities - below, 0.0, None))
-        if ranks[-1] <= 1e-9:
-            self.residual_ranks = self.probabilities
-        else:
-            self.residual_ranks = ranks / ranks[-1]
+        self.residual_ranks = residual_ranks(
+            self.probabilities, self.edges, self.atom_values, self.atom_shares
+        )
         self.inverse = InverseCDF(self.residual_ranks, self.edges)
 
     def round(self, numbers: np.ndarray) -> np.ndarray:
@@ -256,7 +246,9 @@ class OrderedModel:
 
     def residual(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """*n* values from the residual CDF, kept off the atom values where it is discrete."""
-        u = snap_to_grid(rng.random(n), self.grid)
+        # A grid is sized for independent draws (its distinct count assumes repeats); without
+        # one, stratified draws follow the histogram as closely as n allows.
+        u = snap_to_grid(rng.random(n), self.grid) if self.grid else stratified_uniform(rng, n)
         numbers = self.round(self.inverse(u))
         if len(self.atom_values) and self.step:
             for _ in range(3):
@@ -271,7 +263,7 @@ class OrderedModel:
         """*n* values: atoms at their shares, the residual model for the rest."""
         if len(self.atom_values) == 0:
             return self.residual(n, rng)
-        choice = np.searchsorted(self.atom_cumulative, rng.random(n), side="right")
+        choice = np.searchsorted(self.atom_cumulative, stratified_uniform(rng, n), side="right")
         out = self.atom_values[np.minimum(choice, len(self.atom_values) - 1)]
         rest = np.flatnonzero(choice >= len(self.atom_values))
         if len(rest):
@@ -369,199 +361,3 @@ class UniqueRanks:
             if model.scale is not None:
                 numbers = np.round(numbers, model.scale)
         return numbers
-
-
-def typed_values(values: list[object], column: Column) -> pl.Series:
-    """Profile or rule scalars as a series of the column's contract type."""
-    kind = column.logical_type
-    if kind in TEMPORAL:
-        return temporal.to_series(
-            np.array([to_number(v, kind) for v in values], dtype=np.float64), kind
-        )
-    if kind == "integer":
-        return pl.Series([int(round(float(v))) for v in values], dtype=pl.Int64)
-    if kind in ("float", "decimal"):
-        return pl.Series([float(v) for v in values], dtype=pl.Float64)
-    if kind == "boolean":
-        return pl.Series([v in (True, 1, "1", "true", "t", "True") for v in values])
-    if kind == "binary":
-        return pl.Series([bytes.fromhex(str(v)) for v in values], dtype=pl.Binary)
-    return pl.Series([str(v) for v in values], dtype=pl.String)
-
-
-def category_atoms(ctx: ColumnContext) -> tuple[list[object], np.ndarray]:
-    """The categories and shares of a column: MCVs, completed by enum labels or a CHECK IN list
-    (labels never seen share the leftover mass evenly), restricted to what the CHECK allows."""
-    column = ctx.column
-    stats = column.stats
-    seen = [(item.value, item.frequency) for item in stats.most_common] if stats else []
-    allowed: list[object] | None = None
-    for rule in column_rules(parse_checks(ctx.table), column.name):
-        if isinstance(rule, InCheck) and not rule.negated:
-            allowed = list(rule.values)
-    if column.enum_values:
-        allowed = [v for v in column.enum_values if allowed is None or v in allowed]
-    if allowed is None:
-        values = [v for v, _ in seen]
-        return values, np.array([f for _, f in seen], dtype=np.float64)
-    keys = [str(v) for v in allowed]
-    share = {str(v): f for v, f in seen if str(v) in keys}
-    leftover = max(0.0, 1.0 - sum(share.values()))
-    unseen = [k for k in keys if k not in share]
-    for key in unseen:
-        share[key] = leftover / len(unseen)
-    shares = np.array([share[k] for k in keys], dtype=np.float64)
-    if shares.sum() <= 0:
-        shares = np.ones(len(keys))
-    return list(allowed), shares / shares.sum()
-
-
-@generators.register("categorical")
-class CategoricalGenerator:
-    """Most-common values at their measured shares; the rest from the column's own model with
-    values outside the set (quantiles for ordered columns, length-shaped text otherwise)."""
-
-    def __init__(self, ctx: ColumnContext) -> None:
-        self.name = ctx.column.name
-        self.null_fraction = profiled_null_fraction(ctx)
-        kind = ctx.column.logical_type
-        values, shares = category_atoms(ctx)
-        self.delegate = None
-        if kind in ("integer", "float", "decimal", *TEMPORAL) and not ctx.column.enum_values:
-            has_in = any(
-                isinstance(r, InCheck) and not r.negated
-                for r in column_rules(parse_checks(ctx.table), ctx.column.name)
-            )
-            if not has_in:
-                self.delegate = QuantileGenerator(ctx)
-                return
-        if not values:
-            raise ConfigError(
-                f"{ctx.table.name}.{ctx.column.name}: generator 'categorical' needs most-common "
-                "values, enum labels or a CHECK IN list"
-            )
-        stats = ctx.column.stats
-        if stats is not None and 0 < stats.distinct_count <= len(values):
-            shares = shares / shares.sum()  # the MCVs are every value production held
-        self.mixer = AtomMixer(typed_values(values, ctx.column), shares)
-        self.residual = None
-        if self.mixer.residual_share > 0:
-            self.residual = residual_model(ctx, self.mixer.atoms)
-
-    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        if self.delegate is not None:
-            return self.delegate.generate(start, count, rng)
-        nulls = null_mask(rng, count, self.null_fraction, start)
-        n = count if nulls is None else count - int(nulls.sum())
-        return spread(self.mixer.draw(n, rng, self.residual), nulls).alias(self.name)
-
-
-def residual_model(ctx: ColumnContext, atoms: pl.Series):
-    """``(k, rng) -> k values`` outside *atoms*, from the model the column would use without
-    its most-common values: its semantic kind, its shape pattern, or length-shaped text."""
-    from paritygen.generate import semantic, text
-
-    column = ctx.column
-    rule = ctx.rule
-    tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
-    stats = column.stats
-    if tag and semantic.supports(tag, column):
-        share = 1.0 - float(sum(item.frequency for item in stats.most_common)) if stats else 1.0
-        make = semantic.SemanticGenerator(ctx, known_values=len(atoms), share=share).residual
-    elif stats is not None and stats.shape is not None and stats.shape.share >= 0.5:
-        make = text.PatternGenerator(ctx).residual
-    else:
-        return text.LengthTextGenerator(ctx, avoid=atoms).residual
-
-    def draw(k: int, rng: np.random.Generator) -> pl.Series:
-        values = make(k, rng)
-        for _ in range(3):
-            clash = np.flatnonzero(values.is_in(atoms.implode()).to_numpy())
-            if len(clash) == 0:
-                break
-            values = values.scatter(clash, make(len(clash), rng))
-        return values
-
-    return draw
-
-
-@generators.register("values")
-class ValuesGenerator:
-    """The rule's fixed list of values, uniformly or by the rule's weights."""
-
-    def __init__(self, ctx: ColumnContext) -> None:
-        rule = ctx.rule
-        where = f"{ctx.table.name}.{ctx.column.name}"
-        if rule is None or not rule.values:
-            raise ConfigError(f"{where}: generator 'values' needs a rule with values")
-        weights = np.array(rule.weights or [1.0] * len(rule.values), dtype=np.float64)
-        if len(weights) != len(rule.values) or np.any(weights < 0) or weights.sum() <= 0:
-            raise ConfigError(f"{where}: rule weights must be one non-negative number per value")
-        try:
-            atoms = typed_values(list(rule.values), ctx.column)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"{where}: rule values do not fit {ctx.column.logical_type}: {exc}"
-            ) from None
-        self.name = ctx.column.name
-        self.mixer = AtomMixer(atoms, weights / weights.sum())
-        self.null_fraction = profiled_null_fraction(ctx)
-
-    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction, start)
-        n = count if nulls is None else count - int(nulls.sum())
-        return spread(self.mixer.draw(n, rng, None), nulls).alias(self.name)
-
-
-@generators.register("constant")
-class ConstantGenerator:
-    """One value everywhere (rule param ``value``, else the most common value), NULLs kept."""
-
-    def __init__(self, ctx: ColumnContext) -> None:
-        value = column_rule_param(ctx, "value")
-        stats = ctx.column.stats
-        if value is None and stats is not None and stats.most_common:
-            value = max(stats.most_common, key=lambda item: item.frequency).value
-        if value is None:
-            raise ConfigError(
-                f"{ctx.table.name}.{ctx.column.name}: generator 'constant' needs params.value"
-            )
-        self.name = ctx.column.name
-        self.value = typed_values([value], ctx.column)
-        self.null_fraction = profiled_null_fraction(ctx)
-
-    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction, start)
-        n = count if nulls is None else count - int(nulls.sum())
-        return spread(self.value.gather(np.zeros(n, dtype=np.int64)), nulls).alias(self.name)
-
-
-@generators.register("boolean")
-class BooleanGenerator:
-    """True at the profiled share (rule param ``true_fraction`` overrides; default one half)."""
-
-    def __init__(self, ctx: ColumnContext) -> None:
-        stats = ctx.column.stats
-        share = column_rule_param(ctx, "true_fraction")
-        if share is None:
-            share = stats.true_fraction if stats is not None else None
-        if share is None and stats is not None and stats.most_common:
-            share = sum(
-                item.frequency
-                for item in stats.most_common
-                if item.value in (True, 1, "1", "true", "t")
-            )
-        share = 0.5 if share is None else float(share)
-        if not 0.0 <= share <= 1.0:
-            raise ConfigError(
-                f"{ctx.table.name}.{ctx.column.name}: true_fraction must be in [0, 1]"
-            )
-        self.name = ctx.column.name
-        self.true_fraction = share
-        self.null_fraction = profiled_null_fraction(ctx)
-
-    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction, start)
-        n = count if nulls is None else count - int(nulls.sum())
-        values = pl.Series(self.name, rng.random(n) < self.true_fraction)
-        return spread(values, nulls).alias(self.name)

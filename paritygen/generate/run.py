@@ -7,6 +7,13 @@ load each table in plan order through the dialect's bulk writer, fill the deferr
 sequences). Rows are made per random block (``BLOCK_ROWS``): keys from :mod:`keys`, other columns
 from the value generators, then CHECK repair, NOT NULL and length enforcement, so the same seed
 gives the same database whatever the chunk size.
+
+``--if-exists append`` reads, per table appended to, its row count and the largest value of each
+ordered key column (:func:`existing_keys`); integer and temporal keys are then shifted past that
+maximum (production's range width and gaps kept), natural-code keys continue after the existing
+row count and UUIDs come from a seed domain of their own, and composite keys numbered under a
+parent this run does not renew (line numbers) start past the existing maximum. So appended rows
+never collide with the rows already there on a primary, unique or foreign key made here.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from paritygen.errors import (
     safe_url,
 )
 from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
-from paritygen.generate.keys import KeyFactory, TableKeys
+from paritygen.generate.keys import ExistingKeys, KeyFactory, TableKeys
 from paritygen.generate.plan import (
     GenerationPlan,
     TablePlan,
@@ -44,6 +51,7 @@ from paritygen.generate.plan import (
     chunk_ranges,
 )
 from paritygen.profile.model import Profile, Table
+from paritygen.profile.values import ORDERED, to_number
 
 SCHEMA_MODES = ("auto", "create", "existing")
 IF_EXISTS = ("fail", "truncate", "append")
@@ -309,6 +317,7 @@ def generate_database(
                 )
         names = [t.name for t in plan.to_generate]
         metadata = target_schema.build_metadata(profile, names, engine.dialect.name)
+        existing: dict[str, ExistingKeys] = {}
         if mode == "existing":
             differences = target_schema.compare_schema(engine, profile, names)
             if differences:
@@ -319,16 +328,51 @@ def generate_database(
             full = _check_target(profile, engine, names, if_exists)
             if full and if_exists == "truncate":
                 target_schema.truncate_tables(engine, _subset(metadata, names))
+            if full and if_exists == "append":
+                existing = existing_keys(engine, profile, full)
         else:
             target_schema.create_tables(
                 engine, metadata, constraints_after_load=writer.constraints_after_load
             )
-        keys = KeyFactory(profile, plan, seed)
+        keys = KeyFactory(profile, plan, seed, existing)
         summary = _load(profile, plan, keys, writer, metadata, seed, _progress_on(progress))
         target_schema.finish_tables(engine, metadata)
     finally:
         engine.dispose()
     return GenerateSummary(tables=summary, seconds=time.perf_counter() - began)
+
+
+def existing_keys(
+    engine: Engine, profile: Profile, names: Sequence[str]
+) -> dict[str, ExistingKeys]:
+    """Rows and the largest value of each ordered key column of the tables appended to, so the
+    new keys start past them (``--if-exists append`` never collides on a key)."""
+    found: dict[str, ExistingKeys] = {}
+    referenced = {
+        (fk.ref_table, column)
+        for table in profile.tables.values()
+        for fk in table.foreign_keys
+        for column in fk.ref_columns
+    }
+    with engine.connect() as conn:
+        for name in names:
+            table = profile.table(name)
+            keyed = set(table.primary_key) | {c for c in table.columns if (name, c) in referenced}
+            keyed |= {uc.columns[0] for uc in table.unique_constraints if len(uc.columns) == 1}
+            columns = [
+                c for c in table.columns if c in keyed and table.columns[c].logical_type in ORDERED
+            ]
+            query = sa.select(
+                sa.func.count(), *(sa.func.max(sa.column(c)) for c in columns)
+            ).select_from(sa.table(name))
+            row = conn.execute(query).one()
+            maxima = {
+                column: to_number(value, table.columns[column].logical_type)
+                for column, value in zip(columns, row[1:], strict=True)
+                if value is not None
+            }
+            found[name] = ExistingKeys(rows=int(row[0]), max_values=maxima)
+    return found
 
 
 def _subset(metadata: sa.MetaData, names: Sequence[str]) -> sa.MetaData:

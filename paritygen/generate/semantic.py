@@ -25,20 +25,30 @@ from paritygen.generate.base import (
     column_rule_param,
     expected_non_null_rows,
     grid_size,
+    non_null_ordinals,
     non_null_rows,
     null_mask,
     profiled_null_fraction,
+    residual_knots,
     spread,
     stable_hash,
 )
+from paritygen.generate.structured import (
+    digits_from_ids,
+    iban_digits,
+    luhn_complete,
+    scatter_ids,
+    uuid_strings,
+)
 from paritygen.generate.text import (
+    LengthPool,
     LengthTextGenerator,
+    atom_lengths,
     bytes_to_strings,
     draw_lengths,
     length_knots,
     mix64,
     unit_from_bits,
-    uuid_strings,
 )
 from paritygen.profile.model import Column
 from paritygen.registry import generators
@@ -110,51 +120,6 @@ def _ascii_lower(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isascii() and (ch.isalnum() or ch in "._"))
 
 
-def luhn_complete(digits: np.ndarray) -> np.ndarray:
-    """Append the Luhn check digit to each row of a (rows, k) digit matrix."""
-    doubled = digits[:, ::-1].copy()
-    doubled[:, 0::2] *= 2
-    doubled[doubled > 9] -= 9
-    check = (10 - doubled.sum(axis=1) % 10) % 10
-    return np.concatenate([digits, check[:, None]], axis=1)
-
-
-def iban_digits(country: str, bban: np.ndarray) -> np.ndarray:
-    """IBAN check digits for numeric BBANs (ISO 13616: mod 97 of BBAN + country + "00")."""
-    letters = [ord(ch) - 55 for ch in country]  # A=10 ... Z=35
-    tail = [d for value in letters for d in divmod(value, 10)] + [0, 0]
-    remainder = np.zeros(len(bban), dtype=np.int64)
-    for column in range(bban.shape[1]):
-        remainder = (remainder * 10 + bban[:, column]) % 97
-    for digit in tail:
-        remainder = (remainder * 10 + digit) % 97
-    check = 98 - remainder
-    return np.stack([check // 10, check % 10], axis=1)
-
-
-def _digits_from_ids(ids: np.ndarray, width: int) -> np.ndarray:
-    """A (rows, width) digit matrix from non-negative integers (low digits last)."""
-    out = np.empty((len(ids), width), dtype=np.int64)
-    values = ids.astype(np.uint64)
-    for column in range(width - 1, -1, -1):
-        out[:, column] = (values % np.uint64(10)).astype(np.int64)
-        values = values // np.uint64(10)
-    return out
-
-
-def _scatter_ids(rows: np.ndarray, modulus: int) -> np.ndarray:
-    """A bijection of row numbers onto ``[0, modulus)`` (affine, multiplier coprime with 10):
-    distinct rows give distinct digit strings, scattered rather than sequential."""
-    multiplier = 6_364_136_223_846_793 % modulus | 1
-    while multiplier % 5 == 0:
-        multiplier += 2
-    ids = (rows.astype(object) * multiplier + 1_442_695_040_888_963) % modulus
-    return ids.astype(np.uint64)
-
-
-SLOT_PRIME = np.uint64(2_147_483_647)
-"""Multiplier spreading consecutive slots over a pool (a prime: coprime with every size)."""
-
 COMPOSED = frozenset({"full_name", "name", "street", "address", "phone", "username", "email"})
 """Kinds whose values combine a pool entry with a second part, so their variety is not capped
 by the pool size (production may hold millions of distinct phones or streets)."""
@@ -172,7 +137,6 @@ EXTRA_LOCALES = (
     "de_AT",
     "en_AU",
     "da_DK",
-    "ja_JP",
     "pt_PT",
 )
 """Locales mixed into a pool when no locale is set and the default one cannot produce the
@@ -180,52 +144,6 @@ profiled lengths (an international customer base: 4- to 10-character postcodes).
 
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.test", "shop.test", "x.test")
 """Reserved domains only (RFC 2606 / 6761): a fake address can never reach a real mailbox."""
-
-
-class LengthPool:
-    """Pool values sorted by length, picked at a wanted length (the nearest one available)."""
-
-    def __init__(self, values: pl.Series) -> None:
-        values = values.unique().sort()
-        lengths = values.str.len_chars().to_numpy().astype(np.int64)
-        order = np.argsort(lengths, kind="stable")
-        self.values = values.gather(order)
-        self.lengths = lengths[order]
-        self.available = np.unique(self.lengths)
-        self.top = int(self.available[-1]) + 64
-        targets = np.arange(self.top + 1)
-        right = np.clip(np.searchsorted(self.available, targets), 0, len(self.available) - 1)
-        left = np.clip(right - 1, 0, len(self.available) - 1)
-        use_left = np.abs(self.available[left] - targets) < np.abs(self.available[right] - targets)
-        self.nearest = np.where(use_left, self.available[left], self.available[right])
-        self.start = np.searchsorted(self.lengths, self.nearest, side="left")
-        self.count = np.searchsorted(self.lengths, self.nearest, side="right") - self.start
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def any(self, bits: np.ndarray) -> pl.Series:
-        """A value per id, whatever its length."""
-        return self.values.gather(self.any_index(bits))
-
-    def any_index(self, slots: np.ndarray) -> np.ndarray:
-        """Pool positions for slot numbers: distinct slots below the pool size never share."""
-        return ((slots * SLOT_PRIME) % np.uint64(len(self.values))).astype(np.int64)
-
-    def pick(self, wanted: np.ndarray, bits: np.ndarray) -> pl.Series:
-        """A value per id, of the wanted length or the nearest length the pool has."""
-        return self.values.gather(self.pick_index(wanted, bits))
-
-    def pick_index(self, wanted: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """Positions of the wanted length; distinct slots below the bucket size never share."""
-        wanted = np.clip(wanted, 0, self.top)
-        count = self.count[wanted].astype(np.uint64)
-        return self.start[wanted] + ((slots * SLOT_PRIME) % count).astype(np.int64)
-
-    def misses(self, knots: np.ndarray) -> float:
-        """Share of the profiled length distribution the pool cannot hit exactly."""
-        wanted = np.clip(draw_lengths(knots, (np.arange(1000) + 0.5) / 1000), 0, self.top)
-        return float(np.mean(self.nearest[wanted] != wanted))
 
 
 @generators.register("semantic")
@@ -268,6 +186,8 @@ class SemanticGenerator:
         self.all_distinct = not self.unique and distinct >= 0.9 * draws > 0 and known_values == 0
         has_lengths = stats is not None and stats.length is not None
         self.knots = length_knots(column) if has_lengths else None
+        if self.knots is not None and known_values:
+            self.knots = residual_knots(self.knots, *atom_lengths(column))
         self.delegate = None
         if tag == "free_text":
             self.delegate = LengthTextGenerator(ctx)
@@ -385,7 +305,10 @@ class SemanticGenerator:
             return self.delegate.generate(start, count, rng)
         nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
-        rows = non_null_rows(start, nulls, count)
+        if self.unique:
+            rows = non_null_rows(start, nulls, count)
+        else:
+            rows = non_null_ordinals(start, nulls, count, self.null_fraction)
         return spread(self._values(n, rng, rows), nulls).alias(self.name)
 
     def residual(self, n: int, rng: np.random.Generator) -> pl.Series:
@@ -491,18 +414,18 @@ class SemanticGenerator:
         """Card numbers (Luhn-valid), IBANs (valid check digits) and IPv4 addresses from ids;
         unique ones from a bijection of the row number, so no two rows share one."""
         if tag == "card_number":
-            ids = _scatter_ids(rows, 10**14) if rows is not None else bits % np.uint64(10**14)
-            body = np.concatenate([np.full((n, 1), 4), _digits_from_ids(ids, 14)], axis=1)
+            ids = scatter_ids(rows, 10**14) if rows is not None else bits % np.uint64(10**14)
+            body = np.concatenate([np.full((n, 1), 4), digits_from_ids(ids, 14)], axis=1)
             return bytes_to_strings((luhn_complete(body) + 48).astype(np.uint8))
         if tag == "iban":
-            ids = _scatter_ids(rows, 10**18) if rows is not None else bits % np.uint64(10**18)
-            bban = _digits_from_ids(ids, 18)
+            ids = scatter_ids(rows, 10**18) if rows is not None else bits % np.uint64(10**18)
+            bban = digits_from_ids(ids, 18)
             check = iban_digits("DE", bban)
             head = np.tile(np.frombuffer(b"DE", dtype=np.uint8), (n, 1))
             matrix = np.concatenate([head, (np.concatenate([check, bban], 1) + 48)], axis=1)
             return bytes_to_strings(matrix.astype(np.uint8))
         if rows is not None:
-            bits = _scatter_ids(rows, 254**4)
+            bits = scatter_ids(rows, 254**4)
         octets = [
             ((bits // np.uint64(254**i)) % np.uint64(254)).astype(np.int64) + 1 for i in range(4)
         ]

@@ -9,8 +9,6 @@ distinct count follows production's through a value-id grid (see ``base.grid_siz
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import polars as pl
 
@@ -21,11 +19,14 @@ from paritygen.generate.base import (
     InverseCDF,
     expected_non_null_rows,
     grid_size,
+    non_null_ordinals,
     non_null_rows,
     null_mask,
     profiled_null_fraction,
     quantile_probabilities,
+    residual_knots,
     spread,
+    stratified_uniform,
 )
 from paritygen.profile.model import Column
 from paritygen.registry import generators
@@ -140,6 +141,14 @@ def length_knots(column: Column) -> np.ndarray:
     return np.maximum.accumulate(np.maximum(knots, 0.0))
 
 
+def atom_lengths(column: Column) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths and shares of the column's most-common values (taken out of the residual)."""
+    stats = column.stats
+    items = stats.most_common if stats is not None else ()
+    lengths = np.array([len(str(item.value)) for item in items], dtype=np.float64)
+    return lengths, np.array([item.frequency for item in items], dtype=np.float64)
+
+
 def draw_lengths(knots: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Lengths at ranks *u*: inverse CDF over the knots, rounded to whole characters."""
     return np.rint(InverseCDF(quantile_probabilities(len(knots)), knots)(u)).astype(np.int64)
@@ -192,6 +201,8 @@ class LengthTextGenerator:
         self.name = column.name
         self.null_fraction = profiled_null_fraction(ctx)
         self.knots = length_knots(column)
+        if avoid is not None:
+            self.knots = residual_knots(self.knots, *atom_lengths(column))
         self.bound = max_length(column)
         self.unique = ctx.unique
         self.avoid = avoid
@@ -258,7 +269,7 @@ class LengthTextGenerator:
             entry = (bits % np.uint64(len(self.pool))).astype(np.int64)
             offset = ((bits >> np.uint64(20)) % np.uint64(self.span - 2)).astype(np.int64)
         else:
-            u = rng.random(n)
+            u = stratified_uniform(rng, n)
             entry = rng.integers(0, len(self.pool), n)
             offset = rng.integers(0, self.span - 2, n)  # room for _trim's moves
         lengths = draw_lengths(self.knots, u)
@@ -299,10 +310,11 @@ class LengthTextGenerator:
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
-        rows = non_null_rows(start, nulls, count)
         if self.unique:
+            rows = non_null_rows(start, nulls, count)
             return spread(self.residual(n, rng, rows), nulls).alias(self.name)
-        return spread(self.residual(n, rng, None, rows), nulls).alias(self.name)
+        ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
+        return spread(self.residual(n, rng, None, ordinals), nulls).alias(self.name)
 
 
 PATTERN_CLASSES = {
@@ -368,9 +380,8 @@ class PatternGenerator:
         n = count if nulls is None else count - int(nulls.sum())
         if self.unique:
             return spread(self._codes(non_null_rows(start, nulls, count)), nulls).alias(self.name)
-        return spread(self.residual(n, rng, non_null_rows(start, nulls, count)), nulls).alias(
-            self.name
-        )
+        ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
+        return spread(self.residual(n, rng, ordinals), nulls).alias(self.name)
 
     def residual(
         self, n: int, rng: np.random.Generator, id_rows: np.ndarray | None = None
@@ -378,12 +389,13 @@ class PatternGenerator:
         """*n* non-NULL values: the pattern at its profiled share, other text for the rest."""
         if self.other is None:
             return self._random(n, rng, id_rows)
-        shaped = rng.random(n) < self.share
+        shaped = stratified_uniform(rng, n) < self.share
         k = int(shaped.sum())
         index = np.empty(n, dtype=np.int64)
         index[shaped] = np.arange(k)
         index[~shaped] = k + np.arange(n - k)
-        parts = pl.concat([self._random(k, rng, None), self.other.residual(n - k, rng)])
+        shaped_rows = id_rows[shaped] if id_rows is not None else None
+        parts = pl.concat([self._random(k, rng, shaped_rows), self.other.residual(n - k, rng)])
         return parts.gather(index)
 
     def _random(self, n: int, rng: np.random.Generator, id_rows: np.ndarray | None) -> pl.Series:
@@ -406,135 +418,51 @@ class PatternGenerator:
         return bytes_to_strings(matrix)
 
 
-HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-UUID_GROUPS = (slice(0, 8), slice(8, 12), slice(12, 16), slice(16, 20), slice(20, 32))
+SLOT_PRIME = np.uint64(2_147_483_647)
+"""Multiplier spreading consecutive slots over a pool (a prime: coprime with every size)."""
 
 
-def uuid_strings(raw: np.ndarray) -> pl.Series:
-    """Version-4 UUID text from a (rows, 16) uint8 matrix of random bytes."""
-    raw = raw.copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    digits = np.empty((len(raw), 32), dtype=np.uint8)
-    digits[:, 0::2] = HEX[raw >> 4]
-    digits[:, 1::2] = HEX[raw & 0x0F]
-    out = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
-    position = 0
-    for group in UUID_GROUPS:
-        width = group.stop - group.start
-        out[:, position : position + width] = digits[:, group]
-        position += width + 1
-    return bytes_to_strings(out)
+class LengthPool:
+    """Pool values sorted by length, picked at a wanted length (the nearest one available)."""
 
-
-@generators.register("uuid")
-class UUIDGenerator:
-    """Random (version 4) UUIDs drawn from the block's generator: deterministic per seed."""
-
-    def __init__(self, ctx: ColumnContext) -> None:
-        if ctx.column.length is not None and 0 < ctx.column.length < 36:
-            raise ConfigError(
-                f"{ctx.table.name}.{ctx.column.name}: a UUID needs 36 characters, "
-                f"column holds {ctx.column.length}"
-            )
-        self.name = ctx.column.name
-        self.null_fraction = profiled_null_fraction(ctx)
-
-    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction, start)
-        n = count if nulls is None else count - int(nulls.sum())
-        raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
-        return spread(uuid_strings(raw), nulls).alias(self.name)
-
-
-@generators.register("json")
-class JSONGenerator:
-    """Valid JSON objects of about production's text length: ``{"id": N, "note": "words"}``."""
-
-    def __init__(self, ctx: ColumnContext) -> None:
-        self.name = ctx.column.name
-        self.null_fraction = profiled_null_fraction(ctx)
-        self.knots = length_knots(ctx.column)
-        self.bound = max_length(ctx.column)
-        minimum = len(json.dumps({"id": 0, "note": ""}, separators=(",", ":")))
-        if self.bound is not None and self.bound < minimum + 10:
-            self.minimal = True
-        else:
-            self.minimal = False
-        text = word_text(np.random.default_rng(7), 1 << 16)
-        longest = int(max(self.knots[-1], 64))
-        self.span = longest
-        size = longest * 2
-        self.pool = pl.Series(
-            [(text * (2 + size // len(text)))[i * 97 : i * 97 + size] for i in range(512)]
-        )
-
-    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction, start)
-        n = count if nulls is None else count - int(nulls.sum())
-        ids = rng.integers(0, 1_000_000, n)
-        if self.minimal:
-            values = pl.select(pl.format("{}", pl.Series(ids))).to_series()
-            return spread(values, nulls).alias(self.name)
-        lengths = draw_lengths(self.knots, rng.random(n))
-        head = pl.Series(ids).cast(pl.String)
-        overhead = head.str.len_chars().to_numpy().astype(np.int64) + len('{"id":,"note":""}')
-        note = np.maximum(lengths - overhead, 0)
-        if self.bound is not None:
-            note = np.minimum(note, np.maximum(self.bound - overhead, 0))
-        words = self.pool.gather(rng.integers(0, len(self.pool), n)).str.slice(
-            pl.Series(rng.integers(0, self.span, n)), pl.Series(note)
-        )
-        values = pl.select(
-            pl.concat_str([pl.lit('{"id":'), head, pl.lit(',"note":"'), words, pl.lit('"}')])
-        ).to_series()
-        return spread(values, nulls).alias(self.name)
-
-
-@generators.register("binary")
-class BinaryGenerator:
-    """Random bytes with production's length distribution (within the column's bound)."""
-
-    def __init__(self, ctx: ColumnContext) -> None:
-        self.name = ctx.column.name
-        self.null_fraction = profiled_null_fraction(ctx)
-        self.knots = length_knots(ctx.column)
-
-    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
-        nulls = null_mask(rng, count, self.null_fraction, start)
-        n = count if nulls is None else count - int(nulls.sum())
-        lengths = draw_lengths(self.knots, rng.random(n))
+    def __init__(self, values: pl.Series) -> None:
+        values = values.unique().sort()
+        lengths = values.str.len_chars().to_numpy().astype(np.int64)
         order = np.argsort(lengths, kind="stable")
-        ordered = lengths[order]
-        parts: list[pl.Series] = []
-        # Rows in length order, in groups whose byte matrix stays under GROUP_BYTES: lengths
-        # within a power-of-two class share a width, so few rows are padded much.
-        classes = np.ceil(np.log2(np.maximum(ordered, 1))).astype(np.int64)
-        bounds = np.flatnonzero(np.diff(classes)) + 1
-        for begin, end in zip(np.r_[0, bounds], np.r_[bounds, n], strict=True):
-            if begin >= end:
-                continue
-            width = int(ordered[end - 1])
-            step = max(1, GROUP_BYTES // max(width, 1))
-            for first in range(int(begin), int(end), step):
-                last = min(int(end), first + step)
-                parts.append(random_bytes(ordered[first:last], int(ordered[last - 1]), rng))
-        values = pl.concat(parts) if parts else pl.Series([], dtype=pl.Binary)
-        inverse = np.empty(n, dtype=np.int64)
-        inverse[order] = np.arange(n)
-        return spread(values.gather(inverse), nulls).alias(self.name)
+        self.values = values.gather(order)
+        self.lengths = lengths[order]
+        self.available = np.unique(self.lengths)
+        self.top = int(self.available[-1]) + 64
+        targets = np.arange(self.top + 1)
+        right = np.clip(np.searchsorted(self.available, targets), 0, len(self.available) - 1)
+        left = np.clip(right - 1, 0, len(self.available) - 1)
+        use_left = np.abs(self.available[left] - targets) < np.abs(self.available[right] - targets)
+        self.nearest = np.where(use_left, self.available[left], self.available[right])
+        self.start = np.searchsorted(self.lengths, self.nearest, side="left")
+        self.count = np.searchsorted(self.lengths, self.nearest, side="right") - self.start
 
+    def __len__(self) -> int:
+        return len(self.values)
 
-GROUP_BYTES = 8 << 20
-"""Largest temporary byte matrix made at once for binary values."""
+    def any(self, bits: np.ndarray) -> pl.Series:
+        """A value per id, whatever its length."""
+        return self.values.gather(self.any_index(bits))
 
+    def any_index(self, slots: np.ndarray) -> np.ndarray:
+        """Pool positions for slot numbers: distinct slots below the pool size never share."""
+        return ((slots * SLOT_PRIME) % np.uint64(len(self.values))).astype(np.int64)
 
-def random_bytes(lengths: np.ndarray, width: int, rng: np.random.Generator) -> pl.Series:
-    """Random values of the given lengths (all at most *width*) as a Binary series."""
-    if width == 0:
-        return pl.Series([b""] * len(lengths), dtype=pl.Binary)
-    # Bytes 1..255 only: a trailing NUL would be dropped by the fixed-width conversion.
-    matrix = np.frombuffer(rng.bytes(len(lengths) * width), dtype=np.uint8).reshape(-1, width)
-    matrix = np.where(np.arange(width)[None, :] < lengths[:, None], matrix | (matrix == 0), 0)
-    matrix = matrix.astype(np.uint8, copy=False)
-    return pl.Series(np.ascontiguousarray(matrix).view(f"S{width}").ravel())
+    def pick(self, wanted: np.ndarray, bits: np.ndarray) -> pl.Series:
+        """A value per id, of the wanted length or the nearest length the pool has."""
+        return self.values.gather(self.pick_index(wanted, bits))
+
+    def pick_index(self, wanted: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Positions of the wanted length; distinct slots below the bucket size never share."""
+        wanted = np.clip(wanted, 0, self.top)
+        count = self.count[wanted].astype(np.uint64)
+        return self.start[wanted] + ((slots * SLOT_PRIME) % count).astype(np.int64)
+
+    def misses(self, knots: np.ndarray) -> float:
+        """Share of the profiled length distribution the pool cannot hit exactly."""
+        wanted = np.clip(draw_lengths(knots, (np.arange(1000) + 0.5) / 1000), 0, self.top)
+        return float(np.mean(self.nearest[wanted] != wanted))

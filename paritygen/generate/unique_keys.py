@@ -350,8 +350,11 @@ class UniqueKey:
                 first = int(self.sequence.values(np.zeros(1, dtype=np.int64))[0])
                 self.shift = max(0, math.floor(top) + 1 - first)
         elif self.kind in ("string", "text", "enum", "binary", "json"):
-            self.code = CodeKey(column, n + len(self.anchors) + self.offset)
-            taken = np.sort(self.code.index_of(list(self.anchors)))
+            known = anchors if self.kind in ANCHOR_TYPES else ()
+            self.code = CodeKey(column, n + len(known) + self.offset)
+            # Production's values are never written as codes, even when appending (they may be
+            # in the target already from an earlier run).
+            taken = np.unique(self.code.index_of(list(known)))
             taken = taken[taken >= 0]
             self.skip = taken - np.arange(taken.size)  # k-th free code: k + #skip <= k
 

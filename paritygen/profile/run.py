@@ -25,7 +25,7 @@ from tqdm import tqdm
 from paritygen import __version__
 from paritygen.db import describe_db_error, make_engine, resolve_url
 from paritygen.errors import ConfigError, ConnectionFailed, ParitygenError, safe_url
-from paritygen.profile import classify, stats
+from paritygen.profile import classify, dialects, read, stats
 from paritygen.profile.model import (
     FORMAT,
     Column,
@@ -174,7 +174,7 @@ def _profile(
     rules: Rules,
     notes: list[str],
 ) -> Profile:
-    stats.start_session(conn)
+    dialects.start_session(conn)
     dialect = conn.dialect.name
     inspector = sa.inspect(conn)
     schema = schema or DEFAULT_SCHEMA.get(dialect)
@@ -191,7 +191,7 @@ def _profile(
     names = [t for t in names if t not in set(exclude)]
     if not names:
         raise ConfigError("every table was excluded: nothing to profile")
-    catalog_schema = schema or stats.current_schema(conn)
+    catalog_schema = schema or dialects.current_schema(conn)
     reflected, reflect_notes = reflect_tables(conn, schema, names)
     notes.extend(reflect_notes)
 
@@ -232,7 +232,7 @@ def _profile(
             table = measured[name]
             if not table.foreign_keys:
                 continue
-            child_ref = stats.quote_table(conn, schema, name)
+            child_ref = dialects.quote_table(conn, schema, name)
             fks = []
             for fk in table.foreign_keys:
                 bar.set_postfix_str(f"{name} -> {fk.ref_table}")
@@ -271,7 +271,7 @@ def _profile(
         format=FORMAT,
         source=Source(
             dialect=dialect,
-            server_version=stats.server_version(conn),
+            server_version=dialects.server_version(conn),
             database=database,
             schema=catalog_schema,
             captured_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -283,6 +283,10 @@ def _profile(
         ),
         rules=kept_rules,
     )
+
+
+def _rows_read(data: dict[str, read.ColumnData]) -> int:
+    return next(iter(data.values())).rows if data else 0
 
 
 def _measure_table(
@@ -300,20 +304,30 @@ def _measure_table(
     fk_values: dict[str, dict[str, pl.Series]],
 ) -> Table:
     """Counts, bytes and every column's statistics of one table, from one read."""
-    ref = stats.quote_table(conn, schema, table.name)
+    ref = dialects.quote_table(conn, schema, table.name)
+    columns = list(table.columns.values())
     try:
-        row_count, count_method = stats.count_rows(
-            conn, ref, catalog_schema, table.name, estimate_rows
-        )
-        data_bytes, index_bytes = stats.table_bytes(conn, catalog_schema, table.name)
-        sampled = row_count > sample_rows
-        fraction = sample_rows / row_count if sampled else None
-        columns = list(table.columns.values())
-        data, method = stats.read_table(conn, ref, columns, fraction)
+        data_bytes, index_bytes = dialects.table_bytes(conn, catalog_schema, table.name)
+        estimate = dialects.catalog_rows(conn, catalog_schema, table.name)
+        data: dict[str, read.ColumnData] | None = None
+        method: str | None = None
+        if estimate is not None and estimate <= sample_rows // 2:
+            # Small by the catalog: read it whole and count what was read, which saves a
+            # count(*) pass. The LIMIT guards against a stale estimate.
+            data, method = read.read_table(conn, ref, columns, None, limit=sample_rows + 1)
+            if _rows_read(data) > sample_rows:
+                data = None
+        if data is None:
+            if estimate_rows and estimate is not None:
+                row_count, count_method = estimate, "catalog"
+            else:
+                row_count, count_method = dialects.count_rows(conn, ref), "exact"
+            fraction = sample_rows / row_count if row_count > sample_rows else None
+            data, method = read.read_table(conn, ref, columns, fraction)
     except sa.exc.DBAPIError as exc:
         raise ProfilingFailed(f"table {table.name}: {describe_db_error(exc)}") from None
     sampled = method is not None
-    read_rows = next(iter(data.values())).rows if data else 0
+    read_rows = _rows_read(data)
     if not sampled:  # the whole table was read: its count is exact whatever the catalog said
         row_count, count_method = read_rows, "exact"
     leading = {table.primary_key[:1]} | {ix.columns[:1] for ix in table.indexes}
@@ -339,7 +353,7 @@ def _measure_table(
             and (column.name,) in leading
             and col_stats.min is not None
         ):
-            low, high = stats.exact_min_max(conn, ref, column.name)
+            low, high = dialects.exact_min_max(conn, ref, column.name)
             col_stats = dataclasses.replace(
                 col_stats,
                 min=to_scalar(low, column.logical_type),

@@ -4,8 +4,8 @@ Why CSV and not binary COPY: a chunk is already columnar; polars writes it as CS
 released, so it overlaps with the socket write of the previous chunk), while psycopg's binary
 ``write_row`` needs a Python call per row. Server-side, binary COPY of the same 1 M x 10 rows from
 a file was no faster than CSV on our 2-core test machine (6.2-7.2 s vs 7.0-8.2 s, loaded host), and
-the pipelined CSV path loads 1 M rows at 0.84-1.04 x the speed of ``psql \\copy`` of a ready
-CSV, generation included (/work/tmp-writers/bench.py, writers report).
+the pipelined CSV path, generation included, loads 1 M rows as fast as ``psql \\copy`` of a ready
+CSV (14.3 s vs 14.5 s over four interleaved runs; 0.84-1.31 x per run; writers report).
 
 Encoding rules (https://www.postgresql.org/docs/current/sql-copy.html, "CSV Format"):
 - NULL is an unquoted empty field, the empty string is ``""`` (polars quotes it);

@@ -192,8 +192,15 @@ def _add_constraints(
     preparer = _DIALECTS.get(target, sa.engine.default.DefaultDialect)().identifier_preparer
     columns = {c: table.c[c].name for c in spec.columns}
     for check in spec.checks:
-        if target == "mysql" and _JSON_VALID.match(check.sqltext.strip()):
-            continue  # MariaDB's JSON type adds this very CHECK itself
+        json_valid = _JSON_VALID.match(check.sqltext.strip())
+        if json_valid and json_valid.group(1) in columns:
+            # MariaDB's JSON type adds this very CHECK itself and PostgreSQL's json types
+            # validate their input; SQLite has the same json_valid() function.
+            if target == "sqlite":
+                quoted = preparer.quote(columns[json_valid.group(1)])
+                check_sql = f"{quoted} IS NULL OR json_valid({quoted})"  # 0 for NULL before 3.45
+                table.append_constraint(sa.CheckConstraint(sa.text(check_sql)))
+            continue
         text, note = portable_check(check.sqltext, columns, source, target, preparer.quote)
         if note:
             notes.append(f"{name}: {note}")
@@ -205,7 +212,7 @@ def _add_constraints(
         )
 
 
-_JSON_VALID = re.compile(r"^json_valid\(`?[^`()]+`?\)$", re.IGNORECASE)
+_JSON_VALID = re.compile(r"^\(?json_valid\([`\"]?([^`\"()]+)[`\"]?\)\)?$", re.IGNORECASE)
 _DIALECTS = {"postgresql": postgresql.dialect, "mysql": mysql.dialect, "sqlite": sqlite.dialect}
 
 

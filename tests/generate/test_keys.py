@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from paritygen.generate.fanout import value_target
 from paritygen.generate.keys import (
+    ExistingKeys,
     IntegerSequence,
     KeyFactory,
     Permutation,
@@ -13,7 +15,6 @@ from paritygen.generate.keys import (
     place_counts,
     uuid_strings,
 )
-from paritygen.generate.fanout import value_target
 from paritygen.generate.plan import build_plan
 from paritygen.profile.io import profile_from_dict
 from paritygen.profile.model import FanoutStats
@@ -115,7 +116,9 @@ def test_counts_are_placed_on_the_heavy_positions() -> None:
     placed = place_counts(counts, value_target([], stats.position_weights, 20_000), key=5)
     assert np.array_equal(np.sort(placed), np.sort(counts))
     share = np.bincount(np.arange(20_000) * 20 // 20_000, weights=placed) / placed.sum()
-    assert np.abs(share - np.asarray(stats.position_weights)).max() < 0.01
+    # where the children sit along the key space: a KS distance against the profiled buckets
+    assert np.abs(np.cumsum(share - np.asarray(stats.position_weights))).max() < 0.01
+    assert np.abs(share - np.asarray(stats.position_weights)).max() < 0.02
 
 
 def _profile(fanout: FanoutStats, null_fraction: float) -> object:
@@ -152,6 +155,8 @@ def _profile(fanout: FanoutStats, null_fraction: float) -> object:
             "foreign_keys": [{"columns": ["order_id"], "ref_table": "orders",
                               "ref_columns": ["id"]}],
         },
+        "voucher": {"name": "voucher", "row_count": 5000, "primary_key": ["code"],
+                    "columns": {"code": col("code", "string", length=12)}},
         "tag": {"name": "tag", "row_count": 50, "primary_key": ["id"],
                 "columns": {"id": col("id")}},
         "customer_tag": {
@@ -184,9 +189,12 @@ def test_table_keys_unique_referencing_and_shaped() -> None:
     plan = build_plan(profile, scale=1.0)
     factory = KeyFactory(profile, plan, seed=42)
     customers = _all(factory.table_keys("customer"), 20_000, 20_000)
-    assert customers["id"].n_unique() == 20_000 and customers["code"].n_unique() == 20_000
+    assert customers["id"].n_unique() == 20_000
     assert customers["id"].min() == 5000 and customers["id"].max() == 60_000
-    assert customers["code"].str.len_chars().max() <= 12
+    # a column that is only unique (not a PK, not referenced) is a value: its generator makes it
+    assert "code" not in factory.table_keys("customer").columns
+    vouchers = factory.table_keys("voucher").frame(0, 5000)["code"]
+    assert vouchers.n_unique() == 5000 and vouchers.str.len_chars().max() <= 12
     ids = set(customers["id"].to_list())
 
     rows = plan.row_count("orders")
@@ -250,3 +258,187 @@ def test_keys_are_the_same_whatever_the_chunk_size() -> None:
     c = _all(KeyFactory(profile, plan, seed=8).table_keys("orders"), plan.row_count("orders"), 4096)
     assert a.equals(b)
     assert not a.equals(c)
+
+
+# --------------------------------------------------------------------------- value fidelity
+
+
+def _col(name, logical="integer", nullable=False, **extra):
+    return {"name": name, "logical_type": logical, "sql_type": logical, "nullable": nullable,
+            **extra}  # fmt: skip
+
+
+def _fanout_dict(counts: np.ndarray, positions: int = 20) -> dict:
+    parents = counts.size
+    top = np.sort(counts)[::-1][: max(1, parents // 100)].sum()
+    weights = np.bincount(np.arange(parents) * positions // parents, weights=counts)
+    return {
+        "parent_rows": parents, "child_rows": int(counts.sum()), "null_fraction": 0.0,
+        "childless_fraction": float((counts == 0).mean()), "max": int(counts.max()),
+        "mean": float(counts.mean()), "top_share": float(top / counts.sum()),
+        "quantiles": [float(q) for q in np.quantile(counts, np.linspace(0, 1, 101))],
+        "position_weights": [float(w) for w in weights / counts.sum()],
+    }  # fmt: skip
+
+
+def _column_stats(values: np.ndarray, k: int = 5, mcv_limit: int = 200) -> dict:
+    """What the profiler keeps of an FK column: quantiles and values seen at least k times."""
+    uniq, freq = np.unique(values, return_counts=True)
+    order = np.argsort(-freq, kind="stable")[:mcv_limit]
+    common = [
+        {"value": int(uniq[i]), "frequency": float(freq[i] / values.size)}
+        for i in order
+        if freq[i] >= k
+    ]
+    return {
+        "null_fraction": 0.0, "distinct_count": int(uniq.size), "most_common": common,
+        "quantiles": [int(q) for q in np.quantile(values, np.linspace(0, 1, 101))],
+        "min": int(values.min()), "max": int(values.max()),
+    }  # fmt: skip
+
+
+def test_natural_key_parent_holds_the_childrens_frequent_values() -> None:
+    """currency.code is a natural key: the child FK's most-common values ARE its keys."""
+    shares = {"EUR": 0.7, "CHF": 0.2, "GBP": 0.08}  # 2 % spread over values below k
+    code_stats = {"null_fraction": 0.0, "distinct_count": 12,
+                  "shape": {"pattern": "AAA", "share": 1.0},
+                  "length": {"min": 3, "max": 3, "mean": 3.0}}  # fmt: skip
+    fk_stats = {
+        "null_fraction": 0.0,
+        "distinct_count": 6,
+        "most_common": [{"value": v, "frequency": f} for v, f in shares.items()],
+    }
+    tables = {
+        "currency": {"name": "currency", "row_count": 12, "primary_key": ["code"],
+                     "columns": {"code": _col("code", "string", length=3, stats=code_stats)}},
+        "orders": {
+            "name": "orders", "row_count": 20_000, "primary_key": ["id"],
+            "columns": {"id": _col("id"),
+                        "currency_code": _col("currency_code", "string", length=3,
+                                              stats=fk_stats)},
+            "foreign_keys": [{"columns": ["currency_code"], "ref_table": "currency",
+                              "ref_columns": ["code"],
+                              "fanout": _fanout_dict(np.array([14000, 4000, 1600, 200, 200]
+                                                              + [0] * 7))}],
+        },
+        # a composite parent whose currency is itself an FK: the chain reaches currency.code
+        "price": {
+            "name": "price", "row_count": 300, "primary_key": ["product", "currency_code"],
+            "columns": {"product": _col("product"),
+                        "currency_code": _col("currency_code", "string", length=3,
+                                              stats={**fk_stats, "most_common": [
+                                                  {"value": "USD", "frequency": 0.5}]})},
+            "foreign_keys": [{"columns": ["currency_code"], "ref_table": "currency",
+                              "ref_columns": ["code"]}],
+        },
+    }  # fmt: skip
+    profile = profile_from_dict({"format": "paritygen/1", "source": {"dialect": "sqlite"},
+                                 "tables": tables})  # fmt: skip
+    factory = KeyFactory(profile, build_plan(profile), seed=9)
+    codes = factory.table_keys("currency").frame(0, 12)["code"].to_list()
+    assert codes[:3] == ["EUR", "CHF", "GBP"] and "USD" in codes
+    assert len(set(codes)) == 12 and all(len(c) == 3 and c.isalpha() for c in codes)
+    orders = _all(factory.table_keys("orders"), 20_000, 8192)["currency_code"]
+    assert set(orders.unique().to_list()) <= set(codes)
+    got = orders.value_counts(normalize=True)
+    got = dict(zip(got["currency_code"], got["proportion"], strict=True))
+    for value, share in shares.items():
+        assert abs(got[value] - share) < 0.001  # exactly the profiled share, not a draw
+
+
+def _skewed_child(keys: np.ndarray, children: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """'Production': Zipf counts, heavy parents mostly among the high (recent) keys."""
+    parents = keys.size
+    rng = np.random.default_rng(seed)
+    raw = np.minimum(rng.zipf(1.6, parents) - 1, children // 8).astype(np.float64)
+    counts = np.floor(raw * children / raw.sum()).astype(np.int64)
+    counts[np.argmax(counts)] += children - counts.sum()
+    position = np.arange(parents) / parents
+    order = np.argsort(-rng.exponential(size=parents) * np.exp(3 * position))
+    placed = np.zeros(parents, dtype=np.int64)
+    placed[order] = np.sort(counts)[::-1]
+    return placed, np.repeat(keys, placed)
+
+
+def test_fk_values_follow_the_fk_columns_distribution_and_the_fanout() -> None:
+    parents, children = 4000, 60_000
+    edges = [int(q) for q in np.linspace(1000, 13_000, 101)]
+    ids = {"null_fraction": 0.0, "distinct_count": parents, "min": 1000, "max": 13_000,
+           "quantiles": edges}  # fmt: skip
+    keys = IntegerSequence(parents, [float(e) for e in edges]).values(np.arange(parents))
+    counts, fk_values = _skewed_child(keys, children, seed=21)
+    tables = {
+        "item": {"name": "item", "row_count": parents, "primary_key": ["id"],
+                 "columns": {"id": _col("id", stats=ids)}},
+        "sale": {"name": "sale", "row_count": children, "primary_key": ["id"],
+                 "columns": {"id": _col("id"),
+                             "item_id": _col("item_id", stats=_column_stats(fk_values))},
+                 "foreign_keys": [{"columns": ["item_id"], "ref_table": "item",
+                                   "ref_columns": ["id"], "fanout": _fanout_dict(counts)}]},
+    }  # fmt: skip
+    profile = profile_from_dict({"format": "paritygen/1", "source": {"dialect": "sqlite"},
+                                 "tables": tables})  # fmt: skip
+    factory = KeyFactory(profile, build_plan(profile), seed=4)
+    items = factory.table_keys("item").frame(0, parents)["id"].to_numpy()
+    assert np.array_equal(items, keys)
+    got = _all(factory.table_keys("sale"), children, 16_384)["item_id"].to_numpy()
+    # which parents are heavy: the FK's values over the key space (KS), heavy values exactly
+    assert ks(got, fk_values) <= 0.03
+    want = dict(zip(*np.unique(fk_values, return_counts=True), strict=True))
+    have = dict(zip(*np.unique(got, return_counts=True), strict=True))
+    for value in sorted(want, key=want.get)[-20:]:
+        assert abs(have.get(value, 0) - want[value]) <= 0.002 * children
+    # ... while the fan-out keeps its shape: quantiles, childless share, the heaviest parent
+    per_parent = np.array([have.get(k, 0) for k in items])
+    assert ks(per_parent, counts) <= 0.05
+    assert abs((per_parent == 0).mean() - (counts == 0).mean()) < 0.01
+    assert abs(per_parent.max() - counts.max()) <= 0.01 * counts.max()
+    top = max(1, parents // 100)
+    top_share = np.sort(per_parent)[::-1][:top].sum() / children
+    assert abs(top_share - np.sort(counts)[::-1][:top].sum() / children) < 0.01
+
+
+def test_small_lookup_keys_span_min_to_max() -> None:
+    locale = [1] * 17 + [2] * 17 + [3] * 17 + [4] * 17 + [5] * 17 + [6] * 16
+    assert IntegerSequence(6, locale).values(np.arange(6)).tolist() == [1, 2, 3, 4, 5, 6]
+    assert IntegerSequence(3, [10, 10, 20, 30, 30]).values(np.arange(3)).tolist() == [10, 20, 30]
+    values = IntegerSequence(500, list(np.linspace(7, 2000, 101))).values(np.arange(500))
+    assert values[0] == 7 and values[-1] == 2000 and (np.diff(values) > 0).all()
+
+
+def test_appended_keys_never_meet_the_existing_ones() -> None:
+    raw, stats = zipf_fanout(20_000, seed=6)
+    profile = _profile(stats, 0.1)
+    plan = build_plan(profile)
+    first = KeyFactory(profile, plan, seed=1)
+    before = _all(first.table_keys("customer"), 20_000, 20_000)
+    codes_before = first.table_keys("voucher").frame(0, 5000)["code"]
+    orders_before = _all(first.table_keys("orders"), plan.row_count("orders"), 65_536)
+    existing = {
+        "customer": ExistingKeys(rows=20_000, max_values={"id": float(before["id"].max())}),
+        "orders": ExistingKeys(rows=plan.row_count("orders")),
+        "voucher": ExistingKeys(rows=5000),
+    }
+    second = KeyFactory(profile, plan, seed=1, existing=existing)  # same seed: worst case
+    after = _all(second.table_keys("customer"), 20_000, 20_000)
+    orders_after = _all(second.table_keys("orders"), plan.row_count("orders"), 65_536)
+    assert after["id"].min() > before["id"].max()
+    # the shape of the key range is kept: same width, same gaps
+    assert after["id"].max() - after["id"].min() == before["id"].max() - before["id"].min()
+    codes_after = second.table_keys("voucher").frame(0, 5000)["code"]
+    assert codes_after.n_unique() == 5000
+    assert not set(codes_after.to_list()) & set(codes_before.to_list())  # natural codes
+    assert not set(orders_after["id"].to_list()) & set(orders_before["id"].to_list())  # UUIDs
+    assert orders_after["id"].n_unique() == plan.row_count("orders")
+    # the new children reference the new parents
+    assert set(orders_after["customer_id"].drop_nulls().to_list()) <= set(after["id"].to_list())
+
+
+def test_junction_partners_are_distinct_per_parent_and_independent() -> None:
+    _, stats = zipf_fanout(20_000, seed=2)
+    profile = _profile(stats, 0.0)
+    factory = KeyFactory(profile, build_plan(profile), seed=5)
+    junction = _all(factory.table_keys("customer_tag"), 40_000, 40_000)
+    assert junction.is_duplicated().sum() == 0
+    tags = junction["tag_id"].value_counts()["count"].to_numpy()
+    assert tags.size == 50 and tags.min() > 0.5 * tags.mean()  # no tag left out or piled on

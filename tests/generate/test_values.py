@@ -660,3 +660,69 @@ def test_pooled_semantic_values_follow_the_length_distribution():
     model = np.interp(points + 0.5, np.array(knots), probs, left=0.0, right=1.0)
     emp = np.searchsorted(np.sort(lengths), points, side="right") / len(lengths)
     assert np.max(np.abs(model - emp)) <= 0.05
+
+
+def test_small_tables_get_exact_nulls_shares_and_distinct_counts():
+    # Chinook-sized: 59 customers, 4 NULL postcodes, 53 distinct cities; 8 employees, 5 in
+    # Calgary. Coin flips would miss the 0.01 / 0.05 / 10 % bars on tables this small.
+    col = Column(
+        name="pc",
+        logical_type="string",
+        sql_type="varchar(10)",
+        length=10,
+        semantic="postcode",
+        pii=True,
+        stats=ColumnStats(null_fraction=4 / 59, distinct_count=55),
+    )
+    values = generate(make_ctx(col, rows=59), rows=59)
+    assert values.null_count() == 4
+    city = Column(
+        name="city",
+        logical_type="string",
+        sql_type="varchar(40)",
+        length=40,
+        semantic="city",
+        stats=ColumnStats(null_fraction=0.0, distinct_count=53),
+    )
+    values = generate(make_ctx(city, rows=59), rows=59)
+    assert abs(values.n_unique() - 53) <= 2
+    office = Column(
+        name="office",
+        logical_type="string",
+        sql_type="varchar(40)",
+        length=40,
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=3,
+            most_common=(ValueFrequency(value="Calgary", frequency=0.625),),
+        ),
+    )
+    for seed in range(5):
+        values = generate(make_ctx(office, rows=8), rows=8, seed=seed)
+        assert (values == "Calgary").sum() == 5
+
+
+def test_residual_lengths_leave_out_the_frequent_values():
+    # Frequent values are all 3 long; the rest of the column is 20 long. The generated rest
+    # must be 20 long, not a mixture of both (the atoms would be counted twice).
+    knots = tuple([3.0] * 11 + [20.0] * 10)
+    col = Column(
+        name="code",
+        logical_type="string",
+        sql_type="varchar(30)",
+        length=30,
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=5000,
+            most_common=(
+                ValueFrequency(value="abc", frequency=0.3),
+                ValueFrequency(value="xyz", frequency=0.2),
+            ),
+            length=LengthStats(min=3, max=20, mean=11.5, quantiles=knots),
+        ),
+    )
+    values = generate(make_ctx(col), rows=50_000)
+    lengths = values.str.len_chars()
+    probs = np.linspace(0, 1, len(knots))
+    assert abs((lengths <= 3).mean() - np.interp(3.5, knots, probs)) < 0.02
+    assert abs((lengths >= 19).mean() - (1 - np.interp(18.5, knots, probs))) < 0.02

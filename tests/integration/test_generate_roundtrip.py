@@ -348,3 +348,42 @@ def test_failure_mid_load_names_complete_and_partial_tables(sqlite_url: str, tmp
     with engine.connect() as conn:
         assert scalar(conn, "SELECT COUNT(*) FROM order_item") == ITEMS
     engine.dispose()
+
+
+def test_append_adds_rows_without_key_collisions(db_url_pair: tuple[str, str]) -> None:
+    """--if-exists append with the same seed (the worst case: the same keys would come again):
+    new keys start past the existing maximum, line numbers stay distinct under old orders."""
+    source, target = db_url_pair
+    build_source(source)
+    profile = profile_database(source, progress=False)
+    generate_database(profile, target, seed=11, scale=0.2, progress=False)
+    engine = _engine(target)
+    with engine.connect() as conn:
+        before = {t: scalar(conn, f"SELECT COUNT(*) FROM {t}") for t in ("product", "orders",
+                                                                      "order_item")}  # fmt: skip
+        top_order = scalar(conn, "SELECT MAX(id) FROM orders")
+        top_product = scalar(conn, "SELECT MAX(id) FROM product")
+    # the load itself would fail on a duplicate PK; the queries below say why it did not
+    generate_database(profile, target, seed=11, scale=0.2, tables=["product", "orders",
+                      "order_item"], if_exists="append", progress=False)  # fmt: skip
+    with engine.connect() as conn:
+        for table, rows in before.items():
+            assert scalar(conn, f"SELECT COUNT(*) FROM {table}") == 2 * rows
+        assert scalar(conn, "SELECT COUNT(DISTINCT id) FROM orders") == 2 * before["orders"]
+        assert scalar(conn, "SELECT COUNT(*) FROM orders WHERE id > :top".replace(
+            ":top", str(top_order))) == before["orders"]  # fmt: skip
+        assert scalar(conn, f"SELECT COUNT(*) FROM product WHERE id > {top_product}") == before[
+            "product"]  # fmt: skip
+        assert scalar(conn, "SELECT COUNT(*) FROM (SELECT order_id, line_no FROM order_item"
+                      " GROUP BY order_id, line_no HAVING COUNT(*) > 1) d") == 0  # fmt: skip
+        for child, column, parent in [("order_item", "order_id", "orders"),
+                                      ("order_item", "product_id", "product"),
+                                      ("orders", "customer_id", "customer")]:  # fmt: skip
+            orphans = scalar(conn, f"SELECT COUNT(*) FROM {child} c LEFT JOIN {parent} p"
+                             f" ON c.{column} = p.id WHERE p.id IS NULL")  # fmt: skip
+            assert orphans == 0, (child, column)
+        # the appended orders' lines number from 1 under each new order, as production's do
+        assert (
+            scalar(conn, f"SELECT MIN(line_no) FROM order_item WHERE order_id > {top_order}") == 1
+        )
+    engine.dispose()

@@ -120,6 +120,24 @@ def test_postgres_types(pg_url: str) -> None:
     assert cols["tags"].logical_type == "json"
     assert cols["code"].stats.shape.pattern == "AA9999"
     assert any("price" in c.sqltext for c in table.checks)
+    # --estimate-rows: the catalog count (after ANALYZE) for a sampled table, marked as such
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE kinds")
+    engine.dispose()
+    estimated = profile_database(pg_url, estimate_rows=True, sample_rows=100, progress=False)
+    kinds = estimated.tables["kinds"]
+    assert kinds.row_count_method == "catalog" and kinds.row_count == 500
+    assert kinds.sample_method == "TABLESAMPLE BERNOULLI" and 40 <= kinds.sampled_rows <= 180
+    # a stale catalog (500 rows known, 1500 real) must not cost exactness: the capped read
+    # overflows, the table is counted and sampled
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO kinds (mood) SELECT 'ok' FROM generate_series(1, 1000)")
+    engine.dispose()
+    stale = profile_database(pg_url, sample_rows=1200, progress=False).tables["kinds"]
+    assert stale.row_count == 1500 and stale.row_count_method == "exact"
+    assert stale.sample_method is not None
 
 
 def test_mariadb_types(mysql_url: str) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from paritygen.profile import classify, stats
+from paritygen.profile import classify, dialects, read, stats
 from paritygen.profile.io import dumps, loads
 from paritygen.profile.model import (
     FORMAT,
@@ -135,24 +135,24 @@ def _column(logical: str, **kw: object) -> Column:
 
 
 def test_convert_values_by_type() -> None:
-    ints = stats.convert_values([1, None, 2**64 - 1], _column("integer", unsigned=True))
+    ints = read.convert_values([1, None, 2**64 - 1], _column("integer", unsigned=True))
     assert ints.null_count() == 1 and ints.dtype == pl.Float64
-    dec = stats.convert_values([decimal.Decimal("1.25"), None], _column("decimal"))
+    dec = read.convert_values([decimal.Decimal("1.25"), None], _column("decimal"))
     assert dec.to_list() == [1.25, None]
-    dates = stats.convert_values(["2024-01-02", None, "garbage"], _column("date"))
+    dates = read.convert_values(["2024-01-02", None, "garbage"], _column("date"))
     assert dates.to_list() == [19724.0, None, None]
     aware = dt.datetime(2024, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    stamps = stats.convert_values([aware], _column("datetime", timezone=True))
+    stamps = read.convert_values([aware], _column("datetime", timezone=True))
     assert stamps.to_list() == [1704067200.0]
-    times = stats.convert_values([dt.timedelta(hours=1), dt.time(2, 0)], _column("time"))
+    times = read.convert_values([dt.timedelta(hours=1), dt.time(2, 0)], _column("time"))
     assert times.to_list()[0] == 3600.0
-    json_values = stats.convert_values([{"a": 1}, None], _column("json"))
+    json_values = read.convert_values([{"a": 1}, None], _column("json"))
     assert json_values.to_list() == ['{"a": 1}', None]
 
 
 def test_column_stats_pii_keeps_shape_only() -> None:
     values = [f"person{i}@example.org" for i in range(300)] + ["same@example.org"] * 50
-    data = stats.ColumnData(values=pl.Series("c", values), nulls=0, rows=len(values))
+    data = read.ColumnData(values=pl.Series("c", values), nulls=0, rows=len(values))
     col = _column("string", length=100)
     result = stats.column_stats(
         col, data, total_rows=350, sampled=False, min_group_size=5, pii=True
@@ -169,7 +169,7 @@ def test_column_stats_pii_keeps_shape_only() -> None:
 
 def test_birth_dates_keep_year_quantiles_only_when_large() -> None:
     days = np.arange(0, 20_000, 20, dtype=np.float64)  # 1000 birth dates
-    data = stats.ColumnData(values=pl.Series("c", days), nulls=0, rows=days.size)
+    data = read.ColumnData(values=pl.Series("c", days), nulls=0, rows=days.size)
     col = _column("date")
     big = stats.column_stats(col, data, total_rows=1000, sampled=False, min_group_size=5, pii=True)
     assert big.quantiles and all(str(q).endswith("-01-01") for q in big.quantiles)
@@ -201,3 +201,16 @@ def test_profile_round_trip_through_yaml() -> None:
     profile = Profile(format=FORMAT, source=Source(dialect="sqlite"), tables={"t": table})
     assert loads(dumps(profile)) == profile
     assert loads(dumps(profile, "json")) == profile
+
+
+def test_sample_clauses_are_in_database() -> None:
+    pg, pg_method = dialects.DIALECTS["postgresql"].sample('"t"', 0.1)
+    assert pg == f'"t" TABLESAMPLE BERNOULLI (10.000000) REPEATABLE ({dialects.SAMPLE_SEED})'
+    assert pg_method == "TABLESAMPLE BERNOULLI"
+    # far larger than the sample: block sampling, which reads only the chosen pages
+    assert dialects.DIALECTS["postgresql"].sample('"t"', 0.001)[1] == "TABLESAMPLE SYSTEM"
+    assert dialects.DIALECTS["mysql"].sample("`t`", 0.25) == (
+        f"`t` WHERE RAND({dialects.SAMPLE_SEED}) < 0.250000000",
+        "RAND()",
+    )
+    assert dialects.DIALECTS["sqlite"].sample('"t"', 0.5)[0].endswith("< 500000")

@@ -1,0 +1,191 @@
+"""What the profiler must know about each database, written as data: the read-only session,
+catalog queries (row estimates, bytes), the in-database sampling clause.
+
+One :class:`DialectSQL` per database, each statement with a link to the vendor documentation
+(the dlt model of STYLE.md). Everything that talks to the source about *where* and *how much*
+lives here; :mod:`paritygen.profile.read` reads rows, :mod:`paritygen.profile.stats` measures them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+SAMPLE_SEED = 20240601
+"""Fixed seed of the in-database sample, so two profiles of the same data agree (PG, MariaDB)."""
+STATEMENT_TIMEOUT_SECONDS = 3600
+"""Per-statement limit set on the source so a runaway query cannot load production for hours."""
+SYSTEM_SAMPLE_RATIO = 50
+"""PostgreSQL: tables more than this many times ``sample_rows`` are sampled by block (SYSTEM),
+which reads only the chosen pages; smaller ones row by row (BERNOULLI), which scans but is
+unbiased for clustered data (https://www.postgresql.org/docs/current/sql-select.html#SQL-FROM)."""
+
+
+@dataclass(frozen=True)
+class DialectSQL:
+    """What the profiler needs to know about one database, as data."""
+
+    session: tuple[str, ...]
+    """Statements run first on the profiling connection: read-only, consistent, time-limited."""
+    optional_session: tuple[str, ...] = ()
+    """Statements that may fail on some server versions (MySQL vs MariaDB variable names)."""
+    version_sql: str = "SELECT 1"
+    row_estimate_sql: str | None = None
+    """Catalog row estimate (``--estimate-rows``), params :schema and :table; None: count."""
+    bytes_sql: str | None = None
+    """Data and index bytes, params :schema and :table; None when the database has no catalog."""
+    current_schema_sql: str | None = None
+    sample: Callable[[str, float], tuple[str, str]] | None = None
+    """(FROM/WHERE text for a table reference and fraction, method label)."""
+
+
+def _pg_sample(table_ref: str, fraction: float) -> tuple[str, str]:
+    method = "SYSTEM" if fraction < 1.0 / SYSTEM_SAMPLE_RATIO else "BERNOULLI"
+    percent = f"{fraction * 100:.6f}"
+    return (
+        f"{table_ref} TABLESAMPLE {method} ({percent}) REPEATABLE ({SAMPLE_SEED})",
+        f"TABLESAMPLE {method}",
+    )
+
+
+def _mysql_sample(table_ref: str, fraction: float) -> tuple[str, str]:
+    # RAND(N) with a constant seed is repeatable per query
+    # (https://mariadb.com/kb/en/rand/); the filter runs in the server, rows never leave it.
+    return f"{table_ref} WHERE RAND({SAMPLE_SEED}) < {fraction:.9f}", "RAND()"
+
+
+def _sqlite_sample(table_ref: str, fraction: float) -> tuple[str, str]:
+    # random() is a 64-bit integer; the modulo keeps abs() away from its overflow at INT64_MIN.
+    threshold = max(1, int(round(fraction * 1_000_000)))
+    return f"{table_ref} WHERE abs(random() % 1000000) < {threshold}", "random()"
+
+
+DIALECTS: dict[str, DialectSQL] = {
+    # https://www.postgresql.org/docs/current/sql-set-transaction.html
+    "postgresql": DialectSQL(
+        session=(
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_SECONDS}s'",
+        ),
+        version_sql="SHOW server_version",
+        row_estimate_sql=(
+            "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relname = :table"
+        ),
+        bytes_sql=(
+            "SELECT pg_table_size(c.oid), pg_indexes_size(c.oid) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = :schema AND c.relname = :table"
+        ),
+        current_schema_sql="SELECT current_schema()",
+        sample=_pg_sample,
+    ),
+    # https://mariadb.com/kb/en/set-transaction/ and https://mariadb.com/kb/en/aborting-statements/
+    "mysql": DialectSQL(
+        session=(
+            "SET SESSION TRANSACTION READ ONLY",
+            "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+        ),
+        optional_session=(
+            f"SET SESSION max_statement_time = {STATEMENT_TIMEOUT_SECONDS}",  # MariaDB
+            f"SET SESSION max_execution_time = {STATEMENT_TIMEOUT_SECONDS * 1000}",  # MySQL
+            "SET SESSION time_zone = '+00:00'",  # TIMESTAMP columns read as UTC
+        ),
+        version_sql="SELECT VERSION()",
+        row_estimate_sql=(
+            "SELECT table_rows FROM information_schema.tables"
+            " WHERE table_schema = :schema AND table_name = :table"
+        ),
+        bytes_sql=(
+            "SELECT data_length, index_length FROM information_schema.tables"
+            " WHERE table_schema = :schema AND table_name = :table"
+        ),
+        current_schema_sql="SELECT DATABASE()",
+        sample=_mysql_sample,
+    ),
+    # The file is opened with ?mode=ro (run.py); query_only also refuses writes on this connection
+    # (https://www.sqlite.org/pragma.html#pragma_query_only).
+    "sqlite": DialectSQL(
+        session=("PRAGMA query_only = ON",),
+        version_sql="SELECT sqlite_version()",
+        sample=_sqlite_sample,
+    ),
+}
+
+GENERIC = DialectSQL(session=())
+"""Any other SQLAlchemy database: exact counts, no bytes, full reads."""
+
+
+def dialect_sql(conn: Connection) -> DialectSQL:
+    """The constants for *conn*'s database (generic ones for an unknown dialect)."""
+    return DIALECTS.get(conn.dialect.name, GENERIC)
+
+
+def start_session(conn: Connection) -> None:
+    """Make the connection read-only, snapshot-consistent and time-limited before any read."""
+    spec = dialect_sql(conn)
+    for statement in spec.session:
+        conn.exec_driver_sql(statement)
+    for statement in spec.optional_session:
+        # Only on MariaDB/MySQL, where a failed SET leaves the transaction usable.
+        try:
+            conn.exec_driver_sql(statement)
+        except sa.exc.DBAPIError:
+            continue
+
+
+def server_version(conn: Connection) -> str | None:
+    """The server's own version string (e.g. ``10.11.6-MariaDB``)."""
+    try:
+        return str(conn.exec_driver_sql(dialect_sql(conn).version_sql).scalar())
+    except sa.exc.DBAPIError:
+        return None
+
+
+def current_schema(conn: Connection) -> str | None:
+    """The schema (PostgreSQL) or database (MariaDB) tables are read from by default."""
+    sql = dialect_sql(conn).current_schema_sql
+    return None if sql is None else conn.exec_driver_sql(sql).scalar()
+
+
+def quote_table(conn: Connection, schema: str | None, name: str) -> str:
+    """``schema.table`` quoted for the dialect."""
+    prep = conn.dialect.identifier_preparer
+    ref = prep.quote(name)
+    return f"{prep.quote_schema(schema)}.{ref}" if schema else ref
+
+
+def catalog_rows(conn: Connection, schema: str | None, name: str) -> int | None:
+    """The catalog's row estimate (PostgreSQL ``reltuples``, MariaDB ``table_rows``), if known."""
+    sql = dialect_sql(conn).row_estimate_sql
+    if sql is None or schema is None:
+        return None
+    value = conn.execute(sa.text(sql), {"schema": schema, "table": name}).scalar()
+    return int(value) if value is not None and int(value) >= 0 else None
+
+
+def count_rows(conn: Connection, table_ref: str) -> int:
+    """Exact ``count(*)``."""
+    return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table_ref}").scalar() or 0)
+
+
+def table_bytes(conn: Connection, schema: str | None, name: str) -> tuple[int | None, int | None]:
+    """(data bytes, index bytes) from the catalog; (None, None) where there is none."""
+    sql = dialect_sql(conn).bytes_sql
+    if sql is None or schema is None:
+        return None, None
+    row = conn.execute(sa.text(sql), {"schema": schema, "table": name}).first()
+    if row is None:
+        return None, None
+    return (None if row[0] is None else int(row[0]), None if row[1] is None else int(row[1]))
+
+
+def exact_min_max(conn: Connection, table_ref: str, column: str) -> tuple[Any, Any]:
+    """Exact MIN/MAX of one column: an index lookup when the column leads an index."""
+    name = conn.dialect.identifier_preparer.quote(column)
+    row = conn.exec_driver_sql(f"SELECT MIN({name}), MAX({name}) FROM {table_ref}").first()
+    return (row[0], row[1]) if row is not None else (None, None)
