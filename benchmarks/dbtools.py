@@ -164,13 +164,18 @@ class Server:
             pre = capture([*base, "--section=pre-data"])
             post = capture([*base, "--section=post-data"])
             return pre, post
-        # InnoDB clusters rows by the primary key, so keys stay in the CREATE (as mysqldump does);
-        # the "restore" variant turns FK and unique checks off, the way mysqldump files do.
-        statements = []
+        # InnoDB clusters rows by the primary key, so the PK stays in the CREATE; secondary and
+        # unique keys and FKs move to ALTER TABLE statements run after the load.
+        creates, alters = [], []
         for table in tables:
             out = capture(self.client(f"SHOW CREATE TABLE `{table}`", "-N", "-B", "-r"))
-            statements.append(out.split("\t", 1)[1].strip() + ";")
-        return "\n".join(statements), ""
+            create, later = split_mysql_create(out.split("\t", 1)[1].strip())
+            creates.append(create + ";")
+            if later:
+                alters.append(
+                    f"ALTER TABLE `{table}` " + ", ".join(f"ADD {i}" for i in later) + ";"
+                )
+        return "\n".join(creates), "\n".join(alters)
 
     def drop_tables(self, tables: list[str]) -> None:
         names = ", ".join(reversed(tables))
@@ -219,6 +224,22 @@ class Server:
         if self.dialect == "postgresql":
             return self.client(f"COPY (SELECT * FROM {table}) TO STDOUT")
         return self.client(f"SELECT * FROM {table}")
+
+
+def split_mysql_create(create: str) -> tuple[str, list[str]]:
+    """``SHOW CREATE TABLE`` text split into (CREATE with the primary key only, the secondary
+    KEY / UNIQUE KEY / CONSTRAINT clauses to add after the load)."""
+    lines = create.splitlines()
+    keep, later = [lines[0]], []
+    for line in lines[1:-1]:
+        item = line.strip().rstrip(",")
+        if item.startswith(("KEY ", "UNIQUE KEY ", "CONSTRAINT ", "FULLTEXT KEY ", "INDEX ")):
+            later.append(item)
+        else:
+            keep.append("  " + item + ",")
+    keep[-1] = keep[-1].rstrip(",")
+    keep.append(lines[-1])
+    return "\n".join(keep), later
 
 
 def servers(suffix: str = "") -> list[Server]:

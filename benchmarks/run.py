@@ -312,26 +312,23 @@ def bench_load(b: Bench, server: Server, rows: int, *, reference: bool) -> dict[
         server.export(table, files[table])
     result["file_bytes"] = sum(f.stat().st_size for f in files.values())
 
-    variants = {"keyed": True, "restore": False}
+    variants = {v: v == "keyed" for v in b.args.refs}
     result["reference"] = {}
     for variant, keyed in variants.items():
         times = []
         for _ in range(b.args.repeat):
             server.drop_tables(TABLES)
             checkpoint(server)
-            if key == "pg":
-                # keyed: the final table (PK, FK) exists, then \copy; restore: pg_restore's order,
-                # bare tables, \copy, then keys and FKs built once.
-                server.run_script(pre + ("\n" + post if keyed else ""))
-                seconds = sum(run_tool(server.load_argv(t, files[t])) for t in TABLES)
-                if not keyed:
-                    t0 = time.perf_counter()
-                    server.run_script(post)
-                    seconds += time.perf_counter() - t0
-            else:
-                # keyed: LOAD DATA with FK and unique checks on; restore: off, as mysqldump does.
-                server.run_script(pre)
-                seconds = sum(run_tool(server.load_argv(t, files[t], checks=keyed)) for t in TABLES)
+            # keyed: the final table (PK, indexes, FKs) exists, then the bulk load (MariaDB with
+            # FK and unique checks on). restore: pg_restore's order, bare table (InnoDB: PK
+            # only), the bulk load (MariaDB: checks off, as mysqldump files do), then the other
+            # keys and FKs built once.
+            server.run_script(pre + ("\n" + post if keyed else ""))
+            seconds = sum(run_tool(server.load_argv(t, files[t], checks=keyed)) for t in TABLES)
+            if not keyed:
+                t0 = time.perf_counter()
+                server.run_script(post)
+                seconds += time.perf_counter() - t0
             times.append(seconds)
             if {t: server.count(t) for t in TABLES} != result["rows"]:
                 raise RuntimeError(f"reference load of {rows} rows left wrong counts")
@@ -346,7 +343,7 @@ def bench_load(b: Bench, server: Server, rows: int, *, reference: bool) -> dict[
     result["ratio_vs_keyed"] = ours / result["reference"]["keyed"]
     labels = {
         "keyed": "into the keyed table",
-        "restore": "restore order" if key == "pg" else "checks off",
+        "restore": "restore order (keys after)",
     }
     for variant, seconds in result["reference"].items():
         b.figure(key, f"{tool} of the same rows, {labels[variant]}", secs(seconds))
@@ -440,8 +437,8 @@ def bench_sdv(b: Bench, pg: Server) -> None:
             b.skip("sdv", reason)
             return
     rows = b.args.sdv_rows
-    prod = Server("postgresql", pg.admin_url, "bench_sdv_prod")
-    stage = Server("postgresql", pg.admin_url, "bench_sdv_stage")
+    prod = Server("postgresql", pg.admin_url, f"bench_sdv_prod{b.args.db_suffix}")
+    stage = Server("postgresql", pg.admin_url, f"bench_sdv_stage{b.args.db_suffix}")
     section: dict[str, Any] = {"rows": rows}
     b.results["sections"]["sdv"] = section
     b.say(f"\n== SDV peer on {rows:,} orders (production made by paritygen from the profile)")
@@ -571,6 +568,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sdv-timeout", type=float, default=3600)
     parser.add_argument("--tmp", default=None, help="scratch directory for exported files")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument(
+        "--refs",
+        default="keyed,restore",
+        help="reference variants: keyed (load into the final table), restore (keys after)",
+    )
+    parser.add_argument("--db-suffix", default="", help="suffix for the database names")
     args = parser.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
     if args.rows:
@@ -579,6 +582,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         sizes["gen_rows"] = args.gen_rows
     args.sizes = sizes
     args.only = {s.strip() for s in args.only.split(",") if s.strip()}
+    args.refs = [r.strip() for r in args.refs.split(",") if r.strip()]
+    if not args.refs or set(args.refs) - {"keyed", "restore"}:
+        parser.error("--refs takes keyed and/or restore")
     unknown = args.only - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}; choose from {SECTIONS}")
@@ -605,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
         f"machine: {b.results['machine'].get('cpu')}, {b.results['machine']['nproc']} cores, "
         f"load {b.results['machine']['loadavg_start']}"
     )
-    pg, mysql = servers()
+    pg, mysql = servers(args.db_suffix)
     try:
         if "gen" in args.only:
             try:

@@ -169,6 +169,10 @@ class ValueTarget:
     """True where the share is a profiled most-common value: that parent gets exactly it."""
     order: np.ndarray
     """Parent rows in key-value order (the order the quantiles speak of)."""
+    heaviest: bool = True
+    """The pinned parents are the heaviest ones (a single column's most-common values are its
+    most frequent parents); False for a composite FK, whose pinned rows (every currency of a
+    best seller) can be light too."""
 
 
 def _group_ids(values: pl.Series) -> np.ndarray:
@@ -300,7 +304,7 @@ def value_target(
                 mass *= factor[group]
         mass /= max(mass.sum(), 1e-300)
     order = np.argsort(lead_values.to_numpy(), kind="stable") if lead_values.len() else []
-    return ValueTarget(mass, pinned, np.asarray(order, dtype=np.int64))
+    return ValueTarget(mass, pinned, np.asarray(order, dtype=np.int64), len(columns) == 1)
 
 
 def position_mass(position_weights: tuple[float, ...], parents: int) -> np.ndarray:
@@ -336,7 +340,10 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
     pinned_idx = np.flatnonzero(pinned)
     exact = integerise(mass[pinned_idx], min(children, round(mass[pinned_idx].sum() * children)))
     placed[pinned_idx] = exact
-    rest = _refit(_without_nearest(counts_desc, exact), children - int(exact.sum()))
+    if target.heaviest:  # the heaviest counts stood for them; the rest keeps its shape
+        rest = _refit(counts_desc[pinned_idx.size :], children - int(exact.sum()), False)
+    else:  # each one takes the place of the count it resembles; surplus off the top
+        rest = _refit(_without_nearest(counts_desc, exact), children - int(exact.sum()), True)
     free = np.flatnonzero(~pinned)
     if free.size == 0:
         return placed
@@ -401,14 +408,14 @@ def _without_nearest(counts_desc: np.ndarray, exact: np.ndarray) -> np.ndarray:
     return counts_desc[keep]
 
 
-def _refit(counts_desc: np.ndarray, total: int) -> np.ndarray:
+def _refit(counts_desc: np.ndarray, total: int, from_top: bool) -> np.ndarray:
     """Counts (descending) brought to sum to *total*: positives stay >= 1, zeros stay zeros
     (the childless share holds), unless *total* is too small for that.
 
-    Too many children are taken off the heaviest counts first (a cap lowered until the sum
-    fits): the pinned parents already hold the heavy mass those counts stood for, and the body
-    of the distribution, which the fan-out quantiles measure, stays as it was. Too few are
-    added in proportion."""
+    *from_top*: too many children are taken off the heaviest counts first (a cap lowered until
+    the sum fits): the pinned parents already hold the heavy mass those counts stood for, and
+    the body of the distribution, which the fan-out quantiles measure, stays as it was.
+    Otherwise (and for too few) the difference is spread in proportion."""
     counts = counts_desc.astype(np.int64).copy()
     if counts.size == 0:
         return counts
@@ -421,7 +428,7 @@ def _refit(counts_desc: np.ndarray, total: int) -> np.ndarray:
     if positive == 0:
         return integerise(np.ones(counts.size), total)
     body = counts[:positive]
-    if int(body.sum()) > total:
+    if from_top and int(body.sum()) > total:
         low, high = 1, int(body.max())  # the largest cap whose capped sum still fits
         while low < high:
             mid = (low + high + 1) // 2

@@ -255,12 +255,15 @@ class SemanticGenerator:
         """The id grid that shows about *distinct* values after ids map onto the pool (several
         ids can land on one value: a few short names, one length bucket)."""
 
+        @functools.lru_cache(maxsize=64)
         def expected(grid: int) -> float:
             index = self._single_index(np.arange(grid, dtype=np.uint64))
             cells = np.bincount(index)
             cells = cells[cells > 0]
             return float(np.sum(-np.expm1(draws * np.log1p(-cells / grid))))
 
+        if distinct >= 0.95 * len(self.pool):
+            return None  # more values than the pool holds: take all the variety it has
         low = self.grid
         if expected(low) >= distinct * 0.98:
             return low
@@ -269,7 +272,7 @@ class SemanticGenerator:
             high *= 2
         if expected(high) < distinct:
             return None  # the pool cannot show that many: take all the variety it has
-        for _ in range(12):
+        while high - low > max(1, low // 50):  # 2 % is ample for a 10 % bar
             middle = (low + high) // 2
             if expected(middle) < distinct:
                 low = middle
@@ -288,7 +291,7 @@ class SemanticGenerator:
         short_of_values = distinct > 0.8 * len(pool)
         if short_of_lengths or short_of_values:
             for locale in EXTRA_LOCALES:
-                values |= set(draw_values(maker, locale, self.seed, POOL_SIZE // 4))
+                values |= set(draw_values(maker, locale, self.seed, POOL_SIZE // 8))
             pool = LengthPool(self._fitting(values))
         return pool
 

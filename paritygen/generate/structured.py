@@ -1,8 +1,9 @@
-"""Structured values: UUIDs, JSON documents and binary data of production's sizes.
+"""Structured values: UUIDs, JSON documents, binary data, and checksummed identifiers.
 
 Each is built as a numpy byte matrix or from a text pool in one vectorised step per block;
 JSON is valid JSON (an object) of about the profiled text length, binary values follow the
-profiled byte-length distribution.
+profiled byte-length distribution; card numbers (Luhn) and IBANs (ISO 13616) get valid check
+digits computed on digit matrices.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import polars as pl
 from paritygen.errors import ConfigError
 from paritygen.generate.base import (
     ColumnContext,
+    DistinctIds,
+    expected_non_null_rows,
+    grid_size,
+    non_null_ordinals,
     null_mask,
     profiled_null_fraction,
     spread,
@@ -25,6 +30,8 @@ from paritygen.generate.text import (
     draw_lengths,
     length_knots,
     max_length,
+    mix64,
+    unit_from_bits,
     word_text,
 )
 from paritygen.registry import generators
@@ -91,23 +98,31 @@ class JSONGenerator:
         self.pool = pl.Series(
             [(text * (2 + size // len(text)))[i * 97 : i * 97 + size] for i in range(512)]
         )
+        stats = ctx.column.stats
+        distinct = stats.distinct_count if stats is not None else 0
+        grid = grid_size(distinct, expected_non_null_rows(ctx)) if distinct else None
+        self.ids = DistinctIds(grid, ctx)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
-        ids = rng.integers(0, 1_000_000, n)
+        # A document is a function of its value id, so the distinct count follows production's.
+        ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
+        bits = mix64(self.ids.draw(n, rng, ordinals))
+        ids = (bits % np.uint64(1_000_000)).astype(np.int64)
         if self.minimal:
+            ids = ids % 10 ** max(1, min(6, self.bound or 6))
             values = pl.select(pl.format("{}", pl.Series(ids))).to_series()
             return spread(values, nulls).alias(self.name)
-        lengths = draw_lengths(self.knots, stratified_uniform(rng, n))
+        lengths = draw_lengths(self.knots, unit_from_bits(mix64(bits)))
         head = pl.Series(ids).cast(pl.String)
         overhead = head.str.len_chars().to_numpy().astype(np.int64) + len('{"id":,"note":""}')
         note = np.maximum(lengths - overhead, 0)
         if self.bound is not None:
             note = np.minimum(note, np.maximum(self.bound - overhead, 0))
-        words = self.pool.gather(rng.integers(0, len(self.pool), n)).str.slice(
-            pl.Series(rng.integers(0, self.span, n)), pl.Series(note)
-        )
+        entry = ((bits >> np.uint64(20)) % np.uint64(len(self.pool))).astype(np.int64)
+        offset = ((bits >> np.uint64(32)) % np.uint64(self.span)).astype(np.int64)
+        words = self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(note))
         values = pl.select(
             pl.concat_str([pl.lit('{"id":'), head, pl.lit(',"note":"'), words, pl.lit('"}')])
         ).to_series()

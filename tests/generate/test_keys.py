@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from paritygen.generate.fanout import value_target
+from paritygen.generate.fanout import locate, value_target
 from paritygen.generate.keys import (
     ExistingKeys,
     IntegerSequence,
@@ -442,3 +442,20 @@ def test_junction_partners_are_distinct_per_parent_and_independent() -> None:
     assert junction.is_duplicated().sum() == 0
     tags = junction["tag_id"].value_counts()["count"].to_numpy()
     assert tags.size == 50 and tags.min() > 0.5 * tags.mean()  # no tag left out or piled on
+
+
+def test_locate_is_searchsorted_for_shuffled_slots() -> None:
+    rng = np.random.default_rng(0)
+    cum = np.cumsum(rng.integers(0, 5, 100_000))
+    for size in (10, 5000, 65_536):
+        slots = rng.integers(-50, int(cum[-1]) + 10, size)
+        assert np.array_equal(locate(cum, slots), np.searchsorted(cum, slots, side="right"))
+
+
+def test_tweaked_permutations_are_bijections_and_differ() -> None:
+    perm = Permutation(1000, key=3)
+    idx = np.arange(1000)
+    one = perm.forward(idx, np.full(1000, 11, dtype=np.uint64))
+    two = perm.forward(idx, np.full(1000, 12, dtype=np.uint64))
+    assert np.array_equal(np.sort(one), idx) and np.array_equal(np.sort(two), idx)
+    assert (one != two).mean() > 0.9

@@ -726,3 +726,23 @@ def test_residual_lengths_leave_out_the_frequent_values():
     probs = np.linspace(0, 1, len(knots))
     assert abs((lengths <= 3).mean() - np.interp(3.5, knots, probs)) < 0.02
     assert abs((lengths >= 19).mean() - (1 - np.interp(18.5, knots, probs))) < 0.02
+
+
+def test_json_distinct_count_and_unknown_generator():
+    from paritygen.errors import ConfigError
+
+    jcol = Column(
+        name="doc",
+        logical_type="json",
+        sql_type="json",
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=300,
+            length=LengthStats(min=30, max=90, mean=60.0, quantiles=(30.0, 60.0, 90.0)),
+        ),
+    )
+    docs = generate(make_ctx(jcol, rows=20_000), rows=20_000)
+    assert abs(docs.n_unique() - 300) <= 30
+    assert all(isinstance(json.loads(d), dict) for d in docs.unique().to_list())
+    with pytest.raises(ConfigError, match="unknown generator"):
+        resolve(make_ctx(jcol, rule=ColumnRule(generator="no_such_thing")))

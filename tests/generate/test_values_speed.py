@@ -140,7 +140,7 @@ def test_ten_column_mix_rows_per_second():
             table=table, column=column, row_count=ROWS, seed=0, unique=name == "email"
         )
         gens[name] = resolve(ctx)
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     for block, start in enumerate(range(0, ROWS, BLOCK_ROWS)):
         count = min(BLOCK_ROWS, ROWS - start)
         frame = pl.DataFrame(
@@ -148,7 +148,11 @@ def test_ten_column_mix_rows_per_second():
         )
         assert frame.height == count
     seconds = time.perf_counter() - began
-    rate = ROWS / seconds
-    print(f"\n10-column mix: {ROWS:,} rows in {seconds:.2f} s = {rate:,.0f} rows/s")
+    cpu = time.process_time() - cpu_began
+    # CPU time is what one core spends (the machine is shared; polars may use a second thread).
+    print(
+        f"\n10-column mix: {ROWS:,} rows in {seconds:.2f} s wall = {ROWS / seconds:,.0f} rows/s; "
+        f"{cpu:.2f} s CPU = {ROWS / cpu:,.0f} rows per CPU-second"
+    )
     # The target is 1 M rows/s on a free core; the bar here allows for a shared machine.
-    assert rate >= 250_000
+    assert ROWS / cpu >= 250_000
