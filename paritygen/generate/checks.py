@@ -60,6 +60,22 @@ class CompareCheck:
 
 
 @dataclass(frozen=True)
+class LengthCheck:
+    """``length(column) op n`` (length, char_length, character_length, len)."""
+
+    column: str
+    op: str
+    value: int
+
+
+@dataclass(frozen=True)
+class _IsNull:
+    """``column IS NULL``: only meaningful as a branch of ``... OR column IS NULL``."""
+
+    column: str
+
+
+@dataclass(frozen=True)
 class SkippedCheck:
     """A CHECK the parser does not understand; kept so callers can report it."""
 
@@ -67,7 +83,10 @@ class SkippedCheck:
     reason: str
 
 
-CheckRule = RangeCheck | InCheck | NotNullCheck | CompareCheck | SkippedCheck
+CheckRule = RangeCheck | InCheck | NotNullCheck | CompareCheck | LengthCheck | SkippedCheck
+
+LENGTH_FUNCTIONS = frozenset({"length", "char_length", "character_length", "len"})
+"""Functions that measure a string in characters, as the dialects spell them."""
 
 
 class _Unsupported(Exception):
@@ -154,29 +173,47 @@ class _Parser:
             raise _Unsupported(f"expected {value}, got {token[1]}")
 
     def parse(self) -> list[CheckRule]:
-        rules = self.conjunction()
+        rules = self.disjunction()
+        if any(isinstance(rule, _IsNull) for rule in rules):
+            raise _Unsupported("IS NULL on its own is not supported")
         if self.peek() is not None:
             raise _Unsupported(f"unsupported {self.peek()[1]}")
         return rules
+
+    def disjunction(self) -> list[CheckRule]:
+        """Only ``cond OR col IS NULL`` (cond on col alone) is an OR we can enforce: NULL
+        passes a CHECK anyway, so it means ``cond``."""
+        branches = [self.conjunction()]
+        while self.peek() == ("kw", "OR"):
+            self.take()
+            branches.append(self.conjunction())
+        if len(branches) == 1:
+            return branches[0]
+        nullable = {b[0].column for b in branches if len(b) == 1 and isinstance(b[0], _IsNull)}
+        rest = [b for b in branches if not (len(b) == 1 and isinstance(b[0], _IsNull))]
+        if len(rest) == 1 and nullable and all(_columns(rule) <= nullable for rule in rest[0]):
+            return rest[0]
+        raise _Unsupported("OR is not supported")
 
     def conjunction(self) -> list[CheckRule]:
         rules = self.predicate()
         while self.peek() == ("kw", "AND"):
             self.take()
             rules += self.predicate()
-        if self.peek() == ("kw", "OR"):
-            raise _Unsupported("OR is not supported")
         return rules
 
     def predicate(self) -> list[CheckRule]:
         if self.peek() == ("op", "(") and self._parenthesised_predicate():
             self.take()
-            rules = self.conjunction()
+            rules = self.disjunction()
             self.expect("op", ")")
             return rules
         left = self.operand()
         token = self.take()
         if token == ("kw", "IS"):
+            if self.peek() == ("kw", "NULL"):
+                self.take()
+                return [_IsNull(self.column(left))]
             self.expect("kw", "NOT")
             self.expect("kw", "NULL")
             return [NotNullCheck(self.column(left))]
@@ -233,7 +270,12 @@ class _Parser:
                 raise _Unsupported("unary minus on a non-number")
             return ("lit", -value[1])
         if token[0] == "ident" and self.peek() == ("op", "("):
-            raise _Unsupported(f"function {token[1]}()")
+            if str(token[1]).lower() not in LENGTH_FUNCTIONS:
+                raise _Unsupported(f"function {token[1]}()")
+            self.take()
+            inner = self.operand()
+            self.expect("op", ")")
+            return ("length", self.column(inner))
         if token[0] in ("ident", "lit"):
             return token
         raise _Unsupported(f"unexpected {token[1]}")
@@ -277,6 +319,13 @@ class _Parser:
         return token[1]
 
     def comparison(self, left, op: str, right) -> CheckRule:
+        if left[0] == "length" or right[0] == "length":
+            if left[0] != "length":
+                left, right, op = right, left, _FLIP[op]
+            value = self.literal(right)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise _Unsupported("length compared with a non-integer")
+            return LengthCheck(str(left[1]), op, value)
         if left[0] == "ident" and right[0] == "ident":
             return CompareCheck(self.column(left), op, self.column(right))
         if left[0] == "ident":
@@ -284,6 +333,12 @@ class _Parser:
         if right[0] == "ident":
             return RangeCheck(self.column(right), _FLIP[op], self.literal(left))
         raise _Unsupported("comparison of two literals")
+
+
+def _columns(rule: CheckRule) -> set[str]:
+    if isinstance(rule, CompareCheck):
+        return {rule.left, rule.right}
+    return {rule.column} if hasattr(rule, "column") else set()
 
 
 def parse_check(sqltext: str, columns: set[str]) -> list[CheckRule]:

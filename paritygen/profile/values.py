@@ -14,6 +14,13 @@ from typing import Any
 EPOCH_DATE = dt.date(1970, 1, 1)
 EPOCH = dt.datetime(1970, 1, 1)
 
+# Sentinel dates such as 9999-12-31 23:59:59.999999 must survive float round trips: clamp to
+# what Python's date types can hold rather than overflow.
+_MIN_DAYS = (dt.date.min - EPOCH_DATE).days
+_MAX_DAYS = (dt.date.max - EPOCH_DATE).days
+_MIN_MICROS = (dt.datetime.min - EPOCH) // dt.timedelta(microseconds=1)
+_MAX_MICROS = (dt.datetime.max - EPOCH) // dt.timedelta(microseconds=1)
+
 TEMPORAL = frozenset({"date", "datetime", "time"})
 NUMERIC = frozenset({"integer", "float", "decimal"})
 ORDERED = NUMERIC | TEMPORAL
@@ -49,9 +56,11 @@ def to_number(value: Any, logical_type: str) -> float:
 def from_number(number: float, logical_type: str) -> Any:
     """The JSON scalar for a float produced by :func:`to_number` (used when writing profiles)."""
     if logical_type == "date":
-        return (EPOCH_DATE + dt.timedelta(days=round(number))).isoformat()
+        days = min(max(round(number), _MIN_DAYS), _MAX_DAYS)
+        return (EPOCH_DATE + dt.timedelta(days=days)).isoformat()
     if logical_type == "datetime":
-        return (EPOCH + dt.timedelta(seconds=round(number, 6))).isoformat()
+        micros = min(max(round(number * 1e6), _MIN_MICROS), _MAX_MICROS)
+        return (EPOCH + dt.timedelta(microseconds=micros)).isoformat()
     if logical_type == "time":
         seconds = max(0.0, min(86399.999999, number))
         base = dt.datetime(2000, 1, 1) + dt.timedelta(seconds=seconds)

@@ -364,9 +364,32 @@ def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
                     _run_ddl(conn, table, ddl, fam)
             for table in metadata.sorted_tables:
                 _move_sequences(conn, table, fam)
+                _analyze(conn, table, fam)
     except sa.exc.DBAPIError as exc:
         reason = _db_reason(exc)
         raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+
+
+ANALYZE_SQL = {
+    # After a bulk load the planner's statistics and MariaDB's information_schema sizes are
+    # stale; a load test against unanalysed tables would run different plans than production.
+    # https://www.postgresql.org/docs/current/sql-analyze.html
+    # https://mariadb.com/kb/en/analyze-table/
+    "postgresql": "ANALYZE {table}",
+    "mysql": "ANALYZE TABLE {table}",
+    "sqlite": "ANALYZE {table}",
+}
+
+
+def _analyze(conn: Connection, table: sa.Table, fam: str) -> None:
+    """Refresh the target's statistics for *table* (see ANALYZE_SQL)."""
+    template = ANALYZE_SQL.get(fam)
+    if template is None:
+        return
+    name = conn.dialect.identifier_preparer.format_table(table)
+    result = conn.exec_driver_sql(template.format(table=name))
+    if result.returns_rows:
+        result.fetchall()
 
 
 @contextlib.contextmanager
