@@ -158,6 +158,26 @@ def non_null_rows(start: int, nulls: np.ndarray | None, count: int) -> np.ndarra
     return start + np.flatnonzero(~nulls).astype(np.int64)
 
 
+GOLDEN = 0.6180339887498949
+"""Weyl-sequence step: ``frac(k * GOLDEN)`` spreads any run of ids evenly over [0, 1)."""
+
+
+def id_ranks(ids: np.ndarray) -> np.ndarray:
+    """A rank in [0, 1) per value id, evenly spread over the ids in use: a few hundred distinct
+    values still cover the length distribution's quantiles (a random rank per value would
+    leave a KS error of about 1/sqrt(values)). Huge random ids fall back to hashing."""
+    ids = ids.astype(np.uint64)
+    small = ids < np.uint64(1 << 40)
+    ranks = (ids.astype(np.float64) * GOLDEN) % 1.0
+    if small.all():
+        return ranks
+    with np.errstate(over="ignore"):
+        z = ids * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(31))) * np.uint64(0xBF58476D1CE4E5B9)
+    hashed = (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return np.where(small, ranks, hashed)
+
+
 def stratified_uniform(rng: np.random.Generator, n: int) -> np.ndarray:
     """*n* uniforms in [0, 1), one in each of n equal strata, in random order.
 
@@ -334,6 +354,10 @@ class AtomMixer:
         return pl.concat([self.atoms, rest.cast(self.atoms.dtype)]).gather(index)
 
 
+CODE_LIKE = frozenset({"postcode", "phone"})
+"""Semantic kinds that are plain codes: with one profiled shape they are made by pattern."""
+
+
 def resolve(ctx: ColumnContext) -> ColumnGenerator:
     """The generator for a non-key value column.
 
@@ -360,6 +384,15 @@ def resolve(ctx: ColumnContext) -> ColumnGenerator:
     tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
     if tag and semantic.supports(tag, column):
         stats = column.stats
+        histogram = stats is not None and len(stats.quantiles) >= 2
+        if tag == "birth_date" and histogram and column.logical_type in ("date", "datetime"):
+            # The profile kept the (aggregate) histogram of birth dates: follow it.
+            return generators.get("quantile")(ctx)
+        shape = stats.shape if stats is not None else None
+        if tag in CODE_LIKE and shape is not None and shape.share >= 0.9:
+            # Postcodes and phones of one shape (99999): codes of that shape, whose distinct
+            # count is not capped by a pool.
+            return generators.get("pattern")(ctx)
         if stats is not None and stats.most_common and not ctx.unique:
             # A non-PII semantic column (country, city) kept its frequent values: reproduce
             # them, the semantic pool makes the rest.

@@ -12,7 +12,6 @@ faithful) and :func:`apply_checks` is the safety net that makes every parsed rul
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -66,6 +65,8 @@ class LengthCheck:
     column: str
     op: str
     value: int
+    in_bytes: bool = False
+    """``octet_length`` (MariaDB spells ``length()`` so): the bound counts UTF-8 bytes."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ class SkippedCheck:
 
 CheckRule = RangeCheck | InCheck | NotNullCheck | CompareCheck | LengthCheck | SkippedCheck
 
-LENGTH_FUNCTIONS = frozenset({"length", "char_length", "character_length", "len"})
-"""Functions that measure a string in characters, as the dialects spell them."""
+LENGTH_FUNCTIONS = frozenset({"length", "char_length", "character_length", "len", "octet_length"})
+"""Functions that measure a string, as the dialects spell them (``octet_length`` in bytes)."""
 
 
 class _Unsupported(Exception):
@@ -275,7 +276,8 @@ class _Parser:
             self.take()
             inner = self.operand()
             self.expect("op", ")")
-            return ("length", self.column(inner))
+            kind = "bytes" if str(token[1]).lower() == "octet_length" else "length"
+            return (kind, self.column(inner))
         if token[0] in ("ident", "lit"):
             return token
         raise _Unsupported(f"unexpected {token[1]}")
@@ -319,13 +321,13 @@ class _Parser:
         return token[1]
 
     def comparison(self, left, op: str, right) -> CheckRule:
-        if left[0] == "length" or right[0] == "length":
-            if left[0] != "length":
+        if left[0] in ("length", "bytes") or right[0] in ("length", "bytes"):
+            if left[0] not in ("length", "bytes"):
                 left, right, op = right, left, _FLIP[op]
             value = self.literal(right)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise _Unsupported("length compared with a non-integer")
-            return LengthCheck(str(left[1]), op, value)
+            return LengthCheck(str(left[1]), op, value, in_bytes=left[0] == "bytes")
         if left[0] == "ident" and right[0] == "ident":
             return CompareCheck(self.column(left), op, self.column(right))
         if left[0] == "ident":
@@ -365,186 +367,18 @@ def column_rules(rules: list[CheckRule], column: str) -> list[CheckRule]:
     return [r for r in rules if isinstance(r, RangeCheck | InCheck) and r.column == column]
 
 
-# ------------------------------------------------------------------------------------------
-# Enforcement
-
-
-def _literal_for(value: object, dtype: pl.DataType) -> object:
-    """A CHECK literal in the column's type (dates and times arrive as ISO text)."""
-    if isinstance(value, str):
-        if dtype == pl.Date:
-            return dt.date.fromisoformat(value[:10])
-        if isinstance(dtype, pl.Datetime):
-            return dt.datetime.fromisoformat(value).replace(tzinfo=None)
-        if dtype == pl.Time:
-            return dt.time.fromisoformat(value)
-        if dtype.is_numeric():
-            return float(value)
-    if isinstance(value, bool) and dtype.is_numeric():
-        return int(value)
-    return value
-
-
-def _step(dtype: pl.DataType) -> object:
-    """The smallest move that turns ``>=`` into ``>`` for a type."""
-    if dtype == pl.Date:
-        return dt.timedelta(days=1)
-    if isinstance(dtype, pl.Datetime):
-        return dt.timedelta(microseconds=1)
-    if dtype == pl.Time:
-        return dt.timedelta(microseconds=1)
-    if dtype.is_integer():
-        return 1
-    return None
-
-
-def _float_step(value: float) -> float:
-    """A move off a float bound that survives single precision (MariaDB ``FLOAT`` is 32-bit)."""
-    return max(abs(float(value)), 1.0) * 1e-6
-
-
-def _holds(expr: pl.Expr, op: str, other: object) -> pl.Expr:
-    return {
-        ">": expr > other,
-        ">=": expr >= other,
-        "<": expr < other,
-        "<=": expr <= other,
-        "=": expr == other,
-        "<>": expr != other,
-    }[op]
-
-
-def violations(df: pl.DataFrame, rule: CheckRule) -> pl.Expr | None:
-    """A boolean expression that is True on the rows breaking *rule* (NULL never breaks a CHECK
-    except NOT NULL, as in SQL)."""
-    if isinstance(rule, SkippedCheck):
-        return None
-    if isinstance(rule, NotNullCheck):
-        return pl.col(rule.column).is_null() if rule.column in df.columns else None
-    if isinstance(rule, RangeCheck):
-        if rule.column not in df.columns:
-            return None
-        value = _literal_for(rule.value, df.schema[rule.column])
-        return (~_holds(pl.col(rule.column), rule.op, value)).fill_null(False)
-    if isinstance(rule, InCheck):
-        if rule.column not in df.columns:
-            return None
-        dtype = df.schema[rule.column]
-        allowed = pl.Series([_literal_for(v, dtype) for v in rule.values]).cast(dtype, strict=False)
-        inside = pl.col(rule.column).is_in(allowed.implode())
-        return (inside if rule.negated else ~inside).fill_null(False)
-    if rule.left not in df.columns or rule.right not in df.columns:
-        return None
-    return (~_holds(pl.col(rule.left), rule.op, pl.col(rule.right))).fill_null(False)
-
-
-def _repair(df: pl.DataFrame, rule: CheckRule, rng: np.random.Generator) -> pl.DataFrame:
-    bad_expr = violations(df, rule)
-    if bad_expr is None:
-        return df
-    bad = df.select(bad_expr.alias("bad")).to_series()
-    count = int(bad.sum())
-    if count == 0:
-        return df
-    rows = np.flatnonzero(bad.to_numpy())
-    if isinstance(rule, NotNullCheck):
-        present = df[rule.column].drop_nulls()
-        if len(present) == 0:
-            return df
-        fill = present.gather(rng.integers(0, len(present), count))
-        return df.with_columns(df[rule.column].scatter(rows, fill))
-    if isinstance(rule, InCheck):
-        dtype = df.schema[rule.column]
-        allowed = pl.Series([_literal_for(v, dtype) for v in rule.values]).cast(dtype, strict=False)
-        if rule.negated:
-            present = df[rule.column].filter(~bad).drop_nulls()
-            if len(present) == 0:
-                return df.with_columns(df[rule.column].scatter(rows, None))
-            fill = present.gather(rng.integers(0, len(present), count))
-        else:
-            fill = allowed.gather(rng.integers(0, len(allowed), count))
-        return df.with_columns(df[rule.column].scatter(rows, fill))
-    if isinstance(rule, RangeCheck):
-        column = rule.column
-        dtype = df.schema[column]
-        value = _literal_for(rule.value, dtype)
-        step = _step(dtype)
-        if not (dtype.is_numeric() or dtype.is_temporal()):
-            # Text ranges (``code <> ''``): reuse values of rows that already hold.
-            present = df[column].filter(~bad).drop_nulls()
-            if len(present) == 0:
-                return df
-            fill = present.gather(rng.integers(0, len(present), count))
-            return df.with_columns(df[column].scatter(rows, fill))
-        if rule.op in (">=", "<=", "="):
-            target = value
-        elif rule.op in (">", "<"):
-            sign = 1 if rule.op == ">" else -1
-            if step is not None:
-                target = value + step if sign > 0 else value - step
-            else:
-                target = float(value) + sign * _float_step(float(value))
-        else:  # "<>": move off the forbidden value
-            target = value + step if step is not None else float(value) + _float_step(value)
-        fill = pl.Series([target] * count).cast(dtype, strict=False)
-        return df.with_columns(df[column].scatter(rows, fill))
-    # Column comparison: swap the pair where that fixes it, otherwise shift the left side.
-    left, right = df[rule.left], df[rule.right]
-    if rule.op in (">=", "<=", ">", "<") and left.dtype == right.dtype:
-        new_left = left.scatter(rows, right.gather(rows))
-        new_right = right.scatter(rows, left.gather(rows))
-        df = df.with_columns(new_left, new_right)
-        still = violations(df, rule)
-        bad = df.select(still.alias("bad")).to_series()
-        rows = np.flatnonzero(bad.to_numpy())
-        if len(rows) == 0:
-            return df
-        left, right = df[rule.left], df[rule.right]
-    step = _step(left.dtype)
-    right_values = right.gather(rows)
-    if rule.op in (">", ">="):
-        moved = (
-            right_values + step
-            if step is not None
-            else right_values + (right_values.abs() * 1e-6 + 1e-6)
-        )
-    elif rule.op in ("<", "<="):
-        moved = (
-            right_values - step
-            if step is not None
-            else right_values - (right_values.abs() * 1e-6 + 1e-6)
-        )
-    elif rule.op == "=":
-        moved = right_values
-    else:
-        moved = right_values + step if step is not None else right_values + 1.0
-    return df.with_columns(left.scatter(rows, moved.cast(left.dtype, strict=False)))
-
-
 def apply_checks(
     df: pl.DataFrame, rules: list[CheckRule], rng: np.random.Generator
 ) -> pl.DataFrame:
-    """*df* repaired so every parsed rule holds (skipped rules are left alone).
+    """*df* repaired so every parsed rule holds (skipped rules are left alone); see
+    :mod:`paritygen.generate.repair`."""
+    from paritygen.generate.repair import repair_all
 
-    Rules are applied in turn; a repair can break an earlier rule (a swap pushing a value out of
-    its range), so the pass repeats until a pass changes nothing.
-    """
-    active = [r for r in rules if not isinstance(r, SkippedCheck)]
-    for _ in range(4):
-        for rule in active:
-            df = _repair(df, rule, rng)
-        if all(_violation_count(df, rule) == 0 for rule in active):
-            break
-    return df
-
-
-def _violation_count(df: pl.DataFrame, rule: CheckRule) -> int:
-    expr = violations(df, rule)
-    if expr is None:
-        return 0
-    return int(df.select(expr.sum()).item())
+    return repair_all(df, rules, rng)
 
 
 def count_violations(df: pl.DataFrame, rules: list[CheckRule]) -> int:
     """Rows-times-rules that break a parsed rule (0 after :func:`apply_checks`)."""
-    return sum(_violation_count(df, rule) for rule in rules)
+    from paritygen.generate.repair import count_violations as count
+
+    return count(df, rules)

@@ -28,7 +28,7 @@ from paritygen.generate.unique_keys import Permutation
 from paritygen.profile.model import ColumnStats, FanoutStats
 from paritygen.profile.values import ORDERED, to_number
 
-_PLACE_ITERATIONS = 16
+_PLACE_ITERATIONS = 12
 MASS_BUCKETS = 100
 """Buckets of equal target mass (in parent-value order) whose sums :func:`place_counts` matches:
 one per percentile of the profile's 101 quantile points, so the FK column's quantiles are
@@ -164,11 +164,18 @@ class ValueTarget:
     """Where an FK's children should land: a share per parent row, and which shares are exact."""
 
     mass: np.ndarray
-    """Target share of the non-NULL children per parent row (sums to 1)."""
+    """Target share of the non-NULL children per parent row (sums to 1); :func:`place_counts`
+    consumes it (frees it once read)."""
     pinned: np.ndarray
     """True where the share is a profiled most-common value: that parent gets exactly it."""
-    order: np.ndarray
-    """Parent rows in key-value order (the order the quantiles speak of)."""
+    order: np.ndarray | None
+    """Parent rows in key-value order (the order the quantiles speak of); None when that is the
+    row order (a sequence key), which saves an array of the parents' size."""
+    groups: np.ndarray | None = None
+    """Composite FKs: the lead column's value group of each parent row. Rows of one group share
+    their random draw, so a best seller gets children in every currency and a rarely sold item
+    in its main currency only, as in production (independent draws would spread the children
+    over too many distinct products)."""
     heaviest: bool = True
     """The pinned parents are the heaviest ones (a single column's most-common values are its
     most frequent parents); False for a composite FK, whose pinned rows (every currency of a
@@ -189,58 +196,71 @@ def column_mass(
     value's mass equally, as in a composite key). Most-common values put their frequency on the
     parents holding them; for ordered columns the quantile CDF spreads the remaining mass over
     the cells between neighbouring parent values; otherwise it is spread evenly. None when the
-    statistics say nothing (no MCV, no quantile).
+    statistics say nothing (no MCV, no quantile). A strictly increasing key (a sequence, the
+    usual parent) skips the grouping: memory stays at a few arrays of the parents' size.
     """
     if stats is None or (not stats.most_common and not stats.quantiles):
         return None
-    parents = values.len()
-    groups = _group_ids(values)
-    sizes = np.bincount(groups).astype(np.float64)
     ordered = logical_type in ORDERED and len(stats.quantiles) >= 2
-    pinned_mass = np.zeros(sizes.size)
+    numbers = _numbers(values, logical_type) if logical_type in ORDERED else None
+    increasing = numbers is not None and bool(np.all(numbers[1:] > numbers[:-1]))
+    if increasing:
+        groups, firsts = None, numbers
+        sizes = np.ones(values.len())
+    else:
+        groups = _group_ids(values)
+        sizes = np.bincount(groups).astype(np.float64)
+        firsts = None
+        if numbers is not None:
+            firsts = np.zeros(sizes.size)
+            firsts[groups] = numbers  # one value per group, ascending with the group id
+        del numbers
+    mass = np.zeros(sizes.size)  # per group: the pinned shares first
     if stats.most_common:
-        common = pl.DataFrame(
-            {
-                "value": [
-                    _as_parent_value(v.value, values.dtype, logical_type) for v in stats.most_common
-                ],
-                "frequency": [v.frequency for v in stats.most_common],
-            },  # fmt: skip
-            schema={"value": values.dtype, "frequency": pl.Float64},
-        ).drop_nulls()
-        found = (
-            pl.DataFrame({"value": values, "group": groups})
-            .unique("group")
-            .join(common, on="value", how="inner")
-        )
-        pinned_mass[found["group"].to_numpy()] = found["frequency"].to_numpy()
-    pinned_total = float(pinned_mass.sum())
-    free = pinned_mass == 0
-    spread = np.zeros(sizes.size)
-    if ordered:
-        numbers = _numbers(values, logical_type)
-        firsts = np.zeros(sizes.size)
-        firsts[groups] = numbers  # one value per group, ascending with the group id
-        edges = np.asarray([to_number(q, logical_type) for q in stats.quantiles], dtype=np.float64)
-        edges = np.sort(edges)
-        cuts = np.concatenate([[-np.inf], (firsts[1:] + firsts[:-1]) / 2, [np.inf]])
+        wanted = [_as_parent_value(v.value, values.dtype, logical_type) for v in stats.most_common]
+        shares = np.asarray([v.frequency for v in stats.most_common], dtype=np.float64)
+        if firsts is not None:  # sorted numbers: a binary search per value
+            keys = np.asarray(
+                [np.nan if w is None else to_number(w, logical_type) for w in wanted], dtype=float
+            )
+            at = np.clip(np.searchsorted(firsts, keys), 0, max(firsts.size - 1, 0))
+            hit = firsts.size > 0 and (firsts[at] == keys)
+            mass[at[hit]] = shares[hit]
+        else:
+            common = pl.DataFrame(
+                {"value": wanted, "frequency": shares},
+                schema={"value": values.dtype, "frequency": pl.Float64},
+            ).drop_nulls()
+            found = pl.DataFrame({"value": values, "group": groups}).join(common, on="value")
+            mass[found["group"].to_numpy()] = found["frequency"].to_numpy()
+    free = mass == 0
+    rest = max(0.0, 1.0 - float(mass.sum()))
+    if ordered and firsts is not None:
+        edges = np.sort([to_number(q, logical_type) for q in stats.quantiles])
+        cuts = np.empty(firsts.size + 1)
+        cuts[0], cuts[-1] = -np.inf, np.inf
+        np.add(firsts[1:], firsts[:-1], out=cuts[1:-1])
+        cuts[1:-1] /= 2
         cdf = np.interp(cuts, edges, np.linspace(0.0, 1.0, edges.size), left=0.0, right=1.0)
+        del cuts
         spread = np.diff(cdf)
+        del cdf
     else:
         spread = sizes.copy()
-    spread = np.where(free, spread, 0.0)
-    rest = max(0.0, 1.0 - pinned_total)
+    spread[~free] = 0.0
+    if spread.sum() <= 0 and rest > 0 and free.any():
+        spread = np.where(free, sizes, 0.0)
     if spread.sum() > 0:
         spread *= rest / spread.sum()
-    elif rest > 0 and free.any():
-        spread = np.where(free, sizes, 0.0) * (rest / sizes[free].sum())
-    per_group = pinned_mass + spread
-    if per_group.sum() <= 0:
+    mass += spread
+    del spread
+    total = mass.sum()
+    if total <= 0:
         return None
-    mass = (per_group / per_group.sum() / sizes)[groups]
-    pinned = (~free)[groups]
-    assert mass.size == parents
-    return mass, pinned
+    mass /= total * sizes
+    if groups is None:
+        return mass, ~free
+    return mass[groups], (~free)[groups]
 
 
 def _as_parent_value(value: object, dtype: pl.DataType, logical_type: str) -> object:
@@ -291,9 +311,10 @@ def value_target(
         parents = columns[0][0].len()
     if not masses:
         mass = position_mass(position_weights, parents)
-        return ValueTarget(mass, np.zeros(parents, dtype=bool), np.arange(parents))
-    lead_values, mass, pinned = max(masses, key=lambda m: m[0].n_unique())
-    mass = mass.copy()
+        return ValueTarget(mass, np.zeros(parents, dtype=bool), None)
+    lead_values, mass, pinned = (
+        max(masses, key=lambda m: m[0].n_unique()) if len(masses) > 1 else masses[0]
+    )
     if len(masses) > 1:
         groups = [_group_ids(values) for values, _, _ in masses]
         wanted = [np.bincount(g, weights=m) for g, (_, m, _) in zip(groups, masses, strict=True)]
@@ -303,8 +324,11 @@ def value_target(
                 factor = np.divide(want, have, out=np.zeros_like(want), where=have > 0)
                 mass *= factor[group]
         mass /= max(mass.sum(), 1e-300)
-    order = np.argsort(lead_values.to_numpy(), kind="stable") if lead_values.len() else []
-    return ValueTarget(mass, pinned, np.asarray(order, dtype=np.int64), len(columns) == 1)
+    order: np.ndarray | None = None  # a sequence key: value order is row order
+    if not lead_values.is_sorted():
+        order = lead_values.arg_sort().to_numpy().astype(np.int64)
+    groups = _group_ids(lead_values) if len(masses) > 1 else None
+    return ValueTarget(mass, pinned, order, groups, heaviest=len(columns) == 1)
 
 
 def position_mass(position_weights: tuple[float, ...], parents: int) -> np.ndarray:
@@ -332,40 +356,61 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
     """
     parents = counts_desc.size
     children = int(counts_desc.sum())
-    placed = np.zeros(parents, dtype=np.int64)
     if parents == 0 or children == 0:
-        return placed
-    mass = np.maximum(target.mass, 0.0)
-    pinned = target.pinned & (mass > 0)
-    pinned_idx = np.flatnonzero(pinned)
+        return np.zeros(parents, dtype=np.int64)
+    mass = target.mass  # shares are never negative
+    pinned_idx = np.flatnonzero(target.pinned)
+    pinned_idx = pinned_idx[mass[pinned_idx] > 0]
     exact = integerise(mass[pinned_idx], min(children, round(mass[pinned_idx].sum() * children)))
-    placed[pinned_idx] = exact
     if target.heaviest:  # the heaviest counts stood for them; the rest keeps its shape
         rest = _refit(counts_desc[pinned_idx.size :], children - int(exact.sum()), False)
     else:  # each one takes the place of the count it resembles; surplus off the top
         rest = _refit(_without_nearest(counts_desc, exact), children - int(exact.sum()), True)
-    free = np.flatnonzero(~pinned)
-    if free.size == 0:
+    if pinned_idx.size == parents:
+        placed = np.zeros(parents, dtype=np.int64)
+        placed[pinned_idx] = exact
         return placed
-    in_order = target.order[~pinned[target.order]]  # free parents in value order
-    free_mass = mass[in_order]
-    total_mass = free_mass.sum()
+    # Memory: about 30 bytes per free parent (float32 keys, one-byte buckets, int32 counts).
+    in_order: np.ndarray | slice = slice(None)  # free parents in value order
+    if pinned_idx.size or target.order is not None:
+        in_order = np.arange(parents) if target.order is None else target.order
+        if pinned_idx.size:
+            free = np.ones(parents, dtype=bool)
+            free[pinned_idx] = False
+            in_order = in_order[free[in_order]]
+            del free
+    free_count = parents - pinned_idx.size
+    free_mass = mass[in_order].astype(np.float32)
+    total_mass = float(free_mass.sum(dtype=np.float64))
     if total_mass <= 0:
-        free_mass = np.full(in_order.size, 1.0)
-        total_mass = float(in_order.size)
-    cumulative = np.cumsum(free_mass) - free_mass / 2
-    bucket = np.minimum((cumulative / total_mass * MASS_BUCKETS).astype(np.int64), MASS_BUCKETS - 1)
+        free_mass[:] = 1.0
+        total_mass = float(free_count)
+    cumulative = np.cumsum(free_mass, dtype=np.float64)
+    cumulative -= free_mass / 2
+    cumulative *= MASS_BUCKETS / total_mass
+    bucket = np.minimum(cumulative, MASS_BUCKETS - 1).astype(np.uint8)
+    del cumulative
     wanted = np.bincount(bucket, weights=free_mass, minlength=MASS_BUCKETS) / total_mass
-    draws = np.random.default_rng(key).exponential(size=in_order.size)
-    adjust = np.ones(MASS_BUCKETS)
+    if target.groups is not None:
+        shared = np.random.default_rng(key).exponential(size=int(target.groups.max()) + 1)
+        draws = shared[target.groups[in_order]].astype(np.float32)
+    else:
+        draws = np.random.default_rng(key).standard_exponential(free_count, np.float32)
+    with np.errstate(divide="ignore"):
+        draws /= free_mass  # zero mass: +inf, dealt last (the zeros)
+    del free_mass, mass
+    target.mass = np.zeros(0)  # consumed: the shares' memory is free for the dealing below
+    rest = rest.astype(np.int32 if children < 2**31 else np.int64)
+    adjust = np.ones(MASS_BUCKETS, dtype=np.float32)
     rest_total = float(rest.sum())
     best, best_error = None, np.inf
+    sort_key = np.empty_like(draws)
     for _ in range(_PLACE_ITERATIONS):
-        rate = free_mass * adjust[bucket]
-        sort_key = np.divide(draws, rate, out=np.full(draws.size, np.inf), where=rate > 0)
-        order = np.argsort(sort_key, kind="stable")
-        dealt = np.empty(in_order.size, dtype=np.int64)
+        np.divide(draws, adjust[bucket], out=sort_key)
+        order = np.argsort(sort_key)  # deterministic; ties are only the zero-mass parents
+        dealt = np.empty(free_count, dtype=rest.dtype)
         dealt[order] = rest
+        del order
         if rest_total <= 0:
             best = dealt
             break
@@ -376,7 +421,10 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
         if error < 0.002:
             break
         ratio = np.divide(wanted, sums, out=np.full(MASS_BUCKETS, 5.0), where=sums > 0)
-        adjust *= np.clip(ratio**0.8, 0.2, 5.0)
+        adjust *= np.clip(ratio**0.8, 0.2, 5.0).astype(np.float32)
+    del draws, sort_key
+    placed = np.zeros(parents, dtype=np.int64)
+    placed[pinned_idx] = exact
     placed[in_order] = best
     return placed
 
@@ -416,11 +464,13 @@ def _refit(counts_desc: np.ndarray, total: int, from_top: bool) -> np.ndarray:
     the sum fits): the pinned parents already hold the heavy mass those counts stood for, and
     the body of the distribution, which the fan-out quantiles measure, stays as it was.
     Otherwise (and for too few) the difference is spread in proportion."""
-    counts = counts_desc.astype(np.int64).copy()
-    if counts.size == 0:
-        return counts
+    if counts_desc.size == 0:
+        return counts_desc
     total = max(total, 0)
-    positive = int((counts > 0).sum())
+    positive = int((counts_desc > 0).sum())
+    if int(counts_desc.sum()) == total:  # nothing to move (every FK without pinned parents)
+        return counts_desc
+    counts = counts_desc.astype(np.int64)  # a copy: the caller's counts stay as they were
     if positive > total:
         counts[:] = 0
         counts[:total] = 1
@@ -440,9 +490,17 @@ def _refit(counts_desc: np.ndarray, total: int, from_top: bool) -> np.ndarray:
         short = total - int(capped.sum())
         capped[np.flatnonzero(body > low)[:short]] += 1  # the rounding, on the heaviest
         counts[:positive] = capped
-        return np.sort(counts)[::-1]
-    counts[:positive] = 1 + integerise((body - 1).astype(np.float64) + 1e-9, total - positive)
-    return np.sort(counts)[::-1]
+    else:  # in proportion to each count's excess over 1; the rounding spread evenly
+        factor = (total - positive) / max(int(body.sum()) - positive, 1)
+        excess = (body - 1) * factor
+        np.floor(excess, out=excess)
+        body[:] = 1 + excess.astype(np.int64)
+        del excess
+        short = total - int(body.sum())
+        if short > 0:
+            body[np.linspace(0, positive - 1, short).astype(np.int64)] += 1
+    counts.sort()
+    return counts[::-1]
 
 
 # --------------------------------------------------------------------------- child -> parent
@@ -482,8 +540,9 @@ class FanoutMap:
     """
 
     def __init__(self, counts: np.ndarray, children: int, nulls: int, key: int) -> None:
-        self.counts = counts.astype(np.int64)
-        self.cum = np.cumsum(self.counts)
+        # int32 where it fits: this map and its running sum are what a FK keeps for the whole load
+        self.counts = counts.astype(np.int32 if counts.max(initial=0) < 2**31 else np.int64)
+        self.cum = np.cumsum(self.counts, dtype=np.int64)
         self.nulls = nulls
         self.permutation = Permutation(children, key)
 

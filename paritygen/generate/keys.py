@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from paritygen.errors import ConfigError
-from paritygen.generate.base import POLARS_TYPES
+from paritygen.generate.base import BLOCK_ROWS, POLARS_TYPES
 from paritygen.generate.fanout import (
     FanoutMap,
     OneToOneMap,
@@ -87,6 +87,48 @@ def unique_target(
             mass *= rest / mass.sum()
         np.add.at(mass, rows, share)
     return ValueTarget(mass, pinned, np.arange(parents, dtype=np.int64))
+
+
+def sequence_target(
+    key: UniqueKey, stats: ColumnStats | None, parents: int, weights: tuple[float, ...]
+) -> ValueTarget:
+    """Target shares over a parent whose key is a sequence (ids, dates), block by block: the
+    most-common values pin their parents, the FK column's quantile CDF spreads the rest over
+    the cells between neighbouring keys. Memory: the shares plus one block, whatever the
+    parents' size (a 10 M-row parent costs two arrays, not ten)."""
+    quantiles = stats.quantiles if stats is not None else ()
+    if stats is None or (not stats.most_common and len(quantiles) < 2):
+        return ValueTarget(position_mass(weights, parents), np.zeros(parents, dtype=bool), None)
+    kind = key.kind
+    mass = np.zeros(parents)
+    pinned = np.zeros(parents, dtype=bool)
+    if stats.most_common:
+        wanted = np.asarray([to_number(v.value, kind) for v in stats.most_common])
+        rows = key.locate(wanted)
+        hit = rows >= 0
+        shares = np.asarray([v.frequency for v in stats.most_common])
+        mass[rows[hit]] = shares[hit]
+        pinned[rows[hit]] = True
+    rest = max(0.0, 1.0 - float(mass.sum()))
+    if len(quantiles) >= 2 and rest > 0:
+        edges = np.sort([to_number(q, kind) for q in quantiles])
+        ranks = np.linspace(0.0, 1.0, edges.size)
+        spread = np.zeros(parents)
+        for start in range(0, parents, BLOCK_ROWS):
+            end = min(start + BLOCK_ROWS, parents)
+            low, high = max(start - 1, 0), min(end + 1, parents)
+            numbers = key.numbers(np.arange(low, high, dtype=np.int64))
+            cuts = np.concatenate([[-np.inf] if start == 0 else [],
+                                   (numbers[1:] + numbers[:-1]) / 2,
+                                   [np.inf] if end == parents else []])  # fmt: skip
+            spread[start:end] = np.diff(np.interp(cuts, edges, ranks, left=0.0, right=1.0))
+        spread[pinned] = 0.0
+        if spread.sum() <= 0:
+            spread[~pinned] = 1.0
+        mass += spread * (rest / spread.sum())
+    elif rest > 0 and not pinned.all():
+        mass[~pinned] = rest / (parents - int(pinned.sum()))
+    return ValueTarget(mass / max(mass.sum(), 1e-300), pinned, None)
 
 
 # --------------------------------------------------------------------------- per table
@@ -259,6 +301,8 @@ class TableKeys:
         unique = parent.unique.get(fk.ref_columns[0]) if len(fk.columns) == 1 else None
         if unique is not None and unique.sequence is None:
             return unique_target(unique, stats[0], parents, weights)
+        if unique is not None and self.table.columns[fk.columns[0]].logical_type == unique.kind:
+            return sequence_target(unique, stats[0], parents, weights)
         self._targeting = True
         try:
             idx = np.arange(parents, dtype=np.int64)

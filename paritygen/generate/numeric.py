@@ -135,6 +135,8 @@ class OrderedModel:
         edges = np.clip(edges, low, high)
         self.edges = np.maximum.accumulate(edges)
         self.probabilities = quantile_probabilities(len(self.edges))
+        if stats is None or not stats.most_common:
+            self.edges, self.probabilities = spread_ties(self.edges, self.probabilities)
         self._atoms(stats, ctx)
         self._residual_cdf()
         distinct = stats.distinct_count if stats is not None else 0
@@ -272,6 +274,22 @@ class OrderedModel:
         if len(rest):
             out[rest] = self.residual(len(rest), rng)
         return out
+
+
+def spread_ties(edges: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equal histogram edges with no most-common value behind them, made one knot each.
+
+    Repeated edges mean a value holding whole percents of the rows; without a most-common
+    value to say so, they come from a coarsened profile (PII birth dates kept to the year:
+    1950-01-01, 1950-01-01, 1951-01-01): the mass belongs to the whole step, so each run of
+    equal edges becomes one knot at its middle rank and the values spread between knots.
+    """
+    values, first, counts = np.unique(edges, return_index=True, return_counts=True)
+    if len(values) == len(edges) or len(values) < 2:
+        return edges, ranks
+    middle = np.array([ranks[i : i + c].mean() for i, c in zip(first, counts, strict=True)])
+    middle[0], middle[-1] = 0.0, 1.0
+    return values, middle
 
 
 def numbers_to_series(numbers: np.ndarray, kind: str, name: str = "") -> pl.Series:

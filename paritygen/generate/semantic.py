@@ -25,6 +25,7 @@ from paritygen.generate.base import (
     column_rule_param,
     expected_non_null_rows,
     grid_size,
+    id_ranks,
     non_null_ordinals,
     non_null_rows,
     null_mask,
@@ -45,10 +46,10 @@ from paritygen.generate.text import (
     LengthTextGenerator,
     atom_lengths,
     bytes_to_strings,
+    checked_lengths,
     draw_lengths,
     length_knots,
     mix64,
-    unit_from_bits,
 )
 from paritygen.profile.model import Column
 from paritygen.registry import generators
@@ -172,7 +173,7 @@ class SemanticGenerator:
         self.tag = tag
         self.name = column.name
         self.kind = column.logical_type
-        self.bound = column.length or None
+        shortest, self.bound = checked_lengths(ctx)
         self.unique = ctx.unique
         self.null_fraction = profiled_null_fraction(ctx)
         self.row_digits = len(str(max(ctx.row_count, 1) * 2))
@@ -188,6 +189,8 @@ class SemanticGenerator:
         self.knots = length_knots(column) if has_lengths else None
         if self.knots is not None and known_values:
             self.knots = residual_knots(self.knots, *atom_lengths(column))
+        if self.knots is not None:
+            self.knots = np.clip(self.knots, shortest, self.bound)
         self.delegate = None
         if tag == "free_text":
             self.delegate = LengthTextGenerator(ctx)
@@ -222,7 +225,7 @@ class SemanticGenerator:
             self.pool = self._pool("given_name")
             self.second = self._pool("family_name")
         elif tag in ("street", "address"):
-            self.pool = self._pool("street_name")
+            self.pool = self._pool("street_name", fit=True, shorter_by=5)  # "1234 " or " 12"
         elif tag == "phone":
             # Templates whose last four characters are digits get a varied ending.
             self.pool = self._pool("phone_template")
@@ -237,16 +240,17 @@ class SemanticGenerator:
         needed = 20 * (distinct if distinct > 0 else 10**6) / max(len(self.pool), 1)
         self.number_modulus = 1 if needed <= 1 else 10 ** min(6, math.ceil(math.log10(needed)))
 
-    def _wanted(self, bits: np.ndarray) -> np.ndarray | None:
-        """The length each value aims at: a function of its id, so an id keeps its value."""
+    def _wanted(self, ids: np.ndarray) -> np.ndarray | None:
+        """The length each value aims at: a function of its id, so an id keeps its value;
+        spread evenly over the ids in use (:func:`id_ranks`)."""
         if self.knots is None:
             return None
-        return draw_lengths(self.knots, unit_from_bits(mix64(bits ^ np.uint64(0x5BD1E995))))
+        return draw_lengths(self.knots, id_ranks(ids))
 
     def _single_index(self, ids: np.ndarray) -> np.ndarray:
         """Pool positions of a single-pool kind (city, company, postcode...) for value ids."""
         slots = ids.astype(np.uint64)
-        wanted = self._wanted(mix64(slots))
+        wanted = self._wanted(slots)
         if wanted is None:
             return self.pool.any_index(slots)
         return self.pool.pick_index(wanted, slots)
@@ -280,14 +284,18 @@ class SemanticGenerator:
                 high = middle
         return high
 
-    def _pool(self, maker: str, fit: bool = False, distinct: int = 0) -> LengthPool:
+    def _pool(
+        self, maker: str, fit: bool = False, distinct: int = 0, shorter_by: int = 0
+    ) -> LengthPool:
         """A pool from the column's locale; when no locale is set, other locales join if the
-        profiled lengths (*fit*) or the distinct count need values the locale lacks."""
+        profiled lengths (*fit*; the pool's part is *shorter_by* characters shorter) or the
+        distinct count need values the locale lacks."""
         values = set(draw_values(maker, self.locale, self.seed, POOL_SIZE))
         pool = LengthPool(self._fitting(values))
-        if self.locale_fixed:
+        if self.locale_fixed or not (fit or distinct):
             return pool
-        short_of_lengths = fit and self.knots is not None and pool.misses(self.knots) > 0.05
+        knots = None if self.knots is None else np.maximum(self.knots - shorter_by, 1)
+        short_of_lengths = fit and knots is not None and pool.misses(knots) > 0.05
         short_of_values = distinct > 0.8 * len(pool)
         if short_of_lengths or short_of_values:
             for locale in EXTRA_LOCALES:
@@ -339,7 +347,7 @@ class SemanticGenerator:
             rows = None  # row numbers only served as ids: no suffix
         if tag in ("card_number", "iban", "ip"):
             return self._numbered(tag, n, bits, rows)
-        wanted = self._wanted(bits)
+        wanted = self._wanted(ids)
         high = bits >> np.uint64(24)
         varied = rows is not None or self.grid is None or self.grid > len(self.pool)
         if tag == "email":
@@ -352,11 +360,18 @@ class SemanticGenerator:
                 last = self.second.pick(wanted - first.str.len_chars().to_numpy() - 1, high)
             values = pl.select(pl.concat_str([first, pl.lit(" "), last])).to_series()
         elif tag in ("street", "address"):
-            number = pl.Series((high % np.uint64(9_999)).astype(np.int64) + 1).cast(pl.String)
+            # House numbers of 1 to 4 digits, fewer where the wanted length is short.
+            shortest = int(self.pool.lengths[0])
+            digits = (
+                np.full(len(ids), 4) if wanted is None else np.clip(wanted - shortest - 1, 1, 4)
+            )
+            low = 10 ** (digits - 1)
+            house = low + (high % (9 * low).astype(np.uint64)).astype(np.int64)
+            number = pl.Series(house).cast(pl.String)
             if wanted is None:
                 street = self.pool.any(bits)
             else:
-                street = self.pool.pick(wanted - number.str.len_chars().to_numpy() - 1, bits)
+                street = self.pool.pick(wanted - digits - 1, bits)
             order = [number, pl.lit(" "), street] if self.english else [street, pl.lit(" "), number]
             values = pl.select(pl.concat_str(order)).to_series()
         elif tag == "phone":

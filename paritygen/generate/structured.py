@@ -19,6 +19,7 @@ from paritygen.generate.base import (
     DistinctIds,
     expected_non_null_rows,
     grid_size,
+    id_ranks,
     non_null_ordinals,
     null_mask,
     profiled_null_fraction,
@@ -31,7 +32,6 @@ from paritygen.generate.text import (
     length_knots,
     max_length,
     mix64,
-    unit_from_bits,
     word_text,
 )
 from paritygen.registry import generators
@@ -108,13 +108,14 @@ class JSONGenerator:
         n = count if nulls is None else count - int(nulls.sum())
         # A document is a function of its value id, so the distinct count follows production's.
         ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
-        bits = mix64(self.ids.draw(n, rng, ordinals))
+        value_ids = self.ids.draw(n, rng, ordinals)
+        bits = mix64(value_ids)
         ids = (bits % np.uint64(1_000_000)).astype(np.int64)
         if self.minimal:
             ids = ids % 10 ** max(1, min(6, self.bound or 6))
             values = pl.select(pl.format("{}", pl.Series(ids))).to_series()
             return spread(values, nulls).alias(self.name)
-        lengths = draw_lengths(self.knots, unit_from_bits(mix64(bits)))
+        lengths = draw_lengths(self.knots, id_ranks(value_ids))
         head = pl.Series(ids).cast(pl.String)
         overhead = head.str.len_chars().to_numpy().astype(np.int64) + len('{"id":,"note":""}')
         note = np.maximum(lengths - overhead, 0)

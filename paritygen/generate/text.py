@@ -9,6 +9,8 @@ distinct count follows production's through a value-id grid (see ``base.grid_siz
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 
@@ -19,6 +21,7 @@ from paritygen.generate.base import (
     InverseCDF,
     expected_non_null_rows,
     grid_size,
+    id_ranks,
     non_null_ordinals,
     non_null_rows,
     null_mask,
@@ -149,6 +152,23 @@ def atom_lengths(column: Column) -> tuple[np.ndarray, np.ndarray]:
     return lengths, np.array([item.frequency for item in items], dtype=np.float64)
 
 
+def checked_lengths(ctx: ColumnContext) -> tuple[int, int | None]:
+    """(shortest, longest) lengths the column allows: its declared length and its CHECKs on
+    ``length(column)``, so generated text meets them up front (apply_checks is the net)."""
+    from paritygen.generate.checks import LengthCheck, parse_checks
+
+    shortest, longest = 0, max_length(ctx.column)
+    for rule in parse_checks(ctx.table):
+        if not isinstance(rule, LengthCheck) or rule.column != ctx.column.name:
+            continue
+        if rule.op in (">=", "=", ">"):
+            shortest = max(shortest, rule.value + (rule.op == ">"))
+        if rule.op in ("<=", "=", "<"):
+            top = rule.value - (rule.op == "<")
+            longest = top if longest is None else min(longest, top)
+    return shortest, longest
+
+
 def draw_lengths(knots: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Lengths at ranks *u*: inverse CDF over the knots, rounded to whole characters."""
     return np.rint(InverseCDF(quantile_probabilities(len(knots)), knots)(u)).astype(np.int64)
@@ -203,7 +223,8 @@ class LengthTextGenerator:
         self.knots = length_knots(column)
         if avoid is not None:
             self.knots = residual_knots(self.knots, *atom_lengths(column))
-        self.bound = max_length(column)
+        shortest, self.bound = checked_lengths(ctx)
+        self.knots = np.clip(self.knots, shortest, self.bound if self.bound is not None else None)
         self.unique = ctx.unique
         self.avoid = avoid
         if self.unique:
@@ -264,8 +285,9 @@ class LengthTextGenerator:
         id_rows: np.ndarray | None,
     ) -> pl.Series:
         if self.grid is not None:
-            bits = mix64(self.ids.draw(n, rng, id_rows))
-            u = unit_from_bits(bits)
+            value_ids = self.ids.draw(n, rng, id_rows)
+            bits = mix64(value_ids)
+            u = id_ranks(value_ids)
             entry = (bits % np.uint64(len(self.pool))).astype(np.int64)
             offset = ((bits >> np.uint64(20)) % np.uint64(self.span - 2)).astype(np.int64)
         else:
@@ -368,11 +390,11 @@ class PatternGenerator:
             shaped = max(1, round(min(distinct * self.share, self.capacity)))
             self.grid = grid_size(shaped, expected_non_null_rows(ctx) * self.share)
         self.ids = DistinctIds(self.grid, ctx, self.share)
-        # An odd multiplier coprime with the capacity turns row numbers into scattered codes.
+        # A multiplier near capacity x 0.618 (golden ratio) and coprime with the capacity turns
+        # consecutive ids into codes scattered over every position (a bijection of the range).
+        start = (self.capacity * 0x9E3779B97F4A7C15 >> 64) | 1
         self.multiplier = next(
-            m
-            for m in range(0x9E3779B1 % max(self.capacity, 2) | 1, 10**12, 2)
-            if np.gcd(m, self.capacity) == 1
+            m for m in range(start, start + 10**6, 2) if math.gcd(m, self.capacity) == 1
         )
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:

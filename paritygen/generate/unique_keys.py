@@ -388,6 +388,23 @@ class UniqueKey:
                 series = series.scatter(mine, chosen)
         return series.cast(pl.Binary) if self.kind == "binary" else series
 
+    def numbers(self, idx: np.ndarray) -> np.ndarray:
+        """Sequence keys of rows *idx* as :func:`to_number` floats (days, epoch seconds)."""
+        assert self.sequence is not None
+        return (self.sequence.values(idx) + self.shift).astype(np.float64)
+
+    def locate(self, numbers: np.ndarray) -> np.ndarray:
+        """Row holding each sequence value, -1 where none does (a bisection: keys increase)."""
+        low = np.zeros(numbers.size, dtype=np.int64)
+        high = np.full(numbers.size, max(self.n - 1, 0), dtype=np.int64)
+        while self.n and (low < high).any():
+            middle = (low + high) // 2
+            below = self.numbers(middle) < numbers
+            low = np.where(below, middle + 1, low)
+            high = np.where(below, high, middle)
+        found = (self.numbers(low) == numbers) if self.n else np.zeros(numbers.size, dtype=bool)
+        return np.where(found, low, -1)
+
     def index_of(self, values: list[object]) -> np.ndarray:
         """Row index holding each value, -1 where no row does (natural keys and codes)."""
         out = np.full(len(values), -1, dtype=np.int64)

@@ -746,3 +746,20 @@ def test_json_distinct_count_and_unknown_generator():
     assert all(isinstance(json.loads(d), dict) for d in docs.unique().to_list())
     with pytest.raises(ConfigError, match="unknown generator"):
         resolve(make_ctx(jcol, rule=ColumnRule(generator="no_such_thing")))
+
+
+def test_length_checks_are_used_up_front():
+    col = Column(
+        name="code",
+        logical_type="string",
+        sql_type="varchar(30)",
+        length=30,
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=5000,
+            length=LengthStats(min=1, max=30, mean=10.0, quantiles=(1.0, 5.0, 10.0, 20.0, 30.0)),
+        ),
+    )
+    ctx = make_ctx(col, checks=["char_length(code) >= 4 AND char_length(code) <= 12"])
+    lengths = generate(ctx, rows=20_000).str.len_chars()
+    assert lengths.min() >= 4 and lengths.max() <= 12
