@@ -39,8 +39,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # an unexpected failure is still one line, unless --debug
             if debug:
                 raise
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
             _fail(
-                f"unexpected {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                f"unexpected {exc.__class__.__name__}: {first_line}"
                 " (rerun with --debug for the traceback)",
                 ExitStatus.ERROR,
             )

@@ -65,7 +65,8 @@ def make_engine(text: str | URL, **kwargs: Any) -> Engine:
     try:
         engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
-        raise ConfigError(f"cannot use {safe_url(url)}: {redact(str(exc)).splitlines()[0]}")
+        reason = redact(str(exc)).splitlines()[0]
+        raise ConfigError(f"cannot use {safe_url(url)}: {reason}") from None
     check_connection(engine)
     return engine
 

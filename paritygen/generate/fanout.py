@@ -416,7 +416,7 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
             break
         sums = np.bincount(bucket, weights=dealt, minlength=MASS_BUCKETS) / rest_total
         error = float(np.abs(np.cumsum(sums - wanted)).max())
-        if error < best_error:
+        if best is None or error < best_error:
             best, best_error = dealt, error
         if error < 0.002:
             break
@@ -490,15 +490,20 @@ def _refit(counts_desc: np.ndarray, total: int, from_top: bool) -> np.ndarray:
         short = total - int(capped.sum())
         capped[np.flatnonzero(body > low)[:short]] += 1  # the rounding, on the heaviest
         counts[:positive] = capped
-    else:  # in proportion to each count's excess over 1; the rounding spread evenly
+    else:  # in proportion to each count's excess over 1, largest remainders rounded up
         factor = (total - positive) / max(int(body.sum()) - positive, 1)
         excess = (body - 1) * factor
-        np.floor(excess, out=excess)
-        body[:] = 1 + excess.astype(np.int64)
-        del excess
+        whole = np.floor(excess)
+        excess -= whole  # now the remainders
+        body[:] = 1 + whole.astype(np.int64)
+        del whole
         short = total - int(body.sum())
-        if short > 0:
-            body[np.linspace(0, positive - 1, short).astype(np.int64)] += 1
+        if short > 0:  # the short-th largest remainder by selection, not a full argsort
+            threshold = np.partition(excess, excess.size - short)[excess.size - short]
+            above = excess > threshold
+            body[above] += 1
+            ties = np.flatnonzero(excess == threshold)[: short - int(above.sum())]
+            body[ties] += 1
     counts.sort()
     return counts[::-1]
 

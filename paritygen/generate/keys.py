@@ -125,7 +125,8 @@ def sequence_target(
         spread[pinned] = 0.0
         if spread.sum() <= 0:
             spread[~pinned] = 1.0
-        mass += spread * (rest / spread.sum())
+        if spread.sum() > 0:  # every parent pinned: the shares are all there is
+            mass += spread * (rest / spread.sum())
     elif rest > 0 and not pinned.all():
         mass[~pinned] = rest / (parents - int(pinned.sum()))
     return ValueTarget(mass / max(mass.sum(), 1e-300), pinned, None)

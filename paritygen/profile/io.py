@@ -149,7 +149,8 @@ def loads(text: str, origin: str = "profile") -> Profile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ProfileError(f"{origin}: not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+        problem = getattr(exc, "problem", exc)
+        raise ProfileError(f"{origin}: not valid YAML{where}: {problem}") from None
     return profile_from_dict(data, origin)
 
 

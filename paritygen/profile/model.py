@@ -289,7 +289,8 @@ class Profile:
         try:
             return self.tables[name]
         except KeyError:
-            raise KeyError(f"no table {name!r} in profile (has: {', '.join(self.tables)})") from None
+            known = ", ".join(self.tables)
+            raise KeyError(f"no table {name!r} in profile (has: {known})") from None
 
     def table_rule(self, name: str) -> TableRule:
         """The user's rule for table *name*, or the default rule."""

@@ -28,7 +28,7 @@ from paritygen.profile.model import (
     ValueFrequency,
 )
 from paritygen.profile.read import ColumnData
-from paritygen.profile.values import NUMERIC, ORDERED, TEMPORAL, from_number
+from paritygen.profile.values import ORDERED, TEMPORAL, from_number
 
 QUANTILE_POINTS = 101
 LENGTH_QUANTILE_POINTS = 21
@@ -67,6 +67,60 @@ def estimate_distinct(sample_distinct: int, singletons: int, sample_size: int, t
 def quantiles(values: np.ndarray, points: int) -> np.ndarray:
     """Equi-depth quantiles at ranks ``i / (points - 1)`` (linear interpolation)."""
     return np.quantile(values, np.linspace(0.0, 1.0, points))
+
+
+def quantiles_from_counts(uniques: np.ndarray, counts: np.ndarray, points: int) -> np.ndarray:
+    """:func:`quantiles` of the multiset ``uniques`` (ascending) repeated ``counts`` times.
+
+    Why: the distinct values and their counts come out of the one sort (or bincount) every other
+    statistic of the column needs, so the quantiles cost no further pass over the values. The
+    result is numpy's "linear" method: rank ``q·(n−1)``, interpolated between neighbours.
+    """
+    cumulative = np.cumsum(counts)
+    ranks = np.linspace(0.0, float(cumulative[-1] - 1), points)
+    low = np.floor(ranks)
+    fraction = ranks - low
+    lo_idx = np.searchsorted(cumulative, low, side="right")
+    hi_idx = np.searchsorted(cumulative, np.minimum(low + 1, cumulative[-1] - 1), side="right")
+    below = uniques[lo_idx].astype(np.float64)
+    above = uniques[hi_idx].astype(np.float64)
+    return below + (above - below) * fraction
+
+
+def distinct_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values ascending, how often each occurs) of an already sorted array."""
+    if ordered.size == 0:
+        return ordered, np.zeros(0, dtype=np.int64)
+    change = np.empty(ordered.size, dtype=bool)
+    change[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.append(starts, ordered.size))
+    return ordered[starts], counts
+
+
+LENGTH_BINCOUNT_LIMIT = 1 << 22
+"""Longest string whose length distribution is counted by bincount (O(n)); longer: one sort."""
+
+
+def _length_stats(lengths: np.ndarray) -> LengthStats:
+    """Length min/max/mean/quantiles in one counting pass (lengths are small integers)."""
+    longest = int(lengths.max())
+    if longest <= LENGTH_BINCOUNT_LIMIT:
+        by_length = np.bincount(lengths, minlength=1)
+        uniques = np.flatnonzero(by_length)
+        counts = by_length[uniques]
+    else:
+        uniques, counts = distinct_counts(np.sort(lengths))
+    return LengthStats(
+        min=int(uniques[0]),
+        max=longest,
+        mean=float(lengths.sum(dtype=np.float64) / lengths.size),
+        quantiles=tuple(
+            round(float(q), 3)
+            for q in quantiles_from_counts(uniques, counts, LENGTH_QUANTILE_POINTS)
+        ),
+    )
 
 
 SHAPE_SAMPLE = 5_000
@@ -117,81 +171,106 @@ def column_stats(
     min_group_size: int,
     pii: bool,
 ) -> ColumnStats:
-    """Every statistic of one column from its read values; PII columns keep shape only."""
+    """Every statistic of one column from its read values; PII columns keep shape only.
+
+    Cost: an ordered column is sorted once, and its distinct count, value counts, quantiles and
+    min/max all come from that sort; a text column gets one hash aggregation (distinct count and
+    value counts together) and one counting pass over its lengths.
+    """
     logical = column.logical_type
     rows = data.rows
     null_fraction = data.nulls / rows if rows else 0.0
     values = data.values.drop_nulls()
     present = values.len()
     keeps_values = not pii and logical not in ("binary", "json", "boolean")
-    distinct = values.n_unique() if present else 0
-    counts = None
-    # Counting each value (a hash aggregation with a sort) is only needed for most-common values
-    # and the singletons of the estimator; an all-distinct column (keys, e-mails) has neither.
-    if present and (distinct < present or min_group_size <= 1) and (keeps_values or sampled):
-        counts = values.value_counts(sort=True, name="count")
-    if sampled and present:
-        singletons = present if counts is None else int((counts["count"] == 1).sum())
-        distinct = estimate_distinct(
-            distinct, singletons, present, total_rows * (1 - null_fraction)
-        )
     fields: dict[str, Any] = {
         "null_fraction": min(1.0, max(0.0, null_fraction)),
-        "distinct_count": distinct,
+        "distinct_count": 0,
         "method": "sample" if sampled else "exact",
         "sampled_rows": rows if sampled else None,
     }
     if present == 0:
         return ColumnStats(**fields)
-    if logical == "boolean":
-        fields["true_fraction"] = float(values.cast(pl.Float64).mean())
-    if logical in ORDERED:
-        numbers = values.cast(pl.Float64).to_numpy()
+    singletons: int | None = None
+    common: list[tuple[Any, int]] = []
+    wants_counts = keeps_values or sampled
+    if logical in ORDERED and values.dtype not in (pl.String, pl.Binary, pl.Boolean):
+        numbers = values.sort().to_numpy()
+        uniques, counts = distinct_counts(numbers)
+        distinct, singletons = uniques.size, int(np.count_nonzero(counts == 1))
+        if keeps_values:
+            common = _top_counts(uniques, counts, min_group_size)
         if not pii:
             fields["quantiles"] = tuple(
-                from_number(float(q), logical) for q in quantiles(numbers, QUANTILE_POINTS)
+                from_number(float(q), logical)
+                for q in quantiles_from_counts(uniques, counts, QUANTILE_POINTS)
             )
-            fields["min"] = from_number(float(numbers.min()), logical)
-            fields["max"] = from_number(float(numbers.max()), logical)
+            fields["min"] = from_number(float(numbers[0]), logical)
+            fields["max"] = from_number(float(numbers[-1]), logical)
         elif logical in TEMPORAL and present >= min_group_size * QUANTILE_POINTS:
             # Birth dates and similar: year-level quantiles only, and only when every quantile
             # stands for at least k rows (docs/profile.md, "PII policy").
             fields["quantiles"] = tuple(
                 _year_only(from_number(float(q), logical), logical)
-                for q in quantiles(numbers, QUANTILE_POINTS)
+                for q in quantiles_from_counts(uniques, counts, QUANTILE_POINTS)
             )
-        if logical in ("decimal", "float") and logical in NUMERIC:
-            places, digits = _scale_stats(numbers, column.scale if logical == "decimal" else None)
+        if logical in ("decimal", "float"):
+            places, digits = _scale_stats(
+                uniques.astype(np.float64), column.scale if logical == "decimal" else None
+            )
             fields["max_scale"], fields["max_integer_digits"] = places, digits
+    elif wants_counts and values.dtype != pl.Boolean:
+        # One hash aggregation gives the distinct count, the singletons and the common values.
+        counted = values.value_counts(sort=False, name="count")
+        distinct = counted.height
+        count_col = counted["count"]
+        singletons = int((count_col == 1).sum())
+        if keeps_values and (distinct < present or min_group_size <= 1):
+            frequent = counted.filter(count_col >= min_group_size)
+            if frequent.height > MAX_COMMON_VALUES * 2:
+                frequent = frequent.top_k(MAX_COMMON_VALUES * 2, by="count")
+            frequent = frequent.sort("count", descending=True, maintain_order=True)
+            common = list(frequent.iter_rows())
+    else:
+        distinct = values.n_unique()
+    if sampled:
+        if singletons is None:
+            singletons = int((values.value_counts(name="count")["count"] == 1).sum())
+        distinct = estimate_distinct(
+            distinct, singletons, present, total_rows * (1 - null_fraction)
+        )
+    fields["distinct_count"] = distinct
+    if logical == "boolean":
+        fields["true_fraction"] = float(values.cast(pl.Float64).mean())
     if values.dtype in (pl.String, pl.Binary):
         lengths = values.str.len_chars() if values.dtype == pl.String else values.bin.size()
-        length_arr = lengths.cast(pl.Float64).to_numpy()
-        fields["length"] = LengthStats(
-            min=int(length_arr.min()),
-            max=int(length_arr.max()),
-            mean=float(length_arr.mean()),
-            quantiles=tuple(
-                round(float(q), 3) for q in quantiles(length_arr, LENGTH_QUANTILE_POINTS)
-            ),
-        )
-        if values.dtype == pl.String and length_arr.max() <= SHAPE_MAX_LENGTH:
+        fields["length"] = _length_stats(lengths.cast(pl.Int64).to_numpy())
+        if values.dtype == pl.String and fields["length"].max <= SHAPE_MAX_LENGTH:
             sample = values if present <= SHAPE_SAMPLE else values.sample(SHAPE_SAMPLE, seed=0)
             shapes = shape_of(sample).value_counts(sort=True, name="count")
             share = float(shapes["count"][0]) / sample.len()
             if share >= SHAPE_MIN_SHARE:
                 fields["shape"] = ShapeStats(pattern=str(shapes[values.name][0]), share=share)
-    if keeps_values and counts is not None:
-        fields["most_common"] = _most_common(counts, values.name, logical, present, min_group_size)
+    if common:
+        fields["most_common"] = _most_common(common, logical, present)
     return ColumnStats(**fields)
 
 
+def _top_counts(uniques: np.ndarray, counts: np.ndarray, min_group_size: int) -> list[tuple]:
+    """(value, count) of the most frequent values seen at least k times, most frequent first."""
+    keep = np.flatnonzero(counts >= min_group_size)
+    if keep.size > MAX_COMMON_VALUES * 2:
+        keep = keep[np.argpartition(-counts[keep], MAX_COMMON_VALUES * 2)[: MAX_COMMON_VALUES * 2]]
+    keep = keep[np.argsort(-counts[keep], kind="stable")]
+    return [(uniques[i].item(), int(counts[i])) for i in keep]
+
+
 def _most_common(
-    counts: pl.DataFrame, name: str, logical: str, present: int, min_group_size: int
+    common: Sequence[tuple[Any, int]], logical: str, present: int
 ) -> tuple[ValueFrequency, ...]:
     """Values seen at least k times (k-anonymity of the category), the most frequent first."""
-    kept = counts.filter(pl.col("count") >= min_group_size).head(MAX_COMMON_VALUES * 2)
     out: list[ValueFrequency] = []
-    for value, count in kept.iter_rows():
+    for value, count in common:
         if logical in ORDERED:
             value = from_number(float(value), logical)
         elif isinstance(value, str) and len(value) > MAX_VALUE_CHARS:

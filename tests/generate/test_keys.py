@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from paritygen.generate.fanout import locate, value_target
+from paritygen.generate.fanout import _refit, locate, value_target
 from paritygen.generate.keys import (
     ExistingKeys,
     IntegerSequence,
@@ -459,3 +459,14 @@ def test_tweaked_permutations_are_bijections_and_differ() -> None:
     two = perm.forward(idx, np.full(1000, 12, dtype=np.uint64))
     assert np.array_equal(np.sort(one), idx) and np.array_equal(np.sort(two), idx)
     assert (one != two).mean() > 0.9
+
+
+def test_refit_moves_only_what_it_must() -> None:
+    """The rest of the counts, after the pinned parents took theirs, is shifted by a few
+    children without turning its 1s into 2s (the fan-out body is what verify measures)."""
+    counts = np.array([5] * 10 + [2] * 500 + [1] * 1500 + [0] * 100)
+    for change in (-3, 3):
+        out = _refit(counts, int(counts.sum()) + change, False)
+        assert out.sum() == counts.sum() + change and (out == 0).sum() == 100
+        assert abs((out == 1).sum() - 1500) <= 3 and abs((out == 2).sum() - 500) <= 3
+    assert np.array_equal(_refit(counts, int(counts.sum()), False), counts)
