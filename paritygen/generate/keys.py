@@ -31,12 +31,10 @@ from paritygen.generate.fanout import (
     OneToOneMap,
     ParentChoice,
     SelfFanoutMap,
-    ValueTarget,
     fanout_counts,
     place_counts,
-    position_mass,
-    value_target,
 )
+from paritygen.generate.fk_values import ValueTarget, position_mass, value_target
 from paritygen.generate.plan import GenerationPlan, fk_nullable
 from paritygen.generate.unique_keys import (
     CodeKey,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from paritygen.generate.fanout import _refit, locate, value_target
+from paritygen.generate.fanout import _refit, locate
+from paritygen.generate.fk_values import value_target
 from paritygen.generate.keys import (
     ExistingKeys,
     IntegerSequence,
