@@ -6,6 +6,7 @@ line on stderr and its exit status; a traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -66,6 +67,7 @@ def cli(debug: bool) -> None:
     Database URLs are SQLAlchemy URLs (postgresql://, mysql://, sqlite:///file.db) or env:VAR
     to read one from the environment. Exit codes: 0 ok, 1 parity check failed, 2 error.
     """
+    _setup_logging()
 
 
 @cli.command()
@@ -215,6 +217,10 @@ def profile(
     " (appended keys start past the existing maximum key, so they never collide).",
 )  # fmt: skip
 @click.option(
+    "--allow-production-name", is_flag=True,
+    help="Write even though the target's host or database name says prod/production/live.",
+)  # fmt: skip
+@click.option(
     "--chunk-rows", default=None, type=click.IntRange(min=1), metavar="N",
     help="Rows per chunk sent to the database (rounded to 65,536; the data does not change).",
 )  # fmt: skip
@@ -232,6 +238,7 @@ def generate(
     schema_mode: str,
     if_exists: str,
     chunk_rows: int | None,
+    allow_production_name: bool,
     progress: bool | None,
 ) -> None:
     """Fill a staging database with synthetic rows shaped like PROFILE.
@@ -260,6 +267,7 @@ def generate(
         if_exists=if_exists,
         progress=progress,
         chunk_rows=chunk_rows,
+        allow_production_name=allow_production_name,
     )
     width = max((len(name) for name in summary.tables), default=5)
     for name, table in summary.tables.items():
@@ -445,6 +453,21 @@ def diff(old_path: str, new_path: str, fmt: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+class _NoteHandler(logging.Handler):
+    """Stage modules log notices (what was truncated, what a dialect could not express); the
+    user sees them as one-line notes on stderr, passwords redacted."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"paritygen: note: {redact(record.getMessage())}", err=True)
+
+
+def _setup_logging() -> None:
+    logger = logging.getLogger("paritygen")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler(level=logging.WARNING))
+    logger.propagate = False
 
 
 def main() -> None:

@@ -96,6 +96,8 @@ def fanout_counts(
     quantiles = np.maximum(np.asarray(stats.quantiles, dtype=np.float64), 0.0)
     zeros = round(stats.childless_fraction * parents)
     positive = max(1, min(parents - zeros, children))
+    if cap:  # enough parents with children to stay under the cap (small --scale, junctions)
+        positive = min(parents, max(positive, -(-children // cap)))
     zero_share = 1.0 - positive / parents
     ranks = zero_share + (1.0 - zero_share) * (np.arange(positive) + 0.5) / positive
     values = np.maximum(_interp_quantiles(quantiles, ranks), 1.0)
@@ -109,7 +111,7 @@ def fanout_counts(
     counts = np.maximum(np.round(values).astype(np.int64), 1)
     counts = _settle(counts, children, top)
     if cap is not None:
-        counts = _apply_cap(counts, cap)
+        counts = apply_cap(counts, cap)
     counts = np.sort(counts)[::-1]
     return np.concatenate([counts, np.zeros(parents - positive, dtype=np.int64)])
 
@@ -139,11 +141,11 @@ def _settle(counts: np.ndarray, total: int, top: int) -> np.ndarray:
         body += change
         limit = int(counts[-top:].min()) if top < counts.size else 0
         if limit and int(body.sum()) <= limit * body.size:
-            body[:] = _apply_cap(body, limit)  # the body never outgrows the heaviest parents
+            body[:] = apply_cap(body, limit)  # the body never outgrows the heaviest parents
     return counts
 
 
-def _apply_cap(counts: np.ndarray, cap: int) -> np.ndarray:
+def apply_cap(counts: np.ndarray, cap: int) -> np.ndarray:
     """Clip counts at *cap*, moving the surplus onto the parents below it."""
     counts = counts.copy()
     for _ in range(64):

@@ -31,6 +31,7 @@ from paritygen.generate.fanout import (
     OneToOneMap,
     ParentChoice,
     SelfFanoutMap,
+    apply_cap,
     fanout_counts,
     place_counts,
 )
@@ -283,6 +284,10 @@ class TableKeys:
             counts = fanout_counts(fk.fanout, parents, self.rows - nulls, None if self_reference
                                    else cap or None)  # fmt: skip
             placed = place_counts(counts, self._target(fk, parents), key ^ 0x77)
+            if cap and not self_reference and placed.size and int(placed.max()) > cap:
+                # A pinned share (most-common parent) can ask for more partners than exist
+                # at a small --scale; the key must hold, so the surplus moves to other parents.
+                placed = apply_cap(placed, cap)
             if self_reference:
                 return SelfFanoutMap(placed, self.rows, nulls)
             return FanoutMap(placed, self.rows, nulls, key)

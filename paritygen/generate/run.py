@@ -18,6 +18,7 @@ never collide with the rows already there on a primary, unique or foreign key ma
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 import time
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from paritygen.db import describe_db_error, make_engine
+from paritygen.db import describe_db_error, make_engine, resolve_url
 from paritygen.errors import (
     ConfigError,
     ExitStatus,
@@ -52,6 +53,8 @@ from paritygen.generate.plan import (
 )
 from paritygen.profile.model import Profile, Table
 from paritygen.profile.values import ORDERED, to_number
+
+log = logging.getLogger("paritygen")
 
 SCHEMA_MODES = ("auto", "create", "existing")
 IF_EXISTS = ("fail", "truncate", "append")
@@ -256,6 +259,23 @@ def _resolve_mode(schema_mode: str, selected: Sequence[str], existing: set[str])
     return schema_mode
 
 
+_PRODUCTION_NAME = re.compile(r"(?<![a-z])(prod|production|prd|live)(?![a-z])", re.IGNORECASE)
+"""Host or database names that say "production" (prod-db, shop_production, live.example)."""
+
+
+def refuse_production_like(url: sa.engine.URL, allow: bool) -> None:
+    """Writing is for staging: refuse a target whose host or database name says production,
+    unless the user insists, because one mistyped URL would overwrite real data."""
+    if allow:
+        return
+    for part in (url.host, url.database):
+        if part and _PRODUCTION_NAME.search(part.rsplit("/", 1)[-1]):
+            raise UnsafeTarget(
+                f"target {safe_url(url)} looks like production ({part!r}); paritygen writes only"
+                " to staging. Pass --allow-production-name if this really is a staging database"
+            )
+
+
 def _check_target(
     profile: Profile, engine: Engine, selected: Sequence[str], if_exists: str
 ) -> list[str]:
@@ -287,6 +307,7 @@ def generate_database(
     if_exists: str = "fail",
     progress: bool | None = None,
     chunk_rows: int | None = None,
+    allow_production_name: bool = False,
 ) -> GenerateSummary:
     """Fill *target* with synthetic rows shaped like *profile* (see the module docstring)."""
     from paritygen.writers import schema as target_schema
@@ -300,11 +321,13 @@ def generate_database(
     selected = _selected(profile, tables)
     if tables:
         build_plan(profile, scale=scale, tables=tables)  # names unknown tables, once
-    engine = make_engine(target)
+    url = resolve_url(target)
+    refuse_production_like(url, allow_production_name)  # before connecting creates anything
+    engine = make_engine(url)
     try:
         writer = open_writer(engine)
-        existing = set(sa.inspect(engine).get_table_names())
-        mode = _resolve_mode(schema_mode, selected, existing)
+        present = set(sa.inspect(engine).get_table_names())
+        mode = _resolve_mode(schema_mode, selected, present)
         deferrable = mode == "create" and bool(getattr(writer, "constraints_after_load", False))
         plan = build_plan(
             profile, scale=scale, tables=selected, chunk_rows=chunk_rows, deferrable=deferrable
@@ -327,10 +350,16 @@ def generate_database(
                 )
             full = _check_target(profile, engine, names, if_exists)
             if full and if_exists == "truncate":
+                log.warning(
+                    "emptying %d table(s) in %s before loading: %s",
+                    len(full), safe_url(engine.url), ", ".join(full),
+                )  # fmt: skip
                 target_schema.truncate_tables(engine, _subset(metadata, names))
             if full and if_exists == "append":
                 existing = existing_keys(engine, profile, full)
         else:
+            for note in target_schema.schema_notes(metadata):
+                log.warning("%s", note)
             target_schema.create_tables(
                 engine, metadata, constraints_after_load=writer.constraints_after_load
             )

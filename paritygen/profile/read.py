@@ -14,9 +14,12 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
+import psycopg
+import sqlalchemy as sa
+from psycopg import pq
 from sqlalchemy.engine import Connection
 
 from paritygen.profile.dialects import dialect_sql
@@ -188,6 +191,53 @@ def read_table(
     return data, method
 
 
+def _copy_out(raw: Any, sql: str, sink: IO[bytes]) -> None:
+    """Stream ``COPY ... TO STDOUT`` into *sink* through libpq, one C call per row.
+
+    Why: the server sends one message per row; psycopg's ``Copy.read()`` costs about twice the
+    client CPU of calling libpq's ``PQgetCopyData`` directly (benchmarks/PROFILER.md), and at a
+    million rows that is the difference between matching ``psql`` and trailing it. The
+    connection's transaction (read-only snapshot) is used as is; every result is consumed before
+    returning, so psycopg finds the connection in the state it left it.
+    """
+    pgconn = raw.pgconn
+    with raw.lock:
+        pgconn.send_query(sql.encode(raw.info.encoding))
+        first = pgconn.get_result()
+        if first is None or first.status != pq.ExecStatus.COPY_OUT:
+            error = first
+            while pgconn.get_result() is not None:
+                continue
+            raise _result_error(error, raw)
+        pending: list[bytes] = []
+        size = 0
+        get = pgconn.get_copy_data
+        append = pending.append
+        while True:
+            nbytes, block = get(0)  # blocking: one row per call
+            if nbytes < 0:
+                break
+            append(bytes(block))
+            size += nbytes
+            if size >= SPOOL_BATCH_BYTES:
+                sink.write(b"".join(pending))
+                pending.clear()
+                size = 0
+        sink.write(b"".join(pending))
+        error = None
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK and error is None:
+                error = result
+        if error is not None:
+            raise _result_error(error, raw)
+
+
+def _result_error(result: Any, raw: Any) -> psycopg.Error:
+    if result is None:
+        return psycopg.OperationalError("COPY did not start")
+    return psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+
+
 def _read_postgres_copy(
     conn: Connection, source: str, columns: Sequence[Column]
 ) -> dict[str, ColumnData]:
@@ -199,17 +249,10 @@ def _read_postgres_copy(
     sql = f"COPY (SELECT {', '.join(exprs)} FROM {source}) TO STDOUT (FORMAT csv, NULL '\\N')"
     raw = conn.connection.driver_connection
     with tempfile.TemporaryFile() as spool:
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            # psycopg hands over one row per message: batch the file writes.
-            pending: list[bytes] = []
-            size = 0
-            while block := copy.read():
-                pending.append(bytes(block))
-                size += len(block)
-                if size >= SPOOL_BATCH_BYTES:
-                    spool.write(b"".join(pending))
-                    pending, size = [], 0
-            spool.write(b"".join(pending))
+        try:
+            _copy_out(raw, sql, spool)
+        except psycopg.Error as exc:  # raised on the driver connection: wrap as SQLAlchemy would
+            raise sa.exc.DBAPIError(sql, None, exc) from None
         rows_bytes = spool.tell()
         spool.seek(0)
         names = [f"c{i}" for i in range(len(columns))]
