@@ -438,7 +438,7 @@ def bench_sdv(b: Bench, pg: Server) -> None:
             b.skip("sdv", reason)
             return
     rows = b.args.sdv_rows
-    prod = Server("postgresql", pg.admin_url, f"bench_sdv_prod{b.args.db_suffix}")
+    prod = Server("postgresql", pg.admin_url, f"bench_sdv_source{b.args.db_suffix}")
     stage = Server("postgresql", pg.admin_url, f"bench_sdv_stage{b.args.db_suffix}")
     section: dict[str, Any] = {"rows": rows}
     b.results["sections"]["sdv"] = section

@@ -1,14 +1,12 @@
-"""The whole paritygen loop on the embedded demo shop: build, profile, generate, verify.
+"""The whole paritygen loop on the embedded demo shop: build, profile, generate, verify, report.
 
 ``paritygen demo`` is the first thing a new user runs, so it needs no server: production and
-staging are SQLite files in one directory. Each stage is imported only when its turn comes, so a
-missing stage is reported by name (one line) after the earlier stages have done their work.
+staging are SQLite files in one directory, next to the profile and an HTML parity report.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,15 +15,16 @@ from typing import Any
 
 from paritygen.demo.schema import SHOP_TABLES
 from paritygen.demo.shop import build_shop, shop_rules
-from paritygen.errors import ParitygenError
+from paritygen.generate.run import generate_database
+from paritygen.profile.io import write_profile
+from paritygen.profile.run import profile_database
+from paritygen.verify.compare import verify_database
+from paritygen.verify.report import write_report
 
 PROFILE_NAME = "demo-shop.yaml"
 PRODUCTION_NAME = "production.sqlite"
 STAGING_NAME = "staging.sqlite"
-
-
-class StageUnavailable(ParitygenError):
-    """A stage of the loop cannot be imported (not built yet, or broken)."""
+REPORT_NAME = "report.html"
 
 
 @dataclass
@@ -50,16 +49,9 @@ class DemoResult:
     def staging(self) -> Path:
         return self.directory / STAGING_NAME
 
-
-def _stage(label: str, module: str, name: str) -> Callable[..., Any]:
-    """The stage's entry point, or one clear line saying that stage is not available."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise StageUnavailable(
-            f"demo: the {label} stage is not available yet ({module}.{name}: "
-            f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
-        ) from None
+    @property
+    def report(self) -> Path:
+        return self.directory / REPORT_NAME
 
 
 def _sqlite_url(path: Path) -> str:
@@ -88,24 +80,21 @@ def run_demo(
     _fresh(result.production)
     result.production_rows = build_shop(_sqlite_url(result.production), scale=scale, seed=seed)
     echo(
-        f"[1/4] production: built {result.production} "
+        f"[1/5] production: built {result.production} "
         f"({sum(result.production_rows.values()):,} rows in {len(result.production_rows)} tables, "
         f"{time.perf_counter() - started:.1f} s)"
     )
 
-    profile_database = _stage("profile", "paritygen.profile.run", "profile_database")
-    write_profile = _stage("profile", "paritygen.profile.io", "write_profile")
     started = time.perf_counter()
     profile = profile_database(_sqlite_url(result.production), progress=None)
     # Lookup tables stay fixed when the user later generates this profile at another --scale.
     profile = dataclasses.replace(profile, rules=shop_rules())
     write_profile(profile, result.profile)
     echo(
-        f"[2/4] profile: wrote {result.profile} ({len(profile.tables)} tables, "
+        f"[2/5] profile: wrote {result.profile} ({len(profile.tables)} tables, "
         f"{time.perf_counter() - started:.1f} s)"
     )
 
-    generate_database = _stage("generate", "paritygen.generate.run", "generate_database")
     started = time.perf_counter()
     _fresh(result.staging)
     # Staging gets production's volume: the profile already measured the --scale'd shop.
@@ -115,11 +104,10 @@ def run_demo(
     )  # fmt: skip
     result.staging_rows = {name: table.rows for name, table in summary.tables.items()}
     echo(
-        f"[3/4] staging: generated {result.staging} "
+        f"[3/5] staging: generated {result.staging} "
         f"({sum(result.staging_rows.values()):,} rows, {time.perf_counter() - started:.1f} s)"
     )
 
-    verify_database = _stage("verify", "paritygen.verify.compare", "verify_database")
     started = time.perf_counter()
     result.parity = verify_database(
         profile, _sqlite_url(result.staging), source=_sqlite_url(result.production),
@@ -128,9 +116,12 @@ def run_demo(
     measures = list(result.parity.measures)
     passed = sum(1 for m in measures if m.passed)
     echo(
-        f"[4/4] verify: {passed}/{len(measures)} parity measures passed "
+        f"[4/5] verify: {passed}/{len(measures)} parity measures passed "
         f"({time.perf_counter() - started:.1f} s)"
     )
+
+    write_report(profile, result.parity, "html", result.report, name="paritygen demo shop")
+    echo(f"[5/5] report: wrote {result.report} (open it in a browser)")
     return result
 
 
@@ -172,4 +163,6 @@ def summary_lines(result: DemoResult, *, worst: int = 10) -> list[str]:
     lines += ["", f"files: production {result.production}", f"       profile    {result.profile}"]
     if result.staging_rows:
         lines.append(f"       staging    {result.staging}")
+    if result.report.exists():
+        lines.append(f"       report     {result.report}")
     return lines

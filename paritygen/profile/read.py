@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 import psycopg
@@ -136,7 +136,7 @@ POSTGRES_COPY_EXPRESSIONS: dict[str, str] = {
 """Per logical type, the SELECT expression of the COPY fast path ({col} is the quoted column)."""
 
 SPOOL_BATCH_BYTES = 8 << 20
-"""COPY output is spooled to a temporary file in batches of this size (memory stays flat)."""
+"""COPY output is parsed in batches of about this size (text is never held whole)."""
 
 
 def read_table(
@@ -191,8 +191,9 @@ def read_table(
     return data, method
 
 
-def _copy_out(raw: Any, sql: str, sink: IO[bytes]) -> None:
-    """Stream ``COPY ... TO STDOUT`` into *sink* through libpq, one C call per row.
+def _copy_out(raw: Any, sql: str, emit: Callable[[bytes], None]) -> None:
+    """Stream ``COPY ... TO STDOUT`` through libpq, one C call per row, to *emit* in batches of
+    about :data:`SPOOL_BATCH_BYTES` whole rows.
 
     Why: the server sends one message per row; psycopg's ``Copy.read()`` costs about twice the
     client CPU of calling libpq's ``PQgetCopyData`` directly (benchmarks/PROFILER.md), and at a
@@ -220,10 +221,11 @@ def _copy_out(raw: Any, sql: str, sink: IO[bytes]) -> None:
             append(bytes(block))
             size += nbytes
             if size >= SPOOL_BATCH_BYTES:
-                sink.write(b"".join(pending))
+                emit(b"".join(pending))
                 pending.clear()
                 size = 0
-        sink.write(b"".join(pending))
+        if pending:
+            emit(b"".join(pending))
         error = None
         while (result := pgconn.get_result()) is not None:
             if result.status != pq.ExecStatus.COMMAND_OK and error is None:
@@ -248,32 +250,43 @@ def _read_postgres_copy(
     ]
     sql = f"COPY (SELECT {', '.join(exprs)} FROM {source}) TO STDOUT (FORMAT csv, NULL '\\N')"
     raw = conn.connection.driver_connection
-    with tempfile.TemporaryFile() as spool:
+    names = [f"c{i}" for i in range(len(columns))]
+    schema = {n: pl.String for n in names}
+
+    def parse(buffer: bytes) -> tuple[list[pl.Series], list[int], int]:
+        frame = pl.read_csv(
+            buffer,
+            has_header=False,
+            schema=schema,
+            null_values="\\N",
+            empty_string_is_null=False,
+            quote_char='"',
+        )
+        texts = [frame.get_column(n) for n in names]
+        values = [_from_copy_text(t, c.logical_type) for t, c in zip(texts, columns, strict=True)]
+        return values, [t.null_count() for t in texts], frame.height
+
+    # Each batch of whole rows is parsed on a worker thread while the next one streams in
+    # (polars releases the GIL), so parsing hides behind the network read.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parts: list[Future[tuple[list[pl.Series], list[int], int]]] = []
         try:
-            _copy_out(raw, sql, spool)
+            _copy_out(raw, sql, lambda buffer: parts.append(pool.submit(parse, buffer)))
         except psycopg.Error as exc:  # raised on the driver connection: wrap as SQLAlchemy would
             raise sa.exc.DBAPIError(sql, None, exc) from None
-        rows_bytes = spool.tell()
-        spool.seek(0)
-        names = [f"c{i}" for i in range(len(columns))]
-        if rows_bytes == 0:
-            frame = pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
-        else:
-            frame = pl.read_csv(
-                spool,
-                has_header=False,
-                schema={n: pl.String for n in names},
-                null_values="\\N",
-                empty_string_is_null=False,
-                quote_char='"',
-            )
+        parsed = [part.result() for part in parts]
+    rows = sum(height for _, _, height in parsed)
     data = {}
-    for name, column in zip(names, columns, strict=True):
-        text = frame[name]
+    for i, column in enumerate(columns):
+        series = (
+            pl.concat([values[i] for values, _, _ in parsed], rechunk=True)
+            if parsed
+            else _from_copy_text(pl.Series([], dtype=pl.String), column.logical_type)
+        )
         data[column.name] = ColumnData(
-            values=_from_copy_text(text, column.logical_type).rename(column.name),
-            nulls=text.null_count(),
-            rows=frame.height,
+            values=series.rename(column.name),
+            nulls=sum(nulls[i] for _, nulls, _ in parsed),
+            rows=rows,
         )
     return data
 

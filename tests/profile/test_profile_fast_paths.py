@@ -138,10 +138,10 @@ def test_postgres_copy_out_streams_rows_and_reports_errors(pg_url: str) -> None:
             raw = conn.connection.driver_connection
             sink = io.BytesIO()
             sql = "COPY (SELECT g, 'x,' || g FROM generate_series(1, 3) g) TO STDOUT (FORMAT csv)"
-            read._copy_out(raw, sql, sink)
+            read._copy_out(raw, sql, sink.write)
             assert sink.getvalue() == b'1,"x,1"\n2,"x,2"\n3,"x,3"\n'
             with pytest.raises(psycopg.errors.DivisionByZero):
-                read._copy_out(raw, "COPY (SELECT 1 / 0) TO STDOUT", io.BytesIO())
+                read._copy_out(raw, "COPY (SELECT 1 / 0) TO STDOUT", io.BytesIO().write)
             conn.rollback()  # the failed transaction ends normally and the connection is reusable
             assert conn.exec_driver_sql("SELECT 41 + 1").scalar() == 42
     finally:
