@@ -418,3 +418,58 @@ class OneToOneMap:
         parent = self.parents.forward(np.maximum(slot, 0))
         parent = np.where(slot < 0, -1, parent)
         return ParentChoice(parent=parent, rank=np.zeros_like(parent))
+
+
+PARTNER_GROUP_LIMIT = 64
+"""Siblings per lead parent up to which a junction's second FK follows its own fan-out (larger
+groups take distinct partners from a permutation instead): making one group's partners distinct
+reads the whole group, so this bounds the extra work per row."""
+
+
+class PartnerMap:
+    """The second FK of a junction (``product_category``: a category's products): each child's
+    partner follows the partner FK's own children-per-parent counts, and the partners of one
+    lead parent's children are distinct, so the composite key holds.
+
+    Child slot s (its place in the lead :class:`FanoutMap`) takes partner slot Q(s) of a keyed
+    permutation; the partner is the run of the partner counts holding it (a configuration
+    model). Inside one lead group the partners are sorted and each duplicate is lifted to the
+    next free partner (``x_j = j + cummax(v_j - j)``, capped at ``P - k + j``): few children
+    move, by one partner, and the partner fan-out keeps its shape. Groups larger than
+    :data:`PARTNER_GROUP_LIMIT` or than the partner table are left to the caller (-1).
+    """
+
+    def __init__(self, lead: FanoutMap, partner_counts: np.ndarray, key: int) -> None:
+        self.lead = lead
+        self.partners = int(partner_counts.size)
+        self.pcum = np.cumsum(partner_counts.astype(np.int64))
+        total = int(lead.cum[-1]) if lead.cum.size else 0
+        self.slots = Permutation(total, key)
+
+    def choose(self, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """Partner row per child (-1 where the caller decides: NULL lead, large group)."""
+        out = np.full(parent.size, -1, dtype=np.int64)
+        lead, partners = self.lead, self.partners
+        if partners == 0 or not lead.counts.size:
+            return out
+        sizes = lead.counts[np.maximum(parent, 0)].astype(np.int64)
+        mine = (parent >= 0) & (sizes <= min(PARTNER_GROUP_LIMIT, partners)) & (sizes > 0)
+        if not mine.any():
+            return out
+        groups, position = np.unique(parent[mine], return_inverse=True)
+        k = lead.counts[groups].astype(np.int64)
+        first = np.cumsum(k) - k  # each group's offset in the expanded arrays
+        group_of = np.repeat(np.arange(groups.size), k)
+        j = np.arange(int(k.sum()), dtype=np.int64) - first[group_of]
+        slot = (lead.cum[groups] - k)[group_of] + j
+        value = locate(self.pcum, self.slots.forward(slot))
+        value = np.minimum(value, partners - 1)
+        order = np.lexsort((slot, value, group_of))  # group blocks stay where they are
+        lifted = value[order] - j
+        offset = group_of * np.int64(partners + PARTNER_GROUP_LIMIT + 2)
+        lifted = np.maximum.accumulate(lifted + offset) - offset
+        distinct = np.minimum(j + lifted, partners - k[group_of] + j)
+        expanded = np.empty_like(distinct)
+        expanded[order] = distinct
+        out[mine] = expanded[first[position] + rank[mine]]
+        return out

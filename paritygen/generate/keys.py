@@ -30,6 +30,7 @@ from paritygen.generate.fanout import (
     FanoutMap,
     OneToOneMap,
     ParentChoice,
+    PartnerMap,
     SelfFanoutMap,
     apply_cap,
     fanout_counts,
@@ -134,6 +135,18 @@ def sequence_target(
 # --------------------------------------------------------------------------- per table
 
 
+def _alone_order(table: Table, columns: tuple[str, ...], column: str) -> tuple[bool, bool, int]:
+    """Which column of a composite key to make unique on its own: an identity / serial first,
+    then an integer, then the later column."""
+    spec = table.columns[column]
+    return (spec.autoincrement, spec.logical_type == "integer", columns.index(column))
+
+
+def _lead_order(fk: ForeignKey) -> tuple[bool, float]:
+    """FKs with a profiled fan-out first, then the smallest mean number of children."""
+    return (fk.fanout is None, fk.fanout.mean if fk.fanout is not None else 0.0)
+
+
 @dataclass
 class _Edge:
     fk: ForeignKey
@@ -146,6 +159,15 @@ class _Edge:
     """Other FKs of the same unique key: a distinct parent per sibling (junction tables)."""
     _mapping: FanoutMap | SelfFanoutMap | OneToOneMap | None = None
     partner_permutations: dict[str, Permutation] = field(default_factory=dict)
+    partner_builds: dict[str, Callable[[], PartnerMap | None]] = field(default_factory=dict)
+    """Per partner column, a callable making its :class:`PartnerMap` (None: no fan-out known)."""
+    _partner_maps: dict[str, PartnerMap | None] = field(default_factory=dict)
+
+    def partner_map(self, column: str) -> PartnerMap | None:
+        if column not in self._partner_maps:
+            build = self.partner_builds.get(column)
+            self._partner_maps[column] = build() if build is not None else None
+        return self._partner_maps[column]
 
     @property
     def mapping(self) -> FanoutMap | SelfFanoutMap | OneToOneMap:
@@ -162,6 +184,9 @@ class TableKeys:
         self.table = table
         self.rows = rows
         self.unique: dict[str, UniqueKey] = {}
+        self.parts: dict[str, tuple[UniqueKey, int, bool]] = {}
+        """Columns of a composite key without FKs: (key, rows per group, is the rank column);
+        row i is group ``i // rows per group``, rank ``i % rows per group``."""
         self.edges: list[_Edge] = []
         self.column_edge: dict[str, _Edge] = {}
         self.deferred_columns: set[str] = set()
@@ -186,7 +211,9 @@ class TableKeys:
             ]
             if not inside:
                 continue
-            lead = max(inside, key=lambda i: table.foreign_keys[i].fanout is not None)
+            # The lead numbers the children under its parents; with two FKs (a junction) the
+            # one with the smaller groups leads, so the partner side (PartnerMap) covers more.
+            lead = min(inside, key=lambda i: _lead_order(table.foreign_keys[i]))
             lead_fk = table.foreign_keys[lead]
             if set(lead_fk.columns) == set(columns):
                 one_to_one.add(lead)
@@ -209,6 +236,9 @@ class TableKeys:
                     partners[col] = (partner, list(partner.columns).index(col))
                     size = factory.plan.row_count(partner.ref_table)
                     cap = size if cap is None else min(cap, size)
+                elif col not in handled and self._nearly_distinct(col):
+                    # (tenant_id, id) with id unique on its own: a sequence, not a rank
+                    self._single(col)
                 elif col not in handled:
                     ranks[col] = self._first_rank(col, lead_fk)
             lead_of[lead] = (ranks, partners, cap if cap is not None else 0)
@@ -219,20 +249,26 @@ class TableKeys:
         singles: list[str] = []
         if len(table.primary_key) == 1:
             singles.append(table.primary_key[0])
-        elif table.primary_key and not (set(table.primary_key) & fk_columns):
-            # A composite key without FKs: its last column alone is made unique.
-            singles.append(table.primary_key[-1])
         singles += factory.referenced.get(table.name, [])
         for col in singles:
             if col in fk_columns or col in self.unique or col in handled:
                 continue
-            anchors = factory.anchors.get((table.name, col), ())
-            self.unique[col] = UniqueKey(
-                table, table.columns[col], self.rows, seed, anchors, self.existing
-            )
+            self._single(col)
+        # Composite keys without FK columns (a composite PK, UNIQUE (sku, variant), the target
+        # of a multi-column FK): their tuples must be distinct although each column repeats.
+        composites = [c for c in constraints if len(c) > 1]
+        composites += [c for c in factory.composite_targets.get(table.name, ())
+                       if set(c) not in [set(k) for k in composites]]  # fmt: skip
+        for columns in composites:
+            if set(columns) & (fk_columns | set(self.unique) | set(self.parts) | handled):
+                continue  # FK-led (above), or already unique through one of its columns
+            self._composite(columns)
         plan = factory.plan.by_name.get(table.name)
         deferred = plan.deferred_fks if plan is not None else ()
+        partner_fks = {id(fk) for _, partners, _ in lead_of.values() for fk, _ in partners.values()}
         for i, fk in enumerate(table.foreign_keys):
+            if id(fk) in partner_fks and i not in lead_of:
+                continue  # made by its lead's edge: distinct partners under each lead parent
             if any(c in self.column_edge for c in fk.columns):
                 continue  # overlapping composite FKs: the first one decides the shared column
             ranks, partners, cap = lead_of.get(i, ({}, {}, 0))
@@ -247,8 +283,57 @@ class TableKeys:
                 self.column_edge[col] = edge
             for col in (*ranks, *partners):
                 self.column_edge.setdefault(col, edge)
+            for col, (partner, _) in partners.items():
+                edge.partner_builds[col] = self._partner_builder(edge, partner)
             if fk in deferred:
                 self.deferred_columns.update(fk.columns)
+
+    def _single(self, col: str) -> None:
+        anchors = self.factory.anchors.get((self.table.name, col), ())
+        self.unique[col] = UniqueKey(
+            self.table, self.table.columns[col], self.rows, self.factory.seed, anchors,
+            self.existing,
+        )  # fmt: skip
+
+    def _nearly_distinct(self, col: str) -> bool:
+        """Production held (almost) one value per row in *col*: it is unique on its own."""
+        stats = self.table.columns[col].stats
+        rows = self.table.row_count
+        return stats is not None and rows > 1 and stats.distinct_count >= 0.95 * rows
+
+    def _composite(self, columns: tuple[str, ...]) -> None:
+        """Distinct tuples for a composite key without FK columns, keeping each column's
+        cardinality: when one column is (nearly) distinct in production it alone is made unique
+        and the others stay values; otherwise the column with the fewest distinct values is a
+        rank under groups (``variant`` 0, 1, 2 of each ``sku``) and the other columns are unique
+        per group, so the tuple is unique and ``distinct(sku)`` stays rows / variants."""
+        table = self.table
+        source_rows = max(table.row_count, 1)
+
+        def distinct(col: str) -> int:
+            stats = table.columns[col].stats
+            if stats is None or not stats.distinct_count:
+                return source_rows
+            return int(stats.distinct_count)
+
+        counts = {col: distinct(col) for col in columns}
+        distinct_alone = [c for c in columns if counts[c] >= 0.95 * source_rows]
+        if distinct_alone:  # (payment_date, payment_id): the serial id is the key
+            self._single(max(distinct_alone, key=lambda c: _alone_order(table, columns, c)))
+            return
+        rank = min(reversed(columns), key=lambda c: counts[c])
+        per_group = max(1, min(counts[rank], self.rows))
+        groups = math.ceil(self.rows / per_group) if self.rows else 0
+        seed = self.factory.seed
+        self.parts[rank] = (
+            UniqueKey(table, table.columns[rank], per_group, seed, (), None),
+            per_group,
+            True,
+        )
+        for col in columns:
+            if col != rank:
+                key = UniqueKey(table, table.columns[col], groups, seed, (), self.existing)
+                self.parts[col] = (key, per_group, False)
 
     def _first_rank(self, column: str, lead: ForeignKey) -> int:
         """First value of a rank column (line_no): production's minimum, moved past the rows
@@ -294,6 +379,25 @@ class TableKeys:
 
         return build
 
+    def _partner_builder(self, edge: _Edge, partner: ForeignKey):
+        def build() -> PartnerMap | None:
+            lead = edge.mapping
+            if partner.fanout is None or not isinstance(lead, FanoutMap) or not lead.cum.size:
+                return None
+            parents = self.factory.plan.row_count(partner.ref_table)
+            children = int(lead.cum[-1])
+            lead_parents = int(lead.counts.size)
+            if parents == 0 or children > parents * lead_parents:
+                return None
+            counts = fanout_counts(partner.fanout, parents, children, lead_parents)
+            key = derive_key(self.factory.seed, self.table.name, "partner-fk", *partner.columns)
+            placed = place_counts(counts, self._target(partner, parents), key ^ 0x77)
+            if placed.size and int(placed.max()) > lead_parents:
+                placed = apply_cap(placed, lead_parents)
+            return PartnerMap(lead, placed, key)
+
+        return build
+
     def _target(self, fk: ForeignKey, parents: int) -> ValueTarget:
         """Where the FK's children should land, from the child FK columns' statistics."""
         weights = fk.fanout.position_weights if fk.fanout is not None else ()
@@ -323,7 +427,7 @@ class TableKeys:
     @property
     def columns(self) -> list[str]:
         """Columns made here, in the table's order (the rest come from value generators)."""
-        made = set(self.unique) | set(self.column_edge)
+        made = set(self.unique) | set(self.parts) | set(self.column_edge)
         return [c for c in self.table.columns if c in made]
 
     def values(self, column: str, idx: np.ndarray) -> pl.Series:
@@ -338,6 +442,9 @@ class TableKeys:
     def _value(self, column: str, idx: np.ndarray, choices: dict) -> pl.Series:
         if column in self.unique:
             return self.unique[column].values(idx)
+        if column in self.parts:
+            key, per_group, is_rank = self.parts[column]
+            return key.values(idx % per_group if is_rank else idx // per_group)
         edge = self.column_edge[column]
         if id(edge) not in choices:
             choice = edge.mapping.choose(idx)
@@ -359,6 +466,10 @@ class TableKeys:
             # two parents' partner sets are independent (products in two warehouses).
             tweak = mix64(parent, derive_key(self.factory.seed, self.table.name, column))
             other = edge.partner_permutations[column].forward(np.maximum(choice.rank, 0), tweak)
+            partner_map = edge.partner_map(column)
+            if partner_map is not None:  # small groups follow the partner's own fan-out
+                chosen = partner_map.choose(choice.parent, choice.rank)
+                other = np.where(chosen >= 0, chosen, other)
             ref = partner.ref_columns[position]
             series = self.factory.table_keys(partner.ref_table).values(ref, other)
         series = series.alias(column)
@@ -419,11 +530,17 @@ class KeyFactory:
         self.existing = dict(existing or {})
         self._tables: dict[str, TableKeys] = {}
         self.referenced: dict[str, list[str]] = {}
+        self.composite_targets: dict[str, list[tuple[str, ...]]] = {}
         for table in profile.tables.values():
             for fk in table.foreign_keys:
                 # Targets of FKs must be computable from a parent index: make them keys here.
-                targets = self.referenced.setdefault(fk.ref_table, [])
-                targets.extend(c for c in fk.ref_columns if c not in targets)
+                if len(fk.ref_columns) == 1:
+                    targets = self.referenced.setdefault(fk.ref_table, [])
+                    targets.extend(c for c in fk.ref_columns if c not in targets)
+                else:  # a multi-column target is unique as a tuple, not column by column
+                    tuples = self.composite_targets.setdefault(fk.ref_table, [])
+                    if tuple(fk.ref_columns) not in tuples:
+                        tuples.append(tuple(fk.ref_columns))
         self.anchors = natural_key_anchors(profile)
 
     def table_keys(self, name: str) -> TableKeys:

@@ -23,6 +23,7 @@ from paritygen.generate.base import (
     ColumnContext,
     InverseCDF,
     expected_non_null_rows,
+    expected_seen,
     grid_size,
     non_null_rows,
     null_mask,
@@ -150,13 +151,23 @@ class OrderedModel:
         """A grid size that still shows ``distinct`` values *after* rounding to the column's
         resolution (rounding merges neighbouring grid points where the histogram is dense)."""
 
+        atoms = np.rint(self.atom_values / self.step)
+
         @functools.lru_cache(maxsize=64)
         def expected(grid: int) -> float:
             # The inverse CDF is monotone: equal values are runs, counted without a sort.
-            values = np.rint(self.inverse((np.arange(grid) + 0.5) / grid) * (1.0 / self.step))
-            edges = np.flatnonzero(np.diff(values)) + 1
-            cells = np.diff(np.concatenate([[0], edges, [grid]]))
-            return float(np.sum(-np.expm1(draws * np.log1p(-cells / grid))))
+            numbers = self.round(self.inverse((np.arange(grid) + 0.5) / grid))
+            values = np.rint(numbers / self.step)
+            starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
+            cells = np.diff(np.concatenate([starts, [grid]]))
+            if len(atoms):
+                # Draws landing on a most-common value are drawn again (``residual``): those
+                # cells show no residual value, and the others share their draws.
+                cells = cells[~np.isin(values[starts], atoms)]
+                if not len(cells):
+                    return 0.0
+                return expected_seen(cells, int(cells.sum()), draws)
+            return expected_seen(cells, grid, draws)
 
         low = self.grid
         if expected(low) >= distinct * 0.98:

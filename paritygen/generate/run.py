@@ -103,7 +103,17 @@ class GenerateSummary:
 class TableRows:
     """Makes the rows of one table, a random block at a time (keys, values, CHECKs, NOT NULL)."""
 
-    def __init__(self, profile: Profile, keys: TableKeys, row_count: int, seed: int, scale: float):
+    def __init__(
+        self,
+        profile: Profile,
+        keys: TableKeys,
+        row_count: int,
+        seed: int,
+        scale: float,
+        computed: set[str] | frozenset[str] = frozenset(),
+    ):
+        """*computed*: generated columns the target computes itself; they are never made nor
+        written (a value written into one fails the load, ``GENERATED ALWAYS AS (...)``)."""
         from paritygen.generate.base import resolve
         from paritygen.generate.checks import parse_checks
 
@@ -129,8 +139,9 @@ class TableRows:
                 )
             )
             for name, column in self.table.columns.items()
-            if name not in key_columns
+            if name not in key_columns and name not in computed
         }
+        self.written = [c for c in self.table.columns if c not in computed]
         self.checks = parse_checks(self.table)
         self.key_columns = key_columns
 
@@ -142,7 +153,7 @@ class TableRows:
         for column, generator in self.generators.items():
             rng = block_rng(self.seed, name, column, block)
             columns[column] = generator.generate(start, count, rng).alias(column)
-        frame = pl.DataFrame([columns[c] for c in self.table.columns])
+        frame = pl.DataFrame([columns[c] for c in self.written])
         if self.checks:
             rng = block_rng(self.seed, name, _CHECKS_STREAM, block)
             frame = self.checks_apply(frame, rng)
@@ -177,6 +188,8 @@ def enforce_column_limits(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
     say: the load must never fail on a constraint."""
     fixes = []
     for name, column in table.columns.items():
+        if name not in frame.columns:
+            continue  # a generated column: the target computes it
         series = frame[name]
         expr = pl.col(name)
         changed = False
@@ -435,9 +448,11 @@ def _load(
         for table_plan in order:
             current = table_plan
             began = time.perf_counter()
+            target_table = metadata.tables[table_plan.name]
             maker = TableRows(
-                profile, keys.table_keys(table_plan.name), table_plan.row_count, seed, plan.scale
-            )
+                profile, keys.table_keys(table_plan.name), table_plan.row_count, seed, plan.scale,
+                computed={c.key for c in target_table.columns if c.computed is not None},
+            )  # fmt: skip
             makers[table_plan.name] = maker
             bar.start_table(table_plan.name, table_plan.row_count)
             rows = writer.load(metadata.tables[table_plan.name], maker.chunks(plan.chunk_rows, bar))

@@ -24,6 +24,7 @@ from paritygen.generate.base import (
     DistinctIds,
     column_rule_param,
     expected_non_null_rows,
+    expected_seen,
     grid_size,
     id_ranks,
     non_null_ordinals,
@@ -51,6 +52,7 @@ from paritygen.generate.text import (
     length_knots,
     mix64,
 )
+from paritygen.generate.variety import VarietyPool
 from paritygen.profile.model import Column
 from paritygen.registry import generators
 
@@ -117,6 +119,20 @@ def draw_values(maker: str, locale: str, seed: int, count: int) -> tuple[str, ..
     return tuple(sorted({make(fake).replace("\n", ", ") for _ in range(count)} - {""}))
 
 
+def joined_pairs(values: pl.Series, count: int, joiner: str, seed: int) -> pl.Series:
+    """About *count* new values, each two different *values* joined by *joiner*, drawn in one
+    vectorised step (seeded: the same seed gives the same pool)."""
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, stable_hash(joiner), len(values)])
+    draws = int(count * 1.1) + 16
+    first = rng.integers(0, len(values), draws)
+    second = rng.integers(0, len(values), draws)
+    keep = first != second
+    joined = pl.select(
+        pl.concat_str([values.gather(first[keep]), pl.lit(joiner), values.gather(second[keep])])
+    ).to_series()
+    return joined.unique(maintain_order=True).head(count)
+
+
 def _ascii_lower(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isascii() and (ch.isalnum() or ch in "._"))
 
@@ -142,6 +158,18 @@ EXTRA_LOCALES = (
 )
 """Locales mixed into a pool when no locale is set and the default one cannot produce the
 profiled lengths (an international customer base: 4- to 10-character postcodes)."""
+
+JOINERS: dict[str, str] = {
+    "first_name": "-",
+    "last_name": "-",
+    "city": "-",
+    "company": " & ",
+}
+"""Single-pool kinds that grow past faker's lists by joining two values (Anna-Lena,
+Smith-Jones, Neu-Ulm, Smith & Jones): production may hold more distinct names than any locale."""
+
+MAX_POOL = 2_000_000
+"""Largest pool built for one column (about 40 MB of short strings): beyond, values repeat."""
 
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.test", "shop.test", "x.test")
 """Reserved domains only (RFC 2606 / 6761): a fake address can never reach a real mailbox."""
@@ -183,8 +211,12 @@ class SemanticGenerator:
         self.grid = grid_size(distinct, draws) if distinct > 0 else None
         self.ctx = ctx
         self.share = share
-        # Production (nearly) all distinct: ids are row numbers, so small tables repeat nothing.
-        self.all_distinct = not self.unique and distinct >= 0.9 * draws > 0 and known_values == 0
+        # Production all distinct (no grid: every draw a new value): ids are row numbers, so
+        # small tables repeat nothing. A column that repeats a little (601 streets in 665 rows)
+        # keeps its grid, or staging would show 665 where verify expects 601.
+        self.all_distinct = (
+            not self.unique and self.grid is None and distinct > 0 and known_values == 0
+        )
         has_lengths = stats is not None and stats.length is not None
         self.knots = length_knots(column) if has_lengths else None
         if self.knots is not None and known_values:
@@ -192,6 +224,7 @@ class SemanticGenerator:
         if self.knots is not None:
             self.knots = np.clip(self.knots, shortest, self.bound)
         self.delegate = None
+        self.words: VarietyPool | None = None
         if tag == "free_text":
             self.delegate = LengthTextGenerator(ctx)
             return
@@ -222,16 +255,28 @@ class SemanticGenerator:
             ):
                 raise ConfigError(f"{where}: length {self.bound} is too short for e-mails")
         elif tag in ("full_name", "name"):
-            self.pool = self._pool("given_name")
-            self.second = self._pool("family_name")
+            # Given x family names make the variety: each part needs about its square root.
+            parts = int(4 * math.sqrt(self._variety(distinct)))
+            self.pool = self._pool("given_name", distinct=parts)
+            self.second = self._pool("family_name", distinct=parts)
         elif tag in ("street", "address"):
             self.pool = self._pool("street_name", fit=True, shorter_by=5)  # "1234 " or " 12"
         elif tag == "phone":
             # Templates whose last four characters are digits get a varied ending.
             self.pool = self._pool("phone_template")
         else:
-            self.pool = self._pool(tag, fit=True, distinct=distinct)
-            if self.grid is not None:
+            # All distinct (ids are row numbers, landing on the pool at random): a pool ten
+            # times the rows keeps accidental repeats near 5 %; with a grid, calibration
+            # below makes up for repeats and twice the variety is ample.
+            variety = self._variety(distinct) * (10 if self.grid is None else 2)
+            self.pool = self._pool(
+                tag, fit=True, distinct=distinct, variety=int(variety), joiner=JOINERS.get(tag)
+            )
+            if tag in JOINERS and self.knots is not None:
+                # One value per id (short lengths that run out of real names get made-up
+                # words), so the grid shows its distinct count as computed: no calibration.
+                self.words = VarietyPool(self.pool, self.knots)
+            elif self.grid is not None:
                 self.grid = self._calibrate_grid(distinct, draws)
         if self.unique and self.bound is not None and self.bound < self.row_digits + 1:
             raise ConfigError(f"{where}: length {self.bound} cannot hold unique {tag} values")
@@ -264,7 +309,7 @@ class SemanticGenerator:
             index = self._single_index(np.arange(grid, dtype=np.uint64))
             cells = np.bincount(index)
             cells = cells[cells > 0]
-            return float(np.sum(-np.expm1(draws * np.log1p(-cells / grid))))
+            return expected_seen(cells, grid, draws)
 
         if distinct >= 0.95 * len(self.pool):
             return None  # more values than the pool holds: take all the variety it has
@@ -284,28 +329,55 @@ class SemanticGenerator:
                 high = middle
         return high
 
+    def _variety(self, distinct: int) -> float:
+        """Distinct values this run should show: the grid's share at this run's rows, or every
+        row when production repeated nothing (the pool must offer more than that)."""
+        if distinct <= 0:
+            return 0.0
+        rows = self.ctx.row_count * (1.0 - self.null_fraction) * self.share
+        if self.grid is None:
+            return rows
+        return float(-self.grid * np.expm1(-rows / self.grid))
+
     def _pool(
-        self, maker: str, fit: bool = False, distinct: int = 0, shorter_by: int = 0
+        self,
+        maker: str,
+        fit: bool = False,
+        distinct: int = 0,
+        shorter_by: int = 0,
+        variety: int = 0,
+        joiner: str | None = None,
     ) -> LengthPool:
         """A pool from the column's locale; when no locale is set, other locales join if the
         profiled lengths (*fit*; the pool's part is *shorter_by* characters shorter) or the
-        distinct count need values the locale lacks."""
+        distinct count need values the locale lacks. Faker knows a few hundred to a few
+        thousand names or cities per locale; when the run needs *variety* values beyond that,
+        pairs of pool values joined by *joiner* (Anna-Lena, Smith-Jones) make up the rest."""
         values = set(draw_values(maker, self.locale, self.seed, POOL_SIZE))
         pool = LengthPool(self._fitting(values))
-        if self.locale_fixed or not (fit or distinct):
+        if not (fit or distinct):
             return pool
-        knots = None if self.knots is None else np.maximum(self.knots - shorter_by, 1)
-        short_of_lengths = fit and knots is not None and pool.misses(knots) > 0.05
-        short_of_values = distinct > 0.8 * len(pool)
-        if short_of_lengths or short_of_values:
-            for locale in EXTRA_LOCALES:
-                values |= set(draw_values(maker, locale, self.seed, POOL_SIZE // 8))
-            pool = LengthPool(self._fitting(values))
+        if not self.locale_fixed:
+            knots = None if self.knots is None else np.maximum(self.knots - shorter_by, 1)
+            short_of_lengths = fit and knots is not None and pool.misses(knots) > 0.05
+            short_of_values = max(distinct, variety) > 0.8 * len(pool)
+            if short_of_lengths or short_of_values:
+                for locale in EXTRA_LOCALES:
+                    values |= set(draw_values(maker, locale, self.seed, POOL_SIZE // 8))
+                pool = LengthPool(self._fitting(values))
+        wanted = min(variety, MAX_POOL)
+        if joiner is not None and wanted > len(pool):
+            base = pool.values
+            extra = joined_pairs(base, wanted - len(base), joiner, self.seed)
+            pool = LengthPool(self._fitting_series(pl.concat([base, extra])))
         return pool
 
     def _fitting(self, values: set[str]) -> pl.Series:
         """Values within the column length (cut only when none fits)."""
-        series = pl.Series(sorted(v for v in values if v) or ["x"], dtype=pl.String)
+        return self._fitting_series(pl.Series(sorted(v for v in values if v) or ["x"]))
+
+    def _fitting_series(self, series: pl.Series) -> pl.Series:
+        series = series.cast(pl.String)
         if self.bound is None:
             return series
         fitting = series.filter(series.str.len_chars() <= self.bound)
@@ -392,7 +464,10 @@ class SemanticGenerator:
                 base = self.pool.pick(wanted - number.str.len_chars().to_numpy(), bits)
             values = pl.select(pl.concat_str([base, number])).to_series()
         else:
-            values = self.pool.values.gather(self._single_index(ids))
+            if self.words is not None:
+                values = self.words.values_of(ids)
+            else:
+                values = self.pool.gather(self._single_index(ids))
         if self.bound is not None and tag in COMPOSED:
             values = values.str.slice(0, self.bound)
         if rows is None:

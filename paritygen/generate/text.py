@@ -466,6 +466,10 @@ class LengthPool:
     def __len__(self) -> int:
         return len(self.values)
 
+    def gather(self, index: np.ndarray) -> pl.Series:
+        """The values at pool positions *index*."""
+        return self.values.gather(index)
+
     def any(self, bits: np.ndarray) -> pl.Series:
         """A value per id, whatever its length."""
         return self.values.gather(self.any_index(bits))

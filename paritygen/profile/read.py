@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-import psycopg
 import sqlalchemy as sa
-from psycopg import pq
 from sqlalchemy.engine import Connection
 
-from paritygen.profile.dialects import dialect_sql
+from paritygen.profile.dialects import SAMPLE_SEED, dialect_sql
 from paritygen.profile.model import Column
 from paritygen.profile.values import NUMERIC, TEMPORAL
 
@@ -145,10 +143,12 @@ def read_table(
     columns: Sequence[Column],
     sample_fraction: float | None,
     limit: int | None = None,
+    key: str | None = None,
 ) -> tuple[dict[str, ColumnData], str | None]:
     """Read the table (or its in-database sample) once; (column data, sample method label).
 
-    *limit* caps an unsampled read (the caller checks whether the table was larger).
+    *limit* caps an unsampled read (the caller checks whether the table was larger). *key*, an
+    integer primary-key column, lets MariaDB/MySQL ship many rows per value (key ranges).
 
     PostgreSQL streams ``COPY (SELECT ...) TO STDOUT`` into a temporary file that polars parses
     (about 10x faster than fetching rows through the driver); other databases stream rows through
@@ -163,7 +163,12 @@ def read_table(
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         return _read_postgres_copy(conn, source, columns), method
     if conn.dialect.name == "mysql":
-        packed = _read_mysql_packed(conn, source, columns)
+        packed = None
+        if key is not None and conn.dialect.driver == "pymysql":
+            fraction = sample_fraction if method is not None else None
+            packed = _read_mysql_ranges(conn, table_ref, key, columns, fraction, limit)
+        if packed is None:  # no integer key, or a value held a separator
+            packed = _read_mysql_packed(conn, source, columns)
         if packed is None:  # a value held the field separator: JSON is exact for any text
             packed = _read_mysql_json(conn, source, columns)
         return packed, method
@@ -201,6 +206,8 @@ def _copy_out(raw: Any, sql: str, emit: Callable[[bytes], None]) -> None:
     connection's transaction (read-only snapshot) is used as is; every result is consumed before
     returning, so psycopg finds the connection in the state it left it.
     """
+    from psycopg import pq  # imported here: MariaDB and SQLite users never load psycopg
+
     pgconn = raw.pgconn
     with raw.lock:
         pgconn.send_query(sql.encode(raw.info.encoding))
@@ -234,7 +241,9 @@ def _copy_out(raw: Any, sql: str, emit: Callable[[bytes], None]) -> None:
             raise _result_error(error, raw)
 
 
-def _result_error(result: Any, raw: Any) -> psycopg.Error:
+def _result_error(result: Any, raw: Any) -> Exception:
+    import psycopg
+
     if result is None:
         return psycopg.OperationalError("COPY did not start")
     return psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
@@ -268,6 +277,8 @@ def _read_postgres_copy(
 
     # Each batch of whole rows is parsed on a worker thread while the next one streams in
     # (polars releases the GIL), so parsing hides behind the network read.
+    import psycopg
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         parts: list[Future[tuple[list[pl.Series], list[int], int]]] = []
         try:
@@ -354,17 +365,11 @@ def _read_mysql_packed(
 
     Why: PyMySQL parses every field in Python, so one field per row instead of one per column is
     what makes the read fast; ``CONCAT_WS`` costs the server less than half of ``JSON_ARRAY``
-    (measured in benchmarks/PROFILER.md), and server-side ``GROUP_CONCAT`` packing of many rows
-    was slower still.
+    (measured in benchmarks/PROFILER.md). Used when the table has no integer key for
+    :func:`_read_mysql_ranges` (``GROUP_CONCAT`` grouped by an expression instead of a key range
+    costs the server a temporary table and was slower than this).
     """
-    prep = conn.dialect.identifier_preparer
-    sep = "_utf8mb4 x'1f'"
-    exprs = []
-    for c in columns:
-        expr = MYSQL_PACKED_EXPRESSIONS.get(c.logical_type, "{col}").format(col=prep.quote(c.name))
-        exprs.append(f"IFNULL({expr}, _utf8mb4 x'1e')" if c.nullable else expr)
-    # BINARY: PyMySQL hands the bytes over without decoding them row by row.
-    sql = f"SELECT CAST(CONCAT_WS({sep}, {', '.join(exprs)}) AS BINARY) FROM {source}"
+    sql = f"SELECT {_packed_row_sql(conn, columns)} FROM {source}"
     names = [f"f{i}" for i in range(len(columns))]
     chunks: list[list[pl.Series]] = [[] for _ in columns]
     nulls = [0] * len(columns)
@@ -403,10 +408,14 @@ def _split_packed(batch: list[Any], names: list[str]) -> pl.DataFrame | None:
     """
     if any(row is None for row in batch):
         return None
-    buffer = b"\x1d".join(bytes(row) for row in batch)
-    if buffer.count(b"\x1d") != len(batch) - 1:
+    return _parse_packed(b"\x1d".join(bytes(row) for row in batch), len(batch), names)
+
+
+def _parse_packed(buffer: bytes, rows: int, names: list[str]) -> pl.DataFrame | None:
+    """*rows* packed rows joined by 0x1D as a frame of text columns; None unless exact."""
+    if buffer.count(b"\x1d") != rows - 1:
         return None
-    if buffer.count(b"\x1f") != len(batch) * (len(names) - 1):
+    if buffer.count(b"\x1f") != rows * (len(names) - 1):
         return None
     try:
         frame = pl.read_csv(
@@ -423,7 +432,119 @@ def _split_packed(batch: list[Any], names: list[str]) -> pl.DataFrame | None:
         )
     except pl.exceptions.PolarsError:
         return None
-    return frame if frame.height == len(batch) else None
+    return frame if frame.height == rows else None
+
+
+RANGE_TARGET_ROWS = 50_000
+"""Rows the server packs into one ``GROUP_CONCAT`` value per key range (a few MB)."""
+RANGE_MAX_BYTES = 256 << 20
+"""Largest packed value asked for (also kept below the server's ``max_allowed_packet``)."""
+
+
+def _packed_row_sql(conn: Connection, columns: Sequence[Column]) -> str:
+    """``CAST(CONCAT_WS(0x1F, field, ...) AS BINARY)``: one binary value per row."""
+    prep = conn.dialect.identifier_preparer
+    exprs = []
+    for c in columns:
+        expr = MYSQL_PACKED_EXPRESSIONS.get(c.logical_type, "{col}").format(col=prep.quote(c.name))
+        exprs.append(f"IFNULL({expr}, _utf8mb4 x'1e')" if c.nullable else expr)
+    # BINARY: PyMySQL hands the bytes over without decoding them.
+    return f"CAST(CONCAT_WS(_utf8mb4 x'1f', {', '.join(exprs)}) AS BINARY)"
+
+
+def _read_mysql_ranges(
+    conn: Connection,
+    table_ref: str,
+    key: str,
+    columns: Sequence[Column],
+    fraction: float | None,
+    limit: int | None,
+) -> dict[str, ColumnData] | None:
+    """The table read as consecutive ranges of its integer key, each range one packed value.
+
+    Why: PyMySQL parses every row packet in Python (about 2 µs each); ``GROUP_CONCAT`` over a
+    primary-key range lets the server pack ~50,000 rows into one value, so the client does a few
+    dozen round trips instead of a million packet reads and the read runs at the speed of the
+    ``mariadb`` client (benchmarks/PROFILER.md). A range whose value would exceed
+    ``max_allowed_packet`` is halved; None (the caller falls back to one value per row) when a
+    value holds a separator or a single row is too large.
+    """
+    prep = conn.dialect.identifier_preparer
+    quoted_key = prep.quote(key)
+    raw = conn.connection.driver_connection
+    names = [f"f{i}" for i in range(len(columns))]
+    row_sql = _packed_row_sql(conn, columns)
+    with raw.cursor() as cursor:
+        cursor.execute(f"SELECT MIN({quoted_key}), MAX({quoted_key}) FROM {table_ref}")
+        low, high = cursor.fetchone()
+        if low is None:
+            return None
+        cursor.execute("SELECT @@max_allowed_packet")
+        (packet,) = cursor.fetchone()
+        cap = max(1024, min(RANGE_MAX_BYTES, int(packet) - (1 << 16)))
+        cursor.execute(f"SET SESSION group_concat_max_len = {cap}")  # session only: nothing kept
+        low, high = int(low), int(high)
+        step = max(1, RANGE_TARGET_ROWS if fraction is None else int(RANGE_TARGET_ROWS / fraction))
+        rows = 0
+        parsed: list[Future[tuple[list[pl.Series], list[int], int]]] = []
+
+        def convert(frame: pl.DataFrame) -> tuple[list[pl.Series], list[int], int]:
+            texts = [frame.get_column(n) for n in names]
+            values = []
+            for text, column in zip(texts, columns, strict=True):
+                value = _from_copy_text(text, column.logical_type)
+                values.append(value / 1e6 if column.logical_type == "datetime" else value)
+            return values, [t.null_count() for t in texts], frame.height
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            start = low
+            while start <= high and (limit is None or rows < limit):
+                stop = min(high + 1, start + step)
+                sample = (
+                    ""
+                    if fraction is None
+                    else (f" AND RAND({SAMPLE_SEED} + {start}) < {fraction:.9f}")
+                )
+                cursor.execute(
+                    f"SELECT COUNT(*), GROUP_CONCAT({row_sql} SEPARATOR 0x1d) FROM {table_ref}"
+                    f" WHERE {quoted_key} >= {start} AND {quoted_key} < {stop}{sample}"
+                )
+                count, blob = cursor.fetchone()
+                count = int(count)
+                if count and (blob is None or len(blob) >= cap):  # truncated: halve the range
+                    if stop - start <= 1:
+                        return None
+                    step = max(1, (stop - start) // 2)
+                    continue
+                if count:
+                    frame = _parse_packed(bytes(blob), count, names)
+                    if frame is None:
+                        return None
+                    parsed.append(pool.submit(convert, frame))
+                    rows += count
+                # Aim the next range at RANGE_TARGET_ROWS from the density just seen.
+                width = stop - start
+                step = (
+                    width * 4
+                    if count == 0
+                    else max(1, min(width * 4, int(width * RANGE_TARGET_ROWS / count)))
+                )
+                start = stop
+            results = [part.result() for part in parsed]
+    data = {}
+    total = sum(height for _, _, height in results)
+    for i, column in enumerate(columns):
+        series = (
+            pl.concat([values[i] for values, _, _ in results], rechunk=True)
+            if results
+            else _from_copy_text(pl.Series([], dtype=pl.String), column.logical_type)
+        )
+        data[column.name] = ColumnData(
+            values=series.rename(column.name),
+            nulls=sum(nulls[i] for _, nulls, _ in results),
+            rows=total,
+        )
+    return data
 
 
 def _read_mysql_json(

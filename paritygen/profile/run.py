@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from paritygen.profile.model import (
     FORMAT,
     Column,
     ColumnRule,
+    ColumnStats,
     Profile,
     Rules,
     Settings,
@@ -39,6 +42,9 @@ from paritygen.profile.model import (
 )
 from paritygen.profile.reflect import DEFAULT_SCHEMA, list_tables, reflect_tables
 from paritygen.profile.values import ORDERED, to_scalar
+
+STATS_THREADS = max(1, min(4, os.cpu_count() or 1))
+"""Threads measuring the columns of one table (the work is in polars/numpy, outside the GIL)."""
 
 
 class ProfilingFailed(ParitygenError):
@@ -306,6 +312,11 @@ def _measure_table(
     """Counts, bytes and every column's statistics of one table, from one read."""
     ref = dialects.quote_table(conn, schema, table.name)
     columns = list(table.columns.values())
+    key = None  # an integer primary key lets MariaDB/MySQL ship rows by key range
+    if len(table.primary_key) == 1 and table.columns[table.primary_key[0]].logical_type == (
+        "integer"
+    ):
+        key = table.primary_key[0]
     try:
         data_bytes, index_bytes = dialects.table_bytes(conn, catalog_schema, table.name)
         estimate = dialects.catalog_rows(conn, catalog_schema, table.name)
@@ -314,7 +325,7 @@ def _measure_table(
         if estimate is not None and estimate <= sample_rows // 2:
             # Small by the catalog: read it whole and count what was read, which saves a
             # count(*) pass. The LIMIT guards against a stale estimate.
-            data, method = read.read_table(conn, ref, columns, None, limit=sample_rows + 1)
+            data, method = read.read_table(conn, ref, columns, None, limit=sample_rows + 1, key=key)
             if _rows_read(data) > sample_rows:
                 data = None
         if data is None:
@@ -323,7 +334,7 @@ def _measure_table(
             else:
                 row_count, count_method = dialects.count_rows(conn, ref), "exact"
             fraction = sample_rows / row_count if row_count > sample_rows else None
-            data, method = read.read_table(conn, ref, columns, fraction)
+            data, method = read.read_table(conn, ref, columns, fraction, key=key)
     except sa.exc.DBAPIError as exc:
         raise ProfilingFailed(f"table {table.name}: {describe_db_error(exc)}") from None
     sampled = method is not None
@@ -333,7 +344,8 @@ def _measure_table(
     leading = {table.primary_key[:1]} | {ix.columns[:1] for ix in table.indexes}
     leading |= {uc.columns[:1] for uc in table.unique_constraints}
     out: dict[str, Column] = {}
-    for column in columns:
+
+    def measure(column: Column) -> tuple[Column, ColumnStats]:
         values = data[column.name]
         semantic, pii = classify.decide(column.name, column.logical_type, values.values)
         column = dataclasses.replace(column, semantic=semantic, pii=pii)
@@ -346,6 +358,14 @@ def _measure_table(
             min_group_size=min_group_size,
             pii=column.pii,
         )
+        return column, col_stats
+
+    # Columns are measured on STATS_THREADS threads: polars and numpy release the GIL, so the
+    # statistics of a wide table use every core (SQL below stays on this thread's connection).
+    with ThreadPoolExecutor(max_workers=STATS_THREADS) as pool:
+        measured = list(pool.map(measure, columns))
+    for column, col_stats in measured:
+        values = data[column.name]
         if (
             sampled
             and not column.pii

@@ -114,7 +114,22 @@ def build_metadata(
                 server_default=default,
                 autoincrement=False,
             )
-            if col.autoincrement and col.logical_type == "integer":
+            generated = getattr(col, "generated", None)
+            if generated and family(source) == target:
+                # The target computes it (GENERATED ALWAYS AS / AS (...) VIRTUAL): never written.
+                column = sa.Column(
+                    column.name,
+                    type_,
+                    sa.Computed(generated, persisted=getattr(col, "generated_stored", None)),
+                    key=col.name,
+                    nullable=column.nullable,
+                )
+            elif generated:
+                notes.append(
+                    f"{name}.{col.name}: generated column written as plain values (its"
+                    f" expression {generated!r} is not portable to {target})"
+                )
+            if col.autoincrement and col.logical_type == "integer" and not generated:
                 if target == "postgresql":
                     column = sa.Column(
                         column.name, type_, sa.Identity(always=False), key=col.name, nullable=False

@@ -97,6 +97,8 @@ def column_type(
         return sa.Numeric(precision, scale if precision is not None else None)
     if logical == "boolean":
         return sa.Boolean()
+    if logical == "string" and word == "set" and col.enum_values:
+        return _set(col, same, target)
     if logical == "string":
         return _string(col, word, target)
     if logical == "text":
@@ -196,6 +198,15 @@ def _string(col: Column, word: str, target: str) -> sa.types.TypeEngine:
     if fixed and length:
         return sa.CHAR(length)
     return sa.String(length)
+
+
+def _set(col: Column, same: bool, target: str) -> sa.types.TypeEngine:
+    """A MySQL ``SET('a','b')`` stays one within the family; elsewhere a string wide enough for
+    every member at once (``a,b``), which is how MySQL itself prints a set's value."""
+    labels = tuple(col.enum_values or ())
+    if same and target == "mysql":
+        return mysql.SET(*labels)
+    return sa.String(sum(len(v) for v in labels) + max(len(labels) - 1, 0))
 
 
 def _enum(col: Column, target: str, cache: dict[str, sa.Enum], name: str) -> sa.types.TypeEngine:

@@ -146,3 +146,47 @@ def test_postgres_copy_out_streams_rows_and_reports_errors(pg_url: str) -> None:
             assert conn.exec_driver_sql("SELECT 41 + 1").scalar() == 42
     finally:
         engine.dispose()
+
+
+def test_mysql_key_ranges_are_exact_sparse_and_split(
+    mysql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sa.create_engine(mysql_url)
+    keys = [1, 2, 3, 10, 11, 500, 501, 502, 10_000, 10_001, 2**40, 2**40 + 7]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE r (id bigint PRIMARY KEY, txt text, n int NOT NULL) CHARACTER SET utf8mb4"
+        )
+        conn.execute(
+            sa.text("INSERT INTO r VALUES (:i, :t, :n)"),
+            [
+                {"i": k, "t": None if i % 4 == 0 else ("é" * (i * 40) if i % 3 else ""), "n": i}
+                for i, k in enumerate(keys)
+            ],
+        )
+        expected = dict(conn.exec_driver_sql("SELECT id, txt FROM r").all())
+    engine.dispose()
+    monkeypatch.setattr(read, "RANGE_TARGET_ROWS", 3)
+    monkeypatch.setattr(read, "RANGE_MAX_BYTES", 1000)  # forces ranges to be halved
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.connect() as conn:
+            reflected, _ = reflect.reflect_tables(conn, None, ["r"])
+            columns = list(reflected["r"].columns.values())
+            data = read._read_mysql_ranges(conn, "`r`", "id", columns, None, None)
+            assert data is not None
+            assert data["id"].values.to_list() == keys
+            assert data["txt"].values.to_list() == [expected[k] for k in keys]
+            assert data["txt"].nulls == 3 and data["n"].values.to_list() == list(range(len(keys)))
+            sampled = read._read_mysql_ranges(conn, "`r`", "id", columns, 0.5, None)
+            assert sampled is not None and 0 < sampled["id"].rows < len(keys)
+            assert set(sampled["id"].values.to_list()) <= set(keys)
+            conn.exec_driver_sql("CREATE TEMPORARY TABLE s (id int PRIMARY KEY, txt text)")
+            conn.exec_driver_sql("INSERT INTO s VALUES (1, 'a\\x1fb'), (2, 'plain')")
+            conn.exec_driver_sql("UPDATE s SET txt = CONCAT('a', CHAR(31), 'b') WHERE id = 1")
+            s_cols = list(reflect.reflect_tables(conn, None, ["r"])[0]["r"].columns.values())[:2]
+            assert read._read_mysql_ranges(conn, "`s`", "id", s_cols, None, None) is None
+            full, _ = read.read_table(conn, "`s`", s_cols, None, key="id")  # falls back to JSON
+            assert full["txt"].values.to_list() == ["a\x1fb", "plain"]
+    finally:
+        engine.dispose()
