@@ -162,6 +162,9 @@ class _Edge:
     partner_builds: dict[str, Callable[[], PartnerMap | None]] = field(default_factory=dict)
     """Per partner column, a callable making its :class:`PartnerMap` (None: no fan-out known)."""
     _partner_maps: dict[str, PartnerMap | None] = field(default_factory=dict)
+    shared: tuple[str, ...] = ()
+    """Columns of this FK made by an earlier, overlapping FK (a composite key's tenant_id)."""
+    groups: _ParentGroups | None = None
 
     def partner_map(self, column: str) -> PartnerMap | None:
         if column not in self._partner_maps:
@@ -174,6 +177,48 @@ class _Edge:
         if self._mapping is None:
             self._mapping = self.build()
         return self._mapping
+
+
+class _ParentGroups:
+    """The parent rows grouped by the values of some key columns (a tenant's customers), for
+    moving a chosen parent into the group a row's values name. Memory: O(parents)."""
+
+    def __init__(self, values: pl.DataFrame, weights: np.ndarray | None) -> None:
+        self.dtypes = dict(values.schema)
+        keys = values.hash_rows(seed=0).to_numpy()
+        self.order = np.argsort(keys, kind="stable")
+        self.sorted = keys[self.order]
+        self.keys = keys
+        starts = np.searchsorted(self.sorted, keys, side="left")
+        self.size = np.searchsorted(self.sorted, keys, side="right") - starts
+        self.place = np.empty(keys.size, dtype=np.int64)
+        self.place[self.order] = np.arange(keys.size) - starts[self.order]
+        # Running sum of the placed children per parent, in group order: a moved child lands on
+        # a parent of its group in proportion to that parent's count (childless ones never).
+        self.cum = None
+        if weights is not None and weights.size == keys.size:
+            self.cum = np.concatenate([[0], np.cumsum(weights[self.order], dtype=np.int64)])
+
+    def move(self, parent: np.ndarray, wanted: pl.DataFrame, noise: np.ndarray) -> np.ndarray:
+        """For each row, *parent* if it is in the wanted group, else a parent of that group
+        (weighted by the placed counts, by *noise*; else at the same relative place), -1 when
+        the group is empty."""
+        if not self.keys.size:
+            return np.full(parent.size, -1, dtype=np.int64)
+        safe = np.maximum(parent, 0)
+        key = wanted.hash_rows(seed=0).to_numpy()
+        low = np.searchsorted(self.sorted, key, side="left")
+        high = np.searchsorted(self.sorted, key, side="right")
+        size = high - low
+        slot = low + (self.place[safe] * size) // np.maximum(self.size[safe], 1)
+        if self.cum is not None:
+            mass = self.cum[high] - self.cum[low]
+            uniform = (noise >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+            target = self.cum[low] + np.floor(uniform * mass).astype(np.int64)
+            weighted = np.searchsorted(self.cum, target, side="right") - 1
+            slot = np.where(mass > 0, np.clip(weighted, low, np.maximum(high - 1, low)), slot)
+        moved = np.where(size > 0, self.order[np.minimum(slot, self.keys.size - 1)], -1)
+        return np.where(self.keys[safe] == key, safe, moved)
 
 
 class TableKeys:
@@ -269,10 +314,14 @@ class TableKeys:
         for i, fk in enumerate(table.foreign_keys):
             if id(fk) in partner_fks and i not in lead_of:
                 continue  # made by its lead's edge: distinct partners under each lead parent
-            if any(c in self.column_edge for c in fk.columns):
-                continue  # overlapping composite FKs: the first one decides the shared column
+            shared = tuple(c for c in fk.columns if c in self.column_edge)
+            if len(shared) == len(fk.columns):
+                continue  # every column already made by an earlier FK
             ranks, partners, cap = lead_of.get(i, ({}, {}, 0))
             edge = _Edge(fk, self._builder(fk, i in one_to_one, cap), ranks, partners)
+            # Overlapping composite FKs ((tenant_id, customer_id) and (tenant_id, product_id)):
+            # the earlier FK decides tenant_id, this one picks a parent of that tenant.
+            edge.shared = shared
             for col, (partner, _) in partners.items():
                 key = derive_key(seed, table.name, "partner", col)
                 edge.partner_permutations[col] = Permutation(
@@ -280,7 +329,8 @@ class TableKeys:
                 )
             self.edges.append(edge)
             for col in fk.columns:
-                self.column_edge[col] = edge
+                if col not in shared:
+                    self.column_edge[col] = edge
             for col in (*ranks, *partners):
                 self.column_edge.setdefault(col, edge)
             for col, (partner, _) in partners.items():
@@ -352,7 +402,14 @@ class TableKeys:
         def build() -> FanoutMap | SelfFanoutMap | OneToOneMap:
             table, factory = self.table, self.factory
             key = derive_key(factory.seed, table.name, "fk", *fk.columns)
-            nullable = fk_nullable(table, fk)
+            # Columns an earlier, overlapping FK makes (tenant_id) do not count: this FK is
+            # NULL when its own columns are (MATCH SIMPLE: one NULL column skips the check).
+            makers = {c: self.column_edge.get(c) for c in fk.columns}
+            shared = {c for c, e in makers.items() if e is not None and e.fk is not fk}
+            own = [c for c in fk.columns if c not in shared]
+            nullable = fk_nullable(table, fk) or (
+                bool(shared) and all(table.columns[c].nullable for c in own)
+            )
             null_share = fk.fanout.null_fraction if (fk.fanout is not None and nullable) else 0.0
             nulls = round(self.rows * null_share)
             parents = factory.plan.row_count(fk.ref_table)
@@ -363,8 +420,15 @@ class TableKeys:
                         f" {fk.ref_table} gets none; pin {fk.ref_table}'s row count with a rule"
                     )
                 nulls = self.rows
+            if one_to_one and self.rows - nulls > parents:
+                return OneToOneMap(parents, self.rows, nulls, key, table.name)  # names the cause
             if one_to_one:
-                return OneToOneMap(parents, self.rows, nulls, key, table.name)
+                # At most one child per parent, on the parents the FK's values point at (a
+                # store's manager among the first staff rows, not anywhere in the table).
+                ones = np.zeros(parents, dtype=np.int64)
+                ones[: self.rows - nulls] = 1
+                placed = place_counts(ones, self._target(fk, parents), key ^ 0x77)
+                return FanoutMap(placed, self.rows, nulls, key)
             self_reference = fk.ref_table == table.name
             counts = fanout_counts(fk.fanout, parents, self.rows - nulls, None if self_reference
                                    else cap or None)  # fmt: skip
@@ -448,6 +512,10 @@ class TableKeys:
         edge = self.column_edge[column]
         if id(edge) not in choices:
             choice = edge.mapping.choose(idx)
+            if edge.shared:
+                given = {c: self._value(c, idx, choices) for c in edge.shared}
+                moved = self._same_group(edge, idx, choice.parent, given)
+                choice = ParentChoice(moved, choice.rank)
             choices[id(edge)] = (choice, {})
         choice, refs = choices[id(edge)]
         null = choice.parent < 0
@@ -480,6 +548,40 @@ class TableKeys:
                 pl.when(pl.Series(null)).then(None).otherwise(series).alias(column)
             ).to_series()
         return series
+
+    def _same_group(
+        self, edge: _Edge, idx: np.ndarray, parent: np.ndarray, given: dict[str, pl.Series]
+    ) -> np.ndarray:
+        """*parent* moved, where needed, to a parent whose shared columns hold the values the
+        row already has (same tenant): the one at the same relative place in that group, so
+        heavy parents stay heavy. -1 (NULL) where no parent has those values."""
+        fk = edge.fk
+        refs = [fk.ref_columns[list(fk.columns).index(c)] for c in edge.shared]
+        groups = edge.groups
+        if groups is None:
+            parents = self.factory.plan.row_count(fk.ref_table)
+            values = self.factory.table_keys(fk.ref_table).columns_values(
+                refs, np.arange(parents, dtype=np.int64)
+            )
+            weights = getattr(edge.mapping, "counts", None)
+            groups = edge.groups = _ParentGroups(pl.DataFrame([values[r] for r in refs]), weights)
+        wanted = pl.DataFrame(
+            [
+                given[c].alias(r).cast(groups.dtypes[r], strict=False)
+                for c, r in zip(edge.shared, refs, strict=True)
+            ]
+        )
+        key = derive_key(self.factory.seed, self.table.name, "same-group", *fk.columns)
+        moved = groups.move(parent, wanted, mix64(np.asarray(idx), key))
+        missing = (moved < 0) & (parent >= 0) & wanted.select(pl.all_horizontal(
+            pl.all().is_not_null())).to_series().to_numpy()  # fmt: skip
+        if missing.any() and not fk_nullable(self.table, fk):
+            raise ConfigError(
+                f"table {self.table.name}: no {fk.ref_table} row matches"
+                f" {', '.join(edge.shared)} for the NOT NULL foreign key"
+                f" ({', '.join(fk.columns)}); pin the row counts with a rule"
+            )
+        return np.where(parent < 0, -1, moved)
 
     def frame(self, start: int, count: int, *, with_deferred: bool = False) -> pl.DataFrame:
         """Key columns of rows ``[start, start + count)``; deferred FK columns are NULL unless

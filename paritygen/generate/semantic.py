@@ -225,6 +225,7 @@ class SemanticGenerator:
             self.knots = np.clip(self.knots, shortest, self.bound)
         self.delegate = None
         self.words: VarietyPool | None = None
+        self.family: VarietyPool | None = None
         if tag == "free_text":
             self.delegate = LengthTextGenerator(ctx)
             return
@@ -259,6 +260,10 @@ class SemanticGenerator:
             parts = int(4 * math.sqrt(self._variety(distinct)))
             self.pool = self._pool("given_name", distinct=parts)
             self.second = self._pool("family_name", distinct=parts)
+            if self.knots is not None:
+                # Given name x family number: distinct ids give distinct full names, family
+                # names running out at a length continue as made-up words of that length.
+                self.family = VarietyPool(self.second, self.knots)
         elif tag in ("street", "address"):
             self.pool = self._pool("street_name", fit=True, shorter_by=5)  # "1234 " or " 12"
         elif tag == "phone":
@@ -276,7 +281,8 @@ class SemanticGenerator:
                 # One value per id (short lengths that run out of real names get made-up
                 # words), so the grid shows its distinct count as computed: no calibration.
                 self.words = VarietyPool(self.pool, self.knots)
-            elif self.grid is not None:
+            elif self.grid is not None and tag != "username":
+                # (user names carry a number from the id: they are distinct per id already)
                 self.grid = self._calibrate_grid(distinct, draws)
         if self.unique and self.bound is not None and self.bound < self.row_digits + 1:
             raise ConfigError(f"{where}: length {self.bound} cannot hold unique {tag} values")
@@ -421,10 +427,17 @@ class SemanticGenerator:
             return self._numbered(tag, n, bits, rows)
         wanted = self._wanted(ids)
         high = bits >> np.uint64(24)
-        varied = rows is not None or self.grid is None or self.grid > len(self.pool)
         if tag == "email":
             return self._emails(bits, high, wanted, rows)
-        if tag in ("full_name", "name"):
+        if tag in ("full_name", "name") and self.family is not None and wanted is not None:
+            given = np.uint64(len(self.pool))
+            ids64 = ids.astype(np.uint64)
+            first = self.pool.values.gather(self.pool.any_index(ids64 % given))
+            shortest = int(self.second.lengths[0])
+            room = np.maximum(wanted - first.str.len_chars().to_numpy() - 1, shortest)
+            last = self.family.value_at(room, (ids64 // given).astype(np.int64))
+            values = pl.select(pl.concat_str([first, pl.lit(" "), last])).to_series()
+        elif tag in ("full_name", "name"):
             first = self.pool.any(bits)
             if wanted is None:
                 last = self.second.any(high)
@@ -448,13 +461,14 @@ class SemanticGenerator:
             values = pl.select(pl.concat_str(order)).to_series()
         elif tag == "phone":
             values = self.pool.any(bits) if wanted is None else self.pool.pick(wanted, bits)
-            if varied:
-                ending = pl.Series((high % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
-                values = pl.select(
-                    pl.concat_str(
-                        [values.str.slice(0, values.str.len_chars() - 4), ending.str.zfill(4)]
-                    )
-                ).to_series()
+            # The ending follows the id, so distinct ids give distinct phones even where the
+            # templates of one length are few.
+            ending = pl.Series((high % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
+            values = pl.select(
+                pl.concat_str(
+                    [values.str.slice(0, values.str.len_chars() - 4), ending.str.zfill(4)]
+                )
+            ).to_series()
         elif tag == "username" and self.number_modulus > 1:
             modulus = np.uint64(self.number_modulus)
             number = pl.Series((high % modulus).astype(np.int64)).cast(pl.String)

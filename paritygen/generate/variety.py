@@ -15,8 +15,8 @@ import polars as pl
 
 from paritygen.generate.text import LengthPool, bytes_to_strings, draw_lengths
 
-CONSONANTS = np.frombuffer(b"bdfghklmnprstvz", dtype=np.uint8)
-VOWELS = np.frombuffer(b"aeiou", dtype=np.uint8)
+CONSONANTS = np.frombuffer(b"bcdfghjklmnprstvwxz", dtype=np.uint8)
+VOWELS = np.frombuffer(b"aeiouy", dtype=np.uint8)
 LETTER_SHARES = 4096
 """Ranks sampled to estimate the share of ids wanting each length."""
 
@@ -33,8 +33,8 @@ def made_up_words(lengths: np.ndarray, numbers: np.ndarray) -> pl.Series:
     width = int(lengths.max(initial=0))
     if n == 0 or width == 0:
         return pl.Series([""] * n, dtype=pl.String)
-    # A bijection of [0, capacity) per length: 7919 is prime to 3 and 5 (capacities are
-    # 3^a 5^b) and to 2 (the 2^50 cap that keeps the products exact in 64 bits).
+    # A bijection of [0, capacity) per length: the prime 7919 is prime to 19, 2 and 3 (the
+    # capacities are 19^a 6^b, capped at 2^50 to keep the products exact in 64 bits).
     capacity = [min(word_capacity(length), 1 << 50) for length in range(width + 1)]
     cap = np.asarray(capacity, dtype=np.uint64)[lengths]
     codes = (numbers.astype(np.uint64) * np.uint64(7919) + np.uint64(104729)) % cap
@@ -99,7 +99,11 @@ class VarietyPool:
 
     def values_of(self, ids: np.ndarray) -> pl.Series:
         """The value of each id: a real one while the length has them, then made-up words."""
-        length, number = self.lengths_and_numbers(ids)
+        return self.value_at(*self.lengths_and_numbers(ids))
+
+    def value_at(self, length: np.ndarray, number: np.ndarray) -> pl.Series:
+        """Value *number* among those of *length*: distinct numbers give distinct values."""
+        length = np.clip(length, 0, len(self.real) - 1)
         real = self.real[length]
         is_real = number < real
         safe = np.maximum(real, 1).astype(np.uint64)

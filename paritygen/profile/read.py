@@ -2,8 +2,10 @@
 
 Why: pulling rows into Python is the expensive part of profiling, so each table is read exactly
 once and every statistic is computed from that read. PostgreSQL and MariaDB have fast paths that
-let the server render values in the units of :mod:`paritygen.profile.values` and ship one field
-per row (COPY, JSON_ARRAY); any other database goes through a server-side cursor.
+let the server render values in the units of :mod:`paritygen.profile.values` and parse its text
+with polars in bulk (COPY; key-range ``GROUP_CONCAT`` or one ``CONCAT_WS`` value per row, with
+``JSON_ARRAY`` as the exact fallback); any other database goes through a server-side cursor.
+Figures: benchmarks/PROFILER.md.
 """
 
 from __future__ import annotations
@@ -150,9 +152,9 @@ def read_table(
     *limit* caps an unsampled read (the caller checks whether the table was larger). *key*, an
     integer primary-key column, lets MariaDB/MySQL ship many rows per value (key ranges).
 
-    PostgreSQL streams ``COPY (SELECT ...) TO STDOUT`` into a temporary file that polars parses
-    (about 10x faster than fetching rows through the driver); other databases stream rows through
-    a server-side cursor in chunks.
+    PostgreSQL streams ``COPY (SELECT ...) TO STDOUT`` in batches that polars parses while the
+    next batch arrives (about 10x faster than fetching rows through the driver); MariaDB/MySQL
+    see :func:`_read_mysql`; other databases stream rows through a server-side cursor in chunks.
     """
     source, method = table_ref, None
     spec = dialect_sql(conn)
@@ -163,15 +165,7 @@ def read_table(
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         return _read_postgres_copy(conn, source, columns), method
     if conn.dialect.name == "mysql":
-        packed = None
-        if key is not None and conn.dialect.driver == "pymysql":
-            fraction = sample_fraction if method is not None else None
-            packed = _read_mysql_ranges(conn, table_ref, key, columns, fraction, limit)
-        if packed is None:  # no integer key, or a value held a separator
-            packed = _read_mysql_packed(conn, source, columns)
-        if packed is None:  # a value held the field separator: JSON is exact for any text
-            packed = _read_mysql_json(conn, source, columns)
-        return packed, method
+        return _read_mysql(conn, table_ref, source, columns, sample_fraction, limit, key), method
     prep = conn.dialect.identifier_preparer
     select_list = ", ".join(prep.quote(c.name) for c in columns)
     chunks: list[list[pl.Series]] = [[] for _ in columns]
@@ -503,7 +497,7 @@ def _read_mysql_ranges(
                 sample = (
                     ""
                     if fraction is None
-                    else (f" AND RAND({SAMPLE_SEED} + {start}) < {fraction:.9f}")
+                    else (f" AND RAND({(SAMPLE_SEED + start) % (1 << 31)}) < {fraction:.9f}")
                 )
                 cursor.execute(
                     f"SELECT COUNT(*), GROUP_CONCAT({row_sql} SEPARATOR 0x1d) FROM {table_ref}"
@@ -544,6 +538,51 @@ def _read_mysql_ranges(
             nulls=sum(nulls[i] for _, nulls, _ in results),
             rows=total,
         )
+    return data
+
+
+MYSQL_CHARSET_MIX_ERRORS = frozenset({1267, 1270, 1271})
+"""Illegal mix of collations: columns of incompatible character sets cannot share one
+``CONCAT_WS`` (https://mariadb.com/kb/en/mariadb-error-codes/); ``JSON_ARRAY`` converts each."""
+
+
+def _read_mysql(
+    conn: Connection,
+    table_ref: str,
+    source: str,
+    columns: Sequence[Column],
+    sample_fraction: float | None,
+    limit: int | None,
+    key: str | None,
+) -> dict[str, ColumnData]:
+    """The fastest MariaDB/MySQL path that is exact for this table: key ranges, then one packed
+    value per row, then one JSON array per row. Driver errors surface as SQLAlchemy's."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    sampled = sample_fraction is not None and sample_fraction < 1.0
+
+    def fallback_on_charsets(exc: Exception) -> None:
+        code = exc.args[0] if exc.args else None
+        if code not in MYSQL_CHARSET_MIX_ERRORS:
+            raise exc
+
+    try:
+        data = None
+        if key is not None and conn.dialect.driver == "pymysql":
+            try:
+                data = _read_mysql_ranges(
+                    conn, table_ref, key, columns, sample_fraction if sampled else None, limit
+                )
+            except dbapi_error as exc:
+                fallback_on_charsets(exc)
+        if data is None:  # no integer key, a separator byte in a value, or a huge row
+            try:
+                data = _read_mysql_packed(conn, source, columns)
+            except dbapi_error as exc:
+                fallback_on_charsets(exc)
+        if data is None:
+            data = _read_mysql_json(conn, source, columns)
+    except dbapi_error as exc:  # raised on the driver connection: wrap as SQLAlchemy would
+        raise sa.exc.DBAPIError(None, None, exc) from None
     return data
 
 

@@ -226,10 +226,12 @@ def column_stats(
         count_col = counted["count"]
         singletons = int((count_col == 1).sum())
         if keeps_values and (distinct < present or min_group_size <= 1):
-            frequent = counted.filter(count_col >= min_group_size)
-            if frequent.height > MAX_COMMON_VALUES * 2:
-                frequent = frequent.top_k(MAX_COMMON_VALUES * 2, by="count")
-            frequent = frequent.sort("count", descending=True, maintain_order=True)
+            # Ties in value order, so two profiles of the same data are identical (diffable).
+            frequent = (
+                counted.filter(count_col >= min_group_size)
+                .sort(["count", values.name], descending=[True, False])
+                .head(MAX_COMMON_VALUES * 2)
+            )
             common = list(frequent.iter_rows())
     else:
         distinct = values.n_unique()

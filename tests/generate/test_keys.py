@@ -471,3 +471,49 @@ def test_refit_moves_only_what_it_must() -> None:
         assert out.sum() == counts.sum() + change and (out == 0).sum() == 100
         assert abs((out == 1).sum() - 1500) <= 3 and abs((out == 2).sum() - 500) <= 3
     assert np.array_equal(_refit(counts, int(counts.sum()), False), counts)
+
+
+def _partner_pairs(lead_counts: np.ndarray, partner_counts: np.ndarray, key: int):
+    from paritygen.generate.fanout import FanoutMap, PartnerMap
+
+    children = int(lead_counts.sum())
+    lead = FanoutMap(lead_counts, children, 0, key)
+    partner_map = PartnerMap(lead, partner_counts, key ^ 0xABC)
+    idx = np.arange(children, dtype=np.int64)
+    choice = lead.choose(idx)
+    # chunk independence: two halves give the same partners as the whole
+    whole = partner_map.choose(choice.parent, choice.rank)
+    half = children // 2
+    parts = np.concatenate(
+        [
+            partner_map.choose(choice.parent[:half], choice.rank[:half]),
+            partner_map.choose(choice.parent[half:], choice.rank[half:]),
+        ]
+    )
+    assert np.array_equal(whole, parts)
+    return partner_map, choice.parent, whole
+
+
+def test_partner_map_spaced_keeps_partner_counts_exactly_and_pairs_distinct() -> None:
+    rng = np.random.default_rng(3)
+    lead_counts = rng.integers(1, 8, size=5_000)
+    children = int(lead_counts.sum())
+    partner_counts = np.full(50, children // 50)
+    partner_counts[: children % 50] += 1
+    partner_map, parent, partner = _partner_pairs(lead_counts, partner_counts, 11)
+    assert partner_map.stride  # the spaced path
+    assert np.array_equal(np.bincount(partner, minlength=50), partner_counts)
+    pairs = parent * 50 + partner
+    assert np.unique(pairs).size == children
+
+
+def test_partner_map_dense_junction_falls_back_to_distinct_partners() -> None:
+    # lead parents take 9 or 10 of 10 partners: no spacing exists, pairs must still be distinct
+    lead_counts = np.where(np.arange(300) % 2 == 0, 9, 10)
+    partner_counts = np.full(10, 285)
+    partner_map, parent, partner = _partner_pairs(lead_counts, partner_counts, 5)
+    assert partner_map.stride == 0
+    assert (partner >= 0).all()
+    assert np.unique(parent * 10 + partner).size == lead_counts.sum()
+    # duplicates lifted to the next free partner: counts move a little, never the key
+    assert abs(np.bincount(partner, minlength=10) - 285).max() <= 0.15 * 285

@@ -709,3 +709,69 @@ def test_short_code_length_distribution(sqlite_url: str, tmp_path) -> None:
         cdf = [cdf[i] + shares[i].get(length, 0.0) for i in (0, 1)]
         worst = max(worst, abs(cdf[0] - cdf[1]))
     assert worst <= 0.05, shares
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="generate/numeric.py: an integer or date column holding one distinct value per row"
+    " without a UNIQUE constraint (a legacy external number, a per-row date) comes out with"
+    " about 75 % distinct values (bar: within 10 %)",
+)
+def test_all_distinct_plain_integer(sqlite_url: str, tmp_path) -> None:
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    _sqlite_source(
+        sqlite_url,
+        "CREATE TABLE ledger (id INTEGER PRIMARY KEY, external_no INTEGER, booked DATE)",
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000)"
+        " INSERT INTO ledger SELECT n, (n * 7919) % 1000 + 1, date('2020-01-01', '+' || n || ' days')"
+        " FROM s",
+    )
+    generate_database(profile_database(sqlite_url, progress=False), target, progress=False)
+    engine = _engine(target)
+    with engine.connect() as conn:
+        numbers, dates = conn.exec_driver_sql(
+            "SELECT COUNT(DISTINCT external_no), COUNT(DISTINCT booked) FROM ledger"
+        ).one()
+    engine.dispose()
+    assert numbers >= 900 and dates >= 900, (numbers, dates)
+
+
+TENANT_SCHEMA = """
+CREATE TABLE tenant (id INT PRIMARY KEY, plan INT NOT NULL);
+INSERT INTO tenant WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 20) SELECT n, n % 3 FROM s;
+CREATE TABLE customer (tenant_id INT NOT NULL REFERENCES tenant (id), id INT NOT NULL, score INT, PRIMARY KEY (tenant_id, id));
+INSERT INTO customer WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2000) SELECT 1 + n % 20, n, n % 97 FROM s;
+CREATE TABLE product (tenant_id INT NOT NULL REFERENCES tenant (id), id INT NOT NULL, price INT, PRIMARY KEY (tenant_id, id));
+INSERT INTO product WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) SELECT 1 + n % 20, n, n % 50 FROM s;
+CREATE TABLE sale (id INT PRIMARY KEY, tenant_id INT NOT NULL, customer_id INT NOT NULL, product_id INT, qty INT,
+  FOREIGN KEY (tenant_id, customer_id) REFERENCES customer (tenant_id, id),
+  FOREIGN KEY (tenant_id, product_id) REFERENCES product (tenant_id, id));
+INSERT INTO sale WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 6000)
+  SELECT n, 1 + (1 + (n * 7) % 2000) % 20, 1 + (n * 7) % 2000, CASE WHEN n % 5 = 0 THEN NULL ELSE 20 * (1 + n % 7) + (1 + (n * 7) % 2000) % 20 END, 1 + n % 4 FROM s
+"""
+
+
+def test_overlapping_composite_fks(db_url_pair: tuple[str, str]) -> None:
+    """Multi-tenant keys: (tenant_id, customer_id) and (tenant_id, product_id) share tenant_id;
+    the product must belong to the row's tenant, or the FK fails when it is created."""
+    source, target = db_url_pair
+    script = TENANT_SCHEMA
+    if source.startswith("mysql"):  # MariaDB stops recursive CTEs at 1,000 rows by default
+        script = "SET SESSION max_recursive_iterations = 100000;\n" + script
+    _run_script(source, script)
+    engine = _engine(source)
+    with engine.connect() as conn:  # the source itself holds (every product in its tenant)
+        assert _orphans(conn, "sale", ("tenant_id", "product_id"), "product", ("tenant_id", "id")) == 0
+    engine.dispose()
+    fks = [
+        ("customer", ("tenant_id",), "tenant", ("id",)),
+        ("product", ("tenant_id",), "tenant", ("id",)),
+        ("sale", ("tenant_id", "customer_id"), "customer", ("tenant_id", "id")),
+        ("sale", ("tenant_id", "product_id"), "product", ("tenant_id", "id")),
+    ]
+    _roundtrip(source, target, ["tenant", "customer", "product", "sale"], fks)
+    engine = _engine(target)
+    with engine.connect() as conn:
+        nulls = conn.exec_driver_sql("SELECT AVG(CASE WHEN product_id IS NULL THEN 1.0 ELSE 0 END) FROM sale").scalar_one()
+    engine.dispose()
+    assert abs(float(nulls) - 0.2) <= 0.01

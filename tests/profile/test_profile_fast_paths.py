@@ -190,3 +190,21 @@ def test_mysql_key_ranges_are_exact_sparse_and_split(
             assert full["txt"].values.to_list() == ["a\x1fb", "plain"]
     finally:
         engine.dispose()
+
+
+def test_mysql_driver_errors_surface_as_sqlalchemy_errors(mysql_url: str) -> None:
+    engine = sa.create_engine(mysql_url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE k (id int PRIMARY KEY, latin varchar(9) CHARACTER"
+                                 " SET latin1, uni varchar(9) CHARACTER SET utf8mb4)")  # fmt: skip
+            conn.exec_driver_sql("INSERT INTO k VALUES (1, 'Köln', 'Zürich'), (2, NULL, '東京')")
+            columns = list(reflect.reflect_tables(conn, None, ["k"])[0]["k"].columns.values())
+            data, _ = read.read_table(conn, "`k`", columns, None, key="id")
+            assert data["latin"].values.to_list() == ["Köln", None]
+            assert data["uni"].values.to_list() == ["Zürich", "東京"]
+            with pytest.raises(sa.exc.DBAPIError) as caught:
+                read.read_table(conn, "`missing`", columns, None, key="id")
+            assert caught.value.orig.args[0] == 1146  # no such table, reported by the server
+    finally:
+        engine.dispose()
