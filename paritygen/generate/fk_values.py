@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from paritygen.generate.base import BLOCK_ROWS
+from paritygen.generate.unique_keys import UniqueKey
 from paritygen.profile.model import ColumnStats
 from paritygen.profile.values import ORDERED, to_number
 
@@ -203,3 +205,68 @@ def position_mass(position_weights: tuple[float, ...], parents: int) -> np.ndarr
     sizes = np.bincount(bucket, minlength=weights.size).astype(np.float64)
     per = np.divide(weights / weights.sum(), sizes, out=np.zeros(weights.size), where=sizes > 0)
     return per[bucket]
+
+
+def unique_target(
+    key: UniqueKey, stats: ColumnStats | None, parents: int, weights: tuple[float, ...]
+) -> ValueTarget:
+    """Target shares over a parent with unordered unique keys (natural codes, UUIDs): the most-
+    common values pin their parents; the rest follows the key positions (or is even), without
+    materialising every parent's key."""
+    mass = position_mass(weights, parents)
+    pinned = np.zeros(parents, dtype=bool)
+    if stats is not None and stats.most_common and parents:
+        rows = key.index_of([v.value for v in stats.most_common])
+        share = np.asarray([v.frequency for v in stats.most_common], dtype=np.float64)
+        hit = (rows >= 0) & (rows < parents)
+        rows, share = rows[hit], share[hit]
+        pinned[rows] = True
+        mass = np.where(pinned, 0.0, mass)
+        rest = max(0.0, 1.0 - float(share.sum()))
+        if mass.sum() > 0:
+            mass *= rest / mass.sum()
+        np.add.at(mass, rows, share)
+    return ValueTarget(mass, pinned, np.arange(parents, dtype=np.int64))
+
+
+def sequence_target(
+    key: UniqueKey, stats: ColumnStats | None, parents: int, weights: tuple[float, ...]
+) -> ValueTarget:
+    """Target shares over a parent whose key is a sequence (ids, dates), block by block: the
+    most-common values pin their parents, the FK column's quantile CDF spreads the rest over
+    the cells between neighbouring keys. Memory: the shares plus one block, whatever the
+    parents' size (a 10 M-row parent costs two arrays, not ten)."""
+    quantiles = stats.quantiles if stats is not None else ()
+    if stats is None or (not stats.most_common and len(quantiles) < 2):
+        return ValueTarget(position_mass(weights, parents), np.zeros(parents, dtype=bool), None)
+    kind = key.kind
+    mass = np.zeros(parents)
+    pinned = np.zeros(parents, dtype=bool)
+    if stats.most_common:
+        wanted = np.asarray([to_number(v.value, kind) for v in stats.most_common])
+        rows = key.locate(wanted)
+        hit = rows >= 0
+        shares = np.asarray([v.frequency for v in stats.most_common])
+        mass[rows[hit]] = shares[hit]
+        pinned[rows[hit]] = True
+    rest = max(0.0, 1.0 - float(mass.sum()))
+    if len(quantiles) >= 2 and rest > 0:
+        edges = np.sort([to_number(q, kind) for q in quantiles])
+        ranks = np.linspace(0.0, 1.0, edges.size)
+        spread = np.zeros(parents)
+        for start in range(0, parents, BLOCK_ROWS):
+            end = min(start + BLOCK_ROWS, parents)
+            low, high = max(start - 1, 0), min(end + 1, parents)
+            numbers = key.numbers(np.arange(low, high, dtype=np.int64))
+            cuts = np.concatenate([[-np.inf] if start == 0 else [],
+                                   (numbers[1:] + numbers[:-1]) / 2,
+                                   [np.inf] if end == parents else []])  # fmt: skip
+            spread[start:end] = np.diff(np.interp(cuts, edges, ranks, left=0.0, right=1.0))
+        spread[pinned] = 0.0
+        if spread.sum() <= 0:
+            spread[~pinned] = 1.0
+        if spread.sum() > 0:  # every parent pinned: the shares are all there is
+            mass += spread * (rest / spread.sum())
+    elif rest > 0 and not pinned.all():
+        mass[~pinned] = rest / (parents - int(pinned.sum()))
+    return ValueTarget(mass / max(mass.sum(), 1e-300), pinned, None)

@@ -25,18 +25,23 @@ import numpy as np
 import polars as pl
 
 from paritygen.errors import ConfigError
-from paritygen.generate.base import BLOCK_ROWS, POLARS_TYPES
+from paritygen.generate.base import POLARS_TYPES
 from paritygen.generate.fanout import (
     FanoutMap,
     OneToOneMap,
     ParentChoice,
-    PartnerMap,
     SelfFanoutMap,
     apply_cap,
     fanout_counts,
     place_counts,
 )
-from paritygen.generate.fk_values import ValueTarget, position_mass, value_target
+from paritygen.generate.fk_values import (
+    ValueTarget,
+    sequence_target,
+    unique_target,
+    value_target,
+)
+from paritygen.generate.partners import ParentGroups, PartnerMap
 from paritygen.generate.plan import GenerationPlan, fk_nullable
 from paritygen.generate.unique_keys import (
     CodeKey,
@@ -49,7 +54,7 @@ from paritygen.generate.unique_keys import (
     natural_key_anchors,
     uuid_strings,
 )
-from paritygen.profile.model import ColumnStats, ForeignKey, Profile, Table
+from paritygen.profile.model import ForeignKey, Profile, Table
 from paritygen.profile.values import to_number
 
 __all__ = [  # the public names of the key layer, wherever they live
@@ -65,71 +70,6 @@ __all__ = [  # the public names of the key layer, wherever they live
     "place_counts",
     "uuid_strings",
 ]
-
-
-def unique_target(
-    key: UniqueKey, stats: ColumnStats | None, parents: int, weights: tuple[float, ...]
-) -> ValueTarget:
-    """Target shares over a parent with unordered unique keys (natural codes, UUIDs): the most-
-    common values pin their parents; the rest follows the key positions (or is even), without
-    materialising every parent's key."""
-    mass = position_mass(weights, parents)
-    pinned = np.zeros(parents, dtype=bool)
-    if stats is not None and stats.most_common and parents:
-        rows = key.index_of([v.value for v in stats.most_common])
-        share = np.asarray([v.frequency for v in stats.most_common], dtype=np.float64)
-        hit = (rows >= 0) & (rows < parents)
-        rows, share = rows[hit], share[hit]
-        pinned[rows] = True
-        mass = np.where(pinned, 0.0, mass)
-        rest = max(0.0, 1.0 - float(share.sum()))
-        if mass.sum() > 0:
-            mass *= rest / mass.sum()
-        np.add.at(mass, rows, share)
-    return ValueTarget(mass, pinned, np.arange(parents, dtype=np.int64))
-
-
-def sequence_target(
-    key: UniqueKey, stats: ColumnStats | None, parents: int, weights: tuple[float, ...]
-) -> ValueTarget:
-    """Target shares over a parent whose key is a sequence (ids, dates), block by block: the
-    most-common values pin their parents, the FK column's quantile CDF spreads the rest over
-    the cells between neighbouring keys. Memory: the shares plus one block, whatever the
-    parents' size (a 10 M-row parent costs two arrays, not ten)."""
-    quantiles = stats.quantiles if stats is not None else ()
-    if stats is None or (not stats.most_common and len(quantiles) < 2):
-        return ValueTarget(position_mass(weights, parents), np.zeros(parents, dtype=bool), None)
-    kind = key.kind
-    mass = np.zeros(parents)
-    pinned = np.zeros(parents, dtype=bool)
-    if stats.most_common:
-        wanted = np.asarray([to_number(v.value, kind) for v in stats.most_common])
-        rows = key.locate(wanted)
-        hit = rows >= 0
-        shares = np.asarray([v.frequency for v in stats.most_common])
-        mass[rows[hit]] = shares[hit]
-        pinned[rows[hit]] = True
-    rest = max(0.0, 1.0 - float(mass.sum()))
-    if len(quantiles) >= 2 and rest > 0:
-        edges = np.sort([to_number(q, kind) for q in quantiles])
-        ranks = np.linspace(0.0, 1.0, edges.size)
-        spread = np.zeros(parents)
-        for start in range(0, parents, BLOCK_ROWS):
-            end = min(start + BLOCK_ROWS, parents)
-            low, high = max(start - 1, 0), min(end + 1, parents)
-            numbers = key.numbers(np.arange(low, high, dtype=np.int64))
-            cuts = np.concatenate([[-np.inf] if start == 0 else [],
-                                   (numbers[1:] + numbers[:-1]) / 2,
-                                   [np.inf] if end == parents else []])  # fmt: skip
-            spread[start:end] = np.diff(np.interp(cuts, edges, ranks, left=0.0, right=1.0))
-        spread[pinned] = 0.0
-        if spread.sum() <= 0:
-            spread[~pinned] = 1.0
-        if spread.sum() > 0:  # every parent pinned: the shares are all there is
-            mass += spread * (rest / spread.sum())
-    elif rest > 0 and not pinned.all():
-        mass[~pinned] = rest / (parents - int(pinned.sum()))
-    return ValueTarget(mass / max(mass.sum(), 1e-300), pinned, None)
 
 
 # --------------------------------------------------------------------------- per table
@@ -164,7 +104,7 @@ class _Edge:
     _partner_maps: dict[str, PartnerMap | None] = field(default_factory=dict)
     shared: tuple[str, ...] = ()
     """Columns of this FK made by an earlier, overlapping FK (a composite key's tenant_id)."""
-    groups: _ParentGroups | None = None
+    groups: ParentGroups | None = None
 
     def partner_map(self, column: str) -> PartnerMap | None:
         if column not in self._partner_maps:
@@ -177,48 +117,6 @@ class _Edge:
         if self._mapping is None:
             self._mapping = self.build()
         return self._mapping
-
-
-class _ParentGroups:
-    """The parent rows grouped by the values of some key columns (a tenant's customers), for
-    moving a chosen parent into the group a row's values name. Memory: O(parents)."""
-
-    def __init__(self, values: pl.DataFrame, weights: np.ndarray | None) -> None:
-        self.dtypes = dict(values.schema)
-        keys = values.hash_rows(seed=0).to_numpy()
-        self.order = np.argsort(keys, kind="stable")
-        self.sorted = keys[self.order]
-        self.keys = keys
-        starts = np.searchsorted(self.sorted, keys, side="left")
-        self.size = np.searchsorted(self.sorted, keys, side="right") - starts
-        self.place = np.empty(keys.size, dtype=np.int64)
-        self.place[self.order] = np.arange(keys.size) - starts[self.order]
-        # Running sum of the placed children per parent, in group order: a moved child lands on
-        # a parent of its group in proportion to that parent's count (childless ones never).
-        self.cum = None
-        if weights is not None and weights.size == keys.size:
-            self.cum = np.concatenate([[0], np.cumsum(weights[self.order], dtype=np.int64)])
-
-    def move(self, parent: np.ndarray, wanted: pl.DataFrame, noise: np.ndarray) -> np.ndarray:
-        """For each row, *parent* if it is in the wanted group, else a parent of that group
-        (weighted by the placed counts, by *noise*; else at the same relative place), -1 when
-        the group is empty."""
-        if not self.keys.size:
-            return np.full(parent.size, -1, dtype=np.int64)
-        safe = np.maximum(parent, 0)
-        key = wanted.hash_rows(seed=0).to_numpy()
-        low = np.searchsorted(self.sorted, key, side="left")
-        high = np.searchsorted(self.sorted, key, side="right")
-        size = high - low
-        slot = low + (self.place[safe] * size) // np.maximum(self.size[safe], 1)
-        if self.cum is not None:
-            mass = self.cum[high] - self.cum[low]
-            uniform = (noise >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-            target = self.cum[low] + np.floor(uniform * mass).astype(np.int64)
-            weighted = np.searchsorted(self.cum, target, side="right") - 1
-            slot = np.where(mass > 0, np.clip(weighted, low, np.maximum(high - 1, low)), slot)
-        moved = np.where(size > 0, self.order[np.minimum(slot, self.keys.size - 1)], -1)
-        return np.where(self.keys[safe] == key, safe, moved)
 
 
 class TableKeys:
@@ -564,7 +462,7 @@ class TableKeys:
                 refs, np.arange(parents, dtype=np.int64)
             )
             weights = getattr(edge.mapping, "counts", None)
-            groups = edge.groups = _ParentGroups(pl.DataFrame([values[r] for r in refs]), weights)
+            groups = edge.groups = ParentGroups(pl.DataFrame([values[r] for r in refs]), weights)
         wanted = pl.DataFrame(
             [
                 given[c].alias(r).cast(groups.dtypes[r], strict=False)

@@ -103,6 +103,11 @@ def literal_number(value: object, kind: str) -> float | None:
         return None
 
 
+EXACT_GRID_LIMIT = 1 << 20
+"""Grids up to this size are calibrated point by point; larger ones per inverse-CDF segment
+(see :meth:`OrderedModel._expected_by_segment`), which keeps set-up time and memory flat."""
+
+
 class OrderedModel:
     """The numbers of an ordered column: atoms, residual inverse CDF, bounds, rounding, grid."""
 
@@ -155,6 +160,8 @@ class OrderedModel:
 
         @functools.lru_cache(maxsize=64)
         def expected(grid: int) -> float:
+            if grid > EXACT_GRID_LIMIT:
+                return self._expected_by_segment(grid, draws, atoms)
             # The inverse CDF is monotone: equal values are runs, counted without a sort.
             numbers = self.round(self.inverse((np.arange(grid) + 0.5) / grid))
             values = np.rint(numbers / self.step)
@@ -173,7 +180,7 @@ class OrderedModel:
         if expected(low) >= distinct * 0.98:
             return low
         high = low
-        while expected(high) < distinct and high < 64 * low and high < 4_000_000:
+        while expected(high) < distinct and high < (1 << 40):
             high *= 2
         if expected(high) < distinct:
             return high
@@ -184,6 +191,37 @@ class OrderedModel:
             else:
                 high = mid
         return high
+
+    def _expected_by_segment(self, grid: int, draws: float, atoms: np.ndarray) -> float:
+        """:func:`expected` for large grids without materialising them: inside one segment of
+        the inverse CDF's table the grid points spread evenly over the rounded values it
+        crosses, so each value's cell holds ``max(1, points / values)`` grid points. Exact in
+        the limit of many points per segment, which is the only case this path serves (a
+        near-unique timestamp over 10 M rows would otherwise need a 160 M-point array)."""
+        table = np.rint(self.round(self.inverse.table) / self.step)
+        points = grid * np.diff(np.linspace(0.0, 1.0, len(table)))
+        span = np.abs(np.diff(table))
+        crossing = span > 0
+        cell = np.maximum(1.0, points[crossing] / span[crossing])
+        count = points[crossing] / cell
+        # Segments that stay on one value pile their points onto it: one cell per value.
+        _, run = np.unique(table[:-1][~crossing], return_inverse=True)
+        piles = np.bincount(run, weights=points[~crossing]) if run.size else np.zeros(0)
+        total = float(grid)
+        if len(atoms):  # an atom's cell shows no residual value (it is drawn again)
+            at = np.clip(np.searchsorted(table[:-1][crossing], atoms) - 1, 0, max(len(cell) - 1, 0))
+            if len(cell):
+                total -= float(cell[at].sum())
+                np.subtract.at(count, at, np.minimum(count[at], 1.0))
+        if total <= 0:
+            return 0.0
+        cells = np.concatenate([cell, piles])
+        weights = np.concatenate([count, np.ones(len(piles))])
+        share = cells / total
+        partial = share < 1.0
+        seen = np.ones_like(share)
+        seen[partial] = -np.expm1(draws * np.log1p(-share[partial]))
+        return float(np.sum(weights * seen))
 
     def _edges(self, ctx: ColumnContext, low: float, high: float) -> np.ndarray:
         stats = ctx.column.stats

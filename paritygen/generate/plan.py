@@ -50,6 +50,9 @@ class GenerationPlan:
     chunk_rows: int
     scale: float
     by_name: dict[str, TablePlan] = field(default_factory=dict, compare=False)
+    unordered_fks: tuple[tuple[str, ForeignKey], ...] = ()
+    """(child, FK) of NOT NULL cycles that do not order the load (only with ``deferrable``):
+    the target must not check them until the load is over."""
 
     def __post_init__(self) -> None:
         self.by_name.update({t.name: t for t in self.tables})
@@ -326,4 +329,9 @@ def build_plan(
         )
         for name in order
     )
-    return GenerationPlan(tables=plans, chunk_rows=chunk_rows_for(chunk_rows), scale=scale)
+    unordered = tuple(
+        (name, fk) for name in names for fk in profile.table(name).foreign_keys if fk in ignored
+    )
+    return GenerationPlan(
+        tables=plans, chunk_rows=chunk_rows_for(chunk_rows), scale=scale, unordered_fks=unordered
+    )

@@ -168,8 +168,13 @@ JOINERS: dict[str, str] = {
 """Single-pool kinds that grow past faker's lists by joining two values (Anna-Lena,
 Smith-Jones, Neu-Ulm, Smith & Jones): production may hold more distinct names than any locale."""
 
-MAX_POOL = 2_000_000
-"""Largest pool built for one column (about 40 MB of short strings): beyond, values repeat."""
+WORD_KINDS = frozenset({*JOINERS, "username"})
+"""Single-pool kinds made one value per id (:class:`VarietyPool`): names, cities, companies and
+user names have no structure (house number, digits) that would make them distinct otherwise."""
+
+MAX_POOL = 200_000
+"""Most joined pairs built for one column (a few MB of short strings, under a second): past
+them, made-up words of the wanted length keep values distinct in bounded memory."""
 
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.test", "shop.test", "x.test")
 """Reserved domains only (RFC 2606 / 6761): a fake address can never reach a real mailbox."""
@@ -270,25 +275,25 @@ class SemanticGenerator:
             # Templates whose last four characters are digits get a varied ending.
             self.pool = self._pool("phone_template")
         else:
-            # All distinct (ids are row numbers, landing on the pool at random): a pool ten
-            # times the rows keeps accidental repeats near 5 %; with a grid, calibration
-            # below makes up for repeats and twice the variety is ample.
-            variety = self._variety(distinct) * (10 if self.grid is None else 2)
+            # The pool grows (other locales, joined pairs) toward the run's variety; made-up
+            # words (VarietyPool) supply what real values cannot at a length.
+            variety = self._variety(distinct)
             self.pool = self._pool(
                 tag, fit=True, distinct=distinct, variety=int(variety), joiner=JOINERS.get(tag)
             )
-            if tag in JOINERS and self.knots is not None:
+            if tag in WORD_KINDS and self.knots is not None:
                 # One value per id (short lengths that run out of real names get made-up
                 # words), so the grid shows its distinct count as computed: no calibration.
-                self.words = VarietyPool(self.pool, self.knots)
-            elif self.grid is not None and tag != "username":
-                # (user names carry a number from the id: they are distinct per id already)
+                self.words = VarietyPool(self.pool, self.knots, capital=tag != "username")
+            elif self.grid is not None:
                 self.grid = self._calibrate_grid(distinct, draws)
         if self.unique and self.bound is not None and self.bound < self.row_digits + 1:
             raise ConfigError(f"{where}: length {self.bound} cannot hold unique {tag} values")
         # Digits appended (e-mails, user names) only as far as the variety needed calls for:
-        # about 20 candidates per distinct value keeps accidental repeats rare.
-        needed = 20 * (distinct if distinct > 0 else 10**6) / max(len(self.pool), 1)
+        # about 50 candidates per distinct value of the run (the pool's values are split by
+        # length) keeps accidental repeats rare at any --scale.
+        variety = max(distinct, self._variety(distinct)) if distinct > 0 else 10**6
+        needed = 50 * variety / max(len(self.pool), 1)
         self.number_modulus = 1 if needed <= 1 else 10 ** min(6, math.ceil(math.log10(needed)))
 
     def _wanted(self, ids: np.ndarray) -> np.ndarray | None:
@@ -469,7 +474,7 @@ class SemanticGenerator:
                     [values.str.slice(0, values.str.len_chars() - 4), ending.str.zfill(4)]
                 )
             ).to_series()
-        elif tag == "username" and self.number_modulus > 1:
+        elif tag == "username" and self.number_modulus > 1 and self.words is None:
             modulus = np.uint64(self.number_modulus)
             number = pl.Series((high % modulus).astype(np.int64)).cast(pl.String)
             if wanted is None:

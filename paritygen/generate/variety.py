@@ -26,9 +26,9 @@ def word_capacity(length: int) -> int:
     return len(CONSONANTS) ** ((length + 1) // 2) * len(VOWELS) ** (length // 2)
 
 
-def made_up_words(lengths: np.ndarray, numbers: np.ndarray) -> pl.Series:
-    """Capitalised pronounceable words: word *numbers[i]* of length *lengths[i]* (distinct
-    numbers below the capacity of a length give distinct words)."""
+def made_up_words(lengths: np.ndarray, numbers: np.ndarray, capital: bool = True) -> pl.Series:
+    """Pronounceable words (capitalised unless *capital* is False): word *numbers[i]* of
+    length *lengths[i]*; distinct numbers below a length's capacity give distinct words."""
     n = len(lengths)
     width = int(lengths.max(initial=0))
     if n == 0 or width == 0:
@@ -45,7 +45,8 @@ def made_up_words(lengths: np.ndarray, numbers: np.ndarray) -> pl.Series:
         letters = alphabet[(codes % radix).astype(np.int64)]
         matrix[:, position] = np.where(position < lengths, letters, 0)
         codes //= radix
-    matrix[:, 0] = np.where(lengths > 0, matrix[:, 0] - 32, 0)  # upper case initial
+    if capital:
+        matrix[:, 0] = np.where(lengths > 0, matrix[:, 0] - 32, 0)  # upper case initial
     return bytes_to_strings(matrix)
 
 
@@ -66,8 +67,9 @@ class VarietyPool:
     grid of G ids then shows exactly as many values as ids, so no calibration is needed.
     """
 
-    def __init__(self, pool: LengthPool, knots: np.ndarray) -> None:
+    def __init__(self, pool: LengthPool, knots: np.ndarray, capital: bool = True) -> None:
         self.pool = pool
+        self.capital = capital
         top = int(pool.lengths[-1]) if len(pool) else 0
         top = max(top, int(np.max(knots)) if len(knots) else 0)
         ranks = (np.arange(PERIOD) + 0.5) / PERIOD
@@ -108,13 +110,11 @@ class VarietyPool:
         is_real = number < real
         safe = np.maximum(real, 1).astype(np.uint64)
         with np.errstate(over="ignore"):
-            scrambled = ((number.astype(np.uint64) * np.uint64(SLOT_PRIME)) % safe).astype(
-                np.int64
-            )
+            scrambled = ((number.astype(np.uint64) * np.uint64(SLOT_PRIME)) % safe).astype(np.int64)
         index = np.where(is_real, self.real_start[length] + scrambled, 0)
         out = self.pool.values.gather(index)
         made = np.flatnonzero(~is_real)
         if len(made) == 0:
             return out
-        words = made_up_words(length[made], number[made] - real[made])
+        words = made_up_words(length[made], number[made] - real[made], self.capital)
         return out.scatter(made, words)

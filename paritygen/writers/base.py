@@ -184,6 +184,10 @@ class SqlAlchemyWriter:
     unknown database; each built-in writer states its documented limit."""
     supports_update_from: ClassVar[bool] = False
     """True when ``update`` can load a temporary table and run one joined UPDATE."""
+    checks_fks_during_load: ClassVar[bool] = True
+    """False when the load runs with FK checks off in its session (MariaDB's
+    ``foreign_key_checks = 0``, SQLite's ``foreign_keys = OFF``): tables then load in any order,
+    so a cycle of NOT NULL FKs needs no special care even into existing tables."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

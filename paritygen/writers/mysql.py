@@ -108,6 +108,7 @@ class MySQLWriter(SqlAlchemyWriter):
     # https://mariadb.com/kb/en/identifier-names/#maximum-length
     max_identifier_length: ClassVar[int] = 64
     supports_update_from: ClassVar[bool] = True
+    checks_fks_during_load: ClassVar[bool] = False  # _SESSION_SET: foreign_key_checks = 0
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)

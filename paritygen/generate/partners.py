@@ -1,0 +1,150 @@
+"""Key columns that depend on another FK of the same row: junction partners and tenant groups.
+
+- :class:`PartnerMap`: the second FK of a junction's composite key (``product_category``)
+  follows its own profiled fan-out while each lead parent's partners stay distinct.
+- :class:`ParentGroups`: overlapping composite FKs (``(tenant_id, customer_id)`` and
+  ``(tenant_id, product_id)``) pick the second parent among those of the row's tenant.
+
+Both are pure functions of row indices (the chunk contract of :mod:`paritygen.generate.base`) and
+keep O(parents) memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import polars as pl
+
+from paritygen.generate.fanout import FanoutMap, locate
+from paritygen.generate.unique_keys import Permutation
+
+PARTNER_GROUP_LIMIT = 64
+"""Siblings per lead parent up to which a junction's second FK follows its own fan-out (larger
+groups take distinct partners from a permutation instead): making one group's partners distinct
+reads the whole group, so this bounds the extra work per row."""
+
+
+class PartnerMap:
+    """The second FK of a junction (``product_category``: a category's products): each child's
+    partner follows the partner FK's own children-per-parent counts, and the partners of one
+    lead parent's children are distinct, so the composite key holds.
+
+    Child slot s (its place in the lead :class:`FanoutMap`, siblings adjacent) takes partner
+    slot ``t = (s * stride + offset) mod total``; the partner is the run of the partner counts
+    holding t (a configuration model). With ``gcd(stride, total) = 1`` this is a bijection, so
+    every partner gets exactly its count; with ``stride >= `` the largest partner count and
+    ``(k_max - 1) * stride <= total - `` that count, the k siblings' slots lie at least one run
+    apart, so their partners are distinct. When no such stride exists (a dense junction), slots
+    come from a keyed permutation instead and, inside one lead group, each duplicate partner is
+    lifted to the next free one (``x_j = j + cummax(v_j - j)``, capped at ``P - k + j``); groups
+    larger than :data:`PARTNER_GROUP_LIMIT` or than the partner table are then left to the
+    caller (-1).
+    """
+
+    def __init__(self, lead: FanoutMap, partner_counts: np.ndarray, key: int) -> None:
+        self.lead = lead
+        self.partners = int(partner_counts.size)
+        self.pcum = np.cumsum(partner_counts.astype(np.int64))
+        total = int(lead.cum[-1]) if lead.cum.size else 0
+        self.total = total
+        self.slots = Permutation(total, key)
+        self.stride = _spacing_stride(
+            total,
+            int(partner_counts.max(initial=0)),
+            int(lead.counts.max(initial=0)),
+            np.random.default_rng(key),
+        )
+        self.offset = int(np.random.default_rng(key ^ 0x5EED).integers(0, max(total, 1)))
+
+    def choose(self, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """Partner row per child (-1 where the caller decides: NULL lead, large group)."""
+        out = np.full(parent.size, -1, dtype=np.int64)
+        lead, partners = self.lead, self.partners
+        if partners == 0 or not lead.counts.size:
+            return out
+        if self.stride:
+            live = parent >= 0
+            slot = lead.cum[parent[live]] - lead.counts[parent[live]] + rank[live]
+            spread = (slot * self.stride + self.offset) % self.total
+            out[live] = np.minimum(locate(self.pcum, spread), partners - 1)
+            return out
+        sizes = lead.counts[np.maximum(parent, 0)].astype(np.int64)
+        mine = (parent >= 0) & (sizes <= min(PARTNER_GROUP_LIMIT, partners)) & (sizes > 0)
+        if not mine.any():
+            return out
+        groups, position = np.unique(parent[mine], return_inverse=True)
+        k = lead.counts[groups].astype(np.int64)
+        first = np.cumsum(k) - k  # each group's offset in the expanded arrays
+        group_of = np.repeat(np.arange(groups.size), k)
+        j = np.arange(int(k.sum()), dtype=np.int64) - first[group_of]
+        slot = (lead.cum[groups] - k)[group_of] + j
+        value = locate(self.pcum, self.slots.forward(slot))
+        value = np.minimum(value, partners - 1)
+        order = np.lexsort((slot, value, group_of))  # group blocks stay where they are
+        lifted = value[order] - j
+        offset = group_of * np.int64(partners + PARTNER_GROUP_LIMIT + 2)
+        lifted = np.maximum.accumulate(lifted + offset) - offset
+        distinct = np.minimum(j + lifted, partners - k[group_of] + j)
+        expanded = np.empty_like(distinct)
+        expanded[order] = distinct
+        out[mine] = expanded[first[position] + rank[mine]]
+        return out
+
+
+def _spacing_stride(total: int, largest_count: int, largest_group: int, rng) -> int:
+    """A stride coprime to *total* that spaces any *largest_group* adjacent slots at least
+    *largest_count* apart around the circle (0 when none exists): see :class:`PartnerMap`."""
+    low = max(largest_count, 1)
+    high = (total - largest_count) // max(largest_group - 1, 1) if largest_group > 1 else total
+    high = min(high, total - 1)
+    if total < 2 or low > high:
+        return 0
+    start = int(rng.integers(low, high + 1))
+    for candidate in itertools.chain(range(start, high + 1), range(low, start)):
+        if math.gcd(candidate, total) == 1:
+            return candidate
+    return 0
+
+
+class ParentGroups:
+    """The parent rows grouped by the values of some key columns (a tenant's customers), for
+    moving a chosen parent into the group a row's values name. Memory: O(parents)."""
+
+    def __init__(self, values: pl.DataFrame, weights: np.ndarray | None) -> None:
+        self.dtypes = dict(values.schema)
+        keys = values.hash_rows(seed=0).to_numpy()
+        self.order = np.argsort(keys, kind="stable")
+        self.sorted = keys[self.order]
+        self.keys = keys
+        starts = np.searchsorted(self.sorted, keys, side="left")
+        self.size = np.searchsorted(self.sorted, keys, side="right") - starts
+        self.place = np.empty(keys.size, dtype=np.int64)
+        self.place[self.order] = np.arange(keys.size) - starts[self.order]
+        # Running sum of the placed children per parent, in group order: a moved child lands on
+        # a parent of its group in proportion to that parent's count (childless ones never).
+        self.cum = None
+        if weights is not None and weights.size == keys.size:
+            self.cum = np.concatenate([[0], np.cumsum(weights[self.order], dtype=np.int64)])
+
+    def move(self, parent: np.ndarray, wanted: pl.DataFrame, noise: np.ndarray) -> np.ndarray:
+        """For each row, *parent* if it is in the wanted group, else a parent of that group
+        (weighted by the placed counts, by *noise*; else at the same relative place), -1 when
+        the group is empty."""
+        if not self.keys.size:
+            return np.full(parent.size, -1, dtype=np.int64)
+        safe = np.maximum(parent, 0)
+        key = wanted.hash_rows(seed=0).to_numpy()
+        low = np.searchsorted(self.sorted, key, side="left")
+        high = np.searchsorted(self.sorted, key, side="right")
+        size = high - low
+        slot = low + (self.place[safe] * size) // np.maximum(self.size[safe], 1)
+        if self.cum is not None:
+            mass = self.cum[high] - self.cum[low]
+            uniform = (noise >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+            target = self.cum[low] + np.floor(uniform * mass).astype(np.int64)
+            weighted = np.searchsorted(self.cum, target, side="right") - 1
+            slot = np.where(mass > 0, np.clip(weighted, low, np.maximum(high - 1, low)), slot)
+        moved = np.where(size > 0, self.order[np.minimum(slot, self.keys.size - 1)], -1)
+        return np.where(self.keys[safe] == key, safe, moved)
