@@ -82,9 +82,24 @@ def _alone_order(table: Table, columns: tuple[str, ...], column: str) -> tuple[b
     return (spec.autoincrement, spec.logical_type == "integer", columns.index(column))
 
 
-def _lead_order(fk: ForeignKey) -> tuple[bool, float]:
-    """FKs with a profiled fan-out first, then the smallest mean number of children."""
-    return (fk.fanout is None, fk.fanout.mean if fk.fanout is not None else 0.0)
+def _lead(table: Table, fks: list[ForeignKey], positions: list[int]) -> int:
+    """Which FK of a composite key numbers the children under its parents (the lead).
+
+    FKs with a profiled fan-out first. In a junction whose groups can be spaced (the largest
+    fan-outs multiplied stay within the rows, see :class:`PartnerMap`) the FK with the smaller
+    groups leads and the partner side keeps its exact counts too; in a dense one (every product
+    in most of three warehouses) the FK with the larger groups leads, and its partners are
+    distinct draws under each parent.
+    """
+    known = [fk.fanout for fk in fks if fk.fanout is not None]
+    spaced = math.prod(f.max for f in known) <= max(table.row_count, 1) if known else True
+
+    def order(i: int) -> tuple[bool, float]:
+        fanout = fks[i].fanout
+        mean = fanout.mean if fanout is not None else 0.0
+        return (fanout is None, mean if spaced else -mean)
+
+    return positions[min(range(len(fks)), key=order)]
 
 
 @dataclass
@@ -154,9 +169,7 @@ class TableKeys:
             ]
             if not inside:
                 continue
-            # The lead numbers the children under its parents; with two FKs (a junction) the
-            # one with the smaller groups leads, so the partner side (PartnerMap) covers more.
-            lead = min(inside, key=lambda i: _lead_order(table.foreign_keys[i]))
+            lead = _lead(table, [table.foreign_keys[i] for i in inside], inside)
             lead_fk = table.foreign_keys[lead]
             if set(lead_fk.columns) == set(columns):
                 one_to_one.add(lead)

@@ -23,7 +23,7 @@ from paritygen.profile.model import ForeignKey, Profile, Table
 
 log = logging.getLogger("paritygen")
 
-DEFAULT_CHUNK_ROWS = 4 * BLOCK_ROWS
+DEFAULT_CHUNK_ROWS = BLOCK_ROWS
 """Rows per chunk handed to a writer: big enough for the bulk paths, small enough for flat
 memory (a 10-column chunk is a few tens of MB)."""
 

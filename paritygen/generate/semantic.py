@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from faker import Faker
 
 from paritygen.errors import ConfigError
 from paritygen.generate import temporal
@@ -33,8 +31,8 @@ from paritygen.generate.base import (
     profiled_null_fraction,
     residual_knots,
     spread,
-    stable_hash,
 )
+from paritygen.generate.pools import EXTRA_LOCALES, POOL_SIZE, POOLED, draw_values, known_locale
 from paritygen.generate.structured import (
     digits_from_ids,
     iban_digits,
@@ -52,30 +50,9 @@ from paritygen.generate.text import (
     length_knots,
     mix64,
 )
-from paritygen.generate.variety import VarietyPool
+from paritygen.generate.variety import JOINERS, MAX_POOL, WORD_KINDS, VarietyPool, joined_pairs
 from paritygen.profile.model import Column
 from paritygen.registry import generators
-
-POOL_SIZE = 3000
-"""Values per pool: enough variety for realistic frequencies, built in well under a second."""
-
-POOLED: dict[str, Callable[[Faker], str]] = {
-    "phone": lambda f: f.phone_number(),
-    "first_name": lambda f: f.first_name(),
-    "last_name": lambda f: f.last_name(),
-    "full_name": lambda f: f.name(),
-    "name": lambda f: f.name(),
-    "street": lambda f: f.street_address(),
-    "address": lambda f: f.street_address(),
-    "city": lambda f: f.city(),
-    "postcode": lambda f: f.postcode(),
-    "country": lambda f: f.country(),
-    "company": lambda f: f.company(),
-    "username": lambda f: f.user_name(),
-    "url": lambda f: f.url(),
-    "ip": lambda f: f.ipv4(),
-}
-"""Kinds sampled from a faker pool, by semantic tag."""
 
 COMPUTED = frozenset({"email", "card_number", "iban", "birth_date", "uuid", "free_text"})
 """Kinds built in numpy (checksums, uniqueness, dates) or by another generator."""
@@ -92,89 +69,17 @@ def supports(tag: str, column: Column) -> bool:
     return (tag in POOLED or tag in COMPUTED) and column.logical_type in TEXT_TYPES
 
 
-@functools.lru_cache(maxsize=64)
-def _known_locale(locale: str) -> bool:
-    try:
-        Faker(locale)
-    except AttributeError:
-        return False
-    return True
-
-
 def _locale(ctx: ColumnContext) -> str:
     """The rule's ``locale`` param (default en_US), checked before any row is made."""
     locale = str(column_rule_param(ctx, "locale", "en_US"))
-    if not _known_locale(locale):
+    if not known_locale(locale):
         raise ConfigError(f"{ctx.table.name}.{ctx.column.name}: unknown locale {locale!r}")
     return locale
-
-
-@functools.lru_cache(maxsize=256)
-def draw_values(maker: str, locale: str, seed: int, count: int) -> tuple[str, ...]:
-    """*count* faker values of one kind (deduplicated, sorted), cached per process: faker costs
-    tens of microseconds a value, so columns of the same kind and locale share one pool."""
-    fake = Faker(locale)
-    fake.seed_instance((seed << 32) ^ stable_hash(f"{maker}/{locale}"))
-    make = MAKERS[maker]
-    return tuple(sorted({make(fake).replace("\n", ", ") for _ in range(count)} - {""}))
-
-
-def joined_pairs(values: pl.Series, count: int, joiner: str, seed: int) -> pl.Series:
-    """About *count* new values, each two different *values* joined by *joiner*, drawn in one
-    vectorised step (seeded: the same seed gives the same pool)."""
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, stable_hash(joiner), len(values)])
-    draws = int(count * 1.1) + 16
-    first = rng.integers(0, len(values), draws)
-    second = rng.integers(0, len(values), draws)
-    keep = first != second
-    joined = pl.select(
-        pl.concat_str([values.gather(first[keep]), pl.lit(joiner), values.gather(second[keep])])
-    ).to_series()
-    return joined.unique(maintain_order=True).head(count)
-
-
-def _ascii_lower(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isascii() and (ch.isalnum() or ch in "._"))
 
 
 COMPOSED = frozenset({"full_name", "name", "street", "address", "phone", "username", "email"})
 """Kinds whose values combine a pool entry with a second part, so their variety is not capped
 by the pool size (production may hold millions of distinct phones or streets)."""
-
-EXTRA_LOCALES = (
-    "en_GB",
-    "de_DE",
-    "fr_FR",
-    "pt_BR",
-    "en_CA",
-    "nl_NL",
-    "es_ES",
-    "it_IT",
-    "pl_PL",
-    "de_AT",
-    "en_AU",
-    "da_DK",
-    "pt_PT",
-)
-"""Locales mixed into a pool when no locale is set and the default one cannot produce the
-profiled lengths (an international customer base: 4- to 10-character postcodes)."""
-
-JOINERS: dict[str, str] = {
-    "first_name": "-",
-    "last_name": "-",
-    "city": "-",
-    "company": " & ",
-}
-"""Single-pool kinds that grow past faker's lists by joining two values (Anna-Lena,
-Smith-Jones, Neu-Ulm, Smith & Jones): production may hold more distinct names than any locale."""
-
-WORD_KINDS = frozenset({*JOINERS, "username"})
-"""Single-pool kinds made one value per id (:class:`VarietyPool`): names, cities, companies and
-user names have no structure (house number, digits) that would make them distinct otherwise."""
-
-MAX_POOL = 200_000
-"""Most joined pairs built for one column (a few MB of short strings, under a second): past
-them, made-up words of the wanted length keep values distinct in bounded memory."""
 
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.test", "shop.test", "x.test")
 """Reserved domains only (RFC 2606 / 6761): a fake address can never reach a real mailbox."""
@@ -555,35 +460,3 @@ class SemanticGenerator:
         if self.kind == "datetime":
             return dates.cast(pl.Datetime("us"))
         return dates.cast(pl.String)
-
-
-def _email_local(fake: Faker) -> str:
-    """A local part in one of the usual shapes: first.last, flast, first_last, first."""
-    first, last = _ascii_lower(fake.first_name()), _ascii_lower(fake.last_name())
-    shape = fake.random_int(0, 9)
-    if shape < 5:
-        return f"{first}.{last}"
-    if shape < 7:
-        return f"{first[:1]}{last}"
-    if shape < 9:
-        return f"{first}_{last}"
-    return first
-
-
-def _phone_template(fake: Faker) -> str:
-    for _ in range(20):
-        phone = fake.phone_number()
-        if phone[-4:].isdigit():
-            return phone
-    return phone
-
-
-MAKERS: dict[str, Callable[[Faker], str]] = {
-    **POOLED,
-    "email_local": _email_local,
-    "phone_template": _phone_template,
-    "given_name": lambda f: f.first_name(),
-    "family_name": lambda f: f.last_name(),
-    "street_name": lambda f: f.street_name(),
-}
-"""Every pool kind by name (names key the pool cache)."""

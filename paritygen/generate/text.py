@@ -199,7 +199,8 @@ def unit_from_bits(bits: np.ndarray) -> np.ndarray:
 
 
 def bytes_to_strings(matrix: np.ndarray) -> pl.Series:
-    """A (rows, width) uint8 matrix of ASCII as a String series (trailing NUL bytes dropped)."""
+    """A (rows, width) uint8 matrix of UTF-8 text as a String series (trailing NUL bytes
+    dropped)."""
     width = matrix.shape[1]
     if width == 0 or matrix.shape[0] == 0:
         return pl.Series([""] * matrix.shape[0], dtype=pl.String)
@@ -362,16 +363,18 @@ class PatternGenerator:
         if not pattern:
             raise ConfigError(f"{where}: generator 'pattern' needs a shape pattern")
         pattern = str(pattern)
-        if not pattern.isascii():
-            raise ConfigError(f"{where}: pattern {pattern!r} must be ASCII")
         if column.length and len(pattern) > column.length:
             raise ConfigError(f"{where}: pattern {pattern!r} is longer than {column.length}")
         self.name = column.name
         self.null_fraction = profiled_null_fraction(ctx)
         self.unique = ctx.unique
-        self.literal = np.frombuffer(pattern.encode("ascii"), dtype=np.uint8)
-        self.slots = [i for i, ch in enumerate(pattern) if ch in PATTERN_CLASSES]
-        self.alphabets = [PATTERN_CLASSES[pattern[i]] for i in self.slots]
+        # The matrix holds UTF-8 bytes: other characters of the shape (``é``, an emoji) stay
+        # literal, and the class letters A / a / 9 are single bytes that no multi-byte
+        # character contains, so slots are found on the encoded pattern.
+        encoded = pattern.encode("utf-8")
+        self.literal = np.frombuffer(encoded, dtype=np.uint8)
+        self.slots = [i for i, byte in enumerate(encoded) if chr(byte) in PATTERN_CLASSES]
+        self.alphabets = [PATTERN_CLASSES[chr(encoded[i])] for i in self.slots]
         self.capacity = int(np.prod([len(a) for a in self.alphabets], dtype=object) or 1)
         if self.unique and self.capacity < ctx.row_count:
             raise ConfigError(

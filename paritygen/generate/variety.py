@@ -13,7 +13,25 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from paritygen.generate.base import stable_hash
 from paritygen.generate.text import LengthPool, bytes_to_strings, draw_lengths
+
+JOINERS: dict[str, str] = {
+    "first_name": "-",
+    "last_name": "-",
+    "city": "-",
+    "company": " & ",
+}
+"""Single-pool kinds that grow past faker's lists by joining two values (Anna-Lena,
+Smith-Jones, Neu-Ulm, Smith & Jones): production may hold more distinct names than any locale."""
+
+WORD_KINDS = frozenset({*JOINERS, "username"})
+"""Single-pool kinds made one value per id (:class:`VarietyPool`): names, cities, companies and
+user names have no structure (house number, digits) that would make them distinct otherwise."""
+
+MAX_POOL = 200_000
+"""Most joined pairs built for one column (a few MB of short strings, under a second): past
+them, made-up words of the wanted length keep values distinct in bounded memory."""
 
 CONSONANTS = np.frombuffer(b"bcdfghjklmnprstvwxz", dtype=np.uint8)
 VOWELS = np.frombuffer(b"aeiouy", dtype=np.uint8)
@@ -118,3 +136,17 @@ class VarietyPool:
             return out
         words = made_up_words(length[made], number[made] - real[made], self.capital)
         return out.scatter(made, words)
+
+
+def joined_pairs(values: pl.Series, count: int, joiner: str, seed: int) -> pl.Series:
+    """About *count* new values, each two different *values* joined by *joiner*, drawn in one
+    vectorised step (seeded: the same seed gives the same pool)."""
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, stable_hash(joiner), len(values)])
+    draws = int(count * 1.1) + 16
+    first = rng.integers(0, len(values), draws)
+    second = rng.integers(0, len(values), draws)
+    keep = first != second
+    joined = pl.select(
+        pl.concat_str([values.gather(first[keep]), pl.lit(joiner), values.gather(second[keep])])
+    ).to_series()
+    return joined.unique(maintain_order=True).head(count)

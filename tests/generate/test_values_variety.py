@@ -8,6 +8,7 @@ showed D distinct values in N non-NULL rows; modelled as uniform draws from a po
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -21,6 +22,7 @@ from paritygen.profile.model import (
     Column,
     ColumnStats,
     LengthStats,
+    ShapeStats,
     Table,
     ValueFrequency,
 )
@@ -215,3 +217,25 @@ def test_calibration_of_a_residual_that_rounds_to_one_value_warns_nothing():
         warnings.simplefilter("error")
         values = run(column, 5000, 1.0)
     assert set(values.unique().to_list()) == {0, 1, 2}
+
+
+def test_pattern_with_non_ascii_characters_keeps_them_literal():
+    # A shape seen in the wild (MariaDB utf8mb4): an e-mail-like label ending in an emoji.
+    pattern = "aaaa9999@aaaaaaa.aaa/é 😀"
+    column = Column(
+        name="label",
+        logical_type="string",
+        sql_type="varchar(40)",
+        length=40,
+        stats=ColumnStats(
+            null_fraction=0.1,
+            distinct_count=3000,
+            length=LengthStats(min=26, max=26, mean=26.0),
+            shape=ShapeStats(pattern=pattern, share=1.0),
+        ),
+    )
+    values = run(column, 3000, 1.0)
+    assert values.null_count() == 300
+    shape = re.compile(r"[a-z]{4}[0-9]{4}@[a-z]{7}\.[a-z]{3}/é 😀")
+    assert all(shape.fullmatch(v) for v in values.drop_nulls().to_list())
+    assert values.drop_nulls().n_unique() >= 0.9 * 2700
