@@ -82,22 +82,26 @@ def _alone_order(table: Table, columns: tuple[str, ...], column: str) -> tuple[b
     return (spec.autoincrement, spec.logical_type == "integer", columns.index(column))
 
 
+SPARSE_JUNCTION = 0.5
+"""A junction is sparse when the product of its FKs' largest fan-outs is at most this share of
+its rows: a spacing stride then exists with room to spare (:class:`PartnerMap`)."""
+
+
 def _lead(table: Table, fks: list[ForeignKey], positions: list[int]) -> int:
     """Which FK of a composite key numbers the children under its parents (the lead).
 
-    FKs with a profiled fan-out first. In a junction whose groups can be spaced (the largest
-    fan-outs multiplied stay within the rows, see :class:`PartnerMap`) the FK with the smaller
-    groups leads and the partner side keeps its exact counts too; in a dense one (every product
-    in most of three warehouses) the FK with the larger groups leads, and its partners are
-    distinct draws under each parent.
+    FKs with a profiled fan-out first. In a sparse junction (the largest fan-outs multiplied
+    stay well within the rows, so :class:`PartnerMap` can space each group's partners) the FK
+    with the smaller groups leads and the partner side keeps its exact counts too; otherwise
+    (every product in most of three warehouses) the first declared FK leads and its partners
+    are distinct draws under each parent.
     """
     known = [fk.fanout for fk in fks if fk.fanout is not None]
-    spaced = math.prod(f.max for f in known) <= max(table.row_count, 1) if known else True
+    sparse = bool(known) and math.prod(f.max for f in known) <= SPARSE_JUNCTION * table.row_count
 
     def order(i: int) -> tuple[bool, float]:
         fanout = fks[i].fanout
-        mean = fanout.mean if fanout is not None else 0.0
-        return (fanout is None, mean if spaced else -mean)
+        return (fanout is None, fanout.mean if fanout is not None and sparse else 0.0)
 
     return positions[min(range(len(fks)), key=order)]
 
@@ -369,7 +373,8 @@ class TableKeys:
             placed = place_counts(counts, self._target(partner, parents), key ^ 0x77)
             if placed.size and int(placed.max()) > lead_parents:
                 placed = apply_cap(placed, lead_parents)
-            return PartnerMap(lead, placed, key)
+            partner_map = PartnerMap(lead, placed, key)
+            return partner_map if partner_map.stride else None
 
         return build
 
@@ -446,7 +451,7 @@ class TableKeys:
             tweak = mix64(parent, derive_key(self.factory.seed, self.table.name, column))
             other = edge.partner_permutations[column].forward(np.maximum(choice.rank, 0), tweak)
             partner_map = edge.partner_map(column)
-            if partner_map is not None:  # small groups follow the partner's own fan-out
+            if partner_map is not None:  # a sparse junction: the partner's own fan-out
                 chosen = partner_map.choose(choice.parent, choice.rank)
                 other = np.where(chosen >= 0, chosen, other)
             ref = partner.ref_columns[position]

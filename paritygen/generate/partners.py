@@ -18,78 +18,45 @@ import numpy as np
 import polars as pl
 
 from paritygen.generate.fanout import FanoutMap, locate
-from paritygen.generate.unique_keys import Permutation
-
-PARTNER_GROUP_LIMIT = 64
-"""Siblings per lead parent up to which a junction's second FK follows its own fan-out (larger
-groups take distinct partners from a permutation instead): making one group's partners distinct
-reads the whole group, so this bounds the extra work per row."""
 
 
 class PartnerMap:
-    """The second FK of a junction (``product_category``: a category's products): each child's
-    partner follows the partner FK's own children-per-parent counts, and the partners of one
-    lead parent's children are distinct, so the composite key holds.
+    """The second FK of a sparse junction (``product_category``: a category's products): each
+    child's partner follows the partner FK's own children-per-parent counts exactly, and the
+    partners of one lead parent's children are distinct, so the composite key holds.
 
     Child slot s (its place in the lead :class:`FanoutMap`, siblings adjacent) takes partner
     slot ``t = (s * stride + offset) mod total``; the partner is the run of the partner counts
     holding t (a configuration model). With ``gcd(stride, total) = 1`` this is a bijection, so
-    every partner gets exactly its count; with ``stride >= `` the largest partner count and
-    ``(k_max - 1) * stride <= total - `` that count, the k siblings' slots lie at least one run
-    apart, so their partners are distinct. When no such stride exists (a dense junction), slots
-    come from a keyed permutation instead and, inside one lead group, each duplicate partner is
-    lifted to the next free one (``x_j = j + cummax(v_j - j)``, capped at ``P - k + j``); groups
-    larger than :data:`PARTNER_GROUP_LIMIT` or than the partner table are then left to the
-    caller (-1).
+    every partner gets exactly its count; with ``stride >=`` the largest partner count and
+    ``(k_max - 1) * stride <= total -`` that count, the k siblings' slots lie at least one run
+    apart, so their partners are distinct. ``stride`` is 0 when no such stride exists (a dense
+    junction): the caller then draws distinct partners under each parent its own way.
     """
 
     def __init__(self, lead: FanoutMap, partner_counts: np.ndarray, key: int) -> None:
         self.lead = lead
         self.partners = int(partner_counts.size)
         self.pcum = np.cumsum(partner_counts.astype(np.int64))
-        total = int(lead.cum[-1]) if lead.cum.size else 0
-        self.total = total
-        self.slots = Permutation(total, key)
+        self.total = int(lead.cum[-1]) if lead.cum.size else 0
         self.stride = _spacing_stride(
-            total,
+            self.total,
             int(partner_counts.max(initial=0)),
             int(lead.counts.max(initial=0)),
             np.random.default_rng(key),
         )
-        self.offset = int(np.random.default_rng(key ^ 0x5EED).integers(0, max(total, 1)))
+        self.offset = int(np.random.default_rng(key ^ 0x5EED).integers(0, max(self.total, 1)))
 
     def choose(self, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
-        """Partner row per child (-1 where the caller decides: NULL lead, large group)."""
+        """Partner row per child (-1 for a NULL lead parent, or everywhere without a stride)."""
         out = np.full(parent.size, -1, dtype=np.int64)
-        lead, partners = self.lead, self.partners
-        if partners == 0 or not lead.counts.size:
+        if not self.stride or self.partners == 0:
             return out
-        if self.stride:
-            live = parent >= 0
-            slot = lead.cum[parent[live]] - lead.counts[parent[live]] + rank[live]
-            spread = (slot * self.stride + self.offset) % self.total
-            out[live] = np.minimum(locate(self.pcum, spread), partners - 1)
-            return out
-        sizes = lead.counts[np.maximum(parent, 0)].astype(np.int64)
-        mine = (parent >= 0) & (sizes <= min(PARTNER_GROUP_LIMIT, partners)) & (sizes > 0)
-        if not mine.any():
-            return out
-        groups, position = np.unique(parent[mine], return_inverse=True)
-        k = lead.counts[groups].astype(np.int64)
-        first = np.cumsum(k) - k  # each group's offset in the expanded arrays
-        group_of = np.repeat(np.arange(groups.size), k)
-        j = np.arange(int(k.sum()), dtype=np.int64) - first[group_of]
-        slot = (lead.cum[groups] - k)[group_of] + j
-        value = locate(self.pcum, self.slots.forward(slot))
-        value = np.minimum(value, partners - 1)
-        order = np.lexsort((slot, value, group_of))  # group blocks stay where they are
-        lifted = value[order] - j
-        offset = group_of * np.int64(partners + PARTNER_GROUP_LIMIT + 2)
-        lifted = np.maximum.accumulate(lifted + offset) - offset
-        distinct = np.minimum(j + lifted, partners - k[group_of] + j)
-        expanded = np.empty_like(distinct)
-        expanded[order] = distinct
-        out[mine] = expanded[first[position] + rank[mine]]
+        live = parent >= 0
+        lead = self.lead
+        slot = lead.cum[parent[live]] - lead.counts[parent[live]] + rank[live]
+        spread = (slot * self.stride + self.offset) % self.total
+        out[live] = np.minimum(locate(self.pcum, spread), self.partners - 1)
         return out
 
 

@@ -573,11 +573,6 @@ def test_single_row_microsecond_timestamp(sqlite_url: str, tmp_path) -> None:
     engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generate/text.py PatternGenerator refuses the non-ASCII literal of a profiled shape"
-    " ('aaaa9999 😀' from utf8mb4 nicknames) with 'pattern ... must be ASCII', failing the load",
-)
 def test_non_ascii_shape_pattern(sqlite_url: str, tmp_path) -> None:
     target = f"sqlite:///{tmp_path / 'target.sqlite'}"
     _sqlite_source(
