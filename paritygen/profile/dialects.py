@@ -38,6 +38,8 @@ class DialectSQL:
     """Catalog row estimate (``--estimate-rows``), params :schema and :table; None: count."""
     bytes_sql: str | None = None
     """Data and index bytes, params :schema and :table; None when the database has no catalog."""
+    file_bytes_sql: str | None = None
+    """Bytes the table's own file takes, param :space (see :func:`table_bytes`); optional."""
     current_schema_sql: str | None = None
     sample: Callable[[str, float], tuple[str, str]] | None = None
     """(FROM/WHERE text for a table reference and fraction, method label)."""
@@ -103,6 +105,14 @@ DIALECTS: dict[str, DialectSQL] = {
         bytes_sql=(
             "SELECT data_length, index_length FROM information_schema.tables"
             " WHERE table_schema = :schema AND table_name = :table"
+        ),
+        # InnoDB's data_length / index_length come from persistent statistics, which lag a
+        # bulk load until the background recalculation or ANALYZE TABLE runs; the tablespace's
+        # allocated size is always current (file-per-table, the default since 10.x).
+        # https://mariadb.com/kb/en/information-schema-innodb_sys_tablespaces-table/
+        file_bytes_sql=(
+            "SELECT allocated_size FROM information_schema.innodb_sys_tablespaces"
+            " WHERE name = :space"
         ),
         current_schema_sql="SELECT DATABASE()",
         sample=_mysql_sample,
@@ -181,7 +191,38 @@ def table_bytes(conn: Connection, schema: str | None, name: str) -> tuple[int | 
     row = conn.execute(sa.text(sql), {"schema": schema, "table": name}).first()
     if row is None:
         return None, None
-    return (None if row[0] is None else int(row[0]), None if row[1] is None else int(row[1]))
+    data, index = (None if v is None else int(v) for v in row[:2])
+    file_bytes = _file_bytes(conn, schema, name)
+    if file_bytes is not None and data is not None:
+        # Split the file's current size in the catalog's data : index proportion.
+        catalog = data + (index or 0)
+        data_share = data / catalog if catalog else 1.0
+        data = round(file_bytes * data_share)
+        index = file_bytes - data
+    return data, index
+
+
+def _file_bytes(conn: Connection, schema: str, name: str) -> int | None:
+    """The table's tablespace size, or None where the catalog does not expose it to us
+    (no PROCESS privilege, shared tablespace): the catalog figures stand then."""
+    sql = dialect_sql(conn).file_bytes_sql
+    if sql is None:
+        return None
+    space = f"{_filename_safe(schema)}/{_filename_safe(name)}"
+    try:
+        row = conn.execute(sa.text(sql), {"space": space}).first()
+    except sa.exc.DBAPIError:
+        return None
+    return int(row[0]) if row is not None and row[0] else None
+
+
+def _filename_safe(identifier: str) -> str:
+    """MariaDB's file-name encoding of an identifier: ``order-lines`` -> ``order@002dlines``
+    (https://mariadb.com/kb/en/identifier-to-file-name-mapping/)."""
+    return "".join(
+        ch if (ch.isascii() and (ch.isalnum() or ch == "_")) else f"@{ord(ch):04x}"
+        for ch in identifier
+    )
 
 
 def exact_min_max(conn: Connection, table_ref: str, column: str) -> tuple[Any, Any]:
