@@ -333,6 +333,10 @@ def expected_non_null_rows(ctx: ColumnContext) -> float:
     return rows * (1.0 - profiled_null_fraction(ctx))
 
 
+ATOM_CELLS = 1 << 14
+"""Cells of [0, 1) in :meth:`AtomMixer.choose`'s table (a power of two, so cells are exact)."""
+
+
 class AtomMixer:
     """Draws from a mixture of atoms (most-common values at their shares) and a residual model.
 
@@ -351,10 +355,23 @@ class AtomMixer:
             self.residual_share = 0.0
         else:
             self.cumulative = np.cumsum(shares)
+        cells = np.arange(ATOM_CELLS + 1, dtype=np.float64) / ATOM_CELLS
+        self.cell_choice = np.searchsorted(self.cumulative, cells, side="right")
+
+    def choose(self, u: np.ndarray) -> np.ndarray:
+        """``searchsorted(cumulative, u, side="right")``, by table: a binary search per row
+        costs 30 ns with a hundred atoms. The cell ``[k, k + 1) / ATOM_CELLS`` holding u
+        settles it unless a share boundary falls inside that cell; those few are searched."""
+        cell = (u * ATOM_CELLS).astype(np.int64)  # exact: ATOM_CELLS is a power of two
+        choice = self.cell_choice[cell]
+        unsettled = np.flatnonzero(choice != self.cell_choice[cell + 1])
+        if len(unsettled):
+            choice[unsettled] = np.searchsorted(self.cumulative, u[unsettled], side="right")
+        return choice
 
     def draw(self, n: int, rng: np.random.Generator, residual) -> pl.Series:
         """*n* values; ``residual(k, rng) -> pl.Series`` makes the k non-atom values."""
-        choice = np.searchsorted(self.cumulative, stratified_uniform(rng, n), side="right")
+        choice = self.choose(stratified_uniform(rng, n))
         n_atoms = len(self.atoms)
         is_residual = choice >= n_atoms
         k = int(is_residual.sum())

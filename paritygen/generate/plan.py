@@ -162,11 +162,12 @@ def _break_cycles(
     ignored: list[ForeignKey] = []
     member = set(names)
     # Self-references: nullable ones are filled by update; NOT NULL ones are written inline
-    # (keys point to rows with a smaller rank, see keys.py) and need no ordering.
+    # (keys point to rows with a smaller rank, see keys.py) and need no ordering, and so are
+    # those of a table without a primary key (an update could not find its rows).
     for name in names:
         table = profile.table(name)
         for fk in table.foreign_keys:
-            if fk.ref_table == name and fk_nullable(table, fk):
+            if fk.ref_table == name and fk_nullable(table, fk) and table.primary_key:
                 deferred[name].append(fk)
 
     def ordering(name: str, fk: ForeignKey) -> bool:

@@ -377,6 +377,7 @@ def generate_database(
                 target_schema.truncate_tables(engine, _subset(metadata, names))
             if full and if_exists == "append":
                 existing = existing_keys(engine, profile, full)
+            target_schema.detach_checks(engine, metadata)
             if plan.unordered_fks and checks_fks:
                 # A NOT NULL cycle (store <-> staff) loads in no order with its FKs in place:
                 # they are dropped here and added back by finish_tables after the load.

@@ -84,6 +84,18 @@ by the pool size (production may hold millions of distinct phones or streets).""
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.test", "shop.test", "x.test")
 """Reserved domains only (RFC 2606 / 6761): a fake address can never reach a real mailbox."""
 
+DOMAIN_LENGTHS = np.array([len(domain) for domain in EMAIL_DOMAINS], dtype=np.int64)
+
+NUMBER_TABLE = 100_000
+"""Largest digit range whose text is kept as a table (a few MB at most)."""
+
+POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
+def decimal_digits(values: np.ndarray) -> np.ndarray:
+    """Characters of each non-negative integer written in decimal, without making strings."""
+    return np.searchsorted(POWERS_OF_TEN, values, side="right") + 1
+
 
 @generators.register("semantic")
 class SemanticGenerator:
@@ -158,6 +170,8 @@ class SemanticGenerator:
         self.seed = ctx.seed
         if tag == "email":
             self.pool = self._pool("email_local")
+            # Local parts as they end when not cut: most rows need no per-row slice.
+            self.stripped = self.pool.values.str.strip_chars_end("._")
             self.domains = pl.Series(EMAIL_DOMAINS)
             digits = self.row_digits if self.unique else 4
             if (
@@ -200,6 +214,10 @@ class SemanticGenerator:
         variety = max(distinct, self._variety(distinct)) if distinct > 0 else 10**6
         needed = 50 * variety / max(len(self.pool), 1)
         self.number_modulus = 1 if needed <= 1 else 10 ** min(6, math.ceil(math.log10(needed)))
+        # The digits' text, gathered per row (casting numbers to text costs more).
+        self.number_text = None
+        if 1 < self.number_modulus <= NUMBER_TABLE:
+            self.number_text = pl.Series(np.arange(self.number_modulus)).cast(pl.String)
 
     def _wanted(self, ids: np.ndarray) -> np.ndarray | None:
         """The length each value aims at: a function of its id, so an id keeps its value;
@@ -405,25 +423,35 @@ class SemanticGenerator:
     def _emails(self, bits, high, wanted, rows) -> pl.Series:
         """``local[digits]@domain``; the local part is cut to the wanted length and the column
         bound; unique ones carry the row number (no digits elsewhere, so no two collide)."""
-        domain = self.domains.gather((bits >> np.uint64(58)).astype(np.int64) % len(self.domains))
+        pick = (bits >> np.uint64(58)).astype(np.int64) % len(self.domains)
+        domain = self.domains.gather(pick)
+        fixed = DOMAIN_LENGTHS[pick] + 1
         if rows is not None:
-            number = pl.Series(rows).cast(pl.String)
+            values = np.asarray(rows, dtype=np.int64)
         elif self.number_modulus > 1:
-            modulus = np.uint64(self.number_modulus)
-            number = pl.Series((high % modulus).astype(np.int64)).cast(pl.String)
+            values = (high % np.uint64(self.number_modulus)).astype(np.int64)
         else:
-            number = None
-        fixed = domain.str.len_chars().to_numpy() + 1
-        if number is not None:
-            fixed = fixed + number.str.len_chars().to_numpy()
+            values = None
+        number = None
+        if values is not None and rows is None and self.number_text is not None:
+            number = self.number_text.gather(values)
+        elif values is not None:
+            number = pl.Series(values).cast(pl.String)
+        if values is not None:
+            fixed = fixed + decimal_digits(values)
         room = np.full(len(bits), 10**6, dtype=np.int64)
         if wanted is not None:
             room = np.maximum(wanted - fixed, 1)
         if self.bound is not None:
             room = np.minimum(room, self.bound - fixed)
-        local = self.pool.any(bits) if wanted is None else self.pool.pick(room, bits)
-        local = pl.select(local.str.slice(0, pl.Series(room))).to_series()
-        local = pl.select(local.str.strip_chars_end("._")).to_series()
+        index = self.pool.any_index(bits) if wanted is None else self.pool.pick_index(room, bits)
+        # Cut to the room then stripped of a trailing dot: only rows whose pick is longer than
+        # their room are cut; the rest take the pool's stripped value as it is.
+        local = self.stripped.gather(index)
+        cut = np.flatnonzero(self.pool.lengths[index] > room)
+        if len(cut):
+            shortened = self.pool.values.gather(index[cut]).str.slice(0, pl.Series(room[cut]))
+            local = local.scatter(cut, shortened.str.strip_chars_end("._"))
         parts = [local] if number is None else [local, number]
         return pl.select(pl.concat_str([*parts, pl.lit("@"), domain])).to_series()
 

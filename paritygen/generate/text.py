@@ -171,7 +171,25 @@ def checked_lengths(ctx: ColumnContext) -> tuple[int, int | None]:
 
 def draw_lengths(knots: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Lengths at ranks *u*: inverse CDF over the knots, rounded to whole characters."""
-    return np.rint(InverseCDF(quantile_probabilities(len(knots)), knots)(u)).astype(np.int64)
+    return np.rint(length_inverse(knots)(u)).astype(np.int64)
+
+
+_LENGTH_INVERSES: dict[bytes, InverseCDF] = {}
+"""Inverse CDFs by their knots: building one costs more than drawing a block's lengths, and
+generators call :func:`draw_lengths` per block (a residual several times) with fixed knots."""
+
+
+def length_inverse(knots: np.ndarray) -> InverseCDF:
+    """The (cached, read-only) inverse CDF of a length distribution's equi-depth *knots*."""
+    knots = np.asarray(knots, dtype=np.float64)
+    key = knots.tobytes()
+    inverse = _LENGTH_INVERSES.get(key)
+    if inverse is None:
+        if len(_LENGTH_INVERSES) >= 1024:
+            _LENGTH_INVERSES.clear()
+        inverse = InverseCDF(quantile_probabilities(len(knots)), knots)
+        _LENGTH_INVERSES[key] = inverse
+    return inverse
 
 
 def word_text(rng: np.random.Generator, chars: int, words: tuple[str, ...] = tuple(WORDS)) -> str:

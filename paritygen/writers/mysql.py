@@ -51,6 +51,18 @@ _TEMP_ROOT = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 _SESSION_SET = "SET SESSION unique_checks = 0, foreign_key_checks = 0, time_zone = '+00:00'"
 
 
+def _set_check_constraint_checks(cursor: Any, value: int, error: type[Exception]) -> bool:
+    """MariaDB's ``check_constraint_checks`` (https://mariadb.com/kb/en/server-system-variables/
+    #check_constraint_checks): off during the load, so a source CHECK the generator cannot read
+    (a function, a pattern) does not fail it; the CHECK stays for rows written later. False on
+    servers without the variable (MySQL)."""
+    try:
+        cursor.execute(f"SET SESSION check_constraint_checks = {int(value)}")
+    except error:
+        return False
+    return True
+
+
 def encode_tsv(table: sa.Table, chunk: pl.DataFrame) -> tuple[list[str], list[str], bytes]:
     """The chunk as LOAD DATA text: (column targets, SET clauses, file bytes)."""
     exprs: list[pl.Expr] = []
@@ -127,6 +139,8 @@ class MySQLWriter(SqlAlchemyWriter):
                 cur.execute("SELECT @@session.time_zone")
                 (zone,) = cur.fetchone()
                 cur.execute(_SESSION_SET)
+                dbapi_error = self.engine.dialect.loaded_dbapi.Error
+                checks = _set_check_constraint_checks(cur, 0, dbapi_error)
             try:
                 yield conn
             finally:
@@ -135,6 +149,8 @@ class MySQLWriter(SqlAlchemyWriter):
                         "SET SESSION unique_checks = 1, foreign_key_checks = 1, time_zone = %s",
                         (zone,),
                     )
+                    if checks:
+                        _set_check_constraint_checks(cur, 1, dbapi_error)
         finally:
             raw.close()
 

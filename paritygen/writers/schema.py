@@ -17,6 +17,7 @@ AUTO_INCREMENT past the largest key.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterator, Sequence
 
@@ -38,7 +39,9 @@ from paritygen.writers.sqltypes import (
 )
 
 DEFERRED: dict[str, frozenset[str]] = {
-    "postgresql": frozenset({"primary_key", "unique", "index", "foreign_key"}),
+    # CHECKs too: a source CHECK the generator cannot read (a regex, a function) must not fail
+    # the load; finish_tables adds it validated, else NOT VALID (kept for future rows).
+    "postgresql": frozenset({"primary_key", "unique", "index", "foreign_key", "check"}),
     # InnoDB clusters rows on the PK (adding it later rebuilds the table) and AUTO_INCREMENT
     # needs a key, so the PK stays; secondary indexes are built by sort afterwards.
     "mysql": frozenset({"unique", "index", "foreign_key"}),
@@ -46,12 +49,17 @@ DEFERRED: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"index"}),
 }
 """What ``create_tables(..., constraints_after_load=True)`` leaves for ``finish_tables``."""
+LATE_CHECKS_KEY = "late_checks"
+"""``MetaData.info`` key of the CHECKs :func:`create_tables` left out of the tables it created."""
+
+log = logging.getLogger("paritygen")
 
 __all__ = [
     "DEFERRED",
     "build_metadata",
     "compare_schema",
     "create_tables",
+    "detach_checks",
     "drop_foreign_keys",
     "finish_tables",
     "schema_notes",
@@ -345,10 +353,15 @@ def create_tables(
         if not constraints_after_load or not deferred:
             metadata.create_all(engine, checkfirst=True)
             return
+        present = {t.lower() for t in sa.inspect(engine).get_table_names()}
         stripped = sa.MetaData()
+        late: list[sa.CheckConstraint] = []
         for table in metadata.sorted_tables:
             _stripped_copy(table, stripped, deferred)
+            if "check" in deferred and table.name.lower() not in present:
+                late += [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
         stripped.create_all(engine, checkfirst=True)
+        metadata.info[LATE_CHECKS_KEY] = late
     except sa.exc.DBAPIError as exc:
         raise LoadError(f"creating tables failed: {_db_reason(exc)}") from None
 
@@ -364,7 +377,8 @@ def _stripped_copy(table: sa.Table, into: sa.MetaData, deferred: frozenset[str])
     keep: list[sa.Constraint] = []
     for cons in table.constraints:
         if isinstance(cons, sa.CheckConstraint):
-            keep.append(cons._copy())
+            if "check" not in deferred:
+                keep.append(cons._copy())
         elif isinstance(cons, sa.UniqueConstraint) and "unique" not in deferred:
             keep.append(sa.UniqueConstraint(*(c.name for c in cons.columns), name=cons.name))
         elif isinstance(cons, sa.ForeignKeyConstraint) and "foreign_key" not in deferred:
@@ -436,12 +450,70 @@ def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
                 for table in metadata.sorted_tables:
                     ddl = _missing_ddl(inspector, table, fam, foreign_keys=foreign_keys)
                     _run_ddl(conn, table, ddl, fam)
+            _add_late_checks(conn, metadata)
             for table in metadata.sorted_tables:
                 _move_sequences(conn, table, fam)
                 _analyze(conn, table, fam)
     except sa.exc.DBAPIError as exc:
         reason = _db_reason(exc)
         raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+
+
+def detach_checks(engine: Engine, metadata: sa.MetaData) -> None:
+    """Existing tables: drop their CHECKs for the load where :data:`DEFERRED` says CHECKs come
+    after it (PostgreSQL), so one the generator cannot read does not fail the load;
+    :func:`finish_tables` adds them back (validated, else ``NOT VALID``). A no-op elsewhere."""
+    if "check" not in DEFERRED.get(family(engine.dialect.name), frozenset()):
+        return
+    late: list[sa.CheckConstraint] = list(metadata.info.get(LATE_CHECKS_KEY, ()))
+    try:
+        with engine.begin() as conn:
+            inspector = sa.inspect(conn)
+            q = conn.dialect.identifier_preparer
+            for table in metadata.sorted_tables:
+                if not inspector.has_table(table.name, schema=table.schema):
+                    continue
+                for found in inspector.get_check_constraints(table.name, schema=table.schema):
+                    name = found.get("name")
+                    if not name:
+                        continue
+                    check = sa.CheckConstraint(sa.text(_escape_binds(found["sqltext"])), name=name)
+                    table.append_constraint(check)
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {q.format_table(table)} DROP CONSTRAINT {q.quote(name)}"
+                    )
+                    late.append(check)
+    except sa.exc.DBAPIError as exc:
+        raise LoadError(f"dropping checks for the load failed: {_db_reason(exc)}") from None
+    metadata.info[LATE_CHECKS_KEY] = late
+
+
+def _escape_binds(sql: str) -> str:
+    """SQL text for ``sa.text``: a colon that could read as a bind parameter is escaped."""
+    return re.sub(r"(?<!:):(?=\w)", r"\:", sql)
+
+
+def _add_late_checks(conn: Connection, metadata: sa.MetaData) -> None:
+    """Add the CHECKs left out at creation: validated when the rows hold them, else
+    ``NOT VALID`` (enforced for new rows: https://www.postgresql.org/docs/current/
+    sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT); one the target cannot compile
+    (a source function over a column whose type was translated) is dropped with a warning."""
+    for check in metadata.info.get(LATE_CHECKS_KEY, ()):
+        base = str(sa.schema.AddConstraint(check).compile(dialect=conn.dialect))
+        failure: sa.exc.DBAPIError | None = None
+        for sql in (base, f"{base} NOT VALID"):
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(sql)  # percent signs come doubled from the compiler
+                failure = None
+                break
+            except sa.exc.DBAPIError as exc:
+                failure = exc
+        if failure is not None:
+            log.warning(
+                "%s: check %s dropped: %s", check.table.name, check.sqltext, _db_reason(failure)
+            )
+    metadata.info[LATE_CHECKS_KEY] = []
 
 
 ANALYZE_SQL = {

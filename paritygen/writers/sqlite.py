@@ -11,7 +11,9 @@ Per-connection PRAGMAs for the load (https://www.sqlite.org/pragma.html), restor
   an OS crash or power loss could, and a staging load is rerun from scratch then anyway;
 - ``cache_size = -262144`` (256 MB) and ``temp_store = MEMORY``: fewer page reads;
 - ``foreign_keys = OFF``: the generator guarantees FK targets and the nullable edge of a cycle is
-  filled by ``update`` afterwards, which a per-row check would reject while it is pending.
+  filled by ``update`` afterwards, which a per-row check would reject while it is pending;
+- ``ignore_check_constraints = ON``: a source CHECK the generator cannot read (a function, a
+  pattern) must not fail the load; the CHECK stays in the schema for the rows written later.
 ``journal_mode`` stays at its default (DELETE): pages new to an empty table are not journalled, so
 WAL or MEMORY would save little and change the file's mode for the user.
 """
@@ -35,6 +37,7 @@ _PRAGMAS = {
     "cache_size": "-262144",
     "temp_store": "MEMORY",
     "foreign_keys": "OFF",
+    "ignore_check_constraints": "ON",
 }
 
 

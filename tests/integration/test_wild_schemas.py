@@ -162,6 +162,10 @@ CREATE TABLE audit_log (
 );
 INSERT INTO audit_log SELECT timestamptz '2022-01-01 00:00+00' + g * interval '1 minute', CASE WHEN g % 3 = 0 THEN 'system' ELSE 'admin' || (g % 5) END, 'act' || (g % 12), CASE WHEN g % 2 = 0 THEN 1 + g % 3000 END FROM generate_series(1, 3000) g;
 CREATE TABLE empty_table (id integer PRIMARY KEY, payload text);
+CREATE TABLE coupon (id serial PRIMARY KEY, code varchar(10) NOT NULL CHECK (code ~ '^[A-Z]{2}[0-9]{4}$'), starts date NOT NULL, ends date, labels text[] CHECK (cardinality(labels) <= 3), CHECK (ends IS NULL OR ends > starts));
+INSERT INTO coupon (code, starts, ends, labels) SELECT 'AB' || lpad(g::text, 4, '0'), date '2020-01-01' + g % 500, CASE WHEN g % 4 = 0 THEN NULL ELSE date '2020-01-01' + g % 500 + 1 + g % 30 END, ARRAY['x', 'y'] FROM generate_series(1, 2000) g;
+CREATE TABLE event (id int NOT NULL UNIQUE, parent_id int REFERENCES event (id), at timestamptz NOT NULL, kind text);
+INSERT INTO event SELECT g, CASE WHEN g % 3 = 0 THEN NULL ELSE (g - 1) / 2 + 1 END, timestamptz '2022-01-01 00:00+00' + g * interval '1 min', 'k' || (g % 5) FROM generate_series(1, 3000) g;
 CREATE TABLE settings (id integer PRIMARY KEY, config jsonb NOT NULL, updated timestamptz);
 INSERT INTO settings VALUES (1, '{"a": 1}', timestamptz '2024-05-01 12:00:00+00');
 CREATE TABLE measurement (
@@ -202,6 +206,8 @@ PG_TABLES = [
     "measurement",
     "store",
     "staff",
+    "event",
+    "coupon",
 ]
 PG_FKS = [  # (child, child columns, parent, parent columns)
     ("Customer", ("country_code",), "country", ("code",)),
@@ -221,6 +227,7 @@ PG_FKS = [  # (child, child columns, parent, parent columns)
     ("audit_log", ("customer_id",), "Customer", ("id",)),
     ("store", ("manager_staff_id",), "staff", ("staff_id",)),
     ("staff", ("store_id",), "store", ("store_id",)),
+    ("event", ("parent_id",), "event", ("id",)),
 ]
 
 MY_SCHEMA = r"""
@@ -343,6 +350,8 @@ CREATE TABLE audit_log (happened DATETIME NOT NULL, actor VARCHAR(30), action TE
   FOREIGN KEY (customer_id) REFERENCES customer(id)) ENGINE=InnoDB;
 INSERT INTO audit_log SELECT TIMESTAMP('2022-01-01') + INTERVAL n MINUTE, CASE WHEN n % 3 = 0 THEN 'system' ELSE CONCAT('admin', n % 5) END, CONCAT('act', n % 12), CASE WHEN n % 2 = 0 THEN 1 + n % 3000 END FROM seq WHERE n <= 3000;
 CREATE TABLE empty_table (id INT PRIMARY KEY, payload TEXT) ENGINE=InnoDB;
+CREATE TABLE event (id INT NOT NULL UNIQUE, parent_id INT, at DATETIME NOT NULL, kind VARCHAR(10), FOREIGN KEY (parent_id) REFERENCES event (id)) ENGINE=InnoDB;
+INSERT INTO event SELECT n, CASE WHEN n % 3 = 0 THEN NULL ELSE (n - 1) DIV 2 + 1 END, TIMESTAMP('2022-01-01') + INTERVAL n MINUTE, CONCAT('k', n % 5) FROM seq WHERE n <= 3000;
 CREATE TABLE settings (id INT PRIMARY KEY, config JSON NOT NULL, updated DATETIME) ENGINE=InnoDB;
 INSERT INTO settings VALUES (1, '{"a": 1}', '2024-05-01 12:00:00');
 CREATE TABLE myisam_log (id INT AUTO_INCREMENT PRIMARY KEY, msg VARCHAR(50)) ENGINE=MyISAM;
@@ -357,7 +366,7 @@ INSERT INTO staff (first_name, store_id) SELECT CONCAT('Staff', n), 1 + (n - 1) 
 SET FOREIGN_KEY_CHECKS = 1;
 CREATE VIEW customer_orders AS SELECT c.id, COUNT(o.id) AS n FROM customer c LEFT JOIN `order-header` o ON o.customer_id = c.id GROUP BY c.id;
 DROP TABLE seq;
-ANALYZE TABLE `store-region`, customer, address, product, `order-header`, order_line, shipment, parcel, tracking_event, category, product_category, audit_log, empty_table, settings, myisam_log, store, staff;
+ANALYZE TABLE `store-region`, customer, address, product, `order-header`, order_line, shipment, parcel, tracking_event, category, product_category, audit_log, empty_table, settings, myisam_log, store, staff, event;
 """
 
 MY_TABLES = [
@@ -378,6 +387,7 @@ MY_TABLES = [
     "myisam_log",
     "store",
     "staff",
+    "event",
 ]
 MY_FKS = [
     ("customer", ("region_id",), "store-region", ("id",)),
@@ -396,6 +406,7 @@ MY_FKS = [
     ("audit_log", ("customer_id",), "customer", ("id",)),
     ("store", ("manager_staff_id",), "staff", ("staff_id",)),
     ("staff", ("store_id",), "store", ("store_id",)),
+    ("event", ("parent_id",), "event", ("id",)),
 ]
 
 
@@ -786,7 +797,8 @@ def test_overlapping_composite_fks(db_url_pair: tuple[str, str]) -> None:
         ("sale", ("tenant_id", "customer_id"), "customer", ("tenant_id", "id")),
         ("sale", ("tenant_id", "product_id"), "product", ("tenant_id", "id")),
     ]
-    _roundtrip(source, target, ["tenant", "customer", "product", "sale"], fks)
+    # Small tables: the bytes measures of MariaDB move by whole 16 kB pages, hence 90 %.
+    _roundtrip(source, target, ["tenant", "customer", "product", "sale"], fks, pass_share=0.9)
     engine = _engine(target)
     with engine.connect() as conn:
         nulls = conn.exec_driver_sql(
@@ -818,3 +830,47 @@ def test_json_document_length(sqlite_url: str, tmp_path) -> None:
         mean = conn.exec_driver_sql("SELECT AVG(LENGTH(body)) FROM doc").scalar_one()
     engine.dispose()
     assert abs(float(mean) - 7.0) <= 1.0, mean
+
+
+CHECKS_SCHEMA = """
+CREATE TABLE account (id INTEGER PRIMARY KEY, code VARCHAR(10) NOT NULL CHECK (length(code) = 6),
+  starts DATE NOT NULL, ends DATE, upper_name VARCHAR(20) CHECK (upper_name = upper(upper_name)),
+  qty INT NOT NULL CHECK (qty % 5 = 0), CONSTRAINT chk_period CHECK (ends IS NULL OR ends > starts));
+WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 3000)
+  INSERT INTO account SELECT n, 'AB' || substr('0000' || n, -4), date('2020-01-01', '+' || (n % 500) || ' days'),
+    CASE WHEN n % 4 = 0 THEN NULL ELSE date('2020-01-01', '+' || (n % 500 + 1 + n % 30) || ' days') END,
+    'NAME' || n, (n % 40) * 5 FROM s
+"""
+
+
+def test_checks_the_generator_cannot_read_never_fail_the_load(sqlite_url: str, tmp_path) -> None:
+    """CHECKs with functions (length, upper) and OR: the load holds, the CHECKs stay."""
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    _run_script(sqlite_url, CHECKS_SCHEMA)
+    generate_database(profile_database(sqlite_url, progress=False), target, progress=False)
+    engine = _engine(target)
+    with engine.connect() as conn:
+        assert _count(conn, "account") == 3000
+        ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'account'").scalar()
+    engine.dispose()
+    assert "chk_period" in ddl and "upper(upper_name)" in ddl
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="generate/checks.py: CHECK (ends IS NULL OR ends > starts) (the usual spelling of an"
+    " optional end date) is not read as a column comparison, so about a third of the rows"
+    " violate it (the load holds since the CHECK is enforced after it: NOT VALID on"
+    " PostgreSQL, check_constraint_checks = 0 on MariaDB, ignore_check_constraints on SQLite)",
+)
+def test_optional_end_date_check_holds(sqlite_url: str, tmp_path) -> None:
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    _run_script(sqlite_url, CHECKS_SCHEMA)
+    generate_database(profile_database(sqlite_url, progress=False), target, progress=False)
+    engine = _engine(target)
+    with engine.connect() as conn:
+        bad = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM account WHERE NOT (ends IS NULL OR ends > starts)"
+        ).scalar_one()
+    engine.dispose()
+    assert bad == 0
