@@ -26,7 +26,13 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from paritygen.errors import ConfigError, LoadError
-from paritygen.profile.model import ForeignKey, Profile, Table
+from paritygen.profile.model import Profile, Table
+from paritygen.writers.held import (
+    LATE_CHECKS_KEY,
+    add_late_checks,
+    detach_checks,
+    drop_foreign_keys,
+)
 from paritygen.writers.schema_diff import compare_schema, type_family
 from paritygen.writers.sqltypes import (
     MAX_IDENTIFIER,
@@ -49,8 +55,6 @@ DEFERRED: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"index"}),
 }
 """What ``create_tables(..., constraints_after_load=True)`` leaves for ``finish_tables``."""
-LATE_CHECKS_KEY = "late_checks"
-"""``MetaData.info`` key of the CHECKs :func:`create_tables` left out of the tables it created."""
 
 log = logging.getLogger("paritygen")
 
@@ -398,46 +402,6 @@ def _stripped_copy(table: sa.Table, into: sa.MetaData, deferred: frozenset[str])
     return copy
 
 
-DROP_FOREIGN_KEY = {"mysql": "ALTER TABLE {table} DROP FOREIGN KEY {name}"}
-"""How a dialect drops an FK constraint when it differs from ``ALTER TABLE .. DROP CONSTRAINT``
-(https://mariadb.com/kb/en/alter-table/#drop-foreign-key)."""
-
-
-def drop_foreign_keys(
-    engine: Engine, metadata: sa.MetaData, fks: Sequence[tuple[str, ForeignKey]]
-) -> list[str]:
-    """Drop the target's constraints for *fks* ((child, FK) of the profile) where present, so
-    tables loading in no order (a NOT NULL cycle) are not checked row by row; :func:`finish_tables`
-    adds them back after the load. Returns the names dropped."""
-    fam = family(engine.dialect.name)
-    dropped: list[str] = []
-    try:
-        with engine.begin() as conn:
-            inspector = sa.inspect(conn)
-            q = conn.dialect.identifier_preparer
-            for child, fk in fks:
-                table = metadata.tables.get(child)
-                parent = metadata.tables.get(fk.ref_table)
-                if table is None or parent is None:
-                    continue
-                columns = [table.c[c].name for c in fk.columns]
-                for found in inspector.get_foreign_keys(table.name, schema=table.schema):
-                    same = (
-                        found.get("referred_table") == parent.name
-                        and list(found.get("constrained_columns") or ()) == columns
-                    )
-                    if not same or not found.get("name"):
-                        continue
-                    sql = DROP_FOREIGN_KEY.get(fam, "ALTER TABLE {table} DROP CONSTRAINT {name}")
-                    conn.exec_driver_sql(
-                        sql.format(table=q.format_table(table), name=q.quote(found["name"]))
-                    )
-                    dropped.append(found["name"])
-    except sa.exc.DBAPIError as exc:
-        raise LoadError(f"dropping foreign keys for the load failed: {_db_reason(exc)}") from None
-    return dropped
-
-
 def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
     """Add the PK, unique constraints, indexes and FKs of *metadata* the target lacks, then move
     every sequence / identity / AUTO_INCREMENT past the largest key so the application can
@@ -450,70 +414,13 @@ def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
                 for table in metadata.sorted_tables:
                     ddl = _missing_ddl(inspector, table, fam, foreign_keys=foreign_keys)
                     _run_ddl(conn, table, ddl, fam)
-            _add_late_checks(conn, metadata)
+            add_late_checks(conn, metadata)
             for table in metadata.sorted_tables:
                 _move_sequences(conn, table, fam)
                 _analyze(conn, table, fam)
     except sa.exc.DBAPIError as exc:
         reason = _db_reason(exc)
         raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
-
-
-def detach_checks(engine: Engine, metadata: sa.MetaData) -> None:
-    """Existing tables: drop their CHECKs for the load where :data:`DEFERRED` says CHECKs come
-    after it (PostgreSQL), so one the generator cannot read does not fail the load;
-    :func:`finish_tables` adds them back (validated, else ``NOT VALID``). A no-op elsewhere."""
-    if "check" not in DEFERRED.get(family(engine.dialect.name), frozenset()):
-        return
-    late: list[sa.CheckConstraint] = list(metadata.info.get(LATE_CHECKS_KEY, ()))
-    try:
-        with engine.begin() as conn:
-            inspector = sa.inspect(conn)
-            q = conn.dialect.identifier_preparer
-            for table in metadata.sorted_tables:
-                if not inspector.has_table(table.name, schema=table.schema):
-                    continue
-                for found in inspector.get_check_constraints(table.name, schema=table.schema):
-                    name = found.get("name")
-                    if not name:
-                        continue
-                    check = sa.CheckConstraint(sa.text(_escape_binds(found["sqltext"])), name=name)
-                    table.append_constraint(check)
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {q.format_table(table)} DROP CONSTRAINT {q.quote(name)}"
-                    )
-                    late.append(check)
-    except sa.exc.DBAPIError as exc:
-        raise LoadError(f"dropping checks for the load failed: {_db_reason(exc)}") from None
-    metadata.info[LATE_CHECKS_KEY] = late
-
-
-def _escape_binds(sql: str) -> str:
-    """SQL text for ``sa.text``: a colon that could read as a bind parameter is escaped."""
-    return re.sub(r"(?<!:):(?=\w)", r"\:", sql)
-
-
-def _add_late_checks(conn: Connection, metadata: sa.MetaData) -> None:
-    """Add the CHECKs left out at creation: validated when the rows hold them, else
-    ``NOT VALID`` (enforced for new rows: https://www.postgresql.org/docs/current/
-    sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT); one the target cannot compile
-    (a source function over a column whose type was translated) is dropped with a warning."""
-    for check in metadata.info.get(LATE_CHECKS_KEY, ()):
-        base = str(sa.schema.AddConstraint(check).compile(dialect=conn.dialect))
-        failure: sa.exc.DBAPIError | None = None
-        for sql in (base, f"{base} NOT VALID"):
-            try:
-                with conn.begin_nested():
-                    conn.exec_driver_sql(sql)  # percent signs come doubled from the compiler
-                failure = None
-                break
-            except sa.exc.DBAPIError as exc:
-                failure = exc
-        if failure is not None:
-            log.warning(
-                "%s: check %s dropped: %s", check.table.name, check.sqltext, _db_reason(failure)
-            )
-    metadata.info[LATE_CHECKS_KEY] = []
 
 
 ANALYZE_SQL = {

@@ -258,6 +258,7 @@ _CAST = re.compile(
 _LITERAL = re.compile(
     r"^(?:-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|'(?:[^']|'')*'|true|false)$", re.IGNORECASE
 )
+_BOOLEAN_WORDS = {"1": True, "0": False, "true": True, "false": False, "b'1'": True, "b'0'": False}
 _NOW = re.compile(r"^(?:now\(\)|current_timestamp(?:\(\d*\))?|localtimestamp)$", re.IGNORECASE)
 
 
@@ -275,6 +276,10 @@ def server_default(
         bare = bare[1:-1].strip()
     if _NOW.match(bare):
         return sa.text("CURRENT_TIMESTAMP"), None
+    flag = next((w for w in (bare.lower(), bare.strip("'").lower()) if w in _BOOLEAN_WORDS), None)
+    if col.logical_type == "boolean" and flag is not None:
+        # MySQL spells a flag's default 1 / 0 (TINYINT(1)); PostgreSQL's boolean refuses them.
+        return sa.text("TRUE" if _BOOLEAN_WORDS[flag] else "FALSE"), None
     if _LITERAL.match(bare):
         if target == "mysql" and col.logical_type in ("text", "json", "binary"):
             return None, f"default {text} dropped: MySQL cannot default a TEXT/BLOB/JSON column"

@@ -698,6 +698,11 @@ def test_wild_cli_loop(db_url_pair: tuple[str, str], tmp_path) -> None:
     _no_traceback(result)
     assert result.exit_code != 0 and "--if-exists" in result.output
     assert len([x for x in result.output.splitlines() if x.strip()]) == 1, result.output
+    # ... and with the flag the rerun fills the existing tables (NOT NULL cycle, CHECKs)
+    result = runner.invoke(cli, ["generate", str(path), "--target", target, "--if-exists",
+                                 "truncate", "--seed", "4"])  # fmt: skip
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["profile", source, "-o", str(tmp_path / "x.yaml"),
                                  "--tables", "no_such_table"])  # fmt: skip
     _no_traceback(result)
@@ -874,3 +879,16 @@ def test_optional_end_date_check_holds(sqlite_url: str, tmp_path) -> None:
         ).scalar_one()
     engine.dispose()
     assert bad == 0
+
+
+@pytest.mark.parametrize("direction", ["postgresql->mysql", "mysql->postgresql"])
+def test_wild_cross_dialect(direction: str, pg_url: str, mysql_url: str) -> None:
+    """The same foreign schemas across families: types, defaults (a TINYINT(1) DEFAULT 1 is a
+    boolean DEFAULT TRUE on PostgreSQL) and CHECKs translate or are dropped with a note."""
+    if direction.startswith("postgresql"):
+        _run_script(pg_url, _pg_script(pg_url))
+        source, target, tables, fks = pg_url, mysql_url, PG_TABLES, PG_FKS
+    else:
+        _run_script(mysql_url, MY_SCHEMA)
+        source, target, tables, fks = mysql_url, pg_url, MY_TABLES, MY_FKS
+    _roundtrip(source, target, tables, fks, pass_share=0.9)
