@@ -115,7 +115,7 @@ class TableRows:
         """*computed*: generated columns the target computes itself; they are never made nor
         written (a value written into one fails the load, ``GENERATED ALWAYS AS (...)``)."""
         from paritygen.generate.base import resolve
-        from paritygen.generate.checks import parse_checks
+        from paritygen.generate.checks import SkippedCheck, parse_checks
 
         self.table: Table = keys.table
         self.keys = keys
@@ -143,6 +143,12 @@ class TableRows:
         }
         self.written = [c for c in self.table.columns if c not in computed]
         self.checks = parse_checks(self.table)
+        for rule in self.checks:
+            if isinstance(rule, SkippedCheck):  # said, so a failing load is no surprise
+                log.warning(
+                    "%s: CHECK (%s) is not understood (%s); rows are not repaired for it",
+                    self.table.name, rule.sqltext, rule.reason,
+                )  # fmt: skip
         self.key_columns = key_columns
 
     def block(self, block: int, start: int, count: int) -> pl.DataFrame:
