@@ -78,9 +78,14 @@ DIALECTS: dict[str, DialectSQL] = {
             "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n"
             " ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relname = :table"
         ),
+        # A partitioned table holds no rows itself: its sizes are its partitions' (the tree of
+        # a plain table is empty: the table itself). PostgreSQL 12+:
+        # https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-INFO-PARTITION
         bytes_sql=(
-            "SELECT pg_table_size(c.oid), pg_indexes_size(c.oid) FROM pg_class c"
+            "SELECT sum(pg_table_size(COALESCE(t.relid, c.oid))),"
+            " sum(pg_indexes_size(COALESCE(t.relid, c.oid))) FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN LATERAL pg_partition_tree(c.oid) t ON true"
             " WHERE n.nspname = :schema AND c.relname = :table"
         ),
         current_schema_sql="SELECT current_schema()",

@@ -131,6 +131,12 @@ class Column:
     pii: bool = False
     """True when values identify a person; such columns keep no raw value in the profile."""
     stats: ColumnStats | None = None
+    generated: str | None = None
+    """Expression of a generated (computed) column as the source spells it (PostgreSQL
+    ``GENERATED ALWAYS AS (...) STORED``, MariaDB ``AS (...) VIRTUAL``): the target computes
+    it, so generate never writes it. None for an ordinary column."""
+    generated_stored: bool = False
+    """The generated column is stored (persisted) rather than computed when read."""
 
 
 @dataclass(config=_STRICT)

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql as mysql_types
+from sqlalchemy.dialects import postgresql as pg_types
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.exc import CompileError
@@ -83,6 +84,8 @@ def logical_type_of(sql_type: sa.types.TypeEngine[Any]) -> LogicalType:
         # MySQL's BOOLEAN is TINYINT(1); the display width is the only trace of the intent
         # (https://dev.mysql.com/doc/refman/8.0/en/numeric-type-syntax.html).
         return "boolean"
+    if name == "BIT" and getattr(sql_type, "length", None) == 1:
+        return "boolean"  # BIT(1) is how MySQL schemas (and some PostgreSQL ones) spell a flag
     if name in _NAME_OVERRIDES:
         return _NAME_OVERRIDES[name]
     for cls, logical in _TYPE_MAP:
@@ -121,7 +124,9 @@ def _enum_values(sql_type: sa.types.TypeEngine[Any]) -> tuple[tuple[str, ...] | 
 
 
 def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str]) -> Column:
-    sql_type = info["type"]
+    declared = info["type"]
+    # A PostgreSQL domain (CREATE DOMAIN posint AS integer CHECK ...) is its base type.
+    sql_type = declared.data_type if isinstance(declared, pg_types.DOMAIN) else declared
     logical = logical_type_of(sql_type)
     default = info.get("default")
     default = None if default is None else str(default)
@@ -136,10 +141,14 @@ def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str])
     precision = getattr(sql_type, "precision", None) if logical in ("decimal", "float") else None
     scale = getattr(sql_type, "scale", None) if logical == "decimal" else None
     length = getattr(sql_type, "length", None) if logical in ("string", "binary", "text") else None
+    if isinstance(sql_type, mysql_types.SET):
+        length = None  # reflected as the longest member; a value may hold them all ('a,b')
+    computed = info.get("computed") or {}
+    generated = computed.get("sqltext")
     return Column(
         name=info["name"],
         logical_type=logical,
-        sql_type=sql_type_text(sql_type, dialect),
+        sql_type=sql_type_text(declared, dialect),
         nullable=bool(info.get("nullable", True)),
         default=default,
         autoincrement=autoincrement,
@@ -150,6 +159,8 @@ def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str])
         timezone=bool(getattr(sql_type, "timezone", False)),
         enum_values=enum_values,
         enum_name=enum_name,
+        generated=None if generated is None else str(generated),
+        generated_stored=bool(computed.get("persisted")),
     )
 
 
@@ -176,9 +187,23 @@ def _mariadb_column_checks(
     return found
 
 
+PG_PARTITIONS = (
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relispartition AND n.nspname = :schema"
+)
+"""PostgreSQL partitions: their rows are the partitioned table's rows, so only that table is
+profiled (counted whole; its bytes sum the partitions', see dialects.py)
+(https://www.postgresql.org/docs/current/ddl-partitioning.html)."""
+
+
 def list_tables(inspector: Inspector, schema: str | None) -> list[str]:
-    """Base tables (not views) of *schema*, sorted by name."""
-    return sorted(inspector.get_table_names(schema=schema))
+    """Base tables (not views, not partitions of a partitioned table) of *schema*, by name."""
+    names = inspector.get_table_names(schema=schema)
+    if inspector.dialect.name == "postgresql" and isinstance(inspector.bind, Connection):
+        wanted = schema or inspector.default_schema_name
+        parts = {r[0] for r in inspector.bind.execute(sa.text(PG_PARTITIONS), {"schema": wanted})}
+        names = [n for n in names if n not in parts]
+    return sorted(names)
 
 
 def reflect_tables(

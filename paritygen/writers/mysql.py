@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
@@ -78,11 +79,15 @@ def encode_tsv(table: sa.Table, chunk: pl.DataFrame) -> tuple[list[str], list[st
             col = col.bin.encode("hex")
             targets.append(f"@v{i}")
             sets.append(f"{target} = UNHEX(@v{i})")
+        elif dtype == pl.Boolean or isinstance(table.c[name].type, mysql.BIT):
+            # Flags go through a number: the text '1' read into a BIT(1) column (how many
+            # MySQL schemas spell a flag) would be the byte 0x31, out of range.
+            col = col.cast(pl.Int64)
+            targets.append(f"@v{i}")
+            sets.append(f"{target} = CAST(@v{i} AS UNSIGNED)")
         else:
             targets.append(target)
-            if dtype == pl.Boolean:
-                col = col.cast(pl.Int8)
-            elif dtype == pl.String and chunk[name].str.contains(_NEEDS_ESCAPE).any():
+            if dtype == pl.String and chunk[name].str.contains(_NEEDS_ESCAPE).any():
                 for raw, escaped in _ESCAPES:
                     col = col.str.replace_all(raw, escaped, literal=True)
         exprs.append(col.alias(name))

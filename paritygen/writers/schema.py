@@ -127,13 +127,13 @@ def build_metadata(
                 server_default=default,
                 autoincrement=False,
             )
-            generated = getattr(col, "generated", None)
+            generated = col.generated
             if generated and family(source) == target:
                 # The target computes it (GENERATED ALWAYS AS / AS (...) VIRTUAL): never written.
                 column = sa.Column(
                     column.name,
                     type_,
-                    sa.Computed(generated, persisted=getattr(col, "generated_stored", None)),
+                    sa.Computed(generated, persisted=col.generated_stored or None),
                     key=col.name,
                     nullable=column.nullable,
                 )

@@ -157,6 +157,9 @@ def _integer(col: Column, word: str, same: bool, target: str) -> sa.types.TypeEn
     if target == "mysql":
         if word == "year" and same:
             return mysql.YEAR()
+        if word == "bit" and same:  # BIT(n) holds n bits: written as numbers (writers/mysql.py)
+            found = _FSP.search(col.sql_type)
+            return mysql.BIT(int(found.group(1)) if found else 1)
         cls = {
             "tinyint": mysql.TINYINT,
             "smallint": mysql.SMALLINT,
