@@ -6,7 +6,9 @@ line on stderr and its exit status; a traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -471,8 +473,27 @@ def _setup_logging() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="paritygen")
+    """Console-script entry point.
+
+    Leaves through ``os._exit`` once output is flushed: tearing down the interpreter (numpy,
+    polars, the run's pools and metadata) costs about 0.25 s after every command, a fixed cost
+    that showed in the 1 M-row benchmark (benchmarks/RESULTS.md). Every file and connection is
+    closed by then; only the interpreter's own clean-up is skipped.
+    """
+    try:
+        cli.main(prog_name="paritygen")
+        status: object = 0
+    except SystemExit as exc:
+        status = exc.code
+    if not isinstance(status, int):
+        if status is not None:
+            click.echo(str(status), err=True)
+        status = 0 if status is None else int(ExitStatus.ERROR)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (| head): nothing to say
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,24 @@ def test_unreachable_database_is_one_line_without_password() -> None:
     assert "hunter2-secret" not in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "cannot connect" in result.output
+
+
+def test_console_entry_point_flushes_output_and_keeps_exit_codes(tmp_path: Path) -> None:
+    """main() leaves through os._exit: output must still arrive whole, codes unchanged."""
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "paritygen.cli"]
+    ok = subprocess.run([*run, "--version"], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and "paritygen, version" in ok.stdout
+    bad = subprocess.run(
+        [*run, "generate", str(tmp_path / "missing.yaml"), "--target", "sqlite:///x.sqlite"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "no such profile file" in bad.stderr
+    listing = subprocess.run(
+        [*run, "verify", str(DEMO_PROFILE), "--target", str(tmp_path / "none.sqlite")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert listing.returncode == 2 and "Traceback" not in listing.stderr
