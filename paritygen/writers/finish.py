@@ -1,0 +1,234 @@
+"""After the load, and before a reload: what the target needs once rows are in.
+
+``finish_tables`` adds the keys, indexes, FKs and CHECKs that ``create_tables`` deferred (building
+them once beats maintaining them row by row), moves sequences past the largest key and refreshes
+the planner's statistics; ``truncate_tables`` empties tables for a rerun in FK-safe order. Split
+from :mod:`paritygen.writers.schema`, which builds the tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from paritygen.errors import LoadError
+from paritygen.writers.held import add_late_checks
+from paritygen.writers.sqltypes import family
+
+log = logging.getLogger("paritygen")
+
+
+def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
+    """Add the PK, unique constraints, indexes and FKs of *metadata* the target lacks, then move
+    every sequence / identity / AUTO_INCREMENT past the largest key so the application can
+    insert rows of its own afterwards."""
+    fam = family(engine.dialect.name)
+    try:
+        with engine.begin() as conn, _no_fk_checks(conn, fam):
+            inspector = sa.inspect(conn)
+            for foreign_keys in (False, True):
+                for table in metadata.sorted_tables:
+                    ddl = _missing_ddl(inspector, table, fam, foreign_keys=foreign_keys)
+                    _run_ddl(conn, table, ddl, fam)
+            add_late_checks(conn, metadata)
+            for table in metadata.sorted_tables:
+                _move_sequences(conn, table, fam)
+                _analyze(conn, table, fam)
+    except sa.exc.DBAPIError as exc:
+        reason = db_reason(exc)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+
+
+ANALYZE_SQL = {
+    # After a bulk load the planner's statistics and MariaDB's information_schema sizes are
+    # stale; a load test against unanalysed tables would run different plans than production.
+    # https://www.postgresql.org/docs/current/sql-analyze.html
+    # https://mariadb.com/kb/en/analyze-table/
+    "postgresql": "ANALYZE {table}",
+    "mysql": "ANALYZE TABLE {table}",
+    "sqlite": "ANALYZE {table}",
+}
+
+
+def _analyze(conn: Connection, table: sa.Table, fam: str) -> None:
+    """Refresh the target's statistics for *table* (see ANALYZE_SQL)."""
+    template = ANALYZE_SQL.get(fam)
+    if template is None:
+        return
+    name = conn.dialect.identifier_preparer.format_table(table)
+    result = conn.exec_driver_sql(template.format(table=name))
+    if result.returns_rows:
+        result.fetchall()
+
+
+@contextlib.contextmanager
+def _no_fk_checks(conn: Connection, fam: str) -> Iterator[None]:
+    """MariaDB validates a new FK by copying the table unless foreign_key_checks = 0, in which
+    case the FK is added in place without a scan (https://mariadb.com/kb/en/
+    alter-table/#adding-foreign-key-constraints); our generator guarantees the references."""
+    if fam != "mysql":
+        yield
+        return
+    conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("SET SESSION foreign_key_checks = 1")
+
+
+def _missing_ddl(
+    inspector: sa.Inspector, table: sa.Table, fam: str, *, foreign_keys: bool
+) -> list[sa.schema.ExecutableDDLElement]:
+    """DDL for the keys, indexes (first pass) or FKs (second pass) the target's table lacks."""
+    out: list[sa.schema.ExecutableDDLElement] = []
+    if foreign_keys:
+        if fam == "sqlite":
+            return out  # created inline with the table; SQLite cannot add them later
+        have = {
+            (tuple(fk["constrained_columns"]), fk["referred_table"])
+            for fk in inspector.get_foreign_keys(table.name, schema=table.schema)
+        }
+        for fk in table.foreign_key_constraints:
+            if (tuple(c.name for c in fk.columns), fk.referred_table.name) not in have:
+                out.append(sa.schema.AddConstraint(fk))
+        return out
+    pk = inspector.get_pk_constraint(table.name, schema=table.schema)
+    if table.primary_key.columns and not pk.get("constrained_columns"):
+        out.append(sa.schema.AddConstraint(table.primary_key))
+    uniques = {
+        tuple(u["column_names"])
+        for u in inspector.get_unique_constraints(table.name, schema=table.schema)
+    }
+    indexes = inspector.get_indexes(table.name, schema=table.schema)
+    uniques |= {tuple(i["column_names"]) for i in indexes if i.get("unique")}
+    plain = {tuple(i["column_names"]) for i in indexes}
+    for cons in table.constraints:
+        unique = isinstance(cons, sa.UniqueConstraint)
+        if unique and tuple(c.name for c in cons.columns) not in uniques:
+            out.append(sa.schema.AddConstraint(cons))
+    for ix in sorted(table.indexes, key=lambda i: i.name or ""):
+        cols = tuple(c.name for c in ix.columns)
+        if cols not in (uniques if ix.unique else plain | uniques):
+            out.append(sa.schema.CreateIndex(ix))
+    return out
+
+
+_MYSQL_ALTER = re.compile(r"^ALTER TABLE \S+ (ADD .*)$", re.DOTALL)
+_MYSQL_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON \S+ (\(.*\))$", re.DOTALL)
+
+
+def _run_ddl(
+    conn: Connection, table: sa.Table, ddl: list[sa.schema.ExecutableDDLElement], fam: str
+) -> None:
+    """Run *ddl*; on MariaDB as one ``ALTER TABLE`` so InnoDB reads the table once and builds
+    every index in the same pass (https://mariadb.com/kb/en/alter-table/)."""
+    if fam != "mysql" or len(ddl) < 2:
+        for element in ddl:
+            conn.execute(element)
+        return
+    clauses = []
+    for element in ddl:
+        text = str(element.compile(dialect=conn.dialect)).strip()
+        alter, index = _MYSQL_ALTER.match(text), _MYSQL_INDEX.match(text)
+        if alter:
+            clauses.append(alter.group(1))
+        elif index:
+            clauses.append(f"ADD {index.group(1) or ''}INDEX {index.group(2)} {index.group(3)}")
+        else:
+            conn.execute(element)
+    if clauses:
+        target = conn.dialect.identifier_preparer.format_table(table)
+        conn.exec_driver_sql(f"ALTER TABLE {target} {', '.join(clauses)}")
+
+
+def _move_sequences(conn: Connection, table: sa.Table, fam: str) -> None:
+    q = conn.dialect.identifier_preparer
+    target = q.format_table(table)
+    if fam == "postgresql":
+        for col in table.columns:
+            if col.identity is not None or (col.autoincrement is True and col.primary_key):
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence(:t, :c), "
+                        f"COALESCE(MAX({q.quote(col.name)}), 0) + 1, false) FROM {target}"
+                    ),
+                    {"t": target, "c": col.name},
+                )
+    elif fam == "mysql" and table.autoincrement_column is not None:
+        col = q.quote(table.autoincrement_column.name)
+        top = conn.execute(sa.text(f"SELECT COALESCE(MAX({col}), 0) + 1 FROM {target}")).scalar()
+        conn.exec_driver_sql(f"ALTER TABLE {target} AUTO_INCREMENT = {int(top)}")
+
+
+def db_reason(exc: BaseException) -> str:
+    from paritygen.db import describe_db_error
+
+    return describe_db_error(exc)
+
+
+# -- emptying ------------------------------------------------------------------------------------
+def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
+    """Empty the tables of *metadata* that exist in the target, children before parents.
+
+    A table outside *metadata* that references one of them must be empty (it is then emptied
+    along, a no-op), else :class:`LoadError` names it: emptying the parents would orphan its rows
+    on MariaDB and SQLite, and PostgreSQL's CASCADE would empty it silently. PostgreSQL: one
+    ``TRUNCATE a, b, ... RESTART IDENTITY`` naming exactly those tables, no CASCADE. MariaDB:
+    ``TRUNCATE`` each with foreign_key_checks = 0 in this session only. SQLite: ``DELETE`` in one
+    transaction.
+    """
+    fam = family(engine.dialect.name)
+    try:
+        with engine.begin() as conn:
+            inspector = sa.inspect(conn)
+            present = {t.lower(): t for t in inspector.get_table_names()}
+            order = [t.name for t in reversed(metadata.sorted_tables) if t.name.lower() in present]
+            if not order:
+                return
+            order = _empty_referrers(conn, inspector, list(present.values()), order) + order
+            q = conn.dialect.identifier_preparer
+            if fam == "postgresql":
+                names = ", ".join(q.quote(t) for t in order)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+            elif fam == "mysql":
+                with _no_fk_checks(conn, fam):
+                    for name in order:
+                        conn.exec_driver_sql(f"TRUNCATE TABLE {q.quote(name)}")
+            else:
+                for name in order:
+                    conn.exec_driver_sql(f"DELETE FROM {q.quote(name)}")
+    except sa.exc.DBAPIError as exc:
+        raise LoadError(f"emptying tables failed: {db_reason(exc)}") from None
+
+
+def _empty_referrers(
+    conn: Connection, inspector: sa.Inspector, present: list[str], chosen: list[str]
+) -> list[str]:
+    """Tables outside *chosen* that reference it (transitively); all must be empty."""
+    referrers: dict[str, set[str]] = {}
+    for name in present:
+        for fk in inspector.get_foreign_keys(name):
+            referrers.setdefault(fk["referred_table"].lower(), set()).add(name)
+    inside = {n.lower() for n in chosen}
+    found: list[str] = []
+    frontier = list(chosen)
+    while frontier:
+        parent = frontier.pop()
+        for child in sorted(referrers.get(parent.lower(), ())):
+            if child.lower() not in inside:
+                inside.add(child.lower())
+                found.append(child)
+                frontier.append(child)
+    q = conn.dialect.identifier_preparer
+    busy = [n for n in found if conn.exec_driver_sql(f"SELECT 1 FROM {q.quote(n)} LIMIT 1").first()]
+    if busy:
+        raise LoadError(
+            f"cannot empty {', '.join(chosen)}: table(s) {', '.join(busy)} outside this run "
+            "reference them and hold rows; include them in the run or empty them first"
+        )
+    return found[::-1]
