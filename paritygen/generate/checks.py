@@ -182,8 +182,11 @@ class _Parser:
         return rules
 
     def disjunction(self) -> list[CheckRule]:
-        """Only ``cond OR col IS NULL`` (cond on col alone) is an OR we can enforce: NULL
-        passes a CHECK anyway, so it means ``cond``."""
+        """Only ``col IS NULL OR cond`` is an OR we can enforce, where every rule of ``cond``
+        reads one of the IS NULL columns (``ends IS NULL OR ends > starts``): a comparison with
+        a NULL is unknown, which passes a CHECK, so the branch adds nothing and it means
+        ``cond``, which leaves NULL rows alone. A NOT NULL on such a column would contradict
+        the branch, and a rule on other columns alone would be stricter than the CHECK."""
         branches = [self.conjunction()]
         while self.peek() == ("kw", "OR"):
             self.take()
@@ -192,7 +195,14 @@ class _Parser:
             return branches[0]
         nullable = {b[0].column for b in branches if len(b) == 1 and isinstance(b[0], _IsNull)}
         rest = [b for b in branches if not (len(b) == 1 and isinstance(b[0], _IsNull))]
-        if len(rest) == 1 and nullable and all(_columns(rule) <= nullable for rule in rest[0]):
+        if (
+            len(rest) == 1
+            and nullable
+            and all(
+                not isinstance(rule, NotNullCheck | _IsNull) and _columns(rule) & nullable
+                for rule in rest[0]
+            )
+        ):
             return rest[0]
         raise _Unsupported("OR is not supported")
 

@@ -259,8 +259,11 @@ class OrderedModel:
             if rule.op == "<":
                 high = min(high, value - move)
         if self.step:
-            low = math.ceil(low / self.step - 1e-9) * self.step if math.isfinite(low) else low
-            high = math.floor(high / self.step + 1e-9) * self.step if math.isfinite(high) else high
+            if low == high:  # a constant column: its one value, at the column's resolution
+                low = high = round(low / self.step) * self.step
+            else:
+                low = snap_bound(low, self.step, math.ceil)
+                high = snap_bound(high, self.step, math.floor)
         return low, high
 
     def _atoms(self, stats, ctx: ColumnContext) -> None:
@@ -325,6 +328,22 @@ class OrderedModel:
         return out
 
 
+def snap_bound(bound: float, step: float, direction) -> float:
+    """*bound* moved onto the ``step`` grid by *direction* (``math.ceil`` or ``math.floor``).
+
+    A bound already on the grid up to float error stays put: microsecond timestamps at epoch
+    magnitudes (1.8e15 steps) carry a quarter of a step of division error, which a fixed
+    tolerance misses, so one that scales with the float spacing decides what "on the grid" is.
+    """
+    if not math.isfinite(bound):
+        return bound
+    units = bound / step
+    nearest = round(units)
+    if abs(units - nearest) <= max(1e-9, 4.0 * float(np.spacing(abs(units)))):
+        return nearest * step
+    return direction(units) * step
+
+
 def spread_ties(edges: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Equal histogram edges with no most-common value behind them, made one knot each.
 
@@ -368,7 +387,11 @@ class QuantileGenerator:
         self.name = ctx.column.name
         self.model = OrderedModel(ctx)
         self.null_fraction = profiled_null_fraction(ctx)
-        self.unique = UniqueRanks(ctx, self.model) if ctx.unique else None
+        self.unique: UniqueRanks | PermutedQuantiles | None = None
+        if ctx.unique:
+            self.unique = UniqueRanks(ctx, self.model)
+        elif every_value_distinct(ctx):
+            self.unique = PermutedQuantiles(ctx, self.model)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         nulls = null_mask(rng, count, self.null_fraction, start)
@@ -413,11 +436,7 @@ class UniqueRanks:
         self.buckets = buckets
         self.rows = rows
         self.model = model
-        multiplier = 0x9E3779B97F4A7C15 % rows or 1
-        while math.gcd(multiplier, rows) != 1:
-            multiplier += 1
-        self.multiplier = multiplier
-        self.offset = (rows * 7) // 13
+        self.multiplier, self.offset = row_bijection(rows)
 
     def values(self, rows: np.ndarray) -> np.ndarray:
         ranks = (rows.astype(object) * self.multiplier + self.offset) % self.rows
@@ -431,3 +450,49 @@ class UniqueRanks:
             if model.scale is not None:
                 numbers = np.round(numbers, model.scale)
         return numbers
+
+
+DISTINCT_KINDS = frozenset({"integer", "decimal", "date", "datetime", "time"})
+"""Kinds rounded to a step, where independent draws repeat values (floats rarely do)."""
+
+
+def every_value_distinct(ctx: ColumnContext) -> bool:
+    """Whether production held one value per non-NULL row without a constraint saying so (a
+    legacy external number, a per-row date): independent draws would repeat about a quarter of
+    them, so such a column is drawn as a permutation instead (:class:`PermutedQuantiles`)."""
+    stats = ctx.column.stats
+    if stats is None or ctx.column.logical_type not in DISTINCT_KINDS:
+        return False
+    present = expected_non_null_rows(ctx)
+    return present >= 2 and stats.distinct_count >= 0.99 * present
+
+
+def row_bijection(rows: int) -> tuple[int, int]:
+    """(multiplier, offset) making ``(r * multiplier + offset) mod rows`` a bijection of the
+    rows that scatters neighbours (a golden-ratio multiplier coprime to *rows*)."""
+    multiplier = 0x9E3779B97F4A7C15 % rows or 1
+    while math.gcd(multiplier, rows) != 1:
+        multiplier += 1
+    return multiplier, (rows * 7) // 13
+
+
+class PermutedQuantiles:
+    """One histogram value per row: row r takes stratum ``(r * a + b) mod N`` of the inverse
+    CDF, so the N rows cover the N strata once each (distinct wherever the column's resolution
+    allows, as production's were) in a scattered order, with no coordination between blocks."""
+
+    def __init__(self, ctx: ColumnContext, model: OrderedModel) -> None:
+        self.rows = max(int(ctx.row_count), 1)
+        self.multiplier, self.offset = row_bijection(self.rows)
+        self.inverse = InverseCDF(model.probabilities, model.edges)
+        self.model = model
+
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        if self.rows < (1 << 31):  # the product stays below 2**62: exact in int64
+            ranks = (rows.astype(np.int64) * self.multiplier + self.offset) % self.rows
+        else:
+            ranks = (rows.astype(object) * self.multiplier + self.offset) % self.rows
+        # Strata end to end, min and max included: stratum midpoints would land on half steps
+        # of an evenly spread column (1.5, 2.5, ...) and round in pairs onto one value.
+        u = ranks.astype(np.float64) / max(self.rows - 1, 1)
+        return self.model.round(self.inverse(u))

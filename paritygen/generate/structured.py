@@ -8,8 +8,6 @@ digits computed on digit matrices.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import polars as pl
 
@@ -77,20 +75,25 @@ class UUIDGenerator:
         return spread(uuid_strings(raw), nulls).alias(self.name)
 
 
+JSON_SHORT_OBJECT = len('{"k":}')
+"""Characters of ``{"k":N}`` around its number: documents too short for the note form."""
+JSON_NOTE_FORM = len('{"id":,"note":""}')
+"""Characters of ``{"id":N,"note":"words"}`` around its id and words."""
+
+
 @generators.register("json")
 class JSONGenerator:
-    """Valid JSON objects of about production's text length: ``{"id": N, "note": "words"}``."""
+    """Valid JSON of production's text length, a function of the value id: ``{"id":N,"note":
+    "words"}`` when the length holds it, else ``{"k":N}``, ``[N]`` or ``{}`` with as many digits
+    as the length leaves (short documents like ``{"a":3}`` and arrays like ``{1,2}`` profile
+    at 5-10 characters, which the note form alone could never reach)."""
 
     def __init__(self, ctx: ColumnContext) -> None:
         self.name = ctx.column.name
         self.null_fraction = profiled_null_fraction(ctx)
         self.knots = length_knots(ctx.column)
         self.bound = max_length(ctx.column)
-        minimum = len(json.dumps({"id": 0, "note": ""}, separators=(",", ":")))
-        if self.bound is not None and self.bound < minimum + 10:
-            self.minimal = True
-        else:
-            self.minimal = False
+        self.minimal = self.bound is not None and self.bound < 2  # not even room for {}
         text = word_text(np.random.default_rng(7), 1 << 16)
         longest = int(max(self.knots[-1], 64))
         self.span = longest
@@ -116,16 +119,28 @@ class JSONGenerator:
             values = pl.select(pl.format("{}", pl.Series(ids))).to_series()
             return spread(values, nulls).alias(self.name)
         lengths = draw_lengths(self.knots, id_ranks(value_ids))
-        head = pl.Series(ids).cast(pl.String)
-        overhead = head.str.len_chars().to_numpy().astype(np.int64) + len('{"id":,"note":""}')
-        note = np.maximum(lengths - overhead, 0)
         if self.bound is not None:
-            note = np.minimum(note, np.maximum(self.bound - overhead, 0))
+            lengths = np.minimum(lengths, self.bound)
+        head = pl.Series(ids).cast(pl.String)
+        overhead = head.str.len_chars().to_numpy().astype(np.int64) + JSON_NOTE_FORM
+        note = np.maximum(lengths - overhead, 0)
         entry = ((bits >> np.uint64(20)) % np.uint64(len(self.pool))).astype(np.int64)
         offset = ((bits >> np.uint64(32)) % np.uint64(self.span)).astype(np.int64)
         words = self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(note))
+        # Shorter documents: a number of exactly the digits left, no leading zero.
+        in_object = lengths >= JSON_SHORT_OBJECT + 1
+        digits = np.clip(np.where(in_object, lengths - JSON_SHORT_OBJECT, lengths - 2), 1, 18)
+        floor = np.where(digits > 1, 10 ** (digits - 1), 0).astype(np.uint64)
+        width = np.where(digits > 1, 9 * 10 ** (digits - 1), 10).astype(np.uint64)
+        number = pl.Series((floor + bits % width).astype(np.int64)).cast(pl.String)
         values = pl.select(
-            pl.concat_str([pl.lit('{"id":'), head, pl.lit(',"note":"'), words, pl.lit('"}')])
+            pl.when(pl.Series(lengths >= overhead))
+            .then(pl.concat_str([pl.lit('{"id":'), head, pl.lit(',"note":"'), words, pl.lit('"}')]))
+            .when(pl.Series(in_object))
+            .then(pl.concat_str([pl.lit('{"k":'), number, pl.lit("}")]))
+            .when(pl.Series(lengths >= 3))
+            .then(pl.concat_str([pl.lit("["), number, pl.lit("]")]))
+            .otherwise(pl.lit("{}"))
         ).to_series()
         return spread(values, nulls).alias(self.name)
 

@@ -406,6 +406,19 @@ class PatternGenerator:
         self.other = None
         if not self.unique and self.share < 0.99 and column.logical_type in ("string", "text"):
             self.other = LengthTextGenerator(ctx)
+            # The profiled lengths include the shaped codes: the other text takes what remains
+            # ('u' || n: 67 % of 'a9999' leaves lengths 2-4 to the rest, not mostly 5 again).
+            self.other.knots = residual_knots(
+                self.other.knots, np.array([float(len(pattern))]), np.array([self.share])
+            )
+        # Other values no longer than the shape are taken as its shortened codes ('u7' next to
+        # 'u1273'): distinct like production's, where short word text repeats within a few
+        # hundred values.
+        self.prefixes = (
+            self.other is not None
+            and pattern.isascii()
+            and float(self.other.knots[-1]) <= len(pattern)
+        )
         self.grid = None
         if not self.unique and distinct:
             shaped = max(1, round(min(distinct * self.share, self.capacity)))
@@ -438,7 +451,14 @@ class PatternGenerator:
         index[shaped] = np.arange(k)
         index[~shaped] = k + np.arange(n - k)
         shaped_rows = id_rows[shaped] if id_rows is not None else None
-        parts = pl.concat([self._random(k, rng, shaped_rows), self.other.residual(n - k, rng)])
+        if self.prefixes:
+            other_rows = id_rows[~shaped] if id_rows is not None else None
+            lengths = draw_lengths(self.other.knots, stratified_uniform(rng, n - k))
+            codes = self._random(n - k, rng, other_rows)
+            others = codes.str.slice(0, pl.Series(lengths, dtype=pl.UInt64))
+        else:
+            others = self.other.residual(n - k, rng)
+        parts = pl.concat([self._random(k, rng, shaped_rows), others])
         return parts.gather(index)
 
     def _random(self, n: int, rng: np.random.Generator, id_rows: np.ndarray | None) -> pl.Series:

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from paritygen.profile import read, reflect, stats
+from paritygen.profile import read, read_mysql, reflect, stats
 from paritygen.profile.model import Column
 from paritygen.profile.read import ColumnData
 
@@ -85,12 +85,12 @@ def test_mysql_packed_read_is_exact(mysql_url: str) -> None:
 
 def test_packed_split_refuses_ambiguous_rows() -> None:
     names = ["f0", "f1"]
-    good = read._split_packed([b"1\x1fx", b"2\x1f\x1e", b"3\x1f"], names)
+    good = read_mysql._split_packed([b"1\x1fx", b"2\x1f\x1e", b"3\x1f"], names)
     assert good is not None
     assert good["f1"].to_list() == ["x", None, ""]
-    assert read._split_packed([b"1\x1fx\x1fy"], names) is None  # separator inside a value
-    assert read._split_packed([b"1\x1fx\x1dy"], names) is None  # row separator inside a value
-    assert read._split_packed([None], names) is None
+    assert read_mysql._split_packed([b"1\x1fx\x1fy"], names) is None  # separator inside a value
+    assert read_mysql._split_packed([b"1\x1fx\x1dy"], names) is None  # row separator inside a value
+    assert read_mysql._split_packed([None], names) is None
 
 
 def test_one_sort_statistics_match_numpy() -> None:
@@ -166,26 +166,26 @@ def test_mysql_key_ranges_are_exact_sparse_and_split(
         )
         expected = dict(conn.exec_driver_sql("SELECT id, txt FROM r").all())
     engine.dispose()
-    monkeypatch.setattr(read, "RANGE_TARGET_ROWS", 3)
-    monkeypatch.setattr(read, "RANGE_MAX_BYTES", 1000)  # forces ranges to be halved
+    monkeypatch.setattr(read_mysql, "RANGE_TARGET_ROWS", 3)
+    monkeypatch.setattr(read_mysql, "RANGE_MAX_BYTES", 1000)  # forces ranges to be halved
     engine = sa.create_engine(mysql_url)
     try:
         with engine.connect() as conn:
             reflected, _ = reflect.reflect_tables(conn, None, ["r"])
             columns = list(reflected["r"].columns.values())
-            data = read._read_mysql_ranges(conn, "`r`", "id", columns, None, None)
+            data = read_mysql._read_mysql_ranges(conn, "`r`", "id", columns, None, None)
             assert data is not None
             assert data["id"].values.to_list() == keys
             assert data["txt"].values.to_list() == [expected[k] for k in keys]
             assert data["txt"].nulls == 3 and data["n"].values.to_list() == list(range(len(keys)))
-            sampled = read._read_mysql_ranges(conn, "`r`", "id", columns, 0.5, None)
+            sampled = read_mysql._read_mysql_ranges(conn, "`r`", "id", columns, 0.5, None)
             assert sampled is not None and 0 < sampled["id"].rows < len(keys)
             assert set(sampled["id"].values.to_list()) <= set(keys)
             conn.exec_driver_sql("CREATE TEMPORARY TABLE s (id int PRIMARY KEY, txt text)")
             conn.exec_driver_sql("INSERT INTO s VALUES (1, 'a\\x1fb'), (2, 'plain')")
             conn.exec_driver_sql("UPDATE s SET txt = CONCAT('a', CHAR(31), 'b') WHERE id = 1")
             s_cols = list(reflect.reflect_tables(conn, None, ["r"])[0]["r"].columns.values())[:2]
-            assert read._read_mysql_ranges(conn, "`s`", "id", s_cols, None, None) is None
+            assert read_mysql._read_mysql_ranges(conn, "`s`", "id", s_cols, None, None) is None
             full, _ = read.read_table(conn, "`s`", s_cols, None, key="id")  # falls back to JSON
             assert full["txt"].values.to_list() == ["a\x1fb", "plain"]
     finally:
