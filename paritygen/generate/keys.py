@@ -82,61 +82,6 @@ def _alone_order(table: Table, columns: tuple[str, ...], column: str) -> tuple[b
     return (spec.autoincrement, spec.logical_type == "integer", columns.index(column))
 
 
-SPARSE_JUNCTION = 0.5
-"""A junction is sparse when the product of its FKs' largest fan-outs is at most this share of
-its rows: a spacing stride then exists with room to spare (:class:`PartnerMap`)."""
-
-
-def _lead(table: Table, fks: list[ForeignKey], positions: list[int]) -> int:
-    """Which FK of a composite key numbers the children under its parents (the lead).
-
-    FKs with a profiled fan-out first. In a sparse junction (the largest fan-outs multiplied
-    stay well within the rows, so :class:`PartnerMap` can space each group's partners) the FK
-    with the smaller groups leads and the partner side keeps its exact counts too; otherwise
-    (every product in most of three warehouses) the first declared FK leads and its partners
-    are distinct draws under each parent.
-    """
-    known = [fk.fanout for fk in fks if fk.fanout is not None]
-    sparse = bool(known) and math.prod(f.max for f in known) <= SPARSE_JUNCTION * table.row_count
-
-    def order(i: int) -> tuple[bool, float]:
-        fanout = fks[i].fanout
-        return (fanout is None, fanout.mean if fanout is not None and sparse else 0.0)
-
-    return positions[min(range(len(fks)), key=order)]
-
-
-@dataclass
-class _Edge:
-    fk: ForeignKey
-    build: Callable[[], FanoutMap | SelfFanoutMap | OneToOneMap]
-    """A callable making the map on first use: parents' keys are read only when rows are made,
-    when every table's keys exist (cycles and composite parents included)."""
-    rank_columns: dict[str, int]
-    """Columns numbered by the child's rank under its parent, with their first value."""
-    partner_columns: dict[str, tuple[ForeignKey, int]]
-    """Other FKs of the same unique key: a distinct parent per sibling (junction tables)."""
-    _mapping: FanoutMap | SelfFanoutMap | OneToOneMap | None = None
-    partner_permutations: dict[str, Permutation] = field(default_factory=dict)
-    partner_builds: dict[str, Callable[[], PartnerMap | None]] = field(default_factory=dict)
-    """Per partner column, a callable making its :class:`PartnerMap` (None: no fan-out known)."""
-    _partner_maps: dict[str, PartnerMap | None] = field(default_factory=dict)
-    shared: tuple[str, ...] = ()
-    """Columns of this FK made by an earlier, overlapping FK (a composite key's tenant_id)."""
-    groups: ParentGroups | None = None
-
-    def partner_map(self, column: str) -> PartnerMap | None:
-        if column not in self._partner_maps:
-            build = self.partner_builds.get(column)
-            self._partner_maps[column] = build() if build is not None else None
-        return self._partner_maps[column]
-
-    @property
-    def mapping(self) -> FanoutMap | SelfFanoutMap | OneToOneMap:
-        if self._mapping is None:
-            self._mapping = self.build()
-        return self._mapping
-
 
 class TableKeys:
     """The key columns of one table: which ones keys.py makes, and their values for any rows."""
@@ -149,11 +94,13 @@ class TableKeys:
         self.parts: dict[str, tuple[UniqueKey, int, bool]] = {}
         """Columns of a composite key without FKs: (key, rows per group, is the rank column);
         row i is group ``i // rows per group``, rank ``i % rows per group``."""
-        self.edges: list[_Edge] = []
-        self.column_edge: dict[str, _Edge] = {}
+        self.edges: list[KeyEdge] = []
+        self.column_edge: dict[str, KeyEdge] = {}
         self.deferred_columns: set[str] = set()
         self.existing = factory.existing.get(table.name)
-        self._targeting = False
+        self.targeting = False
+        """True while this table places children by its own key values (a composite parent
+        whose placement needs ours falls back to positions)."""
         self._build()
 
     # -- construction ----------------------------------------------------------------------
@@ -173,7 +120,7 @@ class TableKeys:
             ]
             if not inside:
                 continue
-            lead = _lead(table, [table.foreign_keys[i] for i in inside], inside)
+            lead = choose_lead(table, [table.foreign_keys[i] for i in inside], inside)
             lead_fk = table.foreign_keys[lead]
             if set(lead_fk.columns) == set(columns):
                 one_to_one.add(lead)
@@ -233,7 +180,7 @@ class TableKeys:
             if len(shared) == len(fk.columns):
                 continue  # every column already made by an earlier FK
             ranks, partners, cap = lead_of.get(i, ({}, {}, 0))
-            edge = _Edge(fk, self._builder(fk, i in one_to_one, cap), ranks, partners)
+            edge = KeyEdge(fk, edge_map_builder(self, fk, i in one_to_one, cap), ranks, partners)
             # Overlapping composite FKs ((tenant_id, customer_id) and (tenant_id, product_id)):
             # the earlier FK decides tenant_id, this one picks a parent of that tenant.
             edge.shared = shared
@@ -249,7 +196,7 @@ class TableKeys:
             for col in (*ranks, *partners):
                 self.column_edge.setdefault(col, edge)
             for col, (partner, _) in partners.items():
-                edge.partner_builds[col] = self._partner_builder(edge, partner)
+                edge.partner_builds[col] = partner_map_builder(self, edge, partner)
             if fk in deferred:
                 self.deferred_columns.update(fk.columns)
 
@@ -313,96 +260,6 @@ class TableKeys:
             first = max(first, math.floor(top) + 1)
         return first
 
-    def _builder(self, fk: ForeignKey, one_to_one: bool, cap: int):
-        def build() -> FanoutMap | SelfFanoutMap | OneToOneMap:
-            table, factory = self.table, self.factory
-            key = derive_key(factory.seed, table.name, "fk", *fk.columns)
-            # Columns an earlier, overlapping FK makes (tenant_id) do not count: this FK is
-            # NULL when its own columns are (MATCH SIMPLE: one NULL column skips the check).
-            makers = {c: self.column_edge.get(c) for c in fk.columns}
-            shared = {c for c, e in makers.items() if e is not None and e.fk is not fk}
-            own = [c for c in fk.columns if c not in shared]
-            nullable = fk_nullable(table, fk) or (
-                bool(shared) and all(table.columns[c].nullable for c in own)
-            )
-            null_share = fk.fanout.null_fraction if (fk.fanout is not None and nullable) else 0.0
-            nulls = round(self.rows * null_share)
-            parents = factory.plan.row_count(fk.ref_table)
-            if parents == 0 and self.rows - nulls > 0:
-                if not nullable:
-                    raise ConfigError(
-                        f"table {table.name} gets {self.rows} rows but its parent"
-                        f" {fk.ref_table} gets none; pin {fk.ref_table}'s row count with a rule"
-                    )
-                nulls = self.rows
-            if one_to_one and self.rows - nulls > parents:
-                return OneToOneMap(parents, self.rows, nulls, key, table.name)  # names the cause
-            if one_to_one:
-                # At most one child per parent, on the parents the FK's values point at (a
-                # store's manager among the first staff rows, not anywhere in the table).
-                ones = np.zeros(parents, dtype=np.int64)
-                ones[: self.rows - nulls] = 1
-                placed = place_counts(ones, self._target(fk, parents), key ^ 0x77)
-                return FanoutMap(placed, self.rows, nulls, key)
-            self_reference = fk.ref_table == table.name
-            counts = fanout_counts(fk.fanout, parents, self.rows - nulls, None if self_reference
-                                   else cap or None)  # fmt: skip
-            placed = place_counts(counts, self._target(fk, parents), key ^ 0x77)
-            if cap and not self_reference and placed.size and int(placed.max()) > cap:
-                # A pinned share (most-common parent) can ask for more partners than exist
-                # at a small --scale; the key must hold, so the surplus moves to other parents.
-                placed = apply_cap(placed, cap)
-            if self_reference:
-                return SelfFanoutMap(placed, self.rows, nulls)
-            return FanoutMap(placed, self.rows, nulls, key)
-
-        return build
-
-    def _partner_builder(self, edge: _Edge, partner: ForeignKey):
-        def build() -> PartnerMap | None:
-            lead = edge.mapping
-            if partner.fanout is None or not isinstance(lead, FanoutMap) or not lead.cum.size:
-                return None
-            parents = self.factory.plan.row_count(partner.ref_table)
-            children = int(lead.cum[-1])
-            lead_parents = int(lead.counts.size)
-            if parents == 0 or children > parents * lead_parents:
-                return None
-            counts = fanout_counts(partner.fanout, parents, children, lead_parents)
-            key = derive_key(self.factory.seed, self.table.name, "partner-fk", *partner.columns)
-            placed = place_counts(counts, self._target(partner, parents), key ^ 0x77)
-            if placed.size and int(placed.max()) > lead_parents:
-                placed = apply_cap(placed, lead_parents)
-            partner_map = PartnerMap(lead, placed, key)
-            return partner_map if partner_map.stride else None
-
-        return build
-
-    def _target(self, fk: ForeignKey, parents: int) -> ValueTarget:
-        """Where the FK's children should land, from the child FK columns' statistics."""
-        weights = fk.fanout.position_weights if fk.fanout is not None else ()
-        parent = self if fk.ref_table == self.table.name else self.factory.table_keys(fk.ref_table)
-        if parent._targeting:  # a composite parent whose own placement needs ours: positions
-            return value_target([], weights, parents)
-        stats = [None if self.table.columns[c].pii else self.table.columns[c].stats
-                 for c in fk.columns]  # fmt: skip
-        unique = parent.unique.get(fk.ref_columns[0]) if len(fk.columns) == 1 else None
-        if unique is not None and unique.sequence is None:
-            return unique_target(unique, stats[0], parents, weights)
-        if unique is not None and self.table.columns[fk.columns[0]].logical_type == unique.kind:
-            return sequence_target(unique, stats[0], parents, weights)
-        self._targeting = True
-        try:
-            idx = np.arange(parents, dtype=np.int64)
-            values = parent.columns_values(list(fk.ref_columns), idx)
-            columns = [
-                (values[ref], stats[i], self.table.columns[col].logical_type)
-                for i, (col, ref) in enumerate(zip(fk.columns, fk.ref_columns, strict=True))
-            ]
-        finally:
-            self._targeting = False
-        return value_target(columns, weights, parents)
-
     # -- values ----------------------------------------------------------------------------
     @property
     def columns(self) -> list[str]:
@@ -430,7 +287,7 @@ class TableKeys:
             choice = edge.mapping.choose(idx)
             if edge.shared:
                 given = {c: self._value(c, idx, choices) for c in edge.shared}
-                moved = self._same_group(edge, idx, choice.parent, given)
+                moved = same_group_parents(self, edge, idx, choice.parent, given)
                 choice = ParentChoice(moved, choice.rank)
             choices[id(edge)] = (choice, {})
         choice, refs = choices[id(edge)]
@@ -464,40 +321,6 @@ class TableKeys:
                 pl.when(pl.Series(null)).then(None).otherwise(series).alias(column)
             ).to_series()
         return series
-
-    def _same_group(
-        self, edge: _Edge, idx: np.ndarray, parent: np.ndarray, given: dict[str, pl.Series]
-    ) -> np.ndarray:
-        """*parent* moved, where needed, to a parent whose shared columns hold the values the
-        row already has (same tenant): the one at the same relative place in that group, so
-        heavy parents stay heavy. -1 (NULL) where no parent has those values."""
-        fk = edge.fk
-        refs = [fk.ref_columns[list(fk.columns).index(c)] for c in edge.shared]
-        groups = edge.groups
-        if groups is None:
-            parents = self.factory.plan.row_count(fk.ref_table)
-            values = self.factory.table_keys(fk.ref_table).columns_values(
-                refs, np.arange(parents, dtype=np.int64)
-            )
-            weights = getattr(edge.mapping, "counts", None)
-            groups = edge.groups = ParentGroups(pl.DataFrame([values[r] for r in refs]), weights)
-        wanted = pl.DataFrame(
-            [
-                given[c].alias(r).cast(groups.dtypes[r], strict=False)
-                for c, r in zip(edge.shared, refs, strict=True)
-            ]
-        )
-        key = derive_key(self.factory.seed, self.table.name, "same-group", *fk.columns)
-        moved = groups.move(parent, wanted, mix64(np.asarray(idx), key))
-        missing = (moved < 0) & (parent >= 0) & wanted.select(pl.all_horizontal(
-            pl.all().is_not_null())).to_series().to_numpy()  # fmt: skip
-        if missing.any() and not fk_nullable(self.table, fk):
-            raise ConfigError(
-                f"table {self.table.name}: no {fk.ref_table} row matches"
-                f" {', '.join(edge.shared)} for the NOT NULL foreign key"
-                f" ({', '.join(fk.columns)}); pin the row counts with a rule"
-            )
-        return np.where(parent < 0, -1, moved)
 
     def frame(self, start: int, count: int, *, with_deferred: bool = False) -> pl.DataFrame:
         """Key columns of rows ``[start, start + count)``; deferred FK columns are NULL unless

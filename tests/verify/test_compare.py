@@ -220,3 +220,27 @@ def test_small_samples_raise_the_tv_bar_not_large_ones() -> None:
     measures, _ = compare_profiles(_profile(), _profile(status=(0.64, 0.36)))
     tv = next(x for x in measures if x.measure == "tv")
     assert tv.bar == 0.05 and not tv.passed  # on 10,000 rows it is a real difference
+
+
+@pytest.mark.parametrize(
+    ("production", "staging", "passes"),
+    [
+        (64 * 1024, 96 * 1024, True),  # a lookup table a few pages apart: no real difference
+        (10 << 20, 13 << 20, False),  # 30 % bigger on 10 MiB: a real miss
+        (10 << 20, 11 << 20, True),  # 10 %: within the bar
+    ],
+)
+def test_bytes_bar_ignores_a_few_pages(production: int, staging: int, passes: bool) -> None:
+    def sized(data: int) -> Profile:
+        table = Table(
+            name="t",
+            columns={"id": Column(name="id", logical_type="integer", sql_type="integer")},
+            row_count=100,
+            data_bytes=data,
+            index_bytes=0,
+        )
+        return Profile(format=FORMAT, source=Source(dialect="mysql"), tables={"t": table})
+
+    measures, _ = compare_profiles(sized(production), sized(staging))
+    (size,) = [m for m in measures if m.measure == "bytes"]
+    assert size.passed is passes

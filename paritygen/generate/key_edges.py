@@ -1,0 +1,234 @@
+"""Foreign-key edges of a table's keys: how a child row chooses its parent.
+
+A :class:`KeyEdge` is one FK of one table as :class:`~paritygen.generate.keys.TableKeys` makes
+it: its parent map (profiled fan-out, one-to-one or self-reference, from
+:mod:`paritygen.generate.fanout`), the rank columns numbered under each parent (line_no), the
+partner columns of a junction table with their :class:`PartnerMap`, and the columns shared with
+an earlier, overlapping composite FK (a tenant_id). The builders here run on first use, when
+every table's keys exist, so cycles and composite parents resolve in any order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from paritygen.errors import ConfigError
+from paritygen.generate.fanout import (
+    FanoutMap,
+    OneToOneMap,
+    SelfFanoutMap,
+    apply_cap,
+    fanout_counts,
+    place_counts,
+)
+from paritygen.generate.fk_values import (
+    ValueTarget,
+    sequence_target,
+    unique_target,
+    value_target,
+)
+from paritygen.generate.partners import ParentGroups, PartnerMap
+from paritygen.generate.plan import fk_nullable
+from paritygen.generate.unique_keys import Permutation, derive_key, mix64
+from paritygen.profile.model import ForeignKey, Table
+
+if TYPE_CHECKING:
+    from paritygen.generate.keys import TableKeys
+
+SPARSE_JUNCTION = 0.5
+"""A junction is sparse when the product of its FKs' largest fan-outs is at most this share of
+its rows: a spacing stride then exists with room to spare (:class:`PartnerMap`)."""
+
+
+def choose_lead(table: Table, fks: list[ForeignKey], positions: list[int]) -> int:
+    """Which FK of a composite key numbers the children under its parents (the lead).
+
+    FKs with a profiled fan-out first. In a sparse junction (the largest fan-outs multiplied
+    stay well within the rows, so :class:`PartnerMap` can space each group's partners) the FK
+    with the smaller groups leads and the partner side keeps its exact counts too; otherwise
+    (every product in most of three warehouses) the first declared FK leads and its partners
+    are distinct draws under each parent.
+    """
+    known = [fk.fanout for fk in fks if fk.fanout is not None]
+    sparse = bool(known) and math.prod(f.max for f in known) <= SPARSE_JUNCTION * table.row_count
+
+    def order(i: int) -> tuple[bool, float]:
+        fanout = fks[i].fanout
+        return (fanout is None, fanout.mean if fanout is not None and sparse else 0.0)
+
+    return positions[min(range(len(fks)), key=order)]
+
+
+@dataclass
+@dataclass
+class KeyEdge:
+    fk: ForeignKey
+    build: Callable[[], FanoutMap | SelfFanoutMap | OneToOneMap]
+    """A callable making the map on first use: parents' keys are read only when rows are made,
+    when every table's keys exist (cycles and composite parents included)."""
+    rank_columns: dict[str, int]
+    """Columns numbered by the child's rank under its parent, with their first value."""
+    partner_columns: dict[str, tuple[ForeignKey, int]]
+    """Other FKs of the same unique key: a distinct parent per sibling (junction tables)."""
+    _mapping: FanoutMap | SelfFanoutMap | OneToOneMap | None = None
+    partner_permutations: dict[str, Permutation] = field(default_factory=dict)
+    partner_builds: dict[str, Callable[[], PartnerMap | None]] = field(default_factory=dict)
+    """Per partner column, a callable making its :class:`PartnerMap` (None: no fan-out known)."""
+    _partner_maps: dict[str, PartnerMap | None] = field(default_factory=dict)
+    shared: tuple[str, ...] = ()
+    """Columns of this FK made by an earlier, overlapping FK (a composite key's tenant_id)."""
+    groups: ParentGroups | None = None
+
+    def partner_map(self, column: str) -> PartnerMap | None:
+        if column not in self._partner_maps:
+            build = self.partner_builds.get(column)
+            self._partner_maps[column] = build() if build is not None else None
+        return self._partner_maps[column]
+
+    @property
+    def mapping(self) -> FanoutMap | SelfFanoutMap | OneToOneMap:
+        if self._mapping is None:
+            self._mapping = self.build()
+        return self._mapping
+
+
+def edge_map_builder(
+    keys: TableKeys, fk: ForeignKey, one_to_one: bool, cap: int
+) -> Callable[[], FanoutMap | SelfFanoutMap | OneToOneMap]:
+    """A callable making *fk*'s parent map for the rows of *keys* (fan-out, one-to-one or
+    keys-reference), on first use."""
+    def build() -> FanoutMap | SelfFanoutMap | OneToOneMap:
+        table, factory = keys.table, keys.factory
+        key = derive_key(factory.seed, table.name, "fk", *fk.columns)
+        # Columns an earlier, overlapping FK makes (tenant_id) do not count: this FK is
+        # NULL when its own columns are (MATCH SIMPLE: one NULL column skips the check).
+        makers = {c: keys.column_edge.get(c) for c in fk.columns}
+        shared = {c for c, e in makers.items() if e is not None and e.fk is not fk}
+        own = [c for c in fk.columns if c not in shared]
+        nullable = fk_nullable(table, fk) or (
+            bool(shared) and all(table.columns[c].nullable for c in own)
+        )
+        null_share = fk.fanout.null_fraction if (fk.fanout is not None and nullable) else 0.0
+        nulls = round(keys.rows * null_share)
+        parents = factory.plan.row_count(fk.ref_table)
+        if parents == 0 and keys.rows - nulls > 0:
+            if not nullable:
+                raise ConfigError(
+                    f"table {table.name} gets {keys.rows} rows but its parent"
+                    f" {fk.ref_table} gets none; pin {fk.ref_table}'s row count with a rule"
+                )
+            nulls = keys.rows
+        if one_to_one and keys.rows - nulls > parents:
+            return OneToOneMap(parents, keys.rows, nulls, key, table.name)  # names the cause
+        if one_to_one:
+            # At most one child per parent, on the parents the FK's values point at (a
+            # store's manager among the first staff rows, not anywhere in the table).
+            ones = np.zeros(parents, dtype=np.int64)
+            ones[: keys.rows - nulls] = 1
+            placed = place_counts(ones, fk_target(keys, fk, parents), key ^ 0x77)
+            return FanoutMap(placed, keys.rows, nulls, key)
+        keys_reference = fk.ref_table == table.name
+        counts = fanout_counts(fk.fanout, parents, keys.rows - nulls, None if keys_reference
+                               else cap or None)  # fmt: skip
+        placed = place_counts(counts, fk_target(keys, fk, parents), key ^ 0x77)
+        if cap and not keys_reference and placed.size and int(placed.max()) > cap:
+            # A pinned share (most-common parent) can ask for more partners than exist
+            # at a small --scale; the key must hold, so the surplus moves to other parents.
+            placed = apply_cap(placed, cap)
+        if keys_reference:
+            return SelfFanoutMap(placed, keys.rows, nulls)
+        return FanoutMap(placed, keys.rows, nulls, key)
+
+    return build
+
+
+def partner_map_builder(
+    keys: TableKeys, edge: KeyEdge, partner: ForeignKey
+) -> Callable[[], PartnerMap | None]:
+    """A callable making the :class:`PartnerMap` of a sparse junction's partner FK (None when
+    no fan-out is known or the partners cannot be spaced)."""
+    def build() -> PartnerMap | None:
+        lead = edge.mapping
+        if partner.fanout is None or not isinstance(lead, FanoutMap) or not lead.cum.size:
+            return None
+        parents = keys.factory.plan.row_count(partner.ref_table)
+        children = int(lead.cum[-1])
+        lead_parents = int(lead.counts.size)
+        if parents == 0 or children > parents * lead_parents:
+            return None
+        counts = fanout_counts(partner.fanout, parents, children, lead_parents)
+        key = derive_key(keys.factory.seed, keys.table.name, "partner-fk", *partner.columns)
+        placed = place_counts(counts, fk_target(keys, partner, parents), key ^ 0x77)
+        if placed.size and int(placed.max()) > lead_parents:
+            placed = apply_cap(placed, lead_parents)
+        partner_map = PartnerMap(lead, placed, key)
+        return partner_map if partner_map.stride else None
+
+    return build
+
+
+def fk_target(keys: TableKeys, fk: ForeignKey, parents: int) -> ValueTarget:
+    """Where the FK's children should land, from the child FK columns' statistics."""
+    weights = fk.fanout.position_weights if fk.fanout is not None else ()
+    parent = keys if fk.ref_table == keys.table.name else keys.factory.table_keys(fk.ref_table)
+    if parent.targeting:  # a composite parent whose own placement needs ours: positions
+        return value_target([], weights, parents)
+    stats = [None if keys.table.columns[c].pii else keys.table.columns[c].stats
+             for c in fk.columns]  # fmt: skip
+    unique = parent.unique.get(fk.ref_columns[0]) if len(fk.columns) == 1 else None
+    if unique is not None and unique.sequence is None:
+        return unique_target(unique, stats[0], parents, weights)
+    if unique is not None and keys.table.columns[fk.columns[0]].logical_type == unique.kind:
+        return sequence_target(unique, stats[0], parents, weights)
+    keys.targeting = True
+    try:
+        idx = np.arange(parents, dtype=np.int64)
+        values = parent.columns_values(list(fk.ref_columns), idx)
+        columns = [
+            (values[ref], stats[i], keys.table.columns[col].logical_type)
+            for i, (col, ref) in enumerate(zip(fk.columns, fk.ref_columns, strict=True))
+        ]
+    finally:
+        keys.targeting = False
+    return value_target(columns, weights, parents)
+
+
+def same_group_parents(
+    keys: TableKeys, edge: KeyEdge, idx: np.ndarray, parent: np.ndarray, given: dict[str, pl.Series]
+) -> np.ndarray:
+    """*parent* moved, where needed, to a parent whose shared columns hold the values the
+    row already has (same tenant): the one at the same relative place in that group, so
+    heavy parents stay heavy. -1 (NULL) where no parent has those values."""
+    fk = edge.fk
+    refs = [fk.ref_columns[list(fk.columns).index(c)] for c in edge.shared]
+    groups = edge.groups
+    if groups is None:
+        parents = keys.factory.plan.row_count(fk.ref_table)
+        values = keys.factory.table_keys(fk.ref_table).columns_values(
+            refs, np.arange(parents, dtype=np.int64)
+        )
+        weights = getattr(edge.mapping, "counts", None)
+        groups = edge.groups = ParentGroups(pl.DataFrame([values[r] for r in refs]), weights)
+    wanted = pl.DataFrame(
+        [
+            given[c].alias(r).cast(groups.dtypes[r], strict=False)
+            for c, r in zip(edge.shared, refs, strict=True)
+        ]
+    )
+    key = derive_key(keys.factory.seed, keys.table.name, "same-group", *fk.columns)
+    moved = groups.move(parent, wanted, mix64(np.asarray(idx), key))
+    missing = (moved < 0) & (parent >= 0) & wanted.select(pl.all_horizontal(
+        pl.all().is_not_null())).to_series().to_numpy()  # fmt: skip
+    if missing.any() and not fk_nullable(keys.table, fk):
+        raise ConfigError(
+            f"table {keys.table.name}: no {fk.ref_table} row matches"
+            f" {', '.join(edge.shared)} for the NOT NULL foreign key"
+            f" ({', '.join(fk.columns)}); pin the row counts with a rule"
+        )
+    return np.where(parent < 0, -1, moved)
