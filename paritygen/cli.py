@@ -97,6 +97,21 @@ def demo(directory: str, scale: float, seed: int) -> None:
         sys.exit(int(ExitStatus.CHECK_FAILED))
 
 
+def _write_text(output: str, text: str) -> None:
+    """Write a command's -o file (parent folders made, as report does); failure is one line."""
+    from pathlib import Path
+
+    from paritygen.errors import ConfigError
+
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(f"cannot write {path}: {reason}") from None
+
+
 def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -364,7 +379,6 @@ def verify(
     Exit codes: 0 every measure within its bar, 1 any miss, 2 error.
     """  # fmt: skip
     import json
-    from pathlib import Path
 
     from paritygen.verify.text import render_text
 
@@ -375,7 +389,7 @@ def verify(
         else render_text(result, show_all=show_all)
     )  # fmt: skip
     if output:
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        _write_text(output, text + "\n")
     click.echo(text)
     sys.exit(int(ExitStatus.OK if result.passed else ExitStatus.CHECK_FAILED))
 
@@ -445,14 +459,13 @@ def report(
 @handle_errors
 def diff(old_path: str, new_path: str, fmt: str, output: str | None) -> None:
     """How production changed between two profiles: growth, schema, distributions that moved."""
-    from pathlib import Path
 
     from paritygen.profile.io import read_profile
     from paritygen.verify.diff import diff_profiles, render_diff
 
     text = render_diff(diff_profiles(read_profile(old_path), read_profile(new_path)), fmt)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write_text(output, text)
     else:
         click.echo(text, nl=False)
 

@@ -47,8 +47,14 @@ def resolve_url(text: str | URL) -> URL:
         raw = f"sqlite:///{raw}"
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(f"not a database URL: {redact(raw)!r}") from None
+    if url.host and "@" in url.host:
+        # An unescaped "@" in the password: the URL parser cut the password there and the rest
+        # became the host name, which every message would then show. Name nothing of it.
+        raise ConfigError(
+            "the URL's password contains '@': percent-encode it as %40 (and ':' as %3A, '/' as %2F)"
+        )
     scheme = url.drivername
     if scheme in DEFAULT_DRIVERS:
         url = url.set(drivername=DEFAULT_DRIVERS[scheme])
@@ -60,9 +66,10 @@ def resolve_url(text: str | URL) -> URL:
 def make_engine(text: str | URL, **kwargs: Any) -> Engine:
     """An engine for *text*, checked by one round trip so errors surface here, in one line."""
     url = resolve_url(text)
-    connect_args = dict(CONNECT_ARGS.get(url.get_driver_name(), {}))
-    connect_args.update(kwargs.pop("connect_args", {}))
     try:
+        # Naming the driver loads the dialect: an unknown scheme fails here, in one line.
+        connect_args = dict(CONNECT_ARGS.get(url.get_driver_name(), {}))
+        connect_args.update(kwargs.pop("connect_args", {}))
         engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
         reason = redact(str(exc)).splitlines()[0]

@@ -63,9 +63,17 @@ def redact(text: str) -> str:
     return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
 
 
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword"})
+"""Query parameters that carry a password (libpq and PyMySQL accept ``?password=...``)."""
+
+
 def safe_url(url: object) -> str:
-    """Render a URL (string or SQLAlchemy URL) with its password hidden."""
+    """Render a URL (string or SQLAlchemy URL) with its password hidden, wherever it sits."""
     render = getattr(url, "render_as_string", None)
-    if render is not None:
-        return render(hide_password=True)
-    return redact(str(url))
+    if render is None:
+        return redact(str(url))
+    query = getattr(url, "query", None) or {}
+    if any(key.lower() in SECRET_QUERY_KEYS for key in query):
+        hidden = {k: "***" if k.lower() in SECRET_QUERY_KEYS else v for k, v in query.items()}
+        url = url.set(query=hidden)  # type: ignore[attr-defined]
+    return redact(url.render_as_string(hide_password=True))  # type: ignore[attr-defined]

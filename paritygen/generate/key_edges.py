@@ -66,7 +66,6 @@ def choose_lead(table: Table, fks: list[ForeignKey], positions: list[int]) -> in
 
 
 @dataclass
-@dataclass
 class KeyEdge:
     fk: ForeignKey
     build: Callable[[], FanoutMap | SelfFanoutMap | OneToOneMap]
@@ -102,7 +101,8 @@ def edge_map_builder(
     keys: TableKeys, fk: ForeignKey, one_to_one: bool, cap: int
 ) -> Callable[[], FanoutMap | SelfFanoutMap | OneToOneMap]:
     """A callable making *fk*'s parent map for the rows of *keys* (fan-out, one-to-one or
-    keys-reference), on first use."""
+    self-reference), on first use."""
+
     def build() -> FanoutMap | SelfFanoutMap | OneToOneMap:
         table, factory = keys.table, keys.factory
         key = derive_key(factory.seed, table.name, "fk", *fk.columns)
@@ -133,15 +133,15 @@ def edge_map_builder(
             ones[: keys.rows - nulls] = 1
             placed = place_counts(ones, fk_target(keys, fk, parents), key ^ 0x77)
             return FanoutMap(placed, keys.rows, nulls, key)
-        keys_reference = fk.ref_table == table.name
-        counts = fanout_counts(fk.fanout, parents, keys.rows - nulls, None if keys_reference
+        self_reference = fk.ref_table == table.name
+        counts = fanout_counts(fk.fanout, parents, keys.rows - nulls, None if self_reference
                                else cap or None)  # fmt: skip
         placed = place_counts(counts, fk_target(keys, fk, parents), key ^ 0x77)
-        if cap and not keys_reference and placed.size and int(placed.max()) > cap:
+        if cap and not self_reference and placed.size and int(placed.max()) > cap:
             # A pinned share (most-common parent) can ask for more partners than exist
             # at a small --scale; the key must hold, so the surplus moves to other parents.
             placed = apply_cap(placed, cap)
-        if keys_reference:
+        if self_reference:
             return SelfFanoutMap(placed, keys.rows, nulls)
         return FanoutMap(placed, keys.rows, nulls, key)
 
@@ -153,6 +153,7 @@ def partner_map_builder(
 ) -> Callable[[], PartnerMap | None]:
     """A callable making the :class:`PartnerMap` of a sparse junction's partner FK (None when
     no fan-out is known or the partners cannot be spaced)."""
+
     def build() -> PartnerMap | None:
         lead = edge.mapping
         if partner.fanout is None or not isinstance(lead, FanoutMap) or not lead.cum.size:

@@ -9,8 +9,9 @@ children-per-parent counts and their running sum), never O(children).
   production's values where the children's most-common values reveal them, UUIDs) come from
   :mod:`paritygen.generate.unique_keys`;
 - foreign keys follow the profiled fan-out *and* the FK column's own value distribution, from
-  :mod:`paritygen.generate.fanout`; composite keys number the children of a parent (line_no)
-  or give each sibling a distinct partner (junction tables); unique FKs are one-to-one;
+  :mod:`paritygen.generate.fanout` through the edges of :mod:`paritygen.generate.key_edges`;
+  composite keys number the children of a parent (line_no) or give each sibling a distinct
+  partner (junction tables); unique FKs are one-to-one;
 - ``--if-exists append`` moves the new keys out of the way of the rows already there
   (:class:`ExistingKeys`).
 """
@@ -18,31 +19,22 @@ children-per-parent counts and their running sum), never O(children).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 import numpy as np
 import polars as pl
 
-from paritygen.errors import ConfigError
 from paritygen.generate.base import POLARS_TYPES
-from paritygen.generate.fanout import (
-    FanoutMap,
-    OneToOneMap,
-    ParentChoice,
-    SelfFanoutMap,
-    apply_cap,
-    fanout_counts,
-    place_counts,
+from paritygen.generate.fanout import ParentChoice, fanout_counts, place_counts
+from paritygen.generate.key_edges import (
+    SPARSE_JUNCTION,
+    KeyEdge,
+    choose_lead,
+    edge_map_builder,
+    partner_map_builder,
+    same_group_parents,
 )
-from paritygen.generate.fk_values import (
-    ValueTarget,
-    sequence_target,
-    unique_target,
-    value_target,
-)
-from paritygen.generate.partners import ParentGroups, PartnerMap
-from paritygen.generate.plan import GenerationPlan, fk_nullable
+from paritygen.generate.plan import GenerationPlan
 from paritygen.generate.unique_keys import (
     CodeKey,
     ExistingKeys,
@@ -63,6 +55,7 @@ __all__ = [  # the public names of the key layer, wherever they live
     "IntegerSequence",
     "KeyFactory",
     "Permutation",
+    "SPARSE_JUNCTION",
     "TableKeys",
     "UniqueKey",
     "derive_key",
@@ -82,7 +75,6 @@ def _alone_order(table: Table, columns: tuple[str, ...], column: str) -> tuple[b
     return (spec.autoincrement, spec.logical_type == "integer", columns.index(column))
 
 
-
 class TableKeys:
     """The key columns of one table: which ones keys.py makes, and their values for any rows."""
 
@@ -99,8 +91,8 @@ class TableKeys:
         self.deferred_columns: set[str] = set()
         self.existing = factory.existing.get(table.name)
         self.targeting = False
-        """True while this table places children by its own key values (a composite parent
-        whose placement needs ours falls back to positions)."""
+        """True while this table's rows are placed by reading their parents' key values: a child
+        of a table in that state is placed by positions (a composite parent needing ours)."""
         self._build()
 
     # -- construction ----------------------------------------------------------------------

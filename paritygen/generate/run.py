@@ -4,9 +4,9 @@ The flow: resolve the target, decide the schema mode, check the target is safe t
 schema difference, no unexpected rows) *before* anything is written, create the tables if asked,
 load each table in plan order through the dialect's bulk writer, fill the deferred FK edges
 (cycles, self-references) by update, then let the writer finish the tables (indexes, FKs,
-sequences). Rows are made per random block (``BLOCK_ROWS``): keys from :mod:`keys`, other columns
-from the value generators, then CHECK repair, NOT NULL and length enforcement, so the same seed
-gives the same database whatever the chunk size.
+sequences). Rows are made per random block by :class:`~paritygen.generate.rows.TableRows` (keys,
+values, CHECK repair, NOT NULL and length enforcement), so the same seed gives the same database
+whatever the chunk size.
 
 ``--if-exists append`` reads, per table appended to, its row count and the largest value of each
 ordered key column (:func:`existing_keys`); integer and temporal keys are then shifted past that
@@ -22,12 +22,10 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
@@ -42,32 +40,19 @@ from paritygen.errors import (
     UnsafeTarget,
     safe_url,
 )
-from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
-from paritygen.generate.keys import ExistingKeys, KeyFactory, TableKeys
-from paritygen.generate.plan import (
-    GenerationPlan,
-    TablePlan,
-    block_ranges,
-    build_plan,
-    chunk_ranges,
+from paritygen.generate.keys import ExistingKeys, KeyFactory
+from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan
+from paritygen.generate.rows import (  # noqa: F401 (enforce_column_limits: re-exported)
+    TableRows,
+    enforce_column_limits,
 )
-from paritygen.profile.model import Profile, Table
+from paritygen.profile.model import Profile
 from paritygen.profile.values import ORDERED, to_number
 
 log = logging.getLogger("paritygen")
 
 SCHEMA_MODES = ("auto", "create", "existing")
 IF_EXISTS = ("fail", "truncate", "append")
-_CHECKS_STREAM = "__checks__"
-_NOT_NULL_FILL: dict[str, Any] = {
-    "integer": 0,
-    "float": 0.0,
-    "decimal": 0.0,
-    "boolean": False,
-    "string": "",
-    "text": "",
-    "json": "{}",
-}
 
 
 @dataclass(frozen=True)
@@ -98,121 +83,6 @@ class GenerateSummary:
             "rows": self.rows,
             "seconds": round(self.seconds, 3),
         }
-
-
-class TableRows:
-    """Makes the rows of one table, a random block at a time (keys, values, CHECKs, NOT NULL)."""
-
-    def __init__(
-        self,
-        profile: Profile,
-        keys: TableKeys,
-        row_count: int,
-        seed: int,
-        scale: float,
-        computed: set[str] | frozenset[str] = frozenset(),
-    ):
-        """*computed*: generated columns the target computes itself; they are never made nor
-        written (a value written into one fails the load, ``GENERATED ALWAYS AS (...)``)."""
-        from paritygen.generate.base import resolve
-        from paritygen.generate.checks import SkippedCheck, parse_checks
-
-        self.table: Table = keys.table
-        self.keys = keys
-        self.seed = seed
-        self.row_count = row_count
-        rule = profile.table_rule(self.table.name)
-        key_columns = set(keys.columns)
-        unique = {uc.columns[0] for uc in self.table.unique_constraints if len(uc.columns) == 1}
-        if len(self.table.primary_key) == 1:
-            unique.add(self.table.primary_key[0])
-        self.generators = {
-            name: resolve(
-                ColumnContext(
-                    table=self.table,
-                    column=column,
-                    row_count=row_count,
-                    seed=seed,
-                    scale=scale,
-                    rule=rule.columns.get(name),
-                    unique=name in unique,
-                )
-            )
-            for name, column in self.table.columns.items()
-            if name not in key_columns and name not in computed
-        }
-        self.written = [c for c in self.table.columns if c not in computed]
-        self.checks = parse_checks(self.table)
-        for rule in self.checks:
-            if isinstance(rule, SkippedCheck):  # said, so a failing load is no surprise
-                log.warning(
-                    "%s: CHECK (%s) is not understood (%s); rows are not repaired for it",
-                    self.table.name, rule.sqltext, rule.reason,
-                )  # fmt: skip
-        self.key_columns = key_columns
-
-    def block(self, block: int, start: int, count: int) -> pl.DataFrame:
-        """Rows ``[start, start + count)`` of random block *block*, every column, table order."""
-        name = self.table.name
-        keys = self.keys.frame(start, count)
-        columns: dict[str, pl.Series] = {c: keys[c] for c in keys.columns}
-        for column, generator in self.generators.items():
-            rng = block_rng(self.seed, name, column, block)
-            columns[column] = generator.generate(start, count, rng).alias(column)
-        frame = pl.DataFrame([columns[c] for c in self.written])
-        if self.checks:
-            rng = block_rng(self.seed, name, _CHECKS_STREAM, block)
-            frame = self.checks_apply(frame, rng)
-            # CHECK repair never touches keys: uniqueness and references win.
-            frame = frame.with_columns([keys[c] for c in keys.columns])
-        return enforce_column_limits(frame, self.table)
-
-    def checks_apply(self, frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
-        from paritygen.generate.checks import apply_checks
-
-        return apply_checks(frame, self.checks, rng)
-
-    def chunks(self, chunk_rows: int, bar: _Progress | None = None) -> Iterator[pl.DataFrame]:
-        """Chunks of whole blocks for the writer (the contract of generate/base.py)."""
-        for start, count in chunk_ranges(self.row_count, chunk_rows):
-            frames = [self.block(b, s, c) for b, s, c in block_ranges(start, count)]
-            chunk = frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)
-            if bar is not None:
-                bar.advance(count)
-            yield chunk
-
-    def update_chunks(self, chunk_rows: int, columns: list[str]) -> Iterator[pl.DataFrame]:
-        """Key plus deferred-FK chunks for the update that closes a cycle or self-reference."""
-        for start, count in chunk_ranges(self.row_count, chunk_rows):
-            frame = self.keys.update_frame(start, count, columns)
-            if frame.height:
-                yield frame
-
-
-def enforce_column_limits(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
-    """No NULL in a NOT NULL column and no string longer than its column, whatever the stats
-    say: the load must never fail on a constraint."""
-    fixes = []
-    for name, column in table.columns.items():
-        if name not in frame.columns:
-            continue  # a generated column: the target computes it
-        series = frame[name]
-        expr = pl.col(name)
-        changed = False
-        if not column.nullable and series.null_count():
-            expr = expr.fill_null(strategy="forward").fill_null(strategy="backward")
-            fill = _NOT_NULL_FILL.get(column.logical_type)
-            if column.logical_type == "enum" and column.enum_values:
-                fill = column.enum_values[0]
-            if fill is not None:
-                expr = expr.fill_null(pl.lit(fill, dtype=POLARS_TYPES[column.logical_type]))
-            changed = True
-        if column.length and series.dtype == pl.String:
-            expr = expr.str.slice(0, column.length)
-            changed = True
-        if changed:
-            fixes.append(expr.alias(name))
-    return frame.with_columns(fixes) if fixes else frame
 
 
 class _Progress:

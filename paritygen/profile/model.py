@@ -153,8 +153,9 @@ class FanoutStats:
     """Share of parents with no child at all."""
     max: NonNegative
     mean: Annotated[float, Field(ge=0.0)]
-    quantiles: tuple[float, ...]
-    """Equi-depth quantiles (about 101) of children per parent over all parents, zeros included."""
+    quantiles: tuple[float, ...] = ()
+    """Equi-depth quantiles (about 101) of children per parent over all parents, zeros included;
+    empty when the parent table has no rows (the file then leaves the field out)."""
     top_share: Fraction = 0.0
     """Share of the children held by the heaviest 1 % of parents."""
     position_weights: tuple[float, ...] = ()

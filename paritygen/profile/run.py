@@ -63,6 +63,16 @@ def read_only_url(url: URL) -> URL:
     return url.set(database=f"file:{Path(database).resolve()}", query=query)
 
 
+def read_only_engine(url: str | URL) -> sa.Engine:
+    """An engine that only reads *url*; a SQLite path that is not a file is refused in one line
+    (the ``mode=ro`` URI would otherwise fail with an opaque "unable to open database file")."""
+    resolved = resolve_url(url)
+    parsed = read_only_url(resolved)
+    if parsed is not resolved and not Path(resolved.database or "").is_file():
+        raise ConnectionFailed(f"no SQLite database file at {resolved.database}")
+    return make_engine(parsed)
+
+
 def _match(requested: Sequence[str], available: Sequence[str], option: str) -> None:
     unknown = [name for name in requested if name not in available]
     if not unknown:
@@ -130,11 +140,8 @@ def profile_database(
     if min_group_size < 1:
         raise ConfigError(f"--min-group-size must be at least 1, got {min_group_size}")
     started = time.perf_counter()
-    resolved = resolve_url(url)
-    parsed = read_only_url(resolved)
-    if parsed is not resolved and not Path(resolved.database or "").is_file():
-        raise ConnectionFailed(f"no SQLite database file at {resolved.database}")
-    engine = make_engine(parsed)
+    engine = read_only_engine(url)
+    parsed = engine.url
     remarks: list[str] = [] if notes is None else notes
     try:
         with engine.connect() as conn:
@@ -397,4 +404,10 @@ def _measure_table(
     )
 
 
-__all__ = ["ConnectionFailed", "ProfilingFailed", "profile_database", "read_only_url"]
+__all__ = [
+    "ConnectionFailed",
+    "ProfilingFailed",
+    "profile_database",
+    "read_only_engine",
+    "read_only_url",
+]

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from paritygen.db import make_engine, resolve_url
+from paritygen.db import resolve_url
 from paritygen.errors import ConfigError, safe_url
 from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, Table
 from paritygen.profile.values import ORDERED, TEMPORAL, to_number
@@ -362,7 +362,7 @@ def verify_database(
 
     The target is only read. ``scale`` is the ``--scale`` staging was generated with.
     """
-    from paritygen.profile.run import profile_database, read_only_url
+    from paritygen.profile.run import profile_database, read_only_engine
     from paritygen.verify import privacy, violations
 
     if scale <= 0:
@@ -374,7 +374,7 @@ def verify_database(
     if unknown:
         raise ConfigError(f"no table {unknown[0]!r} in the profile")
     # Read-only, like the profiler: a mistyped SQLite path must not create an empty file.
-    engine = make_engine(read_only_url(resolve_url(target)))
+    engine = read_only_engine(target)
     try:
         present = set(sa.inspect(engine).get_table_names())
         measured = [t for t in wanted if t in present]
@@ -449,9 +449,9 @@ def _privacy(
     profile: Profile,
     reflected: dict[str, sa.Table],
 ) -> None:
-    from paritygen.profile.run import read_only_url
+    from paritygen.profile.run import read_only_engine
 
-    engine = make_engine(read_only_url(resolve_url(source)))
+    engine = read_only_engine(source)
     try:
         source_tables = _reflect(engine, [t for t in profile.tables])
         for item in privacy.pii_leaks(engine, target, profile, reflected, source_tables):

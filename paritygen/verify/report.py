@@ -7,6 +7,7 @@ JSON shape is a stable contract documented in ``docs/report-json.md`` (``schema_
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -437,8 +438,14 @@ def write_report(
         text = render_html(report, profile, parity, columns=columns)
     if output is not None:
         path = Path(output)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            reason = exc.strerror or exc.__class__.__name__
+            raise ConfigError(f"cannot write {path}: {reason}") from None
     return text

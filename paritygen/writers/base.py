@@ -19,6 +19,7 @@ import contextlib
 import json
 import queue
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -151,6 +152,16 @@ def quote_name(engine: Engine, name: str) -> str:
 def column_list(engine: Engine, names: Sequence[str]) -> str:
     """``a, "B", c`` for a column list in hand-written SQL."""
     return ", ".join(quote_name(engine, n) for n in names)
+
+
+def update_table(table: sa.Table, columns: Sequence[str]) -> sa.Table:
+    """A fresh, uniquely named table of *table*'s *columns* with their types: the staging
+    table each writer's ``update`` fills with (key, value) pairs before one joined UPDATE."""
+    return sa.Table(
+        f"paritygen_update_{uuid.uuid4().hex[:12]}",
+        sa.MetaData(),
+        *(sa.Column(c, table.c[c].type) for c in columns),
+    )
 
 
 def load_failure(table: sa.Table, rows_done: int, exc: BaseException) -> LoadError:

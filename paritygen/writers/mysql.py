@@ -35,7 +35,7 @@ from sqlalchemy.dialects import mysql
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
-from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined
+from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
 TIME_FORMAT = "%H:%M:%S%.6f"
@@ -199,11 +199,7 @@ class MySQLWriter(SqlAlchemyWriter):
     ) -> int:
         """LOAD the (key, value) pairs into a temporary table, then one ``UPDATE ... JOIN``."""
         q = self.engine.dialect.identifier_preparer
-        temp = sa.Table(
-            f"paritygen_update_{uuid.uuid4().hex[:12]}",
-            sa.MetaData(),
-            *(sa.Column(c, table.c[c].type) for c in keys + values),
-        )
+        temp = update_table(table, keys + values)
         target = q.format_table(table)
         tmp = q.quote(temp.name)
         rows = 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -31,7 +30,7 @@ import sqlalchemy as sa
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
-from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined
+from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
 TIME_FORMAT = "%H:%M:%S%.6f"
@@ -116,11 +115,7 @@ class PostgresWriter(SqlAlchemyWriter):
     ) -> int:
         """COPY the (key, value) pairs into a temporary table, then one ``UPDATE ... FROM``."""
         q = self.engine.dialect.identifier_preparer
-        temp = sa.Table(
-            f"paritygen_update_{uuid.uuid4().hex[:12]}",
-            sa.MetaData(),
-            *(sa.Column(c, table.c[c].type) for c in keys + values),
-        )
+        temp = update_table(table, keys + values)
         target = q.format_table(table)
         rows = 0
         try:

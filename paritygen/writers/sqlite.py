@@ -21,7 +21,6 @@ WAL or MEMORY would save little and change the file's mode for the user.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -30,7 +29,7 @@ import sqlalchemy as sa
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
-from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined
+from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
 
 _PRAGMAS = {
     "synchronous": "OFF",
@@ -119,11 +118,7 @@ class SQLiteWriter(SqlAlchemyWriter):
         """Insert the (key, value) pairs into a keyed temporary table, then one
         ``UPDATE ... FROM`` (SQLite >= 3.33)."""
         q = self.engine.dialect.identifier_preparer
-        temp = sa.Table(
-            f"paritygen_update_{uuid.uuid4().hex[:12]}",
-            sa.MetaData(),
-            *(sa.Column(c, table.c[c].type) for c in keys + values),
-        )
+        temp = update_table(table, keys + values)
         tmp = q.quote(temp.name)
         target = q.format_table(table)
         rows = 0

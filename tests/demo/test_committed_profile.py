@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
 import yaml
 
 from paritygen.demo import LOOKUP_TABLES, SHOP_TABLES, build_shop
@@ -28,7 +27,6 @@ def _scalars(node: object) -> set[str]:
     return {str(node)}
 
 
-@pytest.mark.skipif(not PROFILE.exists(), reason=f"{PROFILE} not generated yet")
 def test_committed_profile_matches_the_default_shop_and_holds_no_pii(tmp_path: Path) -> None:
     database = tmp_path / "production.sqlite"
     counts = build_shop(f"sqlite:///{database}")  # the defaults the profile was taken with

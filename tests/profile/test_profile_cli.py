@@ -119,3 +119,45 @@ def test_missing_database(pg_url: str, tmp_path: Path) -> None:
 def test_empty_schema(pg_url: str, tmp_path: Path) -> None:
     code, _, stderr = _run("profile", pg_url, "-o", str(tmp_path / "p.yaml"), "--schema", "nothing")
     assert code == 2 and "no tables" in _one_error_line(stderr)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"postgresql://u:{SECRET}@127.0.0.1:notaport/x", "not a database URL"),
+        (f"nosuchdb://u:{SECRET}@127.0.0.1/x", "cannot use nosuchdb://"),
+        (f"postgresql://u:{SECRET}@tail@127.0.0.1:1/x", "percent-encode"),
+    ],
+)
+def test_malformed_urls_are_one_line_without_any_part_of_the_password(
+    url: str, expected: str, tmp_path: Path
+) -> None:
+    """A non-numeric port, an unknown scheme and an unescaped '@' in the password used to end in
+    'unexpected ValueError/NoSuchModuleError' or show the password's tail as the host name."""
+    code, _, stderr = _run("profile", url, "-o", str(tmp_path / "p.yaml"))
+    assert code == 2
+    line = _one_error_line(stderr)
+    assert expected in line and "unexpected" not in line
+    assert SECRET not in stderr and "tail" not in stderr
+
+
+def test_fk_to_an_empty_parent_profiles_into_a_readable_file(tmp_path: Path) -> None:
+    """An FK whose parent table has no rows has no fan-out quantiles: the written file left the
+    field out and reading it back failed ('fanout.quantiles: Field required')."""
+    source = tmp_path / "edge.sqlite"
+    with sqlite3.connect(source) as conn:
+        conn.executescript(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+            "CREATE TABLE child (id INTEGER PRIMARY KEY,"
+            " fk INTEGER REFERENCES parent (id), note TEXT);"
+        )
+        conn.executemany(
+            "INSERT INTO child (id, fk, note) VALUES (?, NULL, 'n')", [(i,) for i in range(20)]
+        )
+    out = tmp_path / "edge.yaml"
+    code, _, stderr = _run("profile", str(source), "-o", str(out))
+    assert code == 0, stderr
+    profile = read_profile(out)
+    fanout = profile.tables["child"].foreign_keys[0].fanout
+    assert fanout is not None and fanout.parent_rows == 0 and fanout.null_fraction == 1.0
+    assert fanout.quantiles == ()

@@ -15,6 +15,8 @@ from paritygen.profile.run import profile_database
 
 from .shop import build_source, copy_database, damage
 
+DEMO_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "demo-shop.yaml"
+
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
@@ -178,3 +180,40 @@ def test_diff_command(shop, tmp_path: Path) -> None:
     assert data["tables_added"] == ["coupons"]
     code, out, _ = run("diff", shop["profile"], str(grown), "--format", "md")
     assert out.startswith("# Production changes")
+
+
+def test_verify_a_missing_sqlite_target_names_the_file_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    """The read-only URI used to surface as 'cannot connect to sqlite:///file%3A...?mode=ro'."""
+    missing = tmp_path / "staging.sqlite"
+    result = CliRunner().invoke(
+        cli, ["verify", str(DEMO_PROFILE), "--target", f"sqlite:///{missing}"]
+    )
+    assert result.exit_code == 2
+    assert f"no SQLite database file at {missing}" in result.output
+    assert "mode=ro" not in result.output and not missing.exists()
+
+
+def test_unwritable_output_files_are_one_line(tmp_path: Path) -> None:
+    """-o under a path whose parent is a file used to end in 'unexpected FileNotFoundError' /
+    'NotADirectoryError' (verify, diff, report) or leave the profile step the same way."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    source = tmp_path / "src.sqlite"
+    with sa.create_engine(f"sqlite:///{source}").begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        conn.execute(sa.text("INSERT INTO t VALUES (1, 'a'), (2, 'b')"))
+    out = str(blocker / "sub" / "out.txt")
+    runs = [
+        ["profile", str(source), "-o", str(blocker / "p.yaml")],
+        ["verify", str(DEMO_PROFILE), "--target", str(source), "-o", out],
+        ["diff", str(DEMO_PROFILE), str(DEMO_PROFILE), "-o", out],
+        ["report", str(DEMO_PROFILE), "--format", "md", "-o", out],
+    ]
+    for args in runs:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        last = result.output.strip().splitlines()[-1]
+        assert last.startswith("paritygen: error: ") and "unexpected" not in last, (args, last)
+        assert "cannot write" in last, (args, last)
