@@ -52,15 +52,22 @@ def choose_lead(table: Table, fks: list[ForeignKey], positions: list[int]) -> in
     FKs with a profiled fan-out first. In a sparse junction (the largest fan-outs multiplied
     stay well within the rows, so :class:`PartnerMap` can space each group's partners) the FK
     with the smaller groups leads and the partner side keeps its exact counts too; otherwise
-    (every product in most of three warehouses) the first declared FK leads and its partners
-    are distinct draws under each parent.
+    (every product in most of three warehouses, one playlist holding most tracks) the FK whose
+    fan-out is clearly the more skewed (max / mean, in steps of 25 %) leads, so the skewed side
+    keeps its exact counts while the even side's distinct draws stay even; between equally
+    skewed sides the first declared FK leads.
     """
     known = [fk.fanout for fk in fks if fk.fanout is not None]
     sparse = bool(known) and math.prod(f.max for f in known) <= SPARSE_JUNCTION * table.row_count
 
-    def order(i: int) -> tuple[bool, float]:
+    def order(i: int) -> tuple[bool, float, int]:
         fanout = fks[i].fanout
-        return (fanout is None, fanout.mean if fanout is not None and sparse else 0.0)
+        if fanout is None:
+            return (True, 0.0, i)
+        if sparse:
+            return (False, fanout.mean, i)
+        skew = math.floor(4.0 * math.log2(max(fanout.max, 1) / max(fanout.mean, 1e-9)))
+        return (False, -skew, i)
 
     return positions[min(range(len(fks)), key=order)]
 
