@@ -141,9 +141,15 @@ class MySQLWriter(SqlAlchemyWriter):
         conn = raw.driver_connection
         try:
             with conn.cursor() as cur:
-                cur.execute("SELECT @@session.time_zone")
-                (zone,) = cur.fetchone()
+                cur.execute("SELECT @@session.time_zone, @@session.sql_mode")
+                zone, mode = cur.fetchone()
                 cur.execute(_SESSION_SET)
+                # A key of 0 is a value, not "next AUTO_INCREMENT", for rows we load
+                # (https://mariadb.com/kb/en/sql-mode/#no_auto_value_on_zero).
+                cur.execute(
+                    "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@session.sql_mode, ''),"
+                    " 'NO_AUTO_VALUE_ON_ZERO')"
+                )
                 dbapi_error = self.engine.dialect.loaded_dbapi.Error
                 checks = _set_check_constraint_checks(cur, 0, dbapi_error)
             try:
@@ -151,8 +157,9 @@ class MySQLWriter(SqlAlchemyWriter):
             finally:
                 with conn.cursor() as cur:
                     cur.execute(
-                        "SET SESSION unique_checks = 1, foreign_key_checks = 1, time_zone = %s",
-                        (zone,),
+                        "SET SESSION unique_checks = 1, foreign_key_checks = 1, time_zone = %s,"
+                        " sql_mode = %s",
+                        (zone, mode),
                     )
                     if checks:
                         _set_check_constraint_checks(cur, 1, dbapi_error)

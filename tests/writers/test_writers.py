@@ -668,3 +668,19 @@ def test_truncate_refuses_when_a_table_outside_the_run_references_them(db_url: s
         ]
     assert counts == [10, 20]
     engine.dispose()
+
+
+def test_mysql_keeps_a_zero_key_in_an_auto_increment_column(mysql_url: str) -> None:
+    """id 0 is a real key in some productions; MariaDB would turn it into the next number."""
+    from paritygen.writers.base import open_writer
+
+    engine = sa.create_engine(mysql_url, connect_args={"local_infile": True})
+    metadata = sa.MetaData()
+    table = sa.Table("z", metadata, sa.Column("id", sa.Integer, primary_key=True,
+                                             autoincrement=True))  # fmt: skip
+    metadata.create_all(engine)
+    written = open_writer(engine).load(table, iter([pl.DataFrame({"id": [0, 1, 2]})]))
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.execute(sa.text("SELECT id FROM z ORDER BY id"))]
+    engine.dispose()
+    assert written == 3 and ids == [0, 1, 2]
