@@ -185,8 +185,10 @@ class IntegerSequence:
 
     def values(self, idx: np.ndarray) -> np.ndarray:
         """Key of each row index (int64)."""
+        if self.n == 0:  # an empty parent: its children's FK values are all NULL (masked later)
+            return np.zeros(len(idx), dtype=np.int64)
         if self.table is not None:
-            return self.table[np.clip(idx, 0, max(self.n - 1, 0))]
+            return self.table[np.clip(idx, 0, self.n - 1)]
         bucket = np.searchsorted(self.bounds, idx, side="right") - 1
         bucket = np.clip(bucket, 0, len(self.base) - 1)
         j = idx - self.bounds[bucket]

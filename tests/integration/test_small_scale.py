@@ -29,3 +29,30 @@ def test_small_scales_keep_every_key(tmp_path: Path, scale: float) -> None:
     assert stock <= products * warehouses
     expected = round(profile.table("stock").row_count * scale)
     assert stock == min(expected, products * warehouses)
+
+
+def test_empty_parent_with_all_null_children(tmp_path: Path) -> None:
+    """Real schemas have empty tables; a child pointing at one holds only NULL references."""
+    from paritygen.profile.run import profile_database
+
+    source = f"sqlite:///{tmp_path / 'source.sqlite'}"
+    engine = sa.create_engine(source)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT)"))
+        conn.execute(sa.text(
+            "CREATE TABLE child (id INTEGER PRIMARY KEY,"
+            " fk INTEGER REFERENCES parent(id), v TEXT)"
+        ))  # fmt: skip
+        conn.execute(sa.text(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20)"
+            " INSERT INTO child SELECT i, NULL, 'x' || i FROM n"
+        ))  # fmt: skip
+    engine.dispose()
+    target = f"sqlite:///{tmp_path / 'staging.sqlite'}"
+    generate_database(profile_database(source, progress=False), target, progress=False)
+    engine = sa.create_engine(target)
+    with engine.connect() as conn:
+        rows, refs = conn.execute(sa.text("SELECT COUNT(*), COUNT(fk) FROM child")).one()
+        parents = conn.execute(sa.text("SELECT COUNT(*) FROM parent")).scalar_one()
+    engine.dispose()
+    assert (rows, refs, parents) == (20, 0, 0)
