@@ -225,11 +225,6 @@ def residual_knots(
     return InverseCDF(ranks, knots)(np.linspace(0.0, 1.0, points))
 
 
-def inverse_cdf(u: np.ndarray, probabilities: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Values at ranks *u*, linearly interpolated inside each bucket of the histogram."""
-    return np.interp(u, probabilities, edges)
-
-
 class InverseCDF:
     """A piecewise-linear inverse CDF evaluated by index arithmetic on equally spaced ranks.
 

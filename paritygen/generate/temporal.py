@@ -51,14 +51,3 @@ def to_series(numbers: np.ndarray, logical_type: str, name: str = "") -> pl.Seri
         nanos = np.rint(np.clip(numbers, 0.0, SECONDS_PER_DAY - 1e-6) * 1e6).astype(np.int64) * 1000
         return pl.Series(name, nanos).cast(pl.Time)
     raise ValueError(f"not a temporal type: {logical_type}")
-
-
-def from_series(series: pl.Series, logical_type: str) -> np.ndarray:
-    """The inverse of :func:`to_series` (used to keep generated values off the atom set)."""
-    if logical_type == "date":
-        return series.cast(pl.Int32).to_numpy().astype(np.float64)
-    if logical_type == "datetime":
-        return series.cast(pl.Datetime("us")).cast(pl.Int64).to_numpy() / 1e6
-    if logical_type == "time":
-        return series.cast(pl.Int64).to_numpy() / 1e9
-    raise ValueError(f"not a temporal type: {logical_type}")

@@ -149,11 +149,6 @@ def mix64(values: np.ndarray) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
-def unit_from_bits(bits: np.ndarray) -> np.ndarray:
-    """Uniform [0, 1) floats from 64-bit integers."""
-    return (bits >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-
-
 def bytes_to_strings(matrix: np.ndarray) -> pl.Series:
     """A (rows, width) uint8 matrix of UTF-8 text as a String series (trailing NUL bytes
     dropped)."""
