@@ -28,6 +28,7 @@ from paritygen.generate.base import (
     profiled_null_fraction,
     residual_knots,
     spread,
+    stable_hash,
     stratified_uniform,
 )
 from paritygen.generate.lengths import (  # noqa: F401 (re-exported: the length layer)
@@ -352,6 +353,7 @@ class PatternGenerator:
             and pattern.isascii()
             and float(self.other.knots[-1]) <= len(pattern)
         )
+        self.short_codes = self._short_code_plan(ctx, pattern) if self.unique else {}
         self.grid = None
         if not self.unique and distinct:
             shaped = max(1, round(min(distinct * self.share, self.capacity)))
@@ -364,11 +366,76 @@ class PatternGenerator:
             m for m in range(start, start + 10**6, 2) if math.gcd(m, self.capacity) == 1
         )
 
+    def _short_code_plan(self, ctx: ColumnContext, pattern: str) -> dict[int, tuple[int, int]]:
+        """Unique codes whose profile also holds shorter ones ('DE--10000' beside 'DE--100000':
+        a sequence that gained a digit): per shorter length L, the capacity and multiplier of
+        the pattern cut to L. Empty when the profile has none, or a cut pattern cannot give
+        every row its own code (then every row takes the full pattern, as before)."""
+        stats = ctx.column.stats
+        if self.share >= 0.99 or stats is None or stats.length is None or not pattern.isascii():
+            return {}
+        knots = residual_knots(
+            LengthTextGenerator(ctx).knots, np.array([float(len(pattern))]),
+            np.array([self.share]),
+        )  # fmt: skip
+        self.short_knots = knots
+        plan: dict[int, tuple[int, int]] = {}
+        for length in range(max(1, int(np.floor(knots[0]))), len(pattern)):
+            sizes = [len(a) for slot, a in zip(self.slots, self.alphabets, strict=True)
+                     if slot < length]  # fmt: skip
+            capacity = int(np.prod(sizes, dtype=object)) if sizes else 1
+            if capacity < ctx.row_count:
+                return {}
+            start = (capacity * 0x9E3779B97F4A7C15 >> 64) | 1
+            plan[length] = (capacity, next(
+                m for m in range(start, start + 10**6, 2) if math.gcd(m, capacity) == 1
+            ))  # fmt: skip
+        self.split_key = np.uint64(stable_hash(f"{ctx.table.name}.{ctx.column.name}") ^ ctx.seed)
+        return plan
+
+    def _unique_codes(self, rows: np.ndarray) -> pl.Series:
+        """Row-unique codes; with a short-code plan, the profiled share of rows takes the full
+        pattern and the others their own cut pattern (different lengths never collide, and
+        within one length the row number is a bijection of its capacity)."""
+        if not self.short_codes:
+            return self._codes(rows)
+        u = (mix64(rows.astype(np.uint64) ^ self.split_key) >> np.uint64(11)) / float(1 << 53)
+        shaped = u < self.share
+        lengths = np.full(len(rows), len(self.literal), dtype=np.int64)
+        rest = ~shaped
+        if rest.any():
+            ranks = (u[rest] - self.share) / (1.0 - self.share)
+            cut = draw_lengths(self.short_knots, np.clip(ranks, 0.0, 1.0 - 1e-12))
+            lengths[rest] = np.clip(cut, min(self.short_codes), len(self.literal))
+        out = np.empty(len(rows), dtype=object)
+        for length in np.unique(lengths):
+            pick = lengths == length
+            if length >= len(self.literal):
+                out[pick] = self._codes(rows[pick]).to_numpy()
+            else:
+                out[pick] = self._cut_codes(rows[pick], int(length)).to_numpy()
+        return pl.Series(self.name, out, dtype=pl.String)
+
+    def _cut_codes(self, ids: np.ndarray, length: int) -> pl.Series:
+        """Codes of the pattern cut to *length*, a bijection of that pattern's capacity."""
+        capacity, multiplier = self.short_codes[length]
+        matrix = np.repeat(self.literal[None, :length], len(ids), axis=0)
+        codes = (ids.astype(object) * multiplier + 12345) % capacity
+        codes = codes.astype(np.uint64) if capacity < 2**63 else codes
+        for slot, alphabet in zip(self.slots, self.alphabets, strict=True):
+            if slot >= length:
+                break
+            radix = len(alphabet)
+            matrix[:, slot] = alphabet[(codes % radix).astype(np.int64)]
+            codes = codes // radix
+        return bytes_to_strings(matrix)
+
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
         if self.unique:
-            return spread(self._codes(non_null_rows(start, nulls, count)), nulls).alias(self.name)
+            codes = self._unique_codes(non_null_rows(start, nulls, count))
+            return spread(codes, nulls).alias(self.name)
         ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
         return spread(self.residual(n, rng, ordinals), nulls).alias(self.name)
 

@@ -239,3 +239,30 @@ def test_pattern_with_non_ascii_characters_keeps_them_literal():
     shape = re.compile(r"[a-z]{4}[0-9]{4}@[a-z]{7}\.[a-z]{3}/é 😀")
     assert all(shape.fullmatch(v) for v in values.drop_nulls().to_list())
     assert values.drop_nulls().n_unique() >= 0.9 * 2700
+
+
+def test_unique_codes_keep_a_sequence_that_gained_a_digit() -> None:
+    """'DE--10000' .. 'DE--140000': half the references have one digit more; the unique path
+    must keep both lengths (it made every code 10 long: length KS 0.5)."""
+    from paritygen.generate.base import ColumnContext, resolve
+    from paritygen.profile.model import Column, ColumnStats, LengthStats, ShapeStats, Table
+
+    rows = 140_000
+    stats = ColumnStats(
+        null_fraction=0.0,
+        distinct_count=rows,
+        length=LengthStats(min=9, max=10, mean=9.53, quantiles=(9.0,) * 10 + (10.0,) * 11),
+        shape=ShapeStats(pattern="AA--999999", share=0.53),
+    )
+    column = Column(name="ref", logical_type="string", sql_type="varchar(32)", length=32,
+                    nullable=False, stats=stats)  # fmt: skip
+    table = Table(name="orders", columns={"ref": column}, row_count=rows,
+                  unique_constraints=())  # fmt: skip
+    generator = resolve(ColumnContext(table=table, column=column, row_count=rows, seed=4,
+                                      unique=True))  # fmt: skip
+    import numpy as np
+
+    values = generator.generate(0, rows, np.random.default_rng(0))
+    assert values.n_unique() == rows
+    short = float((values.str.len_chars() == 9).mean())
+    assert abs(short - 0.47) < 0.04  # the 21-point length quantiles are 5 % coarse
