@@ -54,20 +54,26 @@ def choose_lead(table: Table, fks: list[ForeignKey], positions: list[int]) -> in
     with the smaller groups leads and the partner side keeps its exact counts too; otherwise
     (every product in most of three warehouses, one playlist holding most tracks) the FK whose
     fan-out is clearly the more skewed (max / mean, in steps of 25 %) leads, so the skewed side
-    keeps its exact counts while the even side's distinct draws stay even; between equally
-    skewed sides the first declared FK leads.
+    keeps its exact counts while the even side's distinct draws stay even. Between equally
+    skewed sides: in a full cross product (every product in every currency) the side with the
+    smaller groups leads, as its partners then come out complete; otherwise the side with the
+    larger groups (three warehouses) leads, so which of its parents are heavy holds exactly.
+    Never the declaration order: SQLite and PostgreSQL reflect FKs in different orders.
     """
     known = [fk.fanout for fk in fks if fk.fanout is not None]
     sparse = bool(known) and math.prod(f.max for f in known) <= SPARSE_JUNCTION * table.row_count
 
-    def order(i: int) -> tuple[bool, float, int]:
+    combinations = math.prod(f.parent_rows for f in known) if known else 0
+    full = bool(known) and table.row_count >= 0.99 * combinations
+
+    def order(i: int) -> tuple[bool, float, float, int]:
         fanout = fks[i].fanout
         if fanout is None:
-            return (True, 0.0, i)
+            return (True, 0.0, 0.0, i)
         if sparse:
-            return (False, fanout.mean, i)
+            return (False, fanout.mean, 0.0, i)
         skew = math.floor(4.0 * math.log2(max(fanout.max, 1) / max(fanout.mean, 1e-9)))
-        return (False, -skew, i)
+        return (False, -skew, fanout.mean if full else -fanout.mean, i)
 
     return positions[min(range(len(fks)), key=order)]
 

@@ -34,3 +34,28 @@ def test_equally_even_sides_keep_the_declared_order() -> None:
                   primary_key=("product_id", "currency_code"),
                   foreign_keys=(product, currency))  # fmt: skip
     assert choose_lead(table, [product, currency], [0, 1]) == 0
+
+
+def test_a_partial_junction_lets_the_few_heavy_parents_lead_in_either_order() -> None:
+    # stock: 3 warehouses x 4,346 products, each product in about 2 of them.
+    warehouse = _fk("fk_warehouse", "warehouse", 3, 2887.0, 4346)
+    product = _fk("fk_product", "product", 4346, 1.99, 3)
+    columns = {c: Column(name=c, logical_type="integer", sql_type="integer")
+               for c in ("fk_warehouse", "fk_product")}  # fmt: skip
+    for fks in ([warehouse, product], [product, warehouse]):
+        key = ("fk_warehouse", "fk_product")
+        table = Table(name="stock", columns=columns, row_count=8661, primary_key=key,
+                      foreign_keys=tuple(fks))  # fmt: skip
+        assert fks[choose_lead(table, fks, [0, 1])].columns == ("fk_warehouse",)
+
+
+def test_a_full_cross_product_lets_the_many_small_groups_lead_in_either_order() -> None:
+    product = _fk("product_id", "product", 4346, 3.0, 3)
+    currency = _fk("currency_code", "currency", 3, 4346.0, 4346)
+    columns = {c: Column(name=c, logical_type="integer", sql_type="integer")
+               for c in ("product_id", "currency_code")}  # fmt: skip
+    for fks in ([product, currency], [currency, product]):
+        key = ("product_id", "currency_code")
+        table = Table(name="price", columns=columns, row_count=13038, primary_key=key,
+                      foreign_keys=tuple(fks))  # fmt: skip
+        assert fks[choose_lead(table, fks, [0, 1])].columns == ("product_id",)
