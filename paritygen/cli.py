@@ -98,18 +98,10 @@ def demo(directory: str, scale: float, seed: int) -> None:
 
 
 def _write_text(output: str, text: str) -> None:
-    """Write a command's -o file (parent folders made, as report does); failure is one line."""
-    from pathlib import Path
+    """Write a command's -o file (see :func:`paritygen.files.write_atomic`)."""
+    from paritygen.files import write_atomic
 
-    from paritygen.errors import ConfigError
-
-    path = Path(output)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise ConfigError(f"cannot write {path}: {reason}") from None
+    write_atomic(output, text)
 
 
 def _csv(value: str | None) -> list[str]:

@@ -6,7 +6,6 @@ Validation happens here, at the file boundary, so every other module can trust a
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from paritygen.errors import ProfileError
+from paritygen.files import write_atomic
 from paritygen.profile.model import FORMAT, Profile
 
 _ADAPTER = TypeAdapter(Profile)
@@ -140,18 +140,7 @@ def write_profile(profile: Profile, path: str | Path) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves half a profile."""
     path = Path(path)
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    text = dumps(profile, fmt)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        reason = exc.strerror or exc.__class__.__name__
-        raise ProfileError(f"{path}: cannot write profile ({reason})") from None
-    return path
+    return write_atomic(path, dumps(profile, fmt), ProfileError)
 
 
 def loads(text: str, origin: str = "profile") -> Profile:

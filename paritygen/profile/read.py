@@ -282,20 +282,35 @@ def _read_postgres_copy(
         except psycopg.Error as exc:  # raised on the driver connection: wrap as SQLAlchemy would
             raise sa.exc.DBAPIError(sql, None, exc) from None
         parsed = [part.result() for part in parts]
-    rows = sum(height for _, _, height in parsed)
+    return from_parts(columns, parsed)
+
+
+def column_data(
+    columns: Sequence[Column], chunks: list[list[pl.Series]], nulls: list[int], rows: int
+) -> dict[str, ColumnData]:
+    """Each column's parsed pieces as one :class:`ColumnData` (a typed empty series when the
+    table had no rows), shared by every read path."""
     data = {}
     for i, column in enumerate(columns):
         series = (
-            pl.concat([values[i] for values, _, _ in parsed], rechunk=True)
-            if parsed
+            pl.concat(chunks[i], rechunk=True)
+            if chunks[i]
             else _from_copy_text(pl.Series([], dtype=pl.String), column.logical_type)
         )
-        data[column.name] = ColumnData(
-            values=series.rename(column.name),
-            nulls=sum(nulls[i] for _, nulls, _ in parsed),
-            rows=rows,
-        )
+        data[column.name] = ColumnData(values=series.rename(column.name), nulls=nulls[i], rows=rows)
     return data
+
+
+def from_parts(
+    columns: Sequence[Column], parts: list[tuple[list[pl.Series], list[int], int]]
+) -> dict[str, ColumnData]:
+    """:func:`column_data` of batches parsed apart: (values per column, NULLs per column, rows)."""
+    return column_data(
+        columns,
+        [[values[i] for values, _, _ in parts] for i in range(len(columns))],
+        [sum(nulls[i] for _, nulls, _ in parts) for i in range(len(columns))],
+        sum(height for _, _, height in parts),
+    )
 
 
 def _from_copy_text(text: pl.Series, logical: str) -> pl.Series:

@@ -20,7 +20,13 @@ from sqlalchemy.engine import Connection
 
 from paritygen.profile.dialects import SAMPLE_SEED
 from paritygen.profile.model import Column
-from paritygen.profile.read import FETCH_CHUNK, ColumnData, _from_copy_text
+from paritygen.profile.read import (
+    FETCH_CHUNK,
+    ColumnData,
+    _from_copy_text,
+    column_data,
+    from_parts,
+)
 
 MYSQL_JSON_EXPRESSIONS: dict[str, str] = {
     # Numbers in the units of profile/values.py, computed without the session time zone
@@ -130,15 +136,7 @@ def _read_mysql_packed(
                 if column.logical_type == "datetime":
                     values = values / 1e6
                 chunks[i].append(values)
-    data = {}
-    for i, column in enumerate(columns):
-        series = (
-            pl.concat(chunks[i])
-            if chunks[i]
-            else _from_copy_text(pl.Series([], dtype=pl.String), column.logical_type)
-        )
-        data[column.name] = ColumnData(values=series.rename(column.name), nulls=nulls[i], rows=rows)
-    return data
+    return column_data(columns, chunks, nulls, rows)
 
 
 def _split_packed(batch: list[Any], names: list[str]) -> pl.DataFrame | None:
@@ -273,20 +271,7 @@ def _read_mysql_ranges(
                 )
                 start = stop
             results = [part.result() for part in parsed]
-    data = {}
-    total = sum(height for _, _, height in results)
-    for i, column in enumerate(columns):
-        series = (
-            pl.concat([values[i] for values, _, _ in results], rechunk=True)
-            if results
-            else _from_copy_text(pl.Series([], dtype=pl.String), column.logical_type)
-        )
-        data[column.name] = ColumnData(
-            values=series.rename(column.name),
-            nulls=sum(nulls[i] for _, nulls, _ in results),
-            rows=total,
-        )
-    return data
+    return from_parts(columns, results)
 
 
 MYSQL_CHARSET_MIX_ERRORS = frozenset({1267, 1270, 1271})
@@ -357,12 +342,4 @@ def _read_mysql_json(
                 text = decoded.list.get(i)
                 nulls[i] += text.null_count()
                 chunks[i].append(_from_copy_text(text, column.logical_type))
-    data = {}
-    for i, column in enumerate(columns):
-        series = (
-            pl.concat(chunks[i])
-            if chunks[i]
-            else _from_copy_text(pl.Series([], dtype=pl.String), column.logical_type)
-        )
-        data[column.name] = ColumnData(values=series.rename(column.name), nulls=nulls[i], rows=rows)
-    return data
+    return column_data(columns, chunks, nulls, rows)

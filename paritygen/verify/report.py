@@ -7,7 +7,6 @@ JSON shape is a stable contract documented in ``docs/report-json.md`` (``schema_
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
@@ -21,6 +20,7 @@ import jinja2
 
 from paritygen import __version__
 from paritygen.errors import ConfigError
+from paritygen.files import write_atomic
 from paritygen.profile.model import Profile
 from paritygen.profile.values import ORDERED
 from paritygen.verify import charts
@@ -437,15 +437,5 @@ def write_report(
     else:
         text = render_html(report, profile, parity, columns=columns)
     if output is not None:
-        path = Path(output)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            reason = exc.strerror or exc.__class__.__name__
-            raise ConfigError(f"cannot write {path}: {reason}") from None
+        write_atomic(output, text)
     return text
