@@ -2,7 +2,8 @@
 
 Server tests skip with a clear reason when a server is not reachable, unless
 ``PARITYGEN_REQUIRE_SERVERS=1`` (set by ``.ci/run``), in which case they fail.
-Override server locations with ``PARITYGEN_TEST_PG`` / ``PARITYGEN_TEST_MYSQL`` (admin URLs).
+Override server locations with ``PARITYGEN_TEST_PG`` / ``PARITYGEN_TEST_MYSQL`` (admin URLs) and
+the test databases' name prefix with ``PARITYGEN_TEST_DB_PREFIX`` (default ``pg_test_``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import sqlalchemy as sa
 PG_ADMIN = os.environ.get("PARITYGEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN = os.environ.get("PARITYGEN_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
 REQUIRE = os.environ.get("PARITYGEN_REQUIRE_SERVERS") == "1"
+# Every test database is named PREFIX + a random suffix, so parallel runs (and a shared server)
+# never collide and leftovers are easy to find and drop.
+DB_PREFIX = os.environ.get("PARITYGEN_TEST_DB_PREFIX", "pg_test_")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -60,7 +64,7 @@ def _require(admin_url: str, name: str) -> None:
 
 def new_database(dialect: str, tmp_path: Path) -> Iterator[str]:
     """Create an empty database on *dialect* and yield its URL; drop it afterwards."""
-    name = f"pg_test_{uuid.uuid4().hex[:12]}"
+    name = f"{DB_PREFIX}{uuid.uuid4().hex[:12]}"
     if dialect == "sqlite":
         yield f"sqlite:///{tmp_path / (name + '.sqlite')}"
         return
