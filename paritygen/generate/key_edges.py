@@ -41,6 +41,10 @@ from paritygen.profile.model import ForeignKey, Table
 if TYPE_CHECKING:
     from paritygen.generate.keys import TableKeys
 
+PARTNER_SPACE_LIMIT = 1 << 60
+"""Combinations of partners beyond this are never needed (sibling groups are far smaller); the
+bijection stays within 64-bit arithmetic."""
+
 SPARSE_JUNCTION = 0.5
 """A junction is sparse when the product of its FKs' largest fan-outs is at most this share of
 its rows: a spacing stride then exists with room to spare (:class:`PartnerMap`)."""
@@ -89,19 +93,54 @@ class KeyEdge:
     partner_columns: dict[str, tuple[ForeignKey, int]]
     """Other FKs of the same unique key: a distinct parent per sibling (junction tables)."""
     _mapping: FanoutMap | SelfFanoutMap | OneToOneMap | None = None
-    partner_permutations: dict[str, Permutation] = field(default_factory=dict)
-    partner_builds: dict[str, Callable[[], PartnerMap | None]] = field(default_factory=dict)
-    """Per partner column, a callable making its :class:`PartnerMap` (None: no fan-out known)."""
-    _partner_maps: dict[str, PartnerMap | None] = field(default_factory=dict)
+    partner_radices: list[tuple[ForeignKey, int]] = field(default_factory=list)
+    """The partner FKs with their parents' planned rows: the digits of a sibling's partner
+    combination, in mixed radix (the first varies fastest)."""
+    partner_space: Permutation | None = None
+    """A keyed bijection of the partners' combinations (their product): sibling rank r takes
+    combination ``forward(r)`` under a tweak per lead parent, so siblings' tuples are distinct
+    up to the product of the partners' key spaces (items x warehouses), not their minimum."""
+    partner_tweak: int = 0
+    partner_builds: dict[int, Callable[[], PartnerMap | None]] = field(default_factory=dict)
+    """Per partner FK (by ``id``), a callable making its :class:`PartnerMap` (None: no fan-out
+    known, or more than one partner FK)."""
+    _partner_maps: dict[int, PartnerMap | None] = field(default_factory=dict)
     shared: tuple[str, ...] = ()
     """Columns of this FK made by an earlier, overlapping FK (a composite key's tenant_id)."""
     groups: ParentGroups | None = None
 
-    def partner_map(self, column: str) -> PartnerMap | None:
-        if column not in self._partner_maps:
-            build = self.partner_builds.get(column)
-            self._partner_maps[column] = build() if build is not None else None
-        return self._partner_maps[column]
+    def partner_map(self, partner: ForeignKey) -> PartnerMap | None:
+        if id(partner) not in self._partner_maps:
+            build = self.partner_builds.get(id(partner))
+            self._partner_maps[id(partner)] = build() if build is not None else None
+        return self._partner_maps[id(partner)]
+
+    def set_partners(self, radices: list[tuple[ForeignKey, int]], key: int, tweak: int) -> None:
+        """Declare the partner FKs of this lead edge and their parents' sizes."""
+        self.partner_radices = radices
+        space = math.prod(size for _, size in radices)
+        self.partner_space = Permutation(min(space, PARTNER_SPACE_LIMIT), key)
+        self.partner_tweak = tweak
+
+    def partner_rows(self, partner: ForeignKey, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """The row of *partner*'s parent for each child (lead *parent*, sibling *rank*)."""
+        assert self.partner_space is not None
+        space = self.partner_space.n
+        combination = self.partner_space.forward(
+            np.maximum(rank, 0) % max(space, 1), mix64(np.maximum(parent, 0), self.partner_tweak)
+        )
+        row = combination
+        for fk, size in self.partner_radices:
+            if fk is partner:
+                row = combination % max(size, 1)
+                break
+            combination = combination // max(size, 1)
+        if len(self.partner_radices) == 1:
+            partner_map = self.partner_map(partner)
+            if partner_map is not None:  # a sparse junction: the partner's own fan-out
+                chosen = partner_map.choose(parent, rank)
+                row = np.where(chosen >= 0, chosen, row)
+        return row
 
     @property
     def mapping(self) -> FanoutMap | SelfFanoutMap | OneToOneMap:

@@ -42,7 +42,6 @@ from paritygen.generate.unique_keys import (
     Permutation,
     UniqueKey,
     derive_key,
-    mix64,
     natural_key_anchors,
     uuid_strings,
 )
@@ -120,6 +119,7 @@ class TableKeys:
             ranks: dict[str, int] = {}
             partners: dict[str, tuple[ForeignKey, int]] = {}
             cap: int | None = None
+            unlimited = False
             for col in columns:
                 if col in lead_fk.columns:
                     continue
@@ -133,13 +133,18 @@ class TableKeys:
                 )
                 if partner is not None:
                     partners[col] = (partner, list(partner.columns).index(col))
-                    size = factory.plan.row_count(partner.ref_table)
-                    cap = size if cap is None else min(cap, size)
                 elif col not in handled and self._nearly_distinct(col):
                     # (tenant_id, id) with id unique on its own: a sequence, not a rank
                     self._single(col)
+                    unlimited = True
                 elif col not in handled:
                     ranks[col] = self._first_rank(col, lead_fk)
+                    unlimited = True
+            # Room under one lead parent: every combination of its partners' keys (a date's
+            # items x warehouses), unlimited when a rank or a sequence makes the tuple distinct.
+            if partners and not unlimited:
+                fks = {id(fk): fk for fk, _ in partners.values()}.values()
+                cap = math.prod(factory.plan.row_count(fk.ref_table) for fk in fks)
             lead_of[lead] = (ranks, partners, cap if cap is not None else 0)
             handled.update(columns)
         # Single-column keys that are not FKs: the PK and FK targets. A column that is only
@@ -176,10 +181,19 @@ class TableKeys:
             # Overlapping composite FKs ((tenant_id, customer_id) and (tenant_id, product_id)):
             # the earlier FK decides tenant_id, this one picks a parent of that tenant.
             edge.shared = shared
-            for col, (partner, _) in partners.items():
-                key = derive_key(seed, table.name, "partner", col)
-                edge.partner_permutations[col] = Permutation(
-                    factory.plan.row_count(partner.ref_table), key
+            if partners:
+                # Largest partner first: its digit varies fastest, so a small group of
+                # siblings spreads over items before it repeats a warehouse.
+                unique_fks = list({id(fk): fk for fk, _ in partners.values()}.values())
+                radices = sorted(
+                    ((fk, factory.plan.row_count(fk.ref_table)) for fk in unique_fks),
+                    key=lambda item: -item[1],
+                )
+                first = radices[0][0].columns[0]
+                edge.set_partners(
+                    radices,
+                    derive_key(seed, table.name, "partner", first),
+                    derive_key(seed, table.name, first),
                 )
             self.edges.append(edge)
             for col in fk.columns:
@@ -187,8 +201,8 @@ class TableKeys:
                     self.column_edge[col] = edge
             for col in (*ranks, *partners):
                 self.column_edge.setdefault(col, edge)
-            for col, (partner, _) in partners.items():
-                edge.partner_builds[col] = partner_map_builder(self, edge, partner)
+            for partner, _ in partners.values():
+                edge.partner_builds[id(partner)] = partner_map_builder(self, edge, partner)
             if fk in deferred:
                 self.deferred_columns.update(fk.columns)
 
@@ -295,14 +309,10 @@ class TableKeys:
             series = pl.Series(column, choice.rank + edge.rank_columns[column], dtype=pl.Int64)
         else:
             partner, position = edge.partner_columns[column]
-            # Each parent's siblings take distinct partners from a permutation of its own, so
-            # two parents' partner sets are independent (products in two warehouses).
-            tweak = mix64(parent, derive_key(self.factory.seed, self.table.name, column))
-            other = edge.partner_permutations[column].forward(np.maximum(choice.rank, 0), tweak)
-            partner_map = edge.partner_map(column)
-            if partner_map is not None:  # a sparse junction: the partner's own fan-out
-                chosen = partner_map.choose(choice.parent, choice.rank)
-                other = np.where(chosen >= 0, chosen, other)
+            # Each parent's siblings take distinct partner combinations from a permutation of
+            # their own, so two parents' partner sets are independent (products in two
+            # warehouses); every column of a composite partner FK reads the same parent row.
+            other = edge.partner_rows(partner, choice.parent, choice.rank)
             ref = partner.ref_columns[position]
             series = self.factory.table_keys(partner.ref_table).values(ref, other)
         series = series.alias(column)

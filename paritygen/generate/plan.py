@@ -13,15 +13,13 @@ Row counts: ``round(row_count x scale)`` unless the table's rule pins ``row_coun
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from paritygen.errors import ConfigError
 from paritygen.generate.base import BLOCK_ROWS
+from paritygen.generate.capacity import fit_capacity
 from paritygen.profile.model import ForeignKey, Profile, Table
-
-log = logging.getLogger("paritygen")
 
 DEFAULT_CHUNK_ROWS = BLOCK_ROWS
 """Rows per chunk handed to a writer: big enough for the bulk paths, small enough for flat
@@ -247,37 +245,6 @@ def topological_order(
     return order
 
 
-def _fit_key_capacity(table: Table, rows: int, counts: dict[str, int]) -> int:
-    """Cap *rows* where a key made only of foreign keys cannot hold more distinct tuples.
-
-    A junction table keyed (product, currency) holds at most products x currencies rows; at a
-    small --scale the scaled product count can fall below what the scaled junction count needs
-    (rounding), and no generator can then satisfy the key. We make the largest feasible count
-    and say so rather than fail the load.
-    """
-    keys = [table.primary_key, *(u.columns for u in table.unique_constraints)]
-    capacity: int | None = None
-    for key in keys:
-        if not key:
-            continue
-        fks = [fk for fk in table.foreign_keys if set(fk.columns) <= set(key)]
-        if not fks or set().union(*(fk.columns for fk in fks)) != set(key):
-            continue
-        if any(fk.ref_table not in counts for fk in fks):
-            continue
-        product = 1
-        for fk in fks:
-            product *= counts[fk.ref_table]
-        capacity = product if capacity is None else min(capacity, product)
-    if capacity is not None and rows > capacity:
-        log.warning(
-            "%s: %d rows planned but its key over foreign keys allows only %d at this scale;"
-            " making %d", table.name, rows, capacity, capacity,
-        )  # fmt: skip
-        return capacity
-    return rows
-
-
 def build_plan(
     profile: Profile,
     *,
@@ -317,9 +284,11 @@ def build_plan(
     order = topological_order(profile, names, deferred, ignored)
     chosen = set(selected)
     counts: dict[str, int] = {}
-    for name in order:
-        counts[name] = _fit_key_capacity(
-            profile.table(name), planned_row_count(profile, name, scale), counts
+    for name in order:  # every key checked before anything is written
+        rule = profile.table_rule(name)
+        exact = scale == 1.0 or rule.row_count is not None or rule.fixed
+        counts[name] = fit_capacity(
+            profile.table(name), planned_row_count(profile, name, scale), counts, exact=exact
         )
     plans = tuple(
         TablePlan(

@@ -103,3 +103,67 @@ def test_chunks_are_whole_blocks() -> None:
     assert ranges == [(0, BLOCK_ROWS), (BLOCK_ROWS, BLOCK_ROWS), (2 * BLOCK_ROWS, 10)]
     with pytest.raises(ConfigError):
         chunk_rows_for(0)
+
+
+def snapshot(fact_rows: int, pinned: dict | None = None):
+    """A warehouse snapshot fact keyed by three FKs, one of them to a one-row warehouse."""
+    fact = table(
+        "inventory", fact_rows,
+        [col("date_key", False), col("item_id", False), col("warehouse_id", False)],
+        [("date_key", "dim_date"), ("item_id", "item"), ("warehouse_id", "warehouse")],
+        pk=("date_key", "item_id", "warehouse_id"),
+    )  # fmt: skip
+    return make_profile(
+        [
+            table("dim_date", 60, [col("id", False)]),
+            table("item", 80, [col("id", False)]),
+            table("warehouse", 1, [col("id", False)]),
+            fact,
+        ],
+        rules=pinned,
+    )
+
+
+def test_composite_fk_key_capacity_is_the_product_of_its_parents() -> None:
+    plan = build_plan(snapshot(3349), scale=1.0)
+    assert plan.row_count("inventory") == 3349  # 60 x 80 x 1 = 4800 combinations
+
+
+def test_impossible_key_fails_at_plan_time_with_the_numbers() -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_plan(snapshot(5000), scale=1.0)
+    message = str(caught.value)
+    assert "inventory" in message and "5000" in message and "4800" in message
+    with pytest.raises(ConfigError, match="4800"):  # a pinned count is asked for as is
+        build_plan(snapshot(10, {"inventory": {"row_count": 4801}}), scale=1.0)
+
+
+def test_scaled_rounding_is_fitted_not_refused() -> None:
+    profile = snapshot(4800)  # every combination used; at 0.5 only 30 x 40 x 1 remain
+    assert build_plan(profile, scale=0.5).row_count("inventory") <= 30 * 40 * 1
+
+
+def test_price_table_unique_over_three_fks_fits_its_combinations() -> None:
+    price = table(
+        "price", 0, [col("id", False), col("method_id", False), col("store_id", False),
+                     col("currency_id", False)],
+        [("method_id", "method"), ("store_id", "store"), ("currency_id", "currency")],
+    )  # fmt: skip
+    price["unique_constraints"] = [{"columns": ["method_id", "store_id", "currency_id"]}]
+    empty = [table(n, 0, [col("id", False)]) for n in ("method", "store", "currency")]
+    pins = {"method": {"row_count": 3}, "store": {"row_count": 3}, "currency": {"row_count": 20},
+            "price": {"row_count": 10}}  # fmt: skip
+    assert build_plan(make_profile([*empty, price], pins)).row_count("price") == 10
+    pins["price"] = {"row_count": 181}
+    with pytest.raises(ConfigError, match="180 combinations"):
+        build_plan(make_profile([*empty, price], pins))
+
+
+def test_not_null_fk_to_an_empty_parent_fails_at_plan_time() -> None:
+    profile = make_profile(
+        [table("parent", 5, [col("id", False)]),
+         table("child", 5, [col("id", False), col("parent_id", False)], [("parent_id", "parent")])],
+        rules={"parent": {"row_count": 0}},
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="child.*parent"):
+        build_plan(profile)
