@@ -54,7 +54,7 @@ class _Split:
         return wrapper
 
     def install(self) -> None:
-        import paritygen.generate.run as gen_run
+        import paritygen.run.generate as gen_run
         import paritygen.writers.base as writers
         from paritygen.writers import schema
 
@@ -118,8 +118,8 @@ class _Split:
 
 
 def _generate(args: argparse.Namespace) -> dict[str, Any]:
-    from paritygen.generate.run import generate_database
     from paritygen.profile.io import read_profile
+    from paritygen.run.generate import generate_database
 
     profile = read_profile(args.profile)
     t_import = time.perf_counter() - T_START
@@ -184,8 +184,8 @@ class _CountingWriter:
 
 def _genonly(args: argparse.Namespace) -> dict[str, Any]:
     import paritygen.writers.base as writers
-    from paritygen.generate.run import generate_database
     from paritygen.profile.io import read_profile
+    from paritygen.run.generate import generate_database
 
     profile = read_profile(args.profile)
     writer = _CountingWriter(args.csv)

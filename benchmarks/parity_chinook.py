@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import new_database  # noqa: E402
 from datasets import load_chinook  # noqa: E402
 
-from paritygen.generate.run import generate_database  # noqa: E402
 from paritygen.profile.run import profile_database  # noqa: E402
+from paritygen.run.generate import generate_database  # noqa: E402
 from paritygen.verify.compare import verify_database  # noqa: E402
 
 PAIRS = [("postgresql", "postgresql"), ("mysql", "mysql"), ("sqlite", "sqlite"),

@@ -189,7 +189,7 @@ def bench_generation(b: Bench) -> None:
     b.figure("gen", f"mimesis per-row loop ({mimesis['rows']:,} rows)", rate(mimesis["rows_per_s"]))
     b.figure("gen", f"hand-written numpy+polars ({vector['rows']:,})", rate(vector["rows_per_s"]))
     b.figure("gen", "  same + CSV encoding", rate(vector["rows_per_s_with_csv"]))
-    reason = missing_stage("paritygen.generate.run", "generate_database")
+    reason = missing_stage("paritygen.run.generate", "generate_database")
     if reason:
         b.skip("gen (ours)", reason)
         b.results["sections"]["gen"] = section
@@ -257,7 +257,7 @@ def bench_server(b: Bench, server: Server, *, reference: bool, profile: bool) ->
     if problem:
         b.skip(key, problem)
         return
-    reason = missing_stage("paritygen.generate.run", "generate_database")
+    reason = missing_stage("paritygen.run.generate", "generate_database")
     if reason:
         b.skip(key, reason)
         return
@@ -457,7 +457,7 @@ def bench_sdv(b: Bench, pg: Server) -> None:
         b.skip("sdv", problem)
         return
     for module, name in (
-        ("paritygen.generate.run", "generate_database"),
+        ("paritygen.run.generate", "generate_database"),
         ("paritygen.verify.compare", "verify_database"),
     ):
         reason = missing_stage(module, name)

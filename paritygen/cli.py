@@ -261,8 +261,8 @@ def generate(
     Example:
       paritygen generate profiles/shop.yaml --target postgresql://staging/shop --scale 0.1
     """
-    from paritygen.generate.run import generate_database
     from paritygen.profile.io import read_profile
+    from paritygen.run.generate import generate_database
 
     profile = read_profile(profile_path)
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None

@@ -15,9 +15,9 @@ from typing import Any
 
 from paritygen.demo.schema import SHOP_TABLES
 from paritygen.demo.shop import build_shop, shop_rules
-from paritygen.generate.run import generate_database
 from paritygen.profile.io import write_profile
 from paritygen.profile.run import profile_database
+from paritygen.run.generate import generate_database
 from paritygen.verify.compare import verify_database
 from paritygen.verify.report import write_report
 

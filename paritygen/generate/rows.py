@@ -3,14 +3,15 @@
 Rows are made per random block (``BLOCK_ROWS``): keys from :mod:`keys`, other columns from the
 value generators, then CHECK repair, NOT NULL and length enforcement, so the same seed gives the
 same rows whatever the chunk size. :class:`TableRows` hands them to a writer as chunks of whole
-blocks (the contract of generate/base.py); :mod:`paritygen.generate.run` drives the load.
+blocks (the contract of generate/base.py); the run stage (:mod:`paritygen.run`) drives the load:
+nothing here touches a database.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -19,9 +20,6 @@ from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
 from paritygen.generate.keys import TableKeys
 from paritygen.generate.plan import block_ranges, chunk_ranges
 from paritygen.profile.model import Profile, Table
-
-if TYPE_CHECKING:
-    from paritygen.generate.run import _Progress
 
 log = logging.getLogger("paritygen")
 
@@ -35,6 +33,12 @@ _NOT_NULL_FILL: dict[str, Any] = {
     "text": "",
     "json": "{}",
 }
+
+
+class RowCounter(Protocol):
+    """Told how many rows each chunk holds (the run stage's progress bars)."""
+
+    def advance(self, rows: int) -> None: ...
 
 
 class TableRows:
@@ -109,7 +113,7 @@ class TableRows:
 
         return apply_checks(frame, self.checks, rng)
 
-    def chunks(self, chunk_rows: int, bar: _Progress | None = None) -> Iterator[pl.DataFrame]:
+    def chunks(self, chunk_rows: int, bar: RowCounter | None = None) -> Iterator[pl.DataFrame]:
         """Chunks of whole blocks for the writer (the contract of generate/base.py)."""
         for start, count in chunk_ranges(self.row_count, chunk_rows):
             frames = [self.block(b, s, c) for b, s, c in block_ranges(start, count)]

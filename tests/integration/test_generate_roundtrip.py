@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from paritygen.generate.run import generate_database
 from paritygen.profile.run import profile_database
+from paritygen.run.generate import generate_database
 
 CUSTOMERS, ADDRESSES, PRODUCTS, COUPONS, ORDERS, ITEMS = 2000, 2400, 300, 40, 9000, 50_000
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from paritygen.generate.run import generate_database
 from paritygen.profile.io import read_profile
+from paritygen.run.generate import generate_database
 
 PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "demo-shop.yaml"
 

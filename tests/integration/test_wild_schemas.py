@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from paritygen.cli import cli
-from paritygen.generate.run import generate_database
 from paritygen.profile.run import profile_database
+from paritygen.run.generate import generate_database
 from paritygen.verify.compare import verify_database
 
 PASS_SHARE = 0.95

@@ -1,0 +1,156 @@
+"""``generate``: fill a target database with synthetic rows shaped like the profile.
+
+The flow, on a :class:`~paritygen.run.stage.TargetRun`: check the target is safe to write (no
+schema difference, no unexpected rows) *before* anything is written, create the tables if asked,
+load each table in plan order through the dialect's bulk writer, fill the deferred FK edges
+(cycles, self-references) by update, then let the writer finish the tables (indexes, FKs,
+sequences). Rows are made per random block by :class:`~paritygen.generate.rows.TableRows` (keys,
+values, CHECK repair, NOT NULL and length enforcement), so the same seed gives the same database
+whatever the chunk size.
+
+``--if-exists append`` reads, per table appended to, its row count and the largest value of each
+ordered key column (:func:`~paritygen.run.target.existing_keys`); integer and temporal keys are
+then shifted past that maximum (production's range width and gaps kept), natural-code keys
+continue after the existing row count and UUIDs come from a seed domain of their own, and
+composite keys numbered under a parent this run does not renew (line numbers) start past the
+existing maximum. So appended rows never collide with the rows already there on a primary,
+unique or foreign key made here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from paritygen.errors import ConfigError
+from paritygen.generate.keys import ExistingKeys, KeyFactory
+from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan
+from paritygen.generate.rows import TableRows
+from paritygen.profile.model import Profile
+from paritygen.run.load import TableLoad, TableSummary, Update
+from paritygen.run.stage import RunOptions, TargetRun
+from paritygen.run.target import existing_keys
+
+
+@dataclass(frozen=True)
+class GenerateSummary:
+    """What a run wrote: per table, in load order, and the whole run's wall time."""
+
+    tables: dict[str, TableSummary]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tables": {
+                name: {"rows": t.rows, "seconds": round(t.seconds, 3)}
+                for name, t in self.tables.items()
+            },
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def selected_tables(profile: Profile, tables: Sequence[str] | None) -> list[str]:
+    """The tables a run writes: those named, else every table whose rule is not ``skip``."""
+    if tables:
+        return [t for t in profile.tables if t in set(tables)]
+    return [n for n in profile.tables if profile.table_rule(n).mode != "skip"]
+
+
+def generate_database(
+    profile: Profile,
+    target: str,
+    *,
+    scale: float = 1.0,
+    seed: int = 0,
+    tables: Sequence[str] | None = None,
+    schema_mode: str = "auto",
+    if_exists: str = "fail",
+    progress: bool | None = None,
+    chunk_rows: int | None = None,
+    allow_production_name: bool = False,
+) -> GenerateSummary:
+    """Fill *target* with synthetic rows shaped like *profile* (see the module docstring)."""
+    options = RunOptions(
+        schema_mode=schema_mode,
+        if_exists=if_exists,
+        allow_production_name=allow_production_name,
+        progress=progress,
+    )
+    began = time.perf_counter()
+    selected = selected_tables(profile, tables)
+    if tables:
+        build_plan(profile, scale=scale, tables=tables)  # names unknown tables, once
+    with TargetRun(profile, target, options) as run:
+        mode = run.schema_mode(selected)
+        plan = build_plan(
+            profile,
+            scale=scale,
+            tables=selected,
+            chunk_rows=chunk_rows,
+            deferrable=run.fks_deferrable or mode == "existing",
+        )
+        for table_plan in plan.to_generate:
+            if table_plan.deferred_fks and not profile.table(table_plan.name).primary_key:
+                raise ConfigError(
+                    f"table {table_plan.name} has no primary key, so its deferred foreign key"
+                    " (cycle or self-reference) cannot be filled after the load"
+                )
+        names = [t.name for t in plan.to_generate]
+        metadata, appended = run.prepare_schema(names, mode, unordered_fks=plan.unordered_fks)
+        existing: dict[str, ExistingKeys] = (
+            existing_keys(run.engine, profile, appended) if appended else {}
+        )
+        keys = KeyFactory(profile, plan, seed, existing)
+        loads = table_loads(profile, plan, keys, metadata, seed)
+        summary = run.load(metadata, loads)
+        run.finish(metadata)
+    return GenerateSummary(tables=summary, seconds=time.perf_counter() - began)
+
+
+def table_loads(
+    profile: Profile, plan: GenerationPlan, keys: KeyFactory, metadata: sa.MetaData, seed: int
+) -> list[TableLoad]:
+    """A :class:`TableLoad` per planned table, its rows made by :class:`TableRows` (built when
+    the table's turn comes, and kept for its deferred FK update)."""
+    makers: dict[str, TableRows] = {}
+
+    def maker(table_plan: TablePlan) -> TableRows:
+        if table_plan.name not in makers:
+            target_table = metadata.tables[table_plan.name]
+            makers[table_plan.name] = TableRows(
+                profile, keys.table_keys(table_plan.name), table_plan.row_count, seed, plan.scale,
+                computed={c.key for c in target_table.columns if c.computed is not None},
+            )  # fmt: skip
+        return makers[table_plan.name]
+
+    loads = []
+    for table_plan in plan.to_generate:
+        key = list(profile.table(table_plan.name).primary_key)
+        updates = [
+            Update(
+                key_columns=key,
+                value_columns=list(fk.columns),
+                chunks=lambda tp=table_plan, cols=list(fk.columns): maker(tp).update_chunks(
+                    plan.chunk_rows, cols
+                ),
+            )
+            for fk in table_plan.deferred_fks
+        ]
+        loads.append(
+            TableLoad(
+                name=table_plan.name,
+                rows=table_plan.row_count,
+                chunks=lambda bar, tp=table_plan: maker(tp).chunks(plan.chunk_rows, bar),
+                updates=updates,
+            )
+        )
+    return loads

@@ -1,0 +1,136 @@
+"""The load: every table's rows through the writer, in order, then the deferred updates.
+
+The loop knows nothing of where rows come from. A :class:`TableLoad` hands it a table's chunks
+(generated rows for ``generate``, copied and masked rows for ``mask``) and, when the table closes
+an FK cycle or references itself, the :class:`Update` passes that fill those FK columns once
+every table holds its rows. A failure becomes one :class:`~paritygen.errors.LoadError` that names
+the table and the cause.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from paritygen.db import describe_db_error
+from paritygen.errors import ExitStatus, LoadError, ParitygenError
+from paritygen.run.progress import Advance, Progress
+
+
+@dataclass(frozen=True)
+class Update:
+    """Set *value_columns* of rows matched on *key_columns*, from the chunks *chunks()* gives."""
+
+    key_columns: Sequence[str]
+    value_columns: Sequence[str]
+    chunks: Callable[[], Iterable[pl.DataFrame]]
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """One table's rows: *chunks(progress)* yields them (calling ``progress.advance(n)``)."""
+
+    name: str
+    rows: int
+    """Rows planned (for the progress bar; the writer counts what it really wrote)."""
+    chunks: Callable[[Advance], Iterable[pl.DataFrame]]
+    updates: Sequence[Update] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """Rows written to one table and the seconds it took (load plus its share of updates)."""
+
+    rows: int
+    seconds: float
+
+
+def load_tables(
+    writer: Any,
+    metadata: sa.MetaData,
+    loads: Sequence[TableLoad],
+    *,
+    progress: bool = False,
+    on_loaded: Callable[[str, int], None] | None = None,
+    on_complete: Callable[[str, int], None] | None = None,
+) -> dict[str, TableSummary]:
+    """Load every table of *loads* in order, then run their updates.
+
+    *on_loaded(name, rows)* is called when a table's rows are in; *on_complete(name, rows)* when
+    its updates (if any) are done too, so a run's state can record exactly what is finished.
+    """
+    done: dict[str, TableSummary] = {}
+    current: TableLoad | None = None
+    bar = Progress(progress, sum(t.rows for t in loads))
+    try:
+        for load in loads:
+            current = load
+            began = time.perf_counter()
+            bar.start_table(load.name, load.rows)
+            rows = writer.load(metadata.tables[load.name], load.chunks(bar))
+            bar.end_table()
+            done[load.name] = TableSummary(rows, time.perf_counter() - began)
+            if on_loaded is not None:
+                on_loaded(load.name, rows)
+            if not load.updates and on_complete is not None:
+                on_complete(load.name, rows)
+        current = None
+        for load in loads:
+            if not load.updates:
+                continue
+            current = load
+            began = time.perf_counter()
+            for update in load.updates:
+                writer.update(
+                    metadata.tables[load.name],
+                    list(update.key_columns),
+                    list(update.value_columns),
+                    update.chunks(),
+                )
+            previous = done[load.name]
+            done[load.name] = TableSummary(
+                previous.rows, previous.seconds + time.perf_counter() - began
+            )
+            if on_complete is not None:
+                on_complete(load.name, previous.rows)
+        current = None
+    except KeyboardInterrupt:
+        raise state_error("interrupted", loads, done, current, ExitStatus.INTERRUPTED) from None
+    except ParitygenError as exc:
+        raise state_error(str(exc), loads, done, current, exc.exit_status) from None
+    except sa.exc.DBAPIError as exc:
+        raise state_error(describe_db_error(exc), loads, done, current, ExitStatus.ERROR) from None
+    finally:
+        bar.close()
+    return done
+
+
+def state_error(
+    reason: str,
+    order: Sequence[TableLoad],
+    done: dict[str, TableSummary],
+    current: TableLoad | None,
+    status: ExitStatus,
+) -> LoadError:
+    """One line naming the complete, partial and untouched tables, and how to finish."""
+    complete = [t.name for t in order if t.name in done]
+    partial = current.name if current is not None else None
+    if partial is not None and partial in done:
+        complete.remove(partial)  # its deferred FK update did not finish
+    untouched = [t.name for t in order if t.name not in done and t.name != partial]
+    # the writer's own advice repeats ours: keep one
+    parts = [re.sub(r"\s*\(rerun with --if-exists truncate[^)]*\)\s*$", "", reason).rstrip(".")]
+    parts.append(f"complete: {', '.join(complete) or 'none'}")
+    if partial is not None:
+        parts.append(f"partial: {partial}")
+    if untouched:
+        parts.append(f"not started: {', '.join(untouched)}")
+    error = LoadError("; ".join(parts) + " (rerun with --if-exists truncate to finish cleanly)")
+    error.exit_status = status
+    return error
