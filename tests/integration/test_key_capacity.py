@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from paritygen.errors import ConfigError
-from paritygen.generate.run import generate_database
 from paritygen.profile.model import Profile
 from paritygen.profile.run import profile_database
+from paritygen.run.generate import generate_database
 from paritygen.verify.compare import verify_database
 
 SNAPSHOT = """
