@@ -1,11 +1,12 @@
 """The writer protocol, the pipelined load loop and the generic SQLAlchemy writer.
 
 A writer moves chunks (polars DataFrames following the chunk contract of
-:mod:`paritygen.generate.base`) into one table. Capabilities are documented class attributes, as
-dlt does for its destinations, so callers read ``writer.constraints_after_load`` instead of asking
-which database they talk to. :func:`open_writer` picks the class registered for the engine's
-dialect in :data:`paritygen.registry.writers` and falls back to the generic writer, which works on
-any database SQLAlchemy reaches (``executemany`` of ``table.insert()``, one transaction per chunk).
+:mod:`paritygen.generate.base`) into one table. Its database's capabilities are one frozen
+:class:`~paritygen.writers.capabilities.Capabilities` on the class (``caps``), as dlt does for its
+destinations, so callers read ``writer.constraints_after_load`` instead of asking which database
+they talk to. :func:`open_writer` picks the class registered in :data:`paritygen.registry.writers`
+whose ``caps`` name the engine's dialect and falls back to the generic writer, which works on any
+database SQLAlchemy reaches (``executemany`` of ``table.insert()``, one transaction per chunk).
 
 Generation overlaps with loading: :func:`pipelined` consumes the chunk iterator (and encodes each
 chunk) in a producer thread that feeds a bounded queue, while the calling thread writes. numpy,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import queue
 import threading
 import uuid
@@ -31,9 +33,12 @@ from sqlalchemy.exc import DBAPIError
 from paritygen.db import describe_db_error
 from paritygen.errors import LoadError, ParitygenError
 from paritygen.registry import writers
+from paritygen.writers.capabilities import GENERIC, Capabilities
 
 QUEUE_DEPTH = 2
 """Encoded chunks waiting for the database: two keep the server busy while bounding memory."""
+
+log = logging.getLogger("paritygen")
 
 _P = TypeVar("_P")
 _END = object()
@@ -43,10 +48,14 @@ _END = object()
 class Writer(Protocol):
     """What the generate and mask stages need from a writer."""
 
-    name: ClassVar[str]
-    bulk_path: ClassVar[str]
-    constraints_after_load: ClassVar[bool]
-    max_identifier_length: ClassVar[int]
+    caps: ClassVar[Capabilities]
+    """What the database can do and how it is spoken to (:mod:`paritygen.writers.capabilities`)."""
+
+    @property
+    def constraints_after_load(self) -> bool: ...
+
+    @property
+    def checks_fks_during_load(self) -> bool: ...
 
     def load(self, table: sa.Table, chunks: Iterable[pl.DataFrame]) -> int:
         """Append every chunk to *table*; return the rows written."""
@@ -183,25 +192,24 @@ class SqlAlchemyWriter:
     -> database, run in the calling thread, committing the chunk).
     """
 
-    name: ClassVar[str] = "generic"
-    bulk_path: ClassVar[str] = "sqlalchemy executemany"
-    """How rows reach the server (for reports and logs)."""
-    constraints_after_load: ClassVar[bool] = False
-    """True when creating PK / unique / indexes / FKs after the load is faster than before; see
-    :func:`paritygen.writers.schema.create_tables`. Unknown databases keep them in place (safe)."""
-    max_identifier_length: ClassVar[int] = 63
-    """Longest table / column / constraint name the database accepts; names are cut to it by
-    :func:`paritygen.writers.sqltypes.cut_identifier`. 63 (PostgreSQL's) is a safe default for an
-    unknown database; each built-in writer states its documented limit."""
-    supports_update_from: ClassVar[bool] = False
-    """True when ``update`` can load a temporary table and run one joined UPDATE."""
-    checks_fks_during_load: ClassVar[bool] = True
-    """False when the load runs with FK checks off in its session (MariaDB's
-    ``foreign_key_checks = 0``, SQLite's ``foreign_keys = OFF``): tables then load in any order,
-    so a cycle of NOT NULL FKs needs no special care even into existing tables."""
+    caps: ClassVar[Capabilities] = GENERIC
+    """Each database module hangs its own :class:`Capabilities` here; an unknown database gets
+    the generic ones (constraints in place, which is safe everywhere)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @property
+    def constraints_after_load(self) -> bool:
+        """True when creating PK / unique / indexes / FKs after the load is faster than before;
+        see :func:`paritygen.writers.schema.create_tables`."""
+        return self.caps.constraints_after_load
+
+    @property
+    def checks_fks_during_load(self) -> bool:
+        """False when the load session turns FK checks off: tables then load in any order, so a
+        cycle of NOT NULL FKs needs no special care even into existing tables."""
+        return self.caps.checks_fks_during_load
 
     # -- public API ---------------------------------------------------------------------------
     def load(self, table: sa.Table, chunks: Iterable[pl.DataFrame]) -> int:
@@ -219,6 +227,7 @@ class SqlAlchemyWriter:
             raise
         except Exception as exc:  # driver errors (psycopg, PyMySQL, sqlite3), I/O, encoding
             raise load_failure(table, rows, exc) from exc
+        log.info("%s: %d rows through %s", table.name, rows, self.caps.bulk_path)
         return rows
 
     def update(
@@ -359,6 +368,9 @@ def open_writer(engine: Engine) -> Writer:
     or a third party's), else the generic SQLAlchemy writer."""
     import paritygen.writers  # noqa: F401 - registers the built-in writers
 
-    name = engine.dialect.name
-    cls = writers.get(name) if name in writers else SqlAlchemyWriter
-    return cls(engine)
+    name = engine.dialect.name.lower()
+    for registered in writers:
+        cls = writers.get(registered)
+        if name == registered or name in getattr(cls, "caps", GENERIC).names():
+            return cls(engine)
+    return SqlAlchemyWriter(engine)

@@ -3,7 +3,8 @@
 ``finish_tables`` adds the keys, indexes, FKs and CHECKs that ``create_tables`` deferred (building
 them once beats maintaining them row by row), moves sequences past the largest key and refreshes
 the planner's statistics; ``truncate_tables`` empties tables for a rerun in FK-safe order. Split
-from :mod:`paritygen.writers.schema`, which builds the tables.
+from :mod:`paritygen.writers.schema`, which builds the tables. How each step is spelled comes from
+the target's :class:`~paritygen.writers.capabilities.Capabilities`; nothing here names a database.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from paritygen.errors import LoadError
+from paritygen.writers.capabilities import Capabilities, capabilities
 from paritygen.writers.held import add_late_checks
-from paritygen.writers.sqltypes import family
 
 log = logging.getLogger("paritygen")
 
@@ -26,69 +27,56 @@ log = logging.getLogger("paritygen")
 def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
     """Add the PK, unique constraints, indexes and FKs of *metadata* the target lacks, then move
     every sequence / identity / AUTO_INCREMENT past the largest key so the application can
-    insert rows of its own afterwards."""
-    fam = family(engine.dialect.name)
+    insert rows of its own afterwards, and refresh the planner's statistics."""
+    caps = capabilities(engine.dialect.name)
     try:
-        with engine.begin() as conn, _no_fk_checks(conn, fam):
+        with engine.begin() as conn, _no_fk_checks(conn, caps):
             inspector = sa.inspect(conn)
             for foreign_keys in (False, True):
                 for table in metadata.sorted_tables:
-                    ddl = _missing_ddl(inspector, table, fam, foreign_keys=foreign_keys)
-                    _run_ddl(conn, table, ddl, fam)
-            add_late_checks(conn, metadata)
+                    ddl = _missing_ddl(inspector, table, caps, foreign_keys=foreign_keys)
+                    _run_ddl(conn, table, ddl, caps)
+            add_late_checks(conn, metadata, caps)
             for table in metadata.sorted_tables:
-                _move_sequences(conn, table, fam)
-                _analyze(conn, table, fam)
+                _move_sequences(conn, table, caps)
+                _analyze(conn, table, caps)
     except sa.exc.DBAPIError as exc:
         reason = db_reason(exc)
         raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
 
 
-ANALYZE_SQL = {
-    # After a bulk load the planner's statistics and MariaDB's information_schema sizes are
-    # stale; a load test against unanalysed tables would run different plans than production.
-    # https://www.postgresql.org/docs/current/sql-analyze.html
-    # https://mariadb.com/kb/en/analyze-table/
-    "postgresql": "ANALYZE {table}",
-    "mysql": "ANALYZE TABLE {table}",
-    "sqlite": "ANALYZE {table}",
-}
-
-
-def _analyze(conn: Connection, table: sa.Table, fam: str) -> None:
-    """Refresh the target's statistics for *table* (see ANALYZE_SQL)."""
-    template = ANALYZE_SQL.get(fam)
-    if template is None:
+def _analyze(conn: Connection, table: sa.Table, caps: Capabilities) -> None:
+    """Refresh the target's statistics for *table*: after a bulk load they are stale, and a load
+    test against unanalysed tables would run other plans than production."""
+    if caps.analyze_sql is None:
         return
     name = conn.dialect.identifier_preparer.format_table(table)
-    result = conn.exec_driver_sql(template.format(table=name))
+    result = conn.exec_driver_sql(caps.analyze_sql.format(table=name))
     if result.returns_rows:
         result.fetchall()
 
 
 @contextlib.contextmanager
-def _no_fk_checks(conn: Connection, fam: str) -> Iterator[None]:
-    """MariaDB validates a new FK by copying the table unless foreign_key_checks = 0, in which
-    case the FK is added in place without a scan (https://mariadb.com/kb/en/
-    alter-table/#adding-foreign-key-constraints); our generator guarantees the references."""
-    if fam != "mysql":
-        yield
-        return
-    conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+def _no_fk_checks(conn: Connection, caps: Capabilities) -> Iterator[None]:
+    """FK checks off in this session while FKs are added (no validating table copy) and tables
+    emptied, where the target has such a switch; the generator guarantees the references."""
+    for statement in caps.fk_checks_off:
+        conn.exec_driver_sql(statement)
     try:
         yield
     finally:
-        conn.exec_driver_sql("SET SESSION foreign_key_checks = 1")
+        for statement in caps.fk_checks_on:
+            conn.exec_driver_sql(statement)
 
 
 def _missing_ddl(
-    inspector: sa.Inspector, table: sa.Table, fam: str, *, foreign_keys: bool
+    inspector: sa.Inspector, table: sa.Table, caps: Capabilities, *, foreign_keys: bool
 ) -> list[sa.schema.ExecutableDDLElement]:
     """DDL for the keys, indexes (first pass) or FKs (second pass) the target's table lacks."""
     out: list[sa.schema.ExecutableDDLElement] = []
     if foreign_keys:
-        if fam == "sqlite":
-            return out  # created inline with the table; SQLite cannot add them later
+        if not caps.alter_add_constraint:
+            return out  # created inline with the table; the target cannot add them later
         have = {
             (tuple(fk["constrained_columns"]), fk["referred_table"])
             for fk in inspector.get_foreign_keys(table.name, schema=table.schema)
@@ -118,23 +106,23 @@ def _missing_ddl(
     return out
 
 
-_MYSQL_ALTER = re.compile(r"^ALTER TABLE \S+ (ADD .*)$", re.DOTALL)
-_MYSQL_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON \S+ (\(.*\))$", re.DOTALL)
+_ALTER_ADD = re.compile(r"^ALTER TABLE \S+ (ADD .*)$", re.DOTALL)
+_CREATE_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON \S+ (\(.*\))$", re.DOTALL)
 
 
 def _run_ddl(
-    conn: Connection, table: sa.Table, ddl: list[sa.schema.ExecutableDDLElement], fam: str
+    conn: Connection, table: sa.Table, ddl: list[sa.schema.ExecutableDDLElement], caps: Capabilities
 ) -> None:
-    """Run *ddl*; on MariaDB as one ``ALTER TABLE`` so InnoDB reads the table once and builds
-    every index in the same pass (https://mariadb.com/kb/en/alter-table/)."""
-    if fam != "mysql" or len(ddl) < 2:
+    """Run *ddl*; with ``combine_alter`` as one ``ALTER TABLE`` so the table is read once and
+    every index is built in the same pass."""
+    if not caps.combine_alter or len(ddl) < 2:
         for element in ddl:
             conn.execute(element)
         return
     clauses = []
     for element in ddl:
         text = str(element.compile(dialect=conn.dialect)).strip()
-        alter, index = _MYSQL_ALTER.match(text), _MYSQL_INDEX.match(text)
+        alter, index = _ALTER_ADD.match(text), _CREATE_INDEX.match(text)
         if alter:
             clauses.append(alter.group(1))
         elif index:
@@ -146,23 +134,9 @@ def _run_ddl(
         conn.exec_driver_sql(f"ALTER TABLE {target} {', '.join(clauses)}")
 
 
-def _move_sequences(conn: Connection, table: sa.Table, fam: str) -> None:
-    q = conn.dialect.identifier_preparer
-    target = q.format_table(table)
-    if fam == "postgresql":
-        for col in table.columns:
-            if col.identity is not None or (col.autoincrement is True and col.primary_key):
-                conn.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence(:t, :c), "
-                        f"COALESCE(MAX({q.quote(col.name)}), 0) + 1, false) FROM {target}"
-                    ),
-                    {"t": target, "c": col.name},
-                )
-    elif fam == "mysql" and table.autoincrement_column is not None:
-        col = q.quote(table.autoincrement_column.name)
-        top = conn.execute(sa.text(f"SELECT COALESCE(MAX({col}), 0) + 1 FROM {target}")).scalar()
-        conn.exec_driver_sql(f"ALTER TABLE {target} AUTO_INCREMENT = {int(top)}")
+def _move_sequences(conn: Connection, table: sa.Table, caps: Capabilities) -> None:
+    if caps.move_sequences is not None:
+        caps.move_sequences(conn, table)
 
 
 def db_reason(exc: BaseException) -> str:
@@ -177,12 +151,12 @@ def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
 
     A table outside *metadata* that references one of them must be empty (it is then emptied
     along, a no-op), else :class:`LoadError` names it: emptying the parents would orphan its rows
-    on MariaDB and SQLite, and PostgreSQL's CASCADE would empty it silently. PostgreSQL: one
-    ``TRUNCATE a, b, ... RESTART IDENTITY`` naming exactly those tables, no CASCADE. MariaDB:
-    ``TRUNCATE`` each with foreign_key_checks = 0 in this session only. SQLite: ``DELETE`` in one
-    transaction.
+    where FKs are not enforced by the emptying statement, and a CASCADE would empty it silently.
+    The target's ``truncate_sql`` names all the tables at once where it can (``truncate_many``),
+    else runs per table, children first, with FK checks off in this session where the target
+    has that switch; all in one transaction.
     """
-    fam = family(engine.dialect.name)
+    caps = capabilities(engine.dialect.name)
     try:
         with engine.begin() as conn:
             inspector = sa.inspect(conn)
@@ -192,16 +166,11 @@ def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
                 return
             order = _empty_referrers(conn, inspector, list(present.values()), order) + order
             q = conn.dialect.identifier_preparer
-            if fam == "postgresql":
-                names = ", ".join(q.quote(t) for t in order)
-                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
-            elif fam == "mysql":
-                with _no_fk_checks(conn, fam):
-                    for name in order:
-                        conn.exec_driver_sql(f"TRUNCATE TABLE {q.quote(name)}")
-            else:
-                for name in order:
-                    conn.exec_driver_sql(f"DELETE FROM {q.quote(name)}")
+            groups = [order] if caps.truncate_many else [[name] for name in order]
+            with _no_fk_checks(conn, caps):
+                for group in groups:
+                    names = ", ".join(q.quote(t) for t in group)
+                    conn.exec_driver_sql(caps.truncate_sql.format(tables=names))
     except sa.exc.DBAPIError as exc:
         raise LoadError(f"emptying tables failed: {db_reason(exc)}") from None
 

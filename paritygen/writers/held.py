@@ -3,9 +3,10 @@
 - A cycle of NOT NULL FKs (store <-> staff) loads in no order with its FKs checked row by row:
   :func:`drop_foreign_keys` drops them for the load; ``finish_tables`` adds back whatever FK the
   target lacks.
-- A source CHECK the generator cannot read (a regex, a function) must not fail the load: CHECKs
-  come after it (:data:`paritygen.writers.schema.DEFERRED`); :func:`detach_checks` drops those
-  of existing tables, and :func:`add_late_checks` adds them validated, else ``NOT VALID``.
+- A source CHECK the generator cannot read (a regex, a function) must not fail the load: where
+  the target's ``Capabilities.deferred`` holds ``check``, CHECKs come after it;
+  :func:`detach_checks` drops those of existing tables, and :func:`add_late_checks` adds them
+  validated, else with the target's ``not_valid_suffix`` (kept for new rows).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from paritygen.db import describe_db_error
 from paritygen.errors import LoadError
 from paritygen.profile.model import ForeignKey
-from paritygen.writers.sqltypes import family
+from paritygen.writers.capabilities import Capabilities, capabilities
 
 log = logging.getLogger("paritygen")
 
@@ -29,18 +30,13 @@ LATE_CHECKS_KEY = "late_checks"
 it created, or dropped from existing ones by :func:`detach_checks`."""
 
 
-DROP_FOREIGN_KEY = {"mysql": "ALTER TABLE {table} DROP FOREIGN KEY {name}"}
-"""How a dialect drops an FK constraint when it differs from ``ALTER TABLE .. DROP CONSTRAINT``
-(https://mariadb.com/kb/en/alter-table/#drop-foreign-key)."""
-
-
 def drop_foreign_keys(
     engine: Engine, metadata: sa.MetaData, fks: Sequence[tuple[str, ForeignKey]]
 ) -> list[str]:
     """Drop the target's constraints for *fks* ((child, FK) of the profile) where present, so
     tables loading in no order (a NOT NULL cycle) are not checked row by row; :func:`finish_tables`
     adds them back after the load. Returns the names dropped."""
-    fam = family(engine.dialect.name)
+    caps = capabilities(engine.dialect.name)
     dropped: list[str] = []
     try:
         with engine.begin() as conn:
@@ -59,9 +55,10 @@ def drop_foreign_keys(
                     )
                     if not same or not found.get("name"):
                         continue
-                    sql = DROP_FOREIGN_KEY.get(fam, "ALTER TABLE {table} DROP CONSTRAINT {name}")
                     conn.exec_driver_sql(
-                        sql.format(table=q.format_table(table), name=q.quote(found["name"]))
+                        caps.drop_foreign_key_sql.format(
+                            table=q.format_table(table), name=q.quote(found["name"])
+                        )
                     )
                     dropped.append(found["name"])
     except sa.exc.DBAPIError as exc:
@@ -72,12 +69,10 @@ def drop_foreign_keys(
 
 
 def detach_checks(engine: Engine, metadata: sa.MetaData) -> None:
-    """Existing tables: drop their CHECKs for the load where :data:`DEFERRED` says CHECKs come
-    after it (PostgreSQL), so one the generator cannot read does not fail the load;
-    :func:`finish_tables` adds them back (validated, else ``NOT VALID``). A no-op elsewhere."""
-    from paritygen.writers.schema import DEFERRED
-
-    if "check" not in DEFERRED.get(family(engine.dialect.name), frozenset()):
+    """Existing tables: drop their CHECKs for the load where the target's capabilities say
+    CHECKs come after it, so one the generator cannot read does not fail the load;
+    :func:`finish_tables` adds them back (validated, else not validated). A no-op elsewhere."""
+    if "check" not in capabilities(engine.dialect.name).deferred:
         return
     late: list[sa.CheckConstraint] = list(metadata.info.get(LATE_CHECKS_KEY, ()))
     try:
@@ -107,15 +102,15 @@ def _escape_binds(sql: str) -> str:
     return re.sub(r"(?<!:):(?=\w)", r"\:", sql)
 
 
-def add_late_checks(conn: Connection, metadata: sa.MetaData) -> None:
-    """Add the CHECKs left out at creation: validated when the rows hold them, else
-    ``NOT VALID`` (enforced for new rows: https://www.postgresql.org/docs/current/
-    sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT); one the target cannot compile
+def add_late_checks(conn: Connection, metadata: sa.MetaData, caps: Capabilities) -> None:
+    """Add the CHECKs left out at creation: validated when the rows hold them, else with the
+    target's ``not_valid_suffix`` (enforced for new rows only); one the target cannot compile
     (a source function over a column whose type was translated) is dropped with a warning."""
     for check in metadata.info.get(LATE_CHECKS_KEY, ()):
         base = str(sa.schema.AddConstraint(check).compile(dialect=conn.dialect))
         failure: sa.exc.DBAPIError | None = None
-        for sql in (base, f"{base} NOT VALID"):
+        attempts = [base] if caps.not_valid_suffix is None else [base, base + caps.not_valid_suffix]
+        for sql in attempts:
             try:
                 with conn.begin_nested():
                     conn.exec_driver_sql(sql)  # percent signs come doubled from the compiler

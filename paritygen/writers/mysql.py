@@ -32,10 +32,19 @@ from typing import Any, ClassVar
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Connection
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
 from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
+from paritygen.writers.capabilities import Capabilities
+from paritygen.writers.sqltypes import (
+    INT_WIDTHS,
+    TypeContext,
+    TypeMapper,
+    is_fixed_char,
+    type_argument,
+)
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
 TIME_FORMAT = "%H:%M:%S%.6f"
@@ -111,21 +120,157 @@ def _write_tsv(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-@writers.register("mariadb")
+INDEX_KEY_CHARS = 768
+"""Characters of string columns one InnoDB index may hold: its key is at most 3072 bytes with
+DYNAMIC rows (the default since MariaDB 10.2.2 / MySQL 5.7.9), and utf8mb4 takes up to 4 bytes a
+character (https://mariadb.com/kb/en/innodb-limitations/#limitations-on-size)."""
+VARCHAR_MAX_CHARS = 16383
+"""Longest utf8mb4 VARCHAR within the 65,535-byte row budget; longer text becomes LONGTEXT
+(https://mariadb.com/kb/en/varchar/)."""
+UNBOUNDED_VARCHAR_CHARS = 255
+"""Length given to an unbounded source varchar when the profile saw no longer value."""
+
+_INTEGERS = {
+    "tinyint": mysql.TINYINT,
+    "smallint": mysql.SMALLINT,
+    "smallserial": mysql.SMALLINT,
+    "mediumint": mysql.MEDIUMINT,
+    "bigint": mysql.BIGINT,
+    "bigserial": mysql.BIGINT,
+}
+_TEXTS = {"tinytext": mysql.TINYTEXT, "text": mysql.TEXT, "mediumtext": mysql.MEDIUMTEXT}
+_BLOBS = {
+    "tinyblob": mysql.TINYBLOB,
+    "blob": mysql.BLOB,
+    "mediumblob": mysql.MEDIUMBLOB,
+    "longblob": mysql.LONGBLOB,
+}
+
+
+class MySQLTypes(TypeMapper):
+    """MariaDB / MySQL spellings: unsigned integers, sized TEXT / BLOB, fractional seconds."""
+
+    def integer(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        word = ctx.word
+        if ctx.same and word == "year":
+            return mysql.YEAR()
+        if ctx.same and word == "bit":  # BIT(n) holds n bits, written as numbers (encode_tsv)
+            return mysql.BIT(type_argument(ctx.column.sql_type, 1))
+        if word not in INT_WIDTHS:
+            word = "bigint" if "big" in word else "int"
+        return _INTEGERS.get(word, mysql.INTEGER)(unsigned=ctx.column.unsigned)
+
+    def floating(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return mysql.FLOAT() if self.single_float(ctx) else mysql.DOUBLE()
+
+    def string(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        """VARCHAR needs a length: an unbounded source one gets the longest value seen."""
+        col = ctx.column
+        length = col.length
+        if length is None:
+            seen = col.stats.length.max if col.stats is not None and col.stats.length else 0
+            length = max(UNBOUNDED_VARCHAR_CHARS, seen)
+            if length > VARCHAR_MAX_CHARS:
+                return mysql.LONGTEXT()
+        if is_fixed_char(col) and length:
+            return sa.CHAR(length)
+        return sa.String(length)
+
+    def set_type(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        if ctx.same:
+            return mysql.SET(*(ctx.column.enum_values or ()))
+        return super().set_type(ctx)
+
+    def text(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        if ctx.same and ctx.word in _TEXTS:
+            return _TEXTS[ctx.word]()
+        return mysql.LONGTEXT()
+
+    def enum(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return mysql.ENUM(*(ctx.column.enum_values or ()))
+
+    def json(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return mysql.JSON()
+
+    def binary(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        col = ctx.column
+        if ctx.same and ctx.word in _BLOBS:
+            return _BLOBS[ctx.word]()
+        if ctx.same and ctx.word == "binary" and col.length:
+            return mysql.BINARY(col.length)
+        if col.length:
+            return mysql.VARBINARY(col.length)
+        return mysql.LONGBLOB()
+
+    def timestamp(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        fsp = type_argument(ctx.column.sql_type, 0) if ctx.same else 6
+        if ctx.same and ctx.word == "timestamp":
+            return mysql.TIMESTAMP(fsp=fsp)
+        return mysql.DATETIME(fsp=fsp)
+
+    def time_of_day(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return mysql.TIME(fsp=type_argument(ctx.column.sql_type, 0) if ctx.same else 6)
+
+
+def move_auto_increment(conn: Connection, table: sa.Table) -> None:
+    """Set the table's AUTO_INCREMENT past its largest key
+    (https://mariadb.com/kb/en/auto_increment/#setting-or-changing-the-auto_increment-value)."""
+    if table.autoincrement_column is None:
+        return
+    q = conn.dialect.identifier_preparer
+    target = q.format_table(table)
+    col = q.quote(table.autoincrement_column.name)
+    top = conn.execute(sa.text(f"SELECT COALESCE(MAX({col}), 0) + 1 FROM {target}")).scalar()
+    conn.exec_driver_sql(f"ALTER TABLE {target} AUTO_INCREMENT = {int(top)}")
+
+
+CAPABILITIES = Capabilities(
+    family="mysql",
+    aliases=("mariadb",),
+    display_name="MariaDB/MySQL",
+    dialect=mysql.dialect,
+    types=MySQLTypes(),
+    bulk_path="LOAD DATA LOCAL INFILE",
+    # https://mariadb.com/kb/en/identifier-names/#maximum-length
+    max_identifier_length=64,
+    # Secondary indexes, unique constraints and FKs are added after the load; the primary key
+    # stays because InnoDB clusters rows on it (adding it later rebuilds the table) and an
+    # AUTO_INCREMENT column must be a key.
+    constraints_after_load=True,
+    deferred=frozenset({"unique", "index", "foreign_key"}),
+    checks_fks_during_load=False,  # _SESSION_SET: foreign_key_checks = 0
+    # MySQL's FLOAT is 4 bytes, DOUBLE 8 (https://mariadb.com/kb/en/float/).
+    single_float_words=frozenset({"real", "float4", "float"}),
+    # DECIMAL's maximum precision (https://mariadb.com/kb/en/decimal/).
+    max_decimal_precision=65,
+    # https://mariadb.com/kb/en/blob/ (no literal default before 10.2.1 / in MySQL)
+    lob_defaults=False,
+    index_key_chars=INDEX_KEY_CHARS,
+    # https://docs.sqlalchemy.org/en/20/dialects/mysql.html#index-length
+    index_prefix_option="mysql_length",
+    # One ALTER TABLE reads the table once and builds every index in the same pass
+    # (https://mariadb.com/kb/en/alter-table/).
+    combine_alter=True,
+    # With foreign_key_checks = 0 a new FK is added in place without a scan, and TRUNCATE of a
+    # referenced table is allowed (https://mariadb.com/kb/en/alter-table/#adding-foreign-key-
+    # constraints); the generator guarantees the references.
+    fk_checks_off=("SET SESSION foreign_key_checks = 0",),
+    fk_checks_on=("SET SESSION foreign_key_checks = 1",),
+    # https://mariadb.com/kb/en/alter-table/#drop-foreign-key
+    drop_foreign_key_sql="ALTER TABLE {table} DROP FOREIGN KEY {name}",
+    # information_schema sizes and the optimizer's statistics lag a bulk load
+    # (https://mariadb.com/kb/en/analyze-table/).
+    analyze_sql="ANALYZE TABLE {table}",
+    truncate_sql="TRUNCATE TABLE {tables}",  # https://mariadb.com/kb/en/truncate-table/
+    move_sequences=move_auto_increment,
+)
+
+
 @writers.register("mysql")
 class MySQLWriter(SqlAlchemyWriter):
     """LOAD DATA LOCAL INFILE from one temporary file per chunk, with warnings checked."""
 
-    name: ClassVar[str] = "mysql"
-    bulk_path: ClassVar[str] = "LOAD DATA LOCAL INFILE"
-    constraints_after_load: ClassVar[bool] = True
-    """Secondary indexes, unique constraints and FKs are added after the load; the primary key
-    stays in place because InnoDB clusters rows on it (adding it later rebuilds the table) and an
-    AUTO_INCREMENT column must be a key. See :mod:`paritygen.writers.schema`."""
-    # https://mariadb.com/kb/en/identifier-names/#maximum-length
-    max_identifier_length: ClassVar[int] = 64
-    supports_update_from: ClassVar[bool] = True
-    checks_fks_during_load: ClassVar[bool] = False  # _SESSION_SET: foreign_key_checks = 0
+    caps: ClassVar[Capabilities] = CAPABILITIES
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)

@@ -22,15 +22,20 @@ from __future__ import annotations
 
 import contextlib
 import io
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
 from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
+from paritygen.writers.capabilities import DEFERRABLE, Capabilities
+from paritygen.writers.sqltypes import TypeContext, TypeMapper, cut_identifier, type_argument
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.6f"
 TIME_FORMAT = "%H:%M:%S%.6f"
@@ -62,18 +67,96 @@ def encode_csv(table: sa.Table, chunk: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+class PostgresTypes(TypeMapper):
+    """PostgreSQL's own types where the generic mapping would lose something."""
+
+    def uuid(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return postgresql.UUID(as_uuid=False)
+
+    def json(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        """``jsonb`` unless the source said ``json`` (which keeps key order and duplicates)."""
+        return postgresql.JSONB() if ctx.word == "jsonb" or not ctx.same else postgresql.JSON()
+
+    def enum(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        """A named ``CREATE TYPE .. AS ENUM``, shared by the columns that share the name
+        (https://www.postgresql.org/docs/current/datatype-enum.html)."""
+        labels = tuple(ctx.column.enum_values or ())
+        name = ctx.enum_name
+        known = ctx.enum_types.get(name)
+        if known is not None and tuple(known.enums) == labels:
+            return known
+        if known is not None:  # same name, other labels: a distinct, deterministic type name
+            digest = zlib.crc32("|".join(labels).encode())
+            name = cut_identifier(f"{name}_{digest:08x}", ctx.target.max_identifier_length)
+        made = postgresql.ENUM(*labels, name=name)
+        ctx.enum_types[name] = made
+        return made
+
+    def timestamp(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        precision = type_argument(ctx.column.sql_type, 6) if ctx.same else 6
+        return postgresql.TIMESTAMP(timezone=ctx.column.timezone, precision=precision)
+
+    def time_of_day(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return postgresql.TIME(timezone=ctx.column.timezone)
+
+    def btree_indexable(self, type_: sa.types.TypeEngine) -> bool:
+        """False for ``json`` (no equality, so no B-tree operator class:
+        https://www.postgresql.org/docs/current/datatype-json.html#JSON-INDEXING); the source's
+        index on such a column was GIN or on an expression."""
+        return not (isinstance(type_, sa.JSON) and not isinstance(type_, postgresql.JSONB))
+
+
+def move_sequences(conn: Connection, table: sa.Table) -> None:
+    """``setval`` every identity / serial sequence of *table* past its largest key
+    (https://www.postgresql.org/docs/current/functions-sequence.html)."""
+    q = conn.dialect.identifier_preparer
+    target = q.format_table(table)
+    for col in table.columns:
+        if col.identity is not None or (col.autoincrement is True and col.primary_key):
+            conn.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence(:t, :c), "
+                    f"COALESCE(MAX({q.quote(col.name)}), 0) + 1, false) FROM {target}"
+                ),
+                {"t": target, "c": col.name},
+            )
+
+
+CAPABILITIES = Capabilities(
+    family="postgresql",
+    aliases=("postgres",),
+    display_name="PostgreSQL",
+    dialect=postgresql.dialect,
+    types=PostgresTypes(),
+    bulk_path="COPY FROM STDIN (FORMAT csv)",
+    # https://www.postgresql.org/docs/current/limits.html (NAMEDATALEN - 1)
+    max_identifier_length=63,
+    # Measured: building the PK and indexes after COPY beats maintaining them row by row, and FK
+    # checks run once as a join instead of one trigger call per row. CHECKs too: a source CHECK
+    # the generator cannot read (a regex, a function) must not fail the load; finish_tables adds
+    # it validated, else NOT VALID (kept for future rows).
+    constraints_after_load=True,
+    deferred=DEFERRABLE,
+    identity_columns=True,
+    # https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT
+    not_valid_suffix=" NOT VALID",
+    # After a bulk load the planner's statistics are stale; a load test against unanalysed
+    # tables would run other plans than production (https://www.postgresql.org/docs/current/
+    # sql-analyze.html).
+    analyze_sql="ANALYZE {table}",
+    # One statement naming exactly the run's tables, no CASCADE; identities restart
+    # (https://www.postgresql.org/docs/current/sql-truncate.html).
+    truncate_sql="TRUNCATE {tables} RESTART IDENTITY",
+    truncate_many=True,
+    move_sequences=move_sequences,
+)
+
+
 @writers.register("postgresql")
 class PostgresWriter(SqlAlchemyWriter):
     """COPY FROM STDIN (CSV), pipelined with generation; one transaction per chunk."""
 
-    name: ClassVar[str] = "postgresql"
-    bulk_path: ClassVar[str] = "COPY FROM STDIN (FORMAT csv)"
-    constraints_after_load: ClassVar[bool] = True
-    """Measured: building the PK and indexes after COPY beats maintaining them row by row, and
-    FK checks run once as a join instead of one trigger call per row."""
-    # https://www.postgresql.org/docs/current/limits.html (NAMEDATALEN - 1)
-    max_identifier_length: ClassVar[int] = 63
-    supports_update_from: ClassVar[bool] = True
+    caps: ClassVar[Capabilities] = CAPABILITIES
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[Any]:

@@ -5,13 +5,14 @@ dialect (types via :mod:`paritygen.writers.sqltypes`); what cannot be carried ov
 recorded in ``metadata.info["notes"]`` (see :func:`schema_notes`).
 
 Constraints and the load, measured with 1 M rows x 10 columns, PK + one index (2-core host shared
-with other work, four runs per case): PostgreSQL COPY then PK and index 5.0-6.4 s, with them in
-place 12.2-13.5 s; MariaDB with the PK in place and the index after 11.6-14.6 s, both in place
-14.3-21.8 s, both after (adding a PK rebuilds the clustered table) 16.6-17.1 s. Hence
-:data:`DEFERRED`: per dialect family, what :func:`create_tables` leaves out when
+with other work, four runs per case): COPY then PK and index 5.0-6.4 s, with them in place
+12.2-13.5 s; LOAD DATA with the PK in place and the index after 11.6-14.6 s, both in place
+14.3-21.8 s, both after (adding a PK rebuilds the clustered table) 16.6-17.1 s. Hence each
+database's ``Capabilities.deferred``: what :func:`create_tables` leaves out when
 ``constraints_after_load`` is on. :func:`finish_tables` adds whatever the metadata has and the
 target lacks (so a rerun after a crash finishes the job), then moves sequences / identity /
-AUTO_INCREMENT past the largest key.
+AUTO_INCREMENT past the largest key. Nothing here names a database: what differs is read from
+:mod:`paritygen.writers.capabilities`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from paritygen.errors import ConfigError, LoadError
 from paritygen.profile.model import Profile, Table
+from paritygen.writers.capabilities import Capabilities, capabilities
 from paritygen.writers.finish import db_reason, finish_tables, truncate_tables
 from paritygen.writers.held import (
     LATE_CHECKS_KEY,
@@ -34,31 +35,15 @@ from paritygen.writers.held import (
 )
 from paritygen.writers.schema_diff import compare_schema, type_family
 from paritygen.writers.sqltypes import (
-    MAX_IDENTIFIER,
-    MYSQL_INDEX_CHARS,
     column_type,
     cut_identifier,
-    family,
     portable_check,
     server_default,
 )
 
-DEFERRED: dict[str, frozenset[str]] = {
-    # CHECKs too: a source CHECK the generator cannot read (a regex, a function) must not fail
-    # the load; finish_tables adds it validated, else NOT VALID (kept for future rows).
-    "postgresql": frozenset({"primary_key", "unique", "index", "foreign_key", "check"}),
-    # InnoDB clusters rows on the PK (adding it later rebuilds the table) and AUTO_INCREMENT
-    # needs a key, so the PK stays; secondary indexes are built by sort afterwards.
-    "mysql": frozenset({"unique", "index", "foreign_key"}),
-    # SQLite cannot ALTER TABLE ... ADD CONSTRAINT: only indexes can come later.
-    "sqlite": frozenset({"index"}),
-}
-"""What ``create_tables(..., constraints_after_load=True)`` leaves for ``finish_tables``."""
-
 log = logging.getLogger("paritygen")
 
 __all__ = [
-    "DEFERRED",
     "build_metadata",
     "compare_schema",
     "create_tables",
@@ -83,9 +68,10 @@ def build_metadata(
     profile: Profile, tables: Sequence[str] | None, dialect_name: str
 ) -> sa.MetaData:
     """The profile's *tables* (all when None) as SQLAlchemy Core for *dialect_name*."""
-    target = family(dialect_name)
+    caps = capabilities(dialect_name)
+    target = caps.family
     source = profile.source.dialect
-    limit = MAX_IDENTIFIER.get(target, 63)
+    limit = caps.max_identifier_length
     names = list(tables) if tables is not None else list(profile.tables)
     for name in names:
         if name not in profile.tables:
@@ -127,7 +113,7 @@ def build_metadata(
                 autoincrement=False,
             )
             generated = col.generated
-            if generated and family(source) == target:
+            if generated and capabilities(source).family == target:
                 # The target computes it (GENERATED ALWAYS AS / AS (...) VIRTUAL): never written.
                 column = sa.Column(
                     column.name,
@@ -142,14 +128,14 @@ def build_metadata(
                     f" expression {generated!r} is not portable to {target})"
                 )
             if col.autoincrement and col.logical_type == "integer" and not generated:
-                if target == "postgresql":
+                if caps.identity_columns:
                     column = sa.Column(
                         column.name, type_, sa.Identity(always=False), key=col.name, nullable=False
                     )
                 elif spec.primary_key[:1] == (col.name,):
                     column.autoincrement = True
             table.append_column(column)
-        _add_constraints(table, spec, profile, names, in_cycle, unique_name, notes, target, source)
+        _add_constraints(table, spec, profile, names, in_cycle, unique_name, notes, caps, source)
     return metadata
 
 
@@ -161,10 +147,12 @@ def _add_constraints(
     in_cycle: set[tuple[str, int]],
     unique_name,
     notes: list[str],
-    target: str,
+    caps: Capabilities,
     source: str,
 ) -> None:
     name = spec.name
+    target = caps.family
+    limit = caps.max_identifier_length
     if spec.primary_key:
         table.append_constraint(
             sa.PrimaryKeyConstraint(
@@ -174,30 +162,31 @@ def _add_constraints(
     for uc in spec.unique_constraints:
         cols = [table.c[c] for c in uc.columns]
         wanted = uc.name or f"{name}_{'_'.join(uc.columns)}_key"
-        prefix = _mysql_prefixes(cols) if target == "mysql" else {}
+        prefix = _key_prefixes(cols, caps.index_key_chars)
         if prefix:
             notes.append(
                 f"{name}: unique ({', '.join(uc.columns)}) checked on a prefix only "
-                f"({', '.join(f'{c}: {n} chars' for c, n in prefix.items())}; InnoDB key limit)"
+                f"({', '.join(f'{c}: {n} chars' for c, n in prefix.items())};"
+                f" {caps.display_name} key length limit)"
             )
         if uc.index or prefix:
-            sa.Index(unique_name(wanted, name), *cols, unique=True, mysql_length=prefix or None)
+            sa.Index(unique_name(wanted, name), *cols, unique=True, **_prefix_option(caps, prefix))
         else:
             table.append_constraint(sa.UniqueConstraint(*cols, name=unique_name(wanted, name)))
     for ix in spec.indexes:
         cols = [table.c[c] for c in ix.columns]
-        unindexable = [c.name for c in cols if not _btree_indexable(c.type, target)]
+        unindexable = [c.name for c in cols if not caps.types.btree_indexable(c.type)]
         if unindexable:
             notes.append(
                 f"{name}: index ({', '.join(ix.columns)}) dropped: {', '.join(unindexable)} has"
                 f" no default B-tree operator class on {target} (a GIN index in the source?)"
             )
             continue
-        prefix = _mysql_prefixes(cols) if target == "mysql" else {}
+        prefix = _key_prefixes(cols, caps.index_key_chars)
         sa.Index(
             unique_name(ix.name or f"{name}_{'_'.join(ix.columns)}_idx", name),
             *cols,
-            mysql_length=prefix or None,
+            **_prefix_option(caps, prefix),
         )
     for i, fk in enumerate(spec.foreign_keys):
         if fk.ref_table not in names:
@@ -206,33 +195,28 @@ def _add_constraints(
                 "dropped: the referenced table is not among the tables written"
             )
             continue
-        ref = table.metadata.tables.get(
-            cut_identifier(fk.ref_table, MAX_IDENTIFIER.get(target, 63))
-        )
-        ref_name = ref.name if ref is not None else cut_identifier(fk.ref_table, 63)
+        ref = table.metadata.tables.get(cut_identifier(fk.ref_table, limit))
+        ref_name = ref.name if ref is not None else cut_identifier(fk.ref_table, limit)
         table.append_constraint(
             sa.ForeignKeyConstraint(
                 [table.c[c] for c in fk.columns],
-                [
-                    f"{ref_name}.{cut_identifier(c, MAX_IDENTIFIER.get(target, 63))}"
-                    for c in fk.ref_columns
-                ],
+                [f"{ref_name}.{cut_identifier(c, limit)}" for c in fk.ref_columns],
                 name=unique_name(fk.name or f"{name}_{'_'.join(fk.columns)}_fkey", name),
                 ondelete=_action(fk.on_delete),
                 onupdate=_action(fk.on_update),
                 use_alter=(name, i) in in_cycle,
             )
         )
-    preparer = _DIALECTS.get(target, sa.engine.default.DefaultDialect)().identifier_preparer
+    preparer = caps.dialect().identifier_preparer
     columns = {c: table.c[c].name for c in spec.columns}
     for check in spec.checks:
         json_valid = _JSON_VALID.match(check.sqltext.strip())
         if json_valid and json_valid.group(1) in columns:
-            # MariaDB's JSON type adds this very CHECK itself and PostgreSQL's json types
-            # validate their input; SQLite has the same json_valid() function.
-            if target == "sqlite":
+            # A JSON type validates its input (or adds this very CHECK itself); where it is
+            # plain text, the target's own json_check keeps it valid.
+            if caps.json_check is not None:
                 quoted = preparer.quote(columns[json_valid.group(1)])
-                check_sql = f"{quoted} IS NULL OR json_valid({quoted})"  # 0 for NULL before 3.45
+                check_sql = caps.json_check.format(column=quoted)
                 table.append_constraint(sa.CheckConstraint(sa.text(check_sql)))
             continue
         text, note = portable_check(check.sqltext, columns, source, target, preparer.quote)
@@ -247,18 +231,6 @@ def _add_constraints(
 
 
 _JSON_VALID = re.compile(r"^\(?json_valid\([`\"]?([^`\"()]+)[`\"]?\)\)?$", re.IGNORECASE)
-_DIALECTS = {"postgresql": postgresql.dialect, "mysql": mysql.dialect, "sqlite": sqlite.dialect}
-
-
-def _btree_indexable(type_: sa.types.TypeEngine, target: str) -> bool:
-    """False for PostgreSQL ``json`` (no equality, so no B-tree operator class:
-    https://www.postgresql.org/docs/current/datatype-json.html#JSON-INDEXING); the source's
-    index on such a column was GIN or on an expression, which the profile does not carry."""
-    return not (
-        target == "postgresql"
-        and isinstance(type_, sa.JSON)
-        and not isinstance(type_, postgresql.JSONB)
-    )
 
 
 def _action(action: str | None) -> str | None:
@@ -267,9 +239,12 @@ def _action(action: str | None) -> str | None:
     return action.upper()
 
 
-def _mysql_prefixes(cols: list[sa.Column]) -> dict[str, int]:
-    """Index prefix lengths InnoDB needs: TEXT / BLOB / JSON always take one, and string columns
-    share :data:`MYSQL_INDEX_CHARS` when their declared lengths together exceed it."""
+def _key_prefixes(cols: list[sa.Column], key_chars: int | None) -> dict[str, int]:
+    """Index prefix lengths a target with a key length limit (*key_chars*, None: no limit)
+    needs: TEXT / BLOB / JSON always take one, and string columns share *key_chars* when their
+    declared lengths together exceed it."""
+    if key_chars is None:
+        return {}
     lengths: dict[str, int | None] = {}
     for col in cols:
         if isinstance(col.type, sa.Text | sa.LargeBinary | sa.JSON):
@@ -278,14 +253,21 @@ def _mysql_prefixes(cols: list[sa.Column]) -> dict[str, int]:
             lengths[col.name] = col.type.length
     if not lengths:
         return {}
-    if all(n is not None for n in lengths.values()) and sum(lengths.values()) <= MYSQL_INDEX_CHARS:
+    if all(n is not None for n in lengths.values()) and sum(lengths.values()) <= key_chars:
         return {}
-    share = MYSQL_INDEX_CHARS // len(lengths)
+    share = key_chars // len(lengths)
     return {
         name: share if n is None else min(n, share)
         for name, n in lengths.items()
         if n is None or n > share
     }
+
+
+def _prefix_option(caps: Capabilities, prefix: dict[str, int]) -> dict[str, dict[str, int]]:
+    """The SQLAlchemy dialect option that carries index prefix lengths, when there are any."""
+    if not prefix or caps.index_prefix_option is None:
+        return {}
+    return {caps.index_prefix_option: prefix}
 
 
 def _cycle_edges(profile: Profile, names: list[str]) -> set[tuple[str, int]]:
@@ -344,14 +326,14 @@ def create_tables(
 ) -> None:
     """Create the tables (and enum types) of *metadata* that do not exist yet.
 
-    With *constraints_after_load* (None: the writer's capability for this engine), what
-    :data:`DEFERRED` lists for the dialect is left out, for :func:`finish_tables` to add.
+    With *constraints_after_load* (None: the writer's capability for this engine), what the
+    database's ``Capabilities.deferred`` lists is left out, for :func:`finish_tables` to add.
     """
     if constraints_after_load is None:
         from paritygen.writers.base import open_writer
 
         constraints_after_load = open_writer(engine).constraints_after_load
-    deferred = DEFERRED.get(family(engine.dialect.name), frozenset())
+    deferred = capabilities(engine.dialect.name).deferred
     try:
         if not constraints_after_load or not deferred:
             metadata.create_all(engine, checkfirst=True)

@@ -1,7 +1,7 @@
 """What differs between a target's existing tables and the profile (``--schema-mode existing``).
 
-Types are compared by family, not spelling: a profile taken on MariaDB (``int(11)``) matches a
-PostgreSQL ``integer``; a ``tinyint(1)`` passes for a boolean; JSON and UUID may live in text
+Types are compared by family, not spelling: a profile's ``int(11)`` matches a target's
+``integer``; a ``tinyint(1)`` passes for a boolean; JSON and UUID may live in text
 columns. Each difference is one line the user can act on, listed before anything is written.
 """
 

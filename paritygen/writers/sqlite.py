@@ -26,10 +26,13 @@ from typing import Any, ClassVar
 
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
 from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
+from paritygen.writers.capabilities import Capabilities
+from paritygen.writers.sqltypes import TypeContext, TypeMapper
 
 _PRAGMAS = {
     "synchronous": "OFF",
@@ -59,19 +62,42 @@ def sqlite_rows(table: sa.Table, chunk: pl.DataFrame) -> list[tuple[Any, ...]]:
     return chunk.select(exprs).rows()
 
 
+class SQLiteTypes(TypeMapper):
+    """One INTEGER affinity for every width (https://www.sqlite.org/datatype3.html): an
+    ``INTEGER PRIMARY KEY`` then aliases the rowid."""
+
+    def integer(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return sa.Integer()
+
+
+CAPABILITIES = Capabilities(
+    family="sqlite",
+    display_name="SQLite",
+    dialect=sqlite.dialect,
+    types=SQLiteTypes(),
+    bulk_path="sqlite3 executemany",
+    # SQLite has no identifier limit; keep names portable to the strictest server we write.
+    max_identifier_length=63,
+    # SQLite cannot add a PK, unique constraint or FK to an existing table
+    # (https://www.sqlite.org/lang_altertable.html), so those are always created with it; only
+    # non-unique indexes are built after the load.
+    constraints_after_load=True,
+    deferred=frozenset({"index"}),
+    alter_add_constraint=False,
+    checks_fks_during_load=False,  # _PRAGMAS: foreign_keys = OFF
+    # The JSON type is plain TEXT here; json_valid() keeps it JSON (https://www.sqlite.org/
+    # json1.html#jvalid). IS NULL first: json_valid(NULL) was 0 before 3.45.
+    json_check="{column} IS NULL OR json_valid({column})",
+    analyze_sql="ANALYZE {table}",  # https://www.sqlite.org/lang_analyze.html
+    truncate_sql="DELETE FROM {tables}",  # https://www.sqlite.org/lang_delete.html
+)
+
+
 @writers.register("sqlite")
 class SQLiteWriter(SqlAlchemyWriter):
     """executemany of prepared INSERTs, one transaction per chunk, PRAGMAs tuned for the load."""
 
-    name: ClassVar[str] = "sqlite"
-    bulk_path: ClassVar[str] = "sqlite3 executemany"
-    constraints_after_load: ClassVar[bool] = True
-    """SQLite cannot add a PK, unique constraint or FK to an existing table, so those are always
-    created with it; only non-unique indexes are built after the load."""
-    # SQLite has no identifier limit; keep names portable to the strictest server we write.
-    max_identifier_length: ClassVar[int] = 63
-    checks_fks_during_load: ClassVar[bool] = False  # _PRAGMAS: foreign_keys = OFF
-    supports_update_from: ClassVar[bool] = True
+    caps: ClassVar[Capabilities] = CAPABILITIES
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[Any]:

@@ -1,10 +1,15 @@
-"""Portable column types, defaults and CHECK text translated to one target dialect.
+"""Portable column types, defaults and CHECK text translated to one target database.
 
 The profile keeps each column's logical type and the source's own spelling (``sql_type``). Within
-one dialect family the source spelling wins (a MariaDB ``mediumint unsigned`` stays one); across
+one dialect family the source spelling wins (a ``mediumint unsigned`` stays one); across
 families the logical type plus the width, precision and length the source declared pick the
-nearest type that holds every value (a ``bigint unsigned`` becomes PostgreSQL ``bigint``, a
-PostgreSQL ``jsonb`` becomes MariaDB ``JSON``, an enum becomes ``TEXT`` + CHECK on SQLite).
+nearest type that holds every value (a ``bigint unsigned`` becomes ``bigint``, a ``jsonb`` becomes
+``JSON``, an enum becomes ``TEXT`` + CHECK where there is no enum type).
+
+:class:`TypeMapper` is the generic mapping onto SQLAlchemy's portable types; each database module
+subclasses it and overrides only what its server spells differently (the way SQLAlchemy's dialect
+type compilers refine the generic one). Nothing here names a database: what differs is read from
+the target's and the source's :class:`~paritygen.writers.capabilities.Capabilities`.
 Whatever cannot be carried over is dropped with a note the caller shows to the user.
 """
 
@@ -12,49 +17,29 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql
 
 from paritygen.profile.model import Column
+from paritygen.writers.capabilities import Capabilities, capabilities
 
-FAMILIES = {
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "sqlite": "sqlite",
+INT_WIDTHS = {
+    "tinyint": 1,
+    "smallint": 2,
+    "smallserial": 2,
+    "year": 2,
+    "mediumint": 4,
+    "int": 4,
+    "integer": 4,
+    "serial": 4,
+    "bigint": 8,
+    "bigserial": 8,
 }
-"""Dialect name (SQLAlchemy's or the profile's) -> family whose SQL text is interchangeable."""
+"""Bytes of each source integer word; an unsigned one needs the next width where none exists."""
 
-MAX_IDENTIFIER = {"postgresql": 63, "mysql": 64, "sqlite": 63}
-"""Longest identifier per family: https://www.postgresql.org/docs/current/limits.html,
-https://mariadb.com/kb/en/identifier-names/#maximum-length; SQLite has none, 63 keeps names
-portable."""
-
-MYSQL_INDEX_CHARS = 768
-"""Characters of string columns one InnoDB index may hold: its key is at most 3072 bytes with
-DYNAMIC rows (the default since MariaDB 10.2.2 / MySQL 5.7.9), and utf8mb4 takes up to 4 bytes a
-character (https://mariadb.com/kb/en/innodb-limitations/#limitations-on-size)."""
-
-_INT_WORDS = (
-    "tinyint",
-    "smallint",
-    "mediumint",
-    "bigint",
-    "int",
-    "integer",
-    "serial",
-    "bigserial",
-    "smallserial",
-    "year",
-)
 _FSP = re.compile(r"\((\d+)\)")
-
-
-def family(dialect_name: str) -> str:
-    """The family of a dialect name; unknown names are their own family."""
-    return FAMILIES.get(dialect_name.lower(), dialect_name.lower())
 
 
 def cut_identifier(name: str, limit: int) -> str:
@@ -66,82 +51,159 @@ def cut_identifier(name: str, limit: int) -> str:
     return f"{name[: limit - 9]}_{digest}"
 
 
-def _base_word(sql_type: str) -> str:
+def base_word(sql_type: str) -> str:
+    """The first word of a source type (``varchar`` of ``varchar(20)``), lower case."""
     return re.split(r"[\s(]", sql_type.strip().lower(), maxsplit=1)[0]
 
 
-def _fsp(sql_type: str, default: int) -> int:
+def type_argument(sql_type: str, default: int) -> int:
+    """The first number in parentheses (``6`` of ``datetime(6)``), else *default*."""
     found = _FSP.search(sql_type)
     return int(found.group(1)) if found else default
 
 
-def column_type(
-    col: Column, source: str, target: str, enum_types: dict[str, sa.Enum], enum_name: str
-) -> sa.types.TypeEngine:
-    """The SQLAlchemy type for *col* on the *target* family, given the *source* family."""
-    same = family(source) == target
-    word = _base_word(col.sql_type)
-    logical = col.logical_type
-    if logical == "integer":
-        return _integer(col, word, same, target)
-    if logical == "float":
-        single = word in ("real", "float4") or (word == "float" and family(source) == "mysql")
-        if target == "mysql":
-            return mysql.FLOAT() if single else mysql.DOUBLE()
-        return sa.REAL() if single else sa.Double()
-    if logical == "decimal":
+@dataclass
+class TypeContext:
+    """One column's translation: what the mapper needs besides the column itself."""
+
+    column: Column
+    source: Capabilities
+    target: Capabilities
+    enum_types: dict[str, sa.Enum]
+    """Named enum types made so far (one ``CREATE TYPE`` per name)."""
+    enum_name: str
+    """Name for the column's enum type (the source's, else ``table_column``)."""
+
+    @property
+    def same(self) -> bool:
+        """True when source and target share SQL text (the source spelling is kept)."""
+        return self.source.family == self.target.family
+
+    @property
+    def word(self) -> str:
+        return base_word(self.column.sql_type)
+
+
+class TypeMapper:
+    """The generic mapping: SQLAlchemy's portable types, which any database can create."""
+
+    def column_type(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        """The SQLAlchemy type for the column of *ctx* on the target."""
+        col = ctx.column
+        logical = col.logical_type
+        if logical == "string" and ctx.word == "set" and col.enum_values:
+            return self.set_type(ctx)
+        if logical == "enum" and not col.enum_values:
+            return self.string(ctx)
+        handler: Callable[[TypeContext], sa.types.TypeEngine] | None = getattr(
+            self, _HANDLERS.get(logical, ""), None
+        )
+        return handler(ctx) if handler is not None else sa.Text()
+
+    def integer(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        """The narrowest width that holds the source's range (an unsigned one doubled)."""
+        size = INT_WIDTHS.get(_int_word(ctx.word), 4)
+        if ctx.column.unsigned and size < 8:
+            size *= 2
+        return {1: sa.SmallInteger(), 2: sa.SmallInteger(), 4: sa.Integer()}.get(
+            size, sa.BigInteger()
+        )
+
+    def floating(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return sa.REAL() if self.single_float(ctx) else sa.Double()
+
+    def single_float(self, ctx: TypeContext) -> bool:
+        """True when the source column is a 4-byte float (its family's words say which)."""
+        return ctx.word in ctx.source.single_float_words
+
+    def decimal(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        col = ctx.column
         scale = col.scale if col.scale is not None else _stats_scale(col)
         precision = col.precision
-        if target == "mysql" and precision is None:
-            precision = 65  # DECIMAL's maximum; an unbounded PostgreSQL numeric fits its digits
+        if precision is None:
+            precision = ctx.target.max_decimal_precision  # an unbounded numeric's digits fit
         return sa.Numeric(precision, scale if precision is not None else None)
-    if logical == "boolean":
+
+    def boolean(self, ctx: TypeContext) -> sa.types.TypeEngine:
         return sa.Boolean()
-    if logical == "string" and word == "set" and col.enum_values:
-        return _set(col, same, target)
-    if logical == "string":
-        return _string(col, word, target)
-    if logical == "text":
-        if target == "mysql":
-            if same and word in ("tinytext", "text", "mediumtext", "longtext"):
-                return {
-                    "tinytext": mysql.TINYTEXT,
-                    "text": mysql.TEXT,
-                    "mediumtext": mysql.MEDIUMTEXT,
-                }.get(word, mysql.LONGTEXT)()
-            return mysql.LONGTEXT()
+
+    def string(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        if is_fixed_char(ctx.column) and ctx.column.length:
+            return sa.CHAR(ctx.column.length)
+        return sa.String(ctx.column.length)
+
+    def set_type(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        """A set of labels (a ``SET`` column) as a string wide enough for every member at once
+        (``a,b``), which is how such a set's value is printed."""
+        labels = tuple(ctx.column.enum_values or ())
+        return sa.String(sum(len(v) for v in labels) + max(len(labels) - 1, 0))
+
+    def text(self, ctx: TypeContext) -> sa.types.TypeEngine:
         return sa.Text()
-    if logical == "enum" and col.enum_values:
-        return _enum(col, target, enum_types, enum_name)
-    if logical == "enum":
-        return _string(col, word, target)
-    if logical == "uuid":
-        return postgresql.UUID(as_uuid=False) if target == "postgresql" else sa.CHAR(36)
-    if logical == "json":
-        if target == "postgresql":
-            return postgresql.JSONB() if word == "jsonb" or not same else postgresql.JSON()
-        return mysql.JSON() if target == "mysql" else sa.JSON()
-    if logical == "binary":
-        return _binary(col, word, same, target)
-    if logical == "date":
+
+    def enum(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        """Labels checked by a CHECK constraint on a string column (no native enum type)."""
+        labels = tuple(ctx.column.enum_values or ())
+        return sa.Enum(
+            *labels,
+            native_enum=False,
+            create_constraint=True,
+            name=ctx.enum_name,
+            length=max(len(v) for v in labels),
+        )
+
+    def uuid(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return sa.CHAR(36)
+
+    def json(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return sa.JSON()
+
+    def binary(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return sa.LargeBinary()
+
+    def date(self, ctx: TypeContext) -> sa.types.TypeEngine:
         return sa.Date()
-    if logical == "datetime":
-        if target == "mysql":
-            fsp = _fsp(col.sql_type, 0) if same else 6
-            if same and word == "timestamp":
-                return mysql.TIMESTAMP(fsp=fsp)
-            return mysql.DATETIME(fsp=fsp)
-        if target == "postgresql":
-            precision = _fsp(col.sql_type, 6) if same else 6
-            return postgresql.TIMESTAMP(timezone=col.timezone, precision=precision)
-        return sa.DateTime(timezone=col.timezone)
-    if logical == "time":
-        if target == "mysql":
-            return mysql.TIME(fsp=_fsp(col.sql_type, 0) if same else 6)
-        if target == "postgresql":
-            return postgresql.TIME(timezone=col.timezone)
+
+    def timestamp(self, ctx: TypeContext) -> sa.types.TypeEngine:
+        return sa.DateTime(timezone=ctx.column.timezone)
+
+    def time_of_day(self, ctx: TypeContext) -> sa.types.TypeEngine:
         return sa.Time()
-    return sa.Text()
+
+    def btree_indexable(self, type_: sa.types.TypeEngine) -> bool:
+        """False for a type with no default B-tree operator class (an index on it is dropped)."""
+        return True
+
+
+_HANDLERS = {
+    "integer": "integer",
+    "float": "floating",
+    "decimal": "decimal",
+    "boolean": "boolean",
+    "string": "string",
+    "text": "text",
+    "enum": "enum",
+    "uuid": "uuid",
+    "json": "json",
+    "binary": "binary",
+    "date": "date",
+    "datetime": "timestamp",
+    "time": "time_of_day",
+}
+
+
+def _int_word(word: str) -> str:
+    if word in INT_WIDTHS:
+        return word
+    return "bigint" if "big" in word else "int"
+
+
+def is_fixed_char(col: Column) -> bool:
+    """True for ``char(n)`` / ``character(n)`` / ``nchar(n)`` (blank-padded) source columns."""
+    word = base_word(col.sql_type)
+    return word in ("char", "bpchar", "nchar") or (
+        word == "character" and "varying" not in col.sql_type.lower()
+    )
 
 
 def _stats_scale(col: Column) -> int:
@@ -149,108 +211,13 @@ def _stats_scale(col: Column) -> int:
     return min(30, found if found is not None else 10)
 
 
-def _integer(col: Column, word: str, same: bool, target: str) -> sa.types.TypeEngine:
-    if word not in _INT_WORDS:
-        word = "bigint" if "big" in word else "int"
-    if target == "sqlite":
-        return sa.Integer()  # one INTEGER affinity; INTEGER PRIMARY KEY aliases the rowid
-    if target == "mysql":
-        if word == "year" and same:
-            return mysql.YEAR()
-        if word == "bit" and same:  # BIT(n) holds n bits: written as numbers (writers/mysql.py)
-            found = _FSP.search(col.sql_type)
-            return mysql.BIT(int(found.group(1)) if found else 1)
-        cls = {
-            "tinyint": mysql.TINYINT,
-            "smallint": mysql.SMALLINT,
-            "smallserial": mysql.SMALLINT,
-            "mediumint": mysql.MEDIUMINT,
-            "bigint": mysql.BIGINT,
-            "bigserial": mysql.BIGINT,
-        }
-        return cls.get(word, mysql.INTEGER)(unsigned=col.unsigned)
-    # PostgreSQL has no unsigned types: take the next width that holds the unsigned range.
-    widths = {
-        "tinyint": 1,
-        "smallint": 2,
-        "smallserial": 2,
-        "year": 2,
-        "mediumint": 4,
-        "int": 4,
-        "integer": 4,
-        "serial": 4,
-        "bigint": 8,
-        "bigserial": 8,
-    }
-    size = widths.get(word, 4)
-    if col.unsigned and size < 8:
-        size *= 2
-    return {1: sa.SmallInteger(), 2: sa.SmallInteger(), 4: sa.Integer()}.get(size, sa.BigInteger())
-
-
-def _string(col: Column, word: str, target: str) -> sa.types.TypeEngine:
-    fixed = word in ("char", "bpchar", "nchar") or (
-        word == "character" and "varying" not in col.sql_type.lower()
-    )
-    length = col.length
-    if target == "mysql" and length is None:
-        seen = col.stats.length.max if col.stats is not None and col.stats.length else 0
-        length = max(255, seen)
-        if length > 16383:  # beyond a utf8mb4 VARCHAR's row budget
-            return mysql.LONGTEXT()
-    if fixed and length:
-        return sa.CHAR(length)
-    return sa.String(length)
-
-
-def _set(col: Column, same: bool, target: str) -> sa.types.TypeEngine:
-    """A MySQL ``SET('a','b')`` stays one within the family; elsewhere a string wide enough for
-    every member at once (``a,b``), which is how MySQL itself prints a set's value."""
-    labels = tuple(col.enum_values or ())
-    if same and target == "mysql":
-        return mysql.SET(*labels)
-    return sa.String(sum(len(v) for v in labels) + max(len(labels) - 1, 0))
-
-
-def _enum(col: Column, target: str, cache: dict[str, sa.Enum], name: str) -> sa.types.TypeEngine:
-    labels = tuple(col.enum_values or ())
-    if target == "mysql":
-        return mysql.ENUM(*labels)
-    if target == "postgresql":
-        known = cache.get(name)
-        if known is not None and tuple(known.enums) == labels:
-            return known
-        if known is not None:  # same name, other labels: a distinct, deterministic type name
-            name = cut_identifier(f"{name}_{zlib.crc32('|'.join(labels).encode()):08x}", 63)
-        made = postgresql.ENUM(*labels, name=name)
-        cache[name] = made
-        return made
-    return sa.Enum(
-        *labels,
-        native_enum=False,
-        create_constraint=True,
-        name=name,
-        length=max(len(v) for v in labels),
-    )
-
-
-def _binary(col: Column, word: str, same: bool, target: str) -> sa.types.TypeEngine:
-    if target != "mysql":
-        return sa.LargeBinary()
-    if same:
-        blobs = {
-            "tinyblob": mysql.TINYBLOB,
-            "blob": mysql.BLOB,
-            "mediumblob": mysql.MEDIUMBLOB,
-            "longblob": mysql.LONGBLOB,
-        }
-        if word in blobs:
-            return blobs[word]()
-        if word == "binary" and col.length:
-            return mysql.BINARY(col.length)
-    if col.length:
-        return mysql.VARBINARY(col.length)
-    return mysql.LONGBLOB()
+def column_type(
+    col: Column, source: str, target: str, enum_types: dict[str, sa.Enum], enum_name: str
+) -> sa.types.TypeEngine:
+    """The SQLAlchemy type for *col* on the *target* database, given the *source* dialect."""
+    target_caps = capabilities(target)
+    ctx = TypeContext(col, capabilities(source), target_caps, enum_types, enum_name)
+    return target_caps.types.column_type(ctx)
 
 
 _CAST = re.compile(
@@ -272,7 +239,8 @@ def server_default(
     text = (col.default or "").strip()
     if not text or text.upper() == "NULL" or col.autoincrement or "nextval(" in text.lower():
         return None, None
-    if family(source) == target:
+    source_caps, target_caps = capabilities(source), capabilities(target)
+    if source_caps.family == target_caps.family:
         return sa.text(text), None
     bare = _CAST.sub("", text).strip()
     while bare.startswith("(") and bare.endswith(")"):
@@ -281,13 +249,14 @@ def server_default(
         return sa.text("CURRENT_TIMESTAMP"), None
     flag = next((w for w in (bare.lower(), bare.strip("'").lower()) if w in _BOOLEAN_WORDS), None)
     if col.logical_type == "boolean" and flag is not None:
-        # MySQL spells a flag's default 1 / 0 (TINYINT(1)); PostgreSQL's boolean refuses them.
+        # A TINYINT(1) flag's default is spelled 1 / 0, which a real boolean type refuses.
         return sa.text("TRUE" if _BOOLEAN_WORDS[flag] else "FALSE"), None
     if _LITERAL.match(bare):
-        if target == "mysql" and col.logical_type in ("text", "json", "binary"):
-            return None, f"default {text} dropped: MySQL cannot default a TEXT/BLOB/JSON column"
+        if not target_caps.lob_defaults and col.logical_type in ("text", "json", "binary"):
+            name = target_caps.display_name
+            return None, f"default {text} dropped: {name} cannot default a TEXT/BLOB/JSON column"
         return sa.text(bare), None
-    return None, f"default {text} dropped: not portable to {target}"
+    return None, f"default {text} dropped: not portable to {target_caps.family}"
 
 
 _TOKEN = re.compile(
@@ -308,10 +277,10 @@ def portable_check(
 
     Same family: the source text as is. Otherwise only simple predicates survive: comparisons,
     IN lists, BETWEEN, IS [NOT] NULL, LIKE, AND / OR / NOT and arithmetic over this table's
-    columns and literals (PostgreSQL's ``::type`` casts and ``= ANY (ARRAY[...])`` are rewritten
+    columns and literals (``::type`` casts and ``= ANY (ARRAY[...])`` are rewritten
     first). Anything with a function call or an unknown name is dropped, with the reason.
     """
-    if family(source) == target:
+    if capabilities(source).family == capabilities(target).family:
         return sqltext, None
     text = _CAST.sub("", sqltext)
     text = _ANY_ARRAY.sub(

@@ -194,7 +194,7 @@ def test_fast_and_generic_paths_leave_identical_tables(db_url: str) -> None:
     metadata = build_metadata(profile, None, engine.dialect.name)
     create_tables(engine, metadata)
     fast = open_writer(engine)
-    assert fast.name == {"postgresql": "postgresql", "mysql": "mysql"}.get(
+    assert fast.caps.family == {"postgresql": "postgresql", "mysql": "mysql"}.get(
         engine.dialect.name, "sqlite"
     )
     total = 2500
