@@ -10,6 +10,7 @@ the reference loads them into the same empty table (its DDL captured from parity
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -42,9 +43,9 @@ def run_tool(argv: list[str], *, stdout_to: str | None = None, timeout: float = 
     return seconds
 
 
-def capture(argv: list[str]) -> str:
+def capture(argv: list[str], timeout: float = 600) -> str:
     """Run a client command and return its stdout as text."""
-    proc = subprocess.run(argv, capture_output=True, timeout=600)
+    proc = subprocess.run(argv, capture_output=True, timeout=timeout)
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
         raise ToolFailed(f"{shlex.join(argv[:2])}...: {err[0] if err else proc.returncode}")
@@ -73,9 +74,13 @@ class Server:
             .render_as_string(hide_password=False)
         )
 
+    def connect_args(self) -> dict[str, object]:
+        return {"local_infile": True} if self.dialect == "mysql" else {"connect_timeout": 5}
+
     def _admin_engine(self) -> sa.Engine:
-        args = {"local_infile": True} if self.dialect == "mysql" else {"connect_timeout": 5}
-        return sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT", connect_args=args)
+        return sa.create_engine(
+            self.admin_url, isolation_level="AUTOCOMMIT", connect_args=self.connect_args()
+        )
 
     def problem(self) -> str | None:
         """None when the server and its client answer, else the reason to skip."""
@@ -138,6 +143,18 @@ class Server:
 
     def count(self, table: str) -> int:
         return int(self.sql(f"SELECT count(*) FROM {table}"))
+
+    def counts(self, tables: list[str]) -> list[int]:
+        """Row counts of *tables*, in one round trip."""
+        union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
+        sep = "|" if self.dialect == "postgresql" else "\t"
+        found = dict(line.split(sep) for line in self.sql(union).splitlines())
+        return [int(found[t]) for t in tables]
+
+    def analyze(self, tables: list[str]) -> None:
+        """Refresh the planner's statistics of *tables* (what paritygen's finish step does)."""
+        names = ", ".join(tables)
+        self.sql(f"ANALYZE {names}" if self.dialect == "postgresql" else f"ANALYZE TABLE {names}")
 
     def table_bytes(self, table: str) -> int:
         """Table + index bytes as the server reports them."""
@@ -210,20 +227,57 @@ class Server:
         path.unlink(missing_ok=True)
         self.sql(f"SELECT * FROM `{table}` INTO OUTFILE '{path}'")
 
-    def load_argv(self, table: str, path: Path, *, checks: bool = True) -> list[str]:
-        """The reference bulk load of one ready file (psql \\copy / LOAD DATA LOCAL INFILE)."""
+    def load_argv(
+        self, table: str, path: Path, *, checks: bool = True, text_format: bool = False
+    ) -> list[str]:
+        """The reference bulk load of one ready file (psql \\copy / LOAD DATA LOCAL INFILE).
+        PostgreSQL reads CSV (what :meth:`export` writes) or, with *text_format*, COPY's text
+        format (tab-separated, ``\\N`` for NULL), the format MariaDB's LOAD DATA reads too."""
         if self.dialect == "postgresql":
-            return self.client(f"\\copy {table} FROM '{path}' CSV")
+            return self.client(f"\\copy {table} FROM '{path}'{'' if text_format else ' CSV'}")
         prefix = "" if checks else "SET foreign_key_checks=0, unique_checks=0; "
         return self.client(
             f"{prefix}LOAD DATA LOCAL INFILE '{path}' INTO TABLE `{table}`", "--local-infile=1"
         )
+
+    def session(self, statements: list[str], *, timed: bool = False) -> list[str]:
+        """argv running *statements* one after another in ONE client session (a restore script
+        is one session: no client start per table); *timed* prints each statement's time,
+        which :func:`statement_seconds` reads back."""
+        if self.dialect == "postgresql":
+            argv = self.client(statements[0])[:-2]
+            for sql in (["\\timing on"] if timed else []) + statements:
+                argv += ["-c", sql]
+            return argv
+        return self.client("; ".join(statements), "--local-infile=1", *(["-vvv"] if timed else []))
+
+    def restore_statements(self, files: dict[str, Path]) -> list[str]:
+        """The bulk load of every ready file, for one :meth:`session` (MariaDB: checks off for
+        the session first, as mysqldump files do); the last ``len(files)`` are the loads."""
+        loads = []
+        for table, path in files.items():
+            if self.dialect == "postgresql":
+                loads.append(f"\\copy {table} FROM '{path}' CSV")
+            else:
+                loads.append(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE `{table}`")
+        if self.dialect == "postgresql":
+            return loads
+        return ["SET foreign_key_checks=0, unique_checks=0", *loads]
 
     def full_read_argv(self, table: str) -> list[str]:
         """One full read of *table* through the client (its output goes to /dev/null)."""
         if self.dialect == "postgresql":
             return self.client(f"COPY (SELECT * FROM {table}) TO STDOUT")
         return self.client(f"SELECT * FROM {table}")
+
+
+def statement_seconds(output: str) -> list[float]:
+    """Per-statement seconds printed by a timed :meth:`Server.session` (psql ``Time: 1.2 ms``,
+    mariadb ``(0.012 sec)``), in order."""
+    psql = re.findall(r"^Time: ([0-9.]+) ms", output, re.MULTILINE)
+    if psql:
+        return [float(x) / 1000 for x in psql]
+    return [float(x) for x in re.findall(r"\(([0-9.]+) sec\)", output)]
 
 
 def split_mysql_create(create: str) -> tuple[str, list[str]]:
@@ -242,9 +296,14 @@ def split_mysql_create(create: str) -> tuple[str, list[str]]:
     return "\n".join(keep), later
 
 
+DB_PREFIX = os.environ.get("PARITYGEN_TEST_DB_PREFIX", "") + "bench_"
+"""Benchmark databases are named PREFIX + pg / my (+ suffix); a helper's test prefix keeps two
+runs on a shared server apart."""
+
+
 def servers(suffix: str = "") -> list[Server]:
     """The two benchmark databases (distinct names, created and dropped by the run)."""
     return [
-        Server("postgresql", PG_ADMIN, f"bench_pg{suffix}"),
-        Server("mysql", MYSQL_ADMIN, f"bench_my{suffix}"),
+        Server("postgresql", PG_ADMIN, f"{DB_PREFIX}pg{suffix}"),
+        Server("mysql", MYSQL_ADMIN, f"{DB_PREFIX}my{suffix}"),
     ]

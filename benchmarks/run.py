@@ -9,6 +9,9 @@ Sections (see benchmarks/README.md for what each measures and why):
   mysql    generate into MariaDB vs LOAD DATA LOCAL INFILE of the same rows
   profile  profile_database of the largest table vs one full read of it (needs pg and/or mysql)
   memory   peak RSS of generate at each size (taken from the pg / mysql runs)
+  warehouse  24 tables (a fact of --fact-rows, text-heavy dimensions, lookups): profile vs one
+           full read, generate (--jobs 1 and the default) vs the dump restore, by phase
+  many     the same on 240 tables of 1,000 rows (per-table fixed costs)
   sdv      SDV GaussianCopula and HMA on the same data, scored by our verify (not in --quick)
 
 Writes ``results.json`` and ``results.md`` to --out and prints the table. Exit status 0 when every
@@ -37,10 +40,11 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import baselines  # noqa: E402
-from dbtools import Server, ToolFailed, run_tool, servers  # noqa: E402
+import multi  # noqa: E402
+from dbtools import DB_PREFIX, Server, ToolFailed, run_tool, servers  # noqa: E402
 from orders_profile import ORDERS_PER_CUSTOMER, write_benchmark_profile  # noqa: E402
 
-SECTIONS = ("gen", "pg", "mysql", "profile", "memory", "sdv")
+SECTIONS = ("gen", "pg", "mysql", "profile", "memory", "warehouse", "many", "sdv")
 TABLES = ["customers", "orders"]
 SDV_PYTHON_DEFAULT = "/work/venv-sdv/bin/python"
 QUICK = {"rows": [20_000], "gen_rows": 100_000, "faker_rows": 300, "mimesis_rows": 3_000}
@@ -85,6 +89,20 @@ class Bench:
     def child(self, argv: list[str], timeout: float) -> dict[str, Any]:
         """Run a step in a fresh interpreter; return its JSON, wall seconds and peak RSS (MB)."""
         return run_measured([sys.executable, str(BENCH / "child.py"), *argv], timeout, self.work)
+
+    def verdict(self, ok: bool, target: str) -> str:
+        return verdict(ok, target)
+
+    def jobs_values(self) -> list[int | None]:
+        """``--jobs`` values each generate runs with (None: paritygen's default); only the
+        default when this checkout's ``generate_database`` takes no ``jobs``."""
+        import inspect
+
+        from paritygen.run.generate import generate_database
+
+        if "jobs" not in inspect.signature(generate_database).parameters:
+            return [None]
+        return self.args.jobs
 
     def profile_file(self, rows: int) -> Path:
         path = self.work / f"profile_{rows}.yaml"
@@ -465,8 +483,8 @@ def bench_sdv(b: Bench, pg: Server) -> None:
             b.skip("sdv", reason)
             return
     rows = b.args.sdv_rows
-    prod = Server("postgresql", pg.admin_url, f"bench_sdv_source{b.args.db_suffix}")
-    stage = Server("postgresql", pg.admin_url, f"bench_sdv_stage{b.args.db_suffix}")
+    prod = Server("postgresql", pg.admin_url, f"{DB_PREFIX}sdv_source{b.args.db_suffix}")
+    stage = Server("postgresql", pg.admin_url, f"{DB_PREFIX}sdv_stage{b.args.db_suffix}")
     section: dict[str, Any] = {"rows": rows}
     b.results["sections"]["sdv"] = section
     b.say(f"\n== SDV peer on {rows:,} orders (production made by paritygen from the profile)")
@@ -603,7 +621,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run (< 60 s)")
     parser.add_argument("--rows", help="end-to-end sizes, comma separated (default 1M,10M)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")
+    parser.add_argument("--only", default=None, help="sections to run (default: all)")
     parser.add_argument("--out", type=Path, default=BENCH / "out" / "latest")
     parser.add_argument("--repeat", type=int, default=1, help="runs per timing; best is kept")
     parser.add_argument("--gen-rows", type=int, help="rows for generation alone")
@@ -617,6 +635,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="reference variants: keyed (load into the final table), restore (keys after)",
     )
     parser.add_argument("--db-suffix", default="", help="suffix for the database names")
+    parser.add_argument(
+        "--fact-rows", type=int, help="rows of the warehouse's fact table (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--jobs",
+        default="1,default",
+        help="generate --jobs values for warehouse / many (comma separated; 'default' = ours)",
+    )
     args = parser.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
     if args.rows:
@@ -624,8 +650,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.gen_rows:
         sizes["gen_rows"] = args.gen_rows
     args.sizes = sizes
-    args.only = {s.strip() for s in args.only.split(",") if s.strip()}
+    chosen = args.only is not None
+    args.only = {s.strip() for s in (args.only or ",".join(SECTIONS)).split(",") if s.strip()}
+    if args.quick and not chosen:
+        # The smoke run keeps to a minute: the 24-table warehouse covers the many-table path,
+        # once, with the default --jobs.
+        args.only.discard("many")
+        args.jobs = "default"
     args.refs = [r.strip() for r in args.refs.split(",") if r.strip()]
+    args.jobs = [
+        None if j.strip() == "default" else int(j) for j in str(args.jobs).split(",") if j.strip()
+    ]
     if not args.refs or set(args.refs) - {"keyed", "restore"}:
         parser.error("--refs takes keyed and/or restore")
     unknown = args.only - set(SECTIONS)
@@ -669,6 +704,9 @@ def main(argv: list[str] | None = None) -> int:
             bench_server(b, mysql, reference=True, profile=profile)
         if need_memory:
             summarise_memory(b)
+        many_tables = [name for name in ("warehouse", "many") if name in args.only]
+        if many_tables:
+            multi.run_multi(b, [pg, mysql], many_tables)
         if "sdv" in args.only:
             bench_sdv(b, pg)
     finally:

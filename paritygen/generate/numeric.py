@@ -420,14 +420,18 @@ class UniqueRanks:
         spread_span = max(abs(float(edges[0])), abs(float(edges[-1])), 1.0)
         step = model.step or spread_span * 1e-12
         need = step * rows / buckets * 1.000001
+        # Values sit at cell centres and are rounded to the step, so the cells may reach half a
+        # step past either end: a column holding every value of its range (a date dimension's
+        # one row per day) then still fits, each row on its own step.
+        half = step / 2 if model.step else 0.0
         widened = edges.copy()
         for i in range(buckets):
             widened[i + 1] = max(widened[i + 1], widened[i] + need)
-        if widened[-1] > model.high:
-            widened[-1] = model.high
+        if widened[-1] > model.high + half:
+            widened[-1] = model.high + half
             for i in range(buckets - 1, -1, -1):
                 widened[i] = min(widened[i], widened[i + 1] - need)
-        if widened[0] < model.low - 1e-9:
+        if widened[0] < model.low - half - max(half / 2, 1e-9):
             raise ConfigError(
                 f"{ctx.table.name}.{ctx.column.name}: the range {model.low}..{model.high} cannot "
                 f"hold {rows} distinct values"
