@@ -237,13 +237,24 @@ class ColumnRule:
     semantic: str | None = None
     pii: bool | None = None
     params: dict[str, Scalar] = field(default_factory=dict)
+    """Parameters of the generator, or of the masker (``mask``: ``{domain: keep}``)."""
+    mode: Literal["keep", "mask", "null", "constant", "generate"] | None = None
+    """What ``paritygen mask`` writes for the column: the production value (keep), a keyed
+    pseudonym (mask, the default for PII), NULL, ``value`` (constant) or a synthetic value from
+    the profile (generate). None: mask when the column is PII, else keep."""
+    masker: str | None = None
+    """Name of a registered masker (``email``, ``iban``...) instead of the one its tag implies."""
+    value: Scalar | None = None
+    """The value written by ``mode: constant``."""
 
 
 @dataclass(config=_STRICT)
 class TableRule:
     """User override for one table."""
 
-    mode: Literal["generate", "mask", "skip"] = "generate"
+    mode: Literal["generate", "mask", "skip", "empty"] = "generate"
+    """generate: synthetic rows; mask: production's rows copied with PII masked (``paritygen
+    mask``); skip: left out; empty: created with no rows (``paritygen mask``)."""
     row_count: NonNegative | None = None
     """Pinned row count, used at every scale (lookup tables)."""
     fixed: bool = False

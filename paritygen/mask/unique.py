@@ -1,0 +1,110 @@
+"""Unique columns stay unique: collisions between pseudonyms found and resolved deterministically.
+
+A masker maps distinct inputs to outputs that are distinct with overwhelming probability (an
+e-mail carries six keyed digits) or by construction (``integer_key`` is a bijection), but a pool
+masker on a unique column, or a pseudonym cut to a short column, can collide. :class:`UniqueGuard`
+remembers the outputs written to one unique column (as 64-bit hashes, about 70 bytes a row) and
+re-masks each colliding value with ``attempt`` 1, 2, ... until it is new, then with a keyed hash
+as the last resort. The rows are read in the same order in every run of the same source, so the
+same value wins the same way: the result is deterministic, and each resolution is counted for
+the summary.
+
+A resolved value is also an *override* for every other column masked with the same signature
+(:meth:`~paritygen.mask.maskers.base.Masker.signature`): a child table's e-mail FK gets the
+parent's resolved pseudonym, so joins hold even through a collision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from paritygen.errors import LoadError
+from paritygen.mask.keys import MaskKey
+from paritygen.mask.maskers.base import Masker
+
+MAX_ATTEMPTS = 20
+"""Alternative pseudonyms tried for one colliding value before the keyed-hash fallback."""
+
+HASH_SEED = 0x5EED
+"""Seed of the 64-bit hash of written outputs (fixed: the guard is deterministic)."""
+
+Overrides = dict[Any, Any]
+"""Input value -> resolved pseudonym, shared by the columns of one masker signature."""
+
+
+def _hashes(values: pl.Series) -> np.ndarray:
+    return values.hash(seed=HASH_SEED).to_numpy()
+
+
+class UniqueGuard:
+    """The outputs already written to one unique column, and the collisions resolved in it."""
+
+    def __init__(self, label: str, fallback: Callable[[pl.Series, int], pl.Series]) -> None:
+        self.label = label
+        self.seen: set[int] = set()
+        self.resolved = 0
+        self._fallback = fallback
+
+    def admit(
+        self, inputs: pl.Series, masked: pl.Series, masker: Masker, key: MaskKey,
+        overrides: Overrides,
+    ) -> pl.Series:  # fmt: skip
+        """*masked* with every collision (with earlier rows or within the chunk) re-masked."""
+        present = masked.is_not_null().to_numpy()
+        hashes = _hashes(masked)
+        clash = np.zeros(len(masked), dtype=bool)
+        chunk_seen: set[int] = set()
+        for i in np.flatnonzero(present):
+            h = int(hashes[i])
+            if h in self.seen or h in chunk_seen:
+                clash[i] = True
+            else:
+                chunk_seen.add(h)
+        if clash.any():
+            masked = self._resolve(inputs, masked, clash, chunk_seen, masker, key, overrides)
+        self.seen |= chunk_seen
+        return masked
+
+    def _resolve(
+        self, inputs: pl.Series, masked: pl.Series, clash: np.ndarray, taken: set[int],
+        masker: Masker, key: MaskKey, overrides: Overrides,
+    ) -> pl.Series:  # fmt: skip
+        rows = np.flatnonzero(clash)
+        values = masked.to_list()
+        for row in rows:
+            original = inputs.slice(int(row), 1)
+            for attempt in range(1, MAX_ATTEMPTS + 2):
+                if attempt <= MAX_ATTEMPTS:
+                    candidate = masker.mask(original, key, attempt)
+                else:
+                    candidate = self._fallback(original, attempt)
+                h = int(_hashes(candidate)[0])
+                if h not in self.seen and h not in taken:
+                    taken.add(h)
+                    values[row] = candidate[0]
+                    overrides[original[0]] = candidate[0]
+                    self.resolved += 1
+                    break
+            else:
+                raise LoadError(
+                    f"{self.label}: no unique pseudonym found for a value after"
+                    f" {MAX_ATTEMPTS} attempts; the column is too short for its masker"
+                    " (choose masker hash or shape in the rules)"
+                )
+        return pl.Series(masked.name, values, dtype=masked.dtype)
+
+
+def apply_overrides(inputs: pl.Series, masked: pl.Series, overrides: Overrides) -> pl.Series:
+    """*masked* with the resolved pseudonyms of earlier collisions (same signature) applied."""
+    if not overrides:
+        return masked
+    hit = inputs.is_in(list(overrides)).fill_null(False)
+    if not hit.any():
+        return masked
+    rows = np.flatnonzero(hit.to_numpy())
+    replaced = pl.Series([overrides[inputs[int(r)]] for r in rows], dtype=masked.dtype)
+    return masked.scatter(rows, replaced)
