@@ -129,6 +129,14 @@ def read_rules(path: str | Path) -> RulesFile:
     checked: dict[str, dict[str, Any]] = {}
     for name, raw in tables.items():
         raw = dict(raw or {})
+        columns = {}
+        for cname, crule in (raw.get("columns") or {}).items():
+            crule = dict(crule or {})
+            if "mode" in crule and crule["mode"] is None:
+                crule["mode"] = "null"  # YAML reads an unquoted `mode: null` as no value
+            columns[cname] = crule
+        if columns:
+            raw["columns"] = columns
         if "mode" in raw:
             raw["mode"] = _table_mode(raw["mode"], f"{path}: tables.{name}.mode")
         try:
@@ -218,7 +226,9 @@ def _column_actions(table: Table, rule: TableRule) -> dict[str, ColumnAction]:
             from paritygen.profile.classify import PII_SEMANTICS
 
             pii = crule.semantic in PII_SEMANTICS
-        mode = crule.mode if crule is not None and crule.mode else ("mask" if pii else "keep")
+        named = crule is not None and crule.masker is not None  # naming a masker means mask
+        mode = crule.mode if crule is not None and crule.mode else None
+        mode = mode or ("mask" if pii or named else "keep")
         if mode not in COLUMN_MODES:
             raise ConfigError(f"rules: {table.name}.{cname}: unknown mode {mode!r}")
         label = f"{table.name}.{cname}"

@@ -59,10 +59,24 @@ class GenerateSummary:
 
 
 def selected_tables(profile: Profile, tables: Sequence[str] | None) -> list[str]:
-    """The tables a run writes: those named, else every table whose rule is not ``skip``."""
-    if tables:
-        return [t for t in profile.tables if t in set(tables)]
-    return [n for n in profile.tables if profile.table_rule(n).mode != "skip"]
+    """The tables a run writes: those named, else every table whose rule is not ``skip``.
+
+    A table ruled ``mode: mask`` or ``empty`` is refused rather than silently synthesised:
+    those modes belong to ``paritygen mask``, which copies production's rows.
+    """
+    chosen = (
+        [t for t in profile.tables if t in set(tables)]
+        if tables
+        else [n for n in profile.tables if profile.table_rule(n).mode != "skip"]
+    )
+    masked = [n for n in chosen if profile.table_rule(n).mode in ("mask", "empty")]
+    if masked:
+        raise ConfigError(
+            f"table(s) {', '.join(masked)} are ruled mode: mask or empty, which generate does not"
+            " do: run `paritygen mask --source URL --target URL --profile PROFILE` (it copies"
+            " those tables masked and generates the others), or set their mode to generate"
+        )
+    return chosen
 
 
 def generate_database(

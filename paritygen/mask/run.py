@@ -1,0 +1,265 @@
+"""``mask``: copy production into staging with every personal value pseudonymised.
+
+The flow: read the key (refuse without one), take the profile (``--profile``, or a quick sampled
+profile of the source for its schema and PII tags), merge the rules and build every masker
+(errors before any row is read), refuse a target that is the source, then on the shared run stage
+(:class:`~paritygen.run.stage.TargetRun`: production-name checks, schema, load, finish) load every
+written table in dependency order: copied tables stream from ONE read-only snapshot of the source
+through :class:`~paritygen.mask.copy.TableCopy`, generated tables come from the synthetic
+generator with their FKs to copied parents moved onto real keys (:mod:`paritygen.mask.mixed`),
+empty tables are only created. The summary counts rows, masked values and collisions per column.
+
+A crash leaves the same state as a crashed ``generate``: rerun with ``--if-exists truncate`` and
+the run starts the tables again and finishes with exact counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from paritygen.db import resolve_url
+from paritygen.errors import ConfigError, UnsafeTarget, safe_url
+from paritygen.generate.keys import KeyFactory
+from paritygen.generate.plan import build_plan
+from paritygen.mask.copy import ColumnCounts, MaskState, TableCopy
+from paritygen.mask.keys import key_from_env
+from paritygen.mask.mixed import ParentKeys, copied_parent_fks, wrap
+from paritygen.mask.rules import RulesFile, TableAction, plan_tables, read_rules
+from paritygen.profile.model import Profile
+from paritygen.run.generate import table_loads
+from paritygen.run.load import TableLoad, TableSummary
+from paritygen.run.stage import RunOptions, TargetRun
+
+PROFILE_SAMPLE_ROWS = 20_000
+"""Rows sampled per table when mask profiles the source itself (no ``--profile``): enough for
+the PII tags by value; mask copies production's rows, so no statistic is needed otherwise."""
+
+
+@dataclass(frozen=True)
+class MaskSummary:
+    """What a run wrote: rows per table and mode, masked values and collisions per column."""
+
+    tables: dict[str, TableSummary]
+    modes: dict[str, str]
+    columns: dict[str, dict[str, ColumnCounts]]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+    @property
+    def masked(self) -> int:
+        return sum(c.masked for cols in self.columns.values() for c in cols.values())
+
+    @property
+    def collisions(self) -> int:
+        return sum(c.collisions for cols in self.columns.values() for c in cols.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tables": {
+                name: {
+                    "mode": self.modes[name],
+                    "rows": summary.rows,
+                    "seconds": round(summary.seconds, 3),
+                    "columns": {
+                        column: dataclasses.asdict(counts)
+                        for column, counts in self.columns.get(name, {}).items()
+                        if counts.mode != "keep"
+                    },
+                }
+                for name, summary in self.tables.items()
+            },
+            "rows": self.rows,
+            "masked_values": self.masked,
+            "collisions_resolved": self.collisions,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def refuse_source_as_target(source: sa.engine.URL, target: sa.engine.URL) -> None:
+    """The target must not be the source: same server address and database (or SQLite file).
+    Checked on the URLs before anything connects; the source is read in a read-only
+    transaction in any case, so production is never written."""
+
+    def where(url: sa.engine.URL) -> tuple[Any, ...]:
+        if url.get_backend_name() == "sqlite":
+            return ("sqlite", str(Path(url.database or "").resolve()))
+        return (url.get_backend_name(), (url.host or "localhost").lower(), url.port, url.database)
+
+    if where(source) == where(target):
+        raise UnsafeTarget(
+            f"the target {safe_url(target)} is the source database; mask writes into a"
+            " separate staging database only"
+        )
+
+
+def mask_database(
+    source: str,
+    target: str,
+    *,
+    profile: Profile | None = None,
+    rules: RulesFile | str | Path | None = None,
+    key_env: str | None = None,
+    tables: Sequence[str] | None = None,
+    schema_mode: str = "auto",
+    if_exists: str = "fail",
+    allow_production_name: bool = False,
+    progress: bool | None = None,
+    chunk_rows: int | None = None,
+    seed: int = 0,
+) -> MaskSummary:
+    """Copy *source* into *target* with PII masked, per the rules (see the module docstring)."""
+    from paritygen.profile.run import profile_database, read_only_engine
+    from paritygen.profile.stream import snapshot
+
+    if if_exists == "append":
+        raise ConfigError(
+            "--if-exists append cannot apply to mask: production's rows would be copied twice"
+        )
+    key = key_from_env(key_env)  # first: no key, no connection
+    began = time.perf_counter()
+    source_url, target_url = resolve_url(source), resolve_url(target)
+    refuse_source_as_target(source_url, target_url)
+    rules_file = read_rules(rules) if isinstance(rules, str | Path) else rules
+    if profile is None:
+        profile = profile_database(
+            source, sample_rows=PROFILE_SAMPLE_ROWS, progress=False, tables=tables or None
+        )
+        given_profile = False
+    else:
+        given_profile = True
+    actions = plan_tables(profile, rules_file, list(tables) if tables else None)
+    generated = [n for n, a in actions.items() if a.mode == "generate"]
+    if generated and not given_profile:
+        raise ConfigError(
+            f"table(s) {', '.join(generated)} are to be generated, which needs the statistics of"
+            " a profile: pass --profile PROFILE"
+        )
+    written = [n for n, a in actions.items() if a.mode != "skip"]
+    if not written:
+        raise ConfigError("every table is skipped by the rules: nothing to write")
+    options = RunOptions(
+        schema_mode=schema_mode, if_exists=if_exists,
+        allow_production_name=allow_production_name, progress=progress,
+    )  # fmt: skip
+    state = MaskState(key=key, seed=seed)
+    source_engine = read_only_engine(source_url)
+    try:
+        with TargetRun(profile, target_url, options) as run:
+            mode = run.schema_mode(written)
+            plan = build_plan(
+                profile, tables=written, chunk_rows=chunk_rows,
+                deferrable=run.fks_deferrable or mode == "existing",
+            )  # fmt: skip
+            metadata, _ = run.prepare_schema(written, mode, unordered_fks=plan.unordered_fks)
+            with snapshot(source_engine) as conn:
+                loads = _loads(profile, actions, plan, metadata, state, conn, run.engine, seed)
+                summary = run.load(metadata, loads)
+            for name in written:
+                if actions[name].mode == "empty":
+                    summary[name] = TableSummary(0, 0.0)
+            run.finish(metadata)
+    finally:
+        source_engine.dispose()
+    ordered = {n: summary[n] for n in [t.name for t in plan.tables] if n in summary}
+    return MaskSummary(
+        tables=ordered,
+        modes={n: actions[n].mode for n in ordered},
+        columns=state.counts,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _loads(
+    profile: Profile,
+    actions: dict[str, TableAction],
+    plan: Any,
+    metadata: sa.MetaData,
+    state: MaskState,
+    conn: sa.Connection,
+    target: Any,
+    seed: int,
+) -> list[TableLoad]:
+    """A :class:`TableLoad` per written table, in the plan's dependency order."""
+    from paritygen.profile.dialects import quote_table
+    from paritygen.profile.stream import stream_table
+
+    copied = {n for n, a in actions.items() if a.mode == "mask"}
+    generated = {n for n, a in actions.items() if a.mode == "generate"}
+    synthetic: dict[str, TableLoad] = {}
+    if generated:
+        only = dataclasses.replace(
+            plan,
+            tables=tuple(dataclasses.replace(t, generate=t.name in generated) for t in plan.tables),
+        )
+        keys = KeyFactory(profile, only, seed, {})
+        parents = ParentKeys(target, profile.tables)
+        for load in table_loads(profile, only, keys, metadata, seed):
+            fks = copied_parent_fks(profile.table(load.name), copied)
+            if fks:
+                load = dataclasses.replace(
+                    load,
+                    chunks=wrap(load.chunks, fks, parents),
+                    updates=[
+                        dataclasses.replace(u, chunks=wrap(u.chunks, fks, parents))
+                        for u in load.updates
+                    ],
+                )
+            synthetic[load.name] = load
+    loads: list[TableLoad] = []
+    for table_plan in plan.to_generate:
+        name = table_plan.name
+        action = actions[name]
+        if action.mode == "generate":
+            loads.append(synthetic[name])
+        elif action.mode == "mask":
+            table = profile.table(name)
+            copy = TableCopy(table, action, state, table.row_count, plan.chunk_rows)
+            columns = [table.columns[c] for c in copy.read]
+            ref = quote_table(conn, None, name)
+            loads.append(
+                TableLoad(
+                    name=name,
+                    rows=table.row_count,
+                    chunks=lambda bar, copy=copy, ref=ref, columns=columns, name=name: copy.chunks(
+                        stream_table(conn, ref, columns, name), bar
+                    ),
+                )
+            )
+    return loads
+
+
+def summary_lines(summary: MaskSummary) -> list[str]:
+    """The summary as the command prints it: a line per table, then the masked columns."""
+    width = max((len(name) for name in summary.tables), default=5)
+    lines = []
+    for name, table in summary.tables.items():
+        counts = summary.columns.get(name, {})
+        masked = sum(c.masked for c in counts.values())
+        collisions = sum(c.collisions for c in counts.values())
+        lines.append(
+            f"{name:<{width}}  {summary.modes[name]:<8}  {table.rows:>12,} rows"
+            f"  {masked:>12,} masked  {collisions:>6,} collisions  {table.seconds:>8.2f} s"
+        )
+    rate = summary.rows / summary.seconds if summary.seconds > 0 else 0.0
+    lines.append(
+        f"{'total':<{width}}  {'':<8}  {summary.rows:>12,} rows  {summary.masked:>12,} masked"
+        f"  {summary.collisions:>6,} collisions  {summary.seconds:>8.2f} s ({rate:,.0f} rows/s)"
+    )
+    for name, counts in summary.columns.items():
+        for column, count in counts.items():
+            if count.mode == "keep":
+                continue
+            how = f"{count.mode} {count.masker}" if count.masker else count.mode
+            extra = f", {count.collisions:,} collisions resolved" if count.collisions else ""
+            lines.append(f"  {name}.{column}: {how}, {count.masked:,} values{extra}")
+    return lines

@@ -1,0 +1,139 @@
+"""Table and column modes, mixed runs (mask the customers, synthesise the facts) and refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from paritygen.cli import cli
+from paritygen.errors import ConfigError, UnsafeTarget
+from paritygen.mask.run import mask_database
+from paritygen.profile.model import Rules, TableRule
+from paritygen.profile.run import profile_database
+from paritygen.run.generate import generate_database
+
+from . import saas
+
+KEY_ENV = "H13_TEST_MASK_KEY"
+
+ORPHANS = {
+    "orders.customer_id": "SELECT count(*) FROM orders o LEFT JOIN customers c"
+    " ON c.id = o.customer_id WHERE c.id IS NULL",
+    "orders.customer_email": "SELECT count(*) FROM orders o LEFT JOIN customers c"
+    " ON c.email = o.customer_email WHERE o.customer_email IS NOT NULL AND c.id IS NULL",
+    "order_lines.order_id": "SELECT count(*) FROM order_lines l LEFT JOIN orders o"
+    " ON o.id = l.order_id WHERE o.id IS NULL",
+}
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, "another-test-secret-0123456789abcdef")
+
+
+def test_mixed_run_masks_customers_and_synthesises_facts(db_url_pair: tuple[str, str]) -> None:
+    src, dst = db_url_pair
+    counts = saas.build(src, customers=400)
+    profile = profile_database(src, progress=False)
+    rules = Rules(tables={"tenants": TableRule(mode="mask"), "customers": TableRule(mode="mask")})
+    profile = dataclasses.replace(profile, rules=rules)
+    # generate refuses the masked tables instead of silently synthesising them
+    with pytest.raises(ConfigError, match="ruled mode: mask"):
+        generate_database(profile, dst, progress=False)
+    summary = mask_database(src, dst, profile=profile, key_env=KEY_ENV, progress=False)
+    assert summary.modes == {
+        "tenants": "mask", "customers": "mask", "orders": "generate", "order_lines": "generate",
+    }  # fmt: skip
+    for table in ("tenants", "customers"):
+        assert saas.fetch(dst, f"SELECT count(*) FROM {table}")[0][0] == counts[table]
+    for table in ("orders", "order_lines"):
+        assert (
+            saas.fetch(dst, f"SELECT count(*) FROM {table}")[0][0]
+            == profile.tables[table].row_count
+        )
+    for name, sql in ORPHANS.items():
+        assert saas.fetch(dst, sql)[0][0] == 0, name
+    used = saas.fetch(dst, "SELECT count(DISTINCT customer_id) FROM orders")[0][0]
+    assert used > counts["customers"] // 3  # children spread over the real parents
+    assert not saas.column_values(src, "customers", "email") & saas.column_values(
+        dst, "customers", "email"
+    )
+
+
+def test_column_modes_from_a_rules_file(sqlite_url: str, tmp_path: Path) -> None:
+    saas.build(sqlite_url, customers=120)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        yaml.safe_dump(
+            {
+                "tables": {
+                    "customers": {
+                        "columns": {
+                            "notes": {"mode": "null"},
+                            "iban": {"mode": "constant", "value": "DE00 REDACTED"},
+                            "phone": {"mode": "keep"},
+                            "email": {"masker": "email", "params": {"domain": "keep"}},
+                            "birth_date": {"params": {"window_days": 10}},
+                        }
+                    },
+                    "order_lines": {"mode": "empty"},
+                    "tenants": {"mode": "copy-masked"},
+                }
+            }
+        )
+    )
+    dst = f"sqlite:///{tmp_path / 'staging.sqlite'}"
+    summary = mask_database(sqlite_url, dst, rules=rules, key_env=KEY_ENV, progress=False)
+    assert summary.tables["order_lines"].rows == 0
+    assert saas.fetch(dst, "SELECT count(*) FROM customers WHERE notes IS NOT NULL") == [(0,)]
+    assert {v for (v,) in saas.fetch(dst, "SELECT iban FROM customers")} == {"DE00 REDACTED"}
+    assert saas.column_values(dst, "customers", "phone") == saas.column_values(
+        sqlite_url, "customers", "phone"
+    )
+    domains = {e.split("@")[1] for e in saas.column_values(dst, "customers", "email")}
+    assert domains == {"acme.io", "globex.com"}
+    moved = (
+        saas.fetch(dst, "SELECT birth_date FROM customers ORDER BY id"),
+        saas.fetch(sqlite_url, "SELECT birth_date FROM customers ORDER BY id"),
+    )
+    import datetime as dt
+
+    for (after,), (before,) in zip(*moved, strict=True):
+        days = abs((dt.date.fromisoformat(str(after)) - dt.date.fromisoformat(str(before))).days)
+        assert 1 <= days <= 10
+
+
+def test_refusals(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    saas.build(sqlite_url, customers=30)
+    dst = f"sqlite:///{tmp_path / 'staging.sqlite'}"
+    runner = CliRunner()
+    monkeypatch.delenv("PARITYGEN_MASK_KEY", raising=False)
+    result = runner.invoke(cli, ["mask", "--source", sqlite_url, "--target", dst])
+    assert result.exit_code == 2
+    assert "no masking key: set the environment variable PARITYGEN_MASK_KEY" in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(UnsafeTarget, match="is the source database"):
+        mask_database(sqlite_url, sqlite_url, key_env=KEY_ENV)
+    prod = f"sqlite:///{tmp_path / 'shop_production.sqlite'}"
+    with pytest.raises(UnsafeTarget, match="looks like production"):
+        mask_database(sqlite_url, prod, key_env=KEY_ENV, progress=False)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tables:\n  customers:\n    columns:\n      balance: {masker: email}\n")
+    with pytest.raises(ConfigError, match="customers.balance: masker email cannot mask a decimal"):
+        mask_database(sqlite_url, dst, rules=bad, key_env=KEY_ENV, progress=False)
+    bad.write_text("tables:\n  customers:\n    columns:\n      email: {mode: null}\n")
+    with pytest.raises(ConfigError, match="customers.email is NOT NULL"):
+        mask_database(sqlite_url, dst, rules=bad, key_env=KEY_ENV, progress=False)
+    bad.write_text("tables:\n  customers: {mode: mask}\n  orders: {mode: empty}\n")
+    with pytest.raises(ConfigError, match="order_lines is copied but its parent orders is left"):
+        mask_database(sqlite_url, dst, rules=bad, key_env=KEY_ENV, progress=False)
+    # a run into a target that holds rows stops and names them; truncate finishes cleanly
+    mask_database(sqlite_url, dst, key_env=KEY_ENV, progress=False)
+    with pytest.raises(UnsafeTarget, match="already holds rows"):
+        mask_database(sqlite_url, dst, key_env=KEY_ENV, progress=False)
+    summary = mask_database(sqlite_url, dst, key_env=KEY_ENV, progress=False, if_exists="truncate")
+    assert summary.tables["customers"].rows == 30
