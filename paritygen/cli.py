@@ -143,6 +143,14 @@ def _csv(value: str | None) -> list[str]:
     "--estimate-rows", is_flag=True, help="Take row counts from the catalog instead of count(*)."
 )
 @click.option(
+    "--reference-rows",
+    default=1_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Tables of at most this many rows with no personal data are kept verbatim and come out"
+    " exactly (lookup tables); 0 keeps none.",
+)
+@click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: only on a terminal)."
 )
 @handle_errors
@@ -155,6 +163,7 @@ def profile(
     sample_rows: int,
     min_group_size: int,
     estimate_rows: bool,
+    reference_rows: int,
     progress: bool | None,
 ) -> None:
     """Measure a database, read-only, into a profile file (aggregates only, no raw PII).
@@ -182,6 +191,7 @@ def profile(
         progress=progress,
         rules=rules,
         notes=notes,
+        reference_rows=reference_rows,
     )
     path = write_profile(result, output)
     for note in notes:

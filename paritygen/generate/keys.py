@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 import polars as pl
 
+from paritygen.generate import reference
 from paritygen.generate.base import POLARS_TYPES
 from paritygen.generate.fanout import ParentChoice, fanout_counts, place_counts
 from paritygen.generate.key_edges import (
@@ -35,6 +36,7 @@ from paritygen.generate.key_edges import (
     same_group_parents,
 )
 from paritygen.generate.plan import GenerationPlan
+from paritygen.generate.reference import is_reference
 from paritygen.generate.unique_keys import (
     CodeKey,
     ExistingKeys,
@@ -208,9 +210,12 @@ class TableKeys:
 
     def _single(self, col: str) -> None:
         anchors = self.factory.anchors.get((self.table.name, col), ())
+        verbatim = None
+        if is_reference(self.factory.profile, self.table.name, self.rows) and self.existing is None:
+            verbatim = reference.key_values(self.table, col)  # a lookup table's own keys
         self.unique[col] = UniqueKey(
             self.table, self.table.columns[col], self.rows, self.factory.seed, anchors,
-            self.existing,
+            self.existing, verbatim,
         )  # fmt: skip
 
     def _nearly_distinct(self, col: str) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from paritygen.errors import ConfigError
 from paritygen.generate.base import BLOCK_ROWS
 from paritygen.generate.capacity import fit_capacity
+from paritygen.generate.reference import reference_row_count
 from paritygen.profile.model import ForeignKey, Profile, Table
 
 DEFAULT_CHUNK_ROWS = BLOCK_ROWS
@@ -68,6 +69,9 @@ class GenerationPlan:
 def planned_row_count(profile: Profile, name: str, scale: float) -> int:
     """Rows for table *name*: the pinned count, the profiled count for fixed tables, else
     ``round(row_count x scale)``."""
+    verbatim = reference_row_count(profile, name)
+    if verbatim is not None:
+        return verbatim  # a reference table keeps its rows at every scale
     rule = profile.table_rule(name)
     if rule.row_count is not None:
         return int(rule.row_count)

@@ -19,6 +19,7 @@ import polars as pl
 from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
 from paritygen.generate.keys import TableKeys
 from paritygen.generate.plan import block_ranges, chunk_ranges
+from paritygen.generate.reference import is_reference, reference_frame
 from paritygen.profile.model import Profile, Table
 
 log = logging.getLogger("paritygen")
@@ -62,6 +63,15 @@ class TableRows:
         self.keys = keys
         self.seed = seed
         self.row_count = row_count
+        self.written = [c for c in self.table.columns if c not in computed]
+        self.verbatim: pl.DataFrame | None = None
+        if keys.existing is None and is_reference(profile, self.table.name, row_count):
+            # A reference table: production's rows exactly (they hold no personal data).
+            self.verbatim = reference_frame(self.table, self.written)
+            self.generators = {}
+            self.checks = []
+            self.key_columns = set(keys.columns)
+            return
         rule = profile.table_rule(self.table.name)
         key_columns = set(keys.columns)
         unique = {uc.columns[0] for uc in self.table.unique_constraints if len(uc.columns) == 1}
@@ -82,7 +92,6 @@ class TableRows:
             for name, column in self.table.columns.items()
             if name not in key_columns and name not in computed
         }
-        self.written = [c for c in self.table.columns if c not in computed]
         self.checks = parse_checks(self.table)
         for rule in self.checks:
             if isinstance(rule, SkippedCheck):  # said, so a failing load is no surprise
@@ -94,6 +103,13 @@ class TableRows:
 
     def block(self, block: int, start: int, count: int) -> pl.DataFrame:
         """Rows ``[start, start + count)`` of random block *block*, every column, table order."""
+        if self.verbatim is not None:
+            frame = self.verbatim.slice(start, count)
+            deferred = [c for c in self.keys.deferred_list if c in frame.columns]
+            if deferred:  # written by the update that closes the cycle, as for other tables
+                frame = frame.with_columns(pl.lit(None, dtype=frame[c].dtype).alias(c)
+                                           for c in deferred)  # fmt: skip
+            return frame
         name = self.table.name
         keys = self.keys.frame(start, count)
         columns: dict[str, pl.Series] = {c: keys[c] for c in keys.columns}
@@ -124,6 +140,10 @@ class TableRows:
 
     def update_chunks(self, chunk_rows: int, columns: list[str]) -> Iterator[pl.DataFrame]:
         """Key plus deferred-FK chunks for the update that closes a cycle or self-reference."""
+        if self.verbatim is not None:
+            keep = list(self.table.primary_key) + columns
+            yield self.verbatim.select(keep).drop_nulls(subset=columns)
+            return
         for start, count in chunk_ranges(self.row_count, chunk_rows):
             frame = self.keys.update_frame(start, count, columns)
             if frame.height:

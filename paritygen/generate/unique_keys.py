@@ -326,10 +326,19 @@ class UniqueKey:
         seed: int,
         anchors: tuple[str, ...] = (),
         existing: ExistingKeys | None = None,
+        verbatim: pl.Series | None = None,
     ) -> None:
+        """*verbatim*: a reference table's own values, row by row (they are the keys)."""
         self.column = column
         self.kind = column.logical_type
         self.n = n
+        self.verbatim = verbatim
+        if verbatim is not None:
+            self.sequence = None
+            self.code = None
+            self.anchors = ()
+            self.verbatim_index = {_key_text(v): i for i, v in enumerate(verbatim.to_list())}
+            return
         appended = existing is not None and existing.rows > 0
         domain = f"append:{existing.rows}" if appended and existing is not None else ""
         self.key = derive_key(seed, table.name, column.name, *([domain] if domain else []))
@@ -363,6 +372,8 @@ class UniqueKey:
     def values(self, idx: np.ndarray) -> pl.Series:
         """Values of rows *idx*, typed per the chunk contract."""
         name = self.column.name
+        if self.verbatim is not None:
+            return self.verbatim.gather(idx).alias(name)
         if self.sequence is not None:
             numbers = self.sequence.values(idx) + self.shift
             if self.kind == "date":
@@ -410,6 +421,10 @@ class UniqueKey:
     def index_of(self, values: list[object]) -> np.ndarray:
         """Row index holding each value, -1 where no row does (natural keys and codes)."""
         out = np.full(len(values), -1, dtype=np.int64)
+        if self.verbatim is not None:
+            for i, value in enumerate(values):
+                out[i] = self.verbatim_index.get(_key_text(value), -1)
+            return out
         for i, value in enumerate(values):
             if str(value) in self.anchor_index:
                 out[i] = self.anchor_index[str(value)]
@@ -420,6 +435,13 @@ class UniqueKey:
             hit = (out < 0) & (codes >= 0) & (row >= len(self.anchors)) & (row < self.n)
             out[hit] = row[hit]
         return out
+
+
+def _key_text(value: object) -> str:
+    """One spelling per key value, whether it came from a profile (3, 3.0, "3") or a series."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _root_key(profile: Profile, table: str, column: str) -> tuple[str, str] | None:

@@ -2,7 +2,8 @@
 
 Why both: names are cheap and usually right (``email``, ``nachname``), but production schemas hide
 PII in columns called ``contact`` or ``ref``; a value check on the sample catches e-mails, IBANs
-(checksum), card numbers (Luhn), UUIDs, IPs, URLs and phone numbers whatever the name. The PII set
+(checksum), card numbers (Luhn), UUIDs, IPs, URLs, phone numbers and person names
+(:mod:`paritygen.profile.names`) whatever the name. The PII set
 is documented in docs/profile.md ("PII policy"); the user's ``rules`` always win.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 
 import polars as pl
+
+from paritygen.profile.names import name_tag
 
 PII_SEMANTICS = frozenset(
     {
@@ -41,7 +44,13 @@ NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("email", r"(^|_)(e_?mail|mail_?address|courriel|correo)(_|$)|email"),
         ("password", r"(^|_)(password|passwd|pwd|password_hash|kennwort)(_|$)"),
         ("iban", r"(^|_)iban(_|$)"),
-        ("card_number", r"(^|_)(card|cc|credit_card|pan)(_?(no|num|number))?(_|$)|card_?number"),
+        # A card number is named as one ("card_no", "cc_number", "credit_card"); a bare "cc_" or
+        # "card_" prefix is not (cc_name, cc_city, card_type): values decide those (Luhn).
+        (
+            "card_number",
+            r"card_?(no|num|number|nr)(_|$)|(^|_)(cc|pan)_?(no|num|number|nr)(_|$)|(^|_)cc$"
+            r"|(^|_)pan$|(^|_)credit_?card(_|$)",
+        ),
         (
             "birth_date",
             r"(^|_)(birth|dob|birthday|birthdate|geburtsdatum|geburtstag|date_of_birth)"
@@ -220,6 +229,9 @@ def decide(name: str, logical_type: str, values: pl.Series | None) -> tuple[str 
     tag = classify_name(name, logical_type)
     if values is not None and logical_type in TEXTUAL and (tag is None or tag not in PII_SEMANTICS):
         by_value = classify_values(values)
+        if by_value is None and tag is None:
+            # Person names whatever the column is called (owner, manager, contact, cc_name).
+            by_value = name_tag(values)
         if by_value is not None and (tag is None or by_value in PII_SEMANTICS):
             tag = by_value
     return tag, tag in PII_SEMANTICS

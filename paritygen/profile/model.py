@@ -223,6 +223,11 @@ class Table:
     """How column statistics were sampled (``TABLESAMPLE SYSTEM``, ``RAND()``), None if full."""
     sampled_rows: NonNegative | None = None
     comment: str | None = None
+    reference_rows: tuple[tuple[Scalar | None, ...], ...] | None = None
+    """A reference (lookup) table's rows verbatim, columns in table order, sorted by primary
+    key: a small table with no personal column and no FK to a table that is not itself kept
+    (``Settings.reference_rows``). Generate writes exactly these rows. Values are JSON scalars:
+    decimals as exact text (``"12.3400"``), temporal values ISO-8601 (UTC), binary as hex."""
 
 
 @dataclass(config=_STRICT)
@@ -276,6 +281,9 @@ class Settings:
     min_group_size: Annotated[int, Field(ge=1)] = 5
     sample_rows: Annotated[int, Field(ge=1)] = 1_000_000
     estimate_rows: bool = False
+    reference_rows: NonNegative = 1_000
+    """Tables of at most this many rows with no personal data are kept verbatim
+    (``Table.reference_rows``); 0 keeps none."""
 
 
 @dataclass(config=_STRICT)

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from paritygen import __version__
 from paritygen.db import describe_db_error, make_engine, resolve_url
 from paritygen.errors import ConfigError, ConnectionFailed, ParitygenError, safe_url
-from paritygen.profile import classify, dialects, read, stats
+from paritygen.profile import classify, dialects, read, reference, stats
 from paritygen.profile.model import (
     FORMAT,
     Column,
@@ -40,6 +40,8 @@ from paritygen.profile.model import (
     Table,
     TableRule,
 )
+from paritygen.profile.people import People, impersonal_text, parents_first
+from paritygen.profile.reference import DEFAULT_REFERENCE_ROWS
 from paritygen.profile.reflect import DEFAULT_SCHEMA, list_tables, reflect_tables
 from paritygen.profile.values import ORDERED, to_scalar
 
@@ -128,6 +130,7 @@ def profile_database(
     progress: bool | None = None,
     rules: Rules | None = None,
     notes: list[str] | None = None,
+    reference_rows: int = DEFAULT_REFERENCE_ROWS,
 ) -> Profile:
     """Measure the database at *url* into a :class:`Profile` (read-only, aggregates only).
 
@@ -139,6 +142,8 @@ def profile_database(
         raise ConfigError(f"--sample-rows must be at least 1, got {sample_rows}")
     if min_group_size < 1:
         raise ConfigError(f"--min-group-size must be at least 1, got {min_group_size}")
+    if reference_rows < 0:
+        raise ConfigError(f"--reference-rows must be 0 or more, got {reference_rows}")
     started = time.perf_counter()
     engine = read_only_engine(url)
     parsed = engine.url
@@ -158,6 +163,7 @@ def profile_database(
                     progress=sys.stderr.isatty() if progress is None else progress,
                     rules=rules or Rules(),
                     notes=remarks,
+                    reference_rows=reference_rows,
                 )
             finally:
                 conn.rollback()  # never commit: the session was read-only anyway
@@ -186,6 +192,7 @@ def _profile(
     progress: bool,
     rules: Rules,
     notes: list[str],
+    reference_rows: int = DEFAULT_REFERENCE_ROWS,
 ) -> Profile:
     dialects.start_session(conn)
     dialect = conn.dialect.name
@@ -224,8 +231,9 @@ def _profile(
         file=sys.stderr,
         leave=False,
     )
+    people = People()
     try:
-        for name in names:
+        for name in parents_first(reflected, names):  # whom rows belong to follows the FKs
             bar.set_postfix_str(name)
             measured[name] = _measure_table(
                 conn,
@@ -239,6 +247,7 @@ def _profile(
                 ref_keys=ref_keys,
                 edges=edges,
                 fk_values=fk_values,
+                people=people,
             )
             bar.update(1)
         for name in names:
@@ -275,6 +284,14 @@ def _profile(
             measured[name] = dataclasses.replace(table, foreign_keys=tuple(fks))
     finally:
         bar.close()
+    for name in sorted(reference.reference_tables(measured, reference_rows)):
+        ref = dialects.quote_table(conn, schema, name)
+        try:
+            rows = reference.read_rows(conn, ref, measured[name], reference_rows)
+        except sa.exc.DBAPIError as exc:
+            raise ProfilingFailed(f"table {name}: {describe_db_error(exc)}") from None
+        if rows is not None:
+            measured[name] = dataclasses.replace(measured[name], reference_rows=rows)
     kept_rules, rule_notes = _keep_rules(rules, measured)
     notes.extend(rule_notes)
     database = url.database
@@ -290,9 +307,12 @@ def _profile(
             captured_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             paritygen_version=__version__,
         ),
-        tables=measured,
+        tables={name: measured[name] for name in names},
         settings=Settings(
-            min_group_size=min_group_size, sample_rows=sample_rows, estimate_rows=estimate_rows
+            min_group_size=min_group_size,
+            sample_rows=sample_rows,
+            estimate_rows=estimate_rows,
+            reference_rows=reference_rows,
         ),
         rules=kept_rules,
     )
@@ -315,6 +335,7 @@ def _measure_table(
     ref_keys: set[tuple[str, str]],
     edges: dict[tuple[str, str], stats.KeyEdges],
     fk_values: dict[str, dict[str, pl.Series]],
+    people: People,
 ) -> Table:
     """Counts, bytes and every column's statistics of one table, from one read."""
     ref = dialects.quote_table(conn, schema, table.name)
@@ -352,23 +373,32 @@ def _measure_table(
     leading |= {uc.columns[:1] for uc in table.unique_constraints}
     out: dict[str, Column] = {}
 
-    def measure(column: Column) -> tuple[Column, ColumnStats]:
+    def tag(column: Column) -> Column:
         values = data[column.name]
         semantic, pii = classify.decide(column.name, column.logical_type, values.values)
         column = dataclasses.replace(column, semantic=semantic, pii=pii)
-        column = _apply_rule(column, rules.columns.get(column.name) if rules else None)
+        return _apply_rule(column, rules.columns.get(column.name) if rules else None)
+
+    # Columns are measured on STATS_THREADS threads: polars and numpy release the GIL, so the
+    # statistics of a wide table use every core (SQL below stays on this thread's connection).
+    with ThreadPoolExecutor(max_workers=STATS_THREADS) as pool:
+        columns = list(pool.map(tag, columns))
+    owners = people.owners(table, columns, data, rules)
+    if not owners.about_people:
+        columns = impersonal_text(columns, rules)
+
+    def measure(column: Column) -> tuple[Column, ColumnStats]:
         col_stats = stats.column_stats(
             column,
-            values,
+            data[column.name],
             total_rows=row_count,
             sampled=sampled,
             min_group_size=min_group_size,
             pii=column.pii,
+            persons=owners.ids,
         )
         return column, col_stats
 
-    # Columns are measured on STATS_THREADS threads: polars and numpy release the GIL, so the
-    # statistics of a wide table use every core (SQL below stays on this thread's connection).
     with ThreadPoolExecutor(max_workers=STATS_THREADS) as pool:
         measured = list(pool.map(measure, columns))
     for column, col_stats in measured:

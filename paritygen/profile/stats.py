@@ -170,6 +170,7 @@ def column_stats(
     sampled: bool,
     min_group_size: int,
     pii: bool,
+    persons: pl.Series | None = None,
 ) -> ColumnStats:
     """Every statistic of one column from its read values; PII columns keep shape only.
 
@@ -253,9 +254,29 @@ def column_stats(
             share = float(shapes["count"][0]) / sample.len()
             if share >= SHAPE_MIN_SHARE:
                 fields["shape"] = ShapeStats(pattern=str(shapes[values.name][0]), share=share)
+    if common and persons is not None:
+        common = _people_filter(common, data.values, persons, min_group_size)
     if common:
         fields["most_common"] = _most_common(common, logical, present)
     return ColumnStats(**fields)
+
+
+def _people_filter(
+    common: list[tuple[Any, int]], values: pl.Series, persons: pl.Series, k: int
+) -> list[tuple[Any, int]]:
+    """The most-common values that occur for at least *k* distinct persons (k counts people,
+    not rows: 7 invoices of one customer do not make a city safe to keep). *persons* is aligned
+    with the read *values*: who each row belongs to (docs/profile.md, "k counts people")."""
+    frame = pl.DataFrame({"value": values, "person": persons}).drop_nulls()
+    if frame.height == 0:
+        return []
+    people = frame.group_by("value").agg(pl.col("person").n_unique().alias("people"))
+    safe = people.filter(pl.col("people") >= k)["value"]
+    if values.dtype in (pl.Float64, pl.Float32, pl.Int64, pl.Int32):
+        kept = set(safe.cast(pl.Float64).to_list())
+        return [(v, c) for v, c in common if float(v) in kept]
+    kept = set(safe.to_list())
+    return [(v, c) for v, c in common if v in kept]
 
 
 def _top_counts(uniques: np.ndarray, counts: np.ndarray, min_group_size: int) -> list[tuple]:

@@ -1,0 +1,139 @@
+"""Person names found by their values: a dictionary of given and family names.
+
+Why: production schemas hide people in columns called ``owner``, ``manager``, ``contact`` or
+``cc_name``; the column name says nothing, the values say "Mary Smith". The dictionary is the
+union of every Faker and mimesis locale's given and family names (about 50,000 each), built once
+per process from the packages' own data (no download), lower-cased.
+
+The dictionaries are large and noisy (``west``, ``green``, ``paris`` are family names somewhere),
+so a column is only called a name column when most of its distinct values *look like* names:
+- full names: 2 to 4 word tokens whose first token is a given name and last a family name
+  (or ``Smith, Mary``); a few such values are enough evidence;
+- single given or family names: only with many distinct values (:data:`SINGLE_MIN_DISTINCT`),
+  so a 5-row ``region`` of ``North, West...`` or a colour list never qualifies.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import pkgutil
+from pathlib import Path
+
+import polars as pl
+
+FULL_NAME_SHARE = 0.5
+"""Share of distinct values that must read as full names for a ``full_name`` tag."""
+FULL_NAME_MIN_MATCHES = 3
+"""Distinct full-name values needed at least (a 3-row ``owner`` column still qualifies)."""
+SINGLE_NAME_SHARE = 0.8
+"""Share of distinct values that must be dictionary names for a first/last name tag."""
+SINGLE_MIN_DISTINCT = 20
+"""Distinct values needed before single words are taken for names (colours, regions, months
+are dictionary names too, and come in small sets)."""
+SAMPLE_DISTINCT = 2_000
+"""Distinct values checked per column."""
+TOKEN = r"^[\p{L}][\p{L}'’.-]*$"
+"""One word of a name: letters, with apostrophes, dots and hyphens (O'Brien, Jean-Luc, J.)."""
+
+
+def _flatten(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _flatten(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _flatten(item)]
+    return []
+
+
+@functools.lru_cache(maxsize=1)
+def dictionaries() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, family names), lower-cased, from every Faker and mimesis locale."""
+    given: set[str] = set()
+    family: set[str] = set()
+    import faker.providers.person as person
+
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
+        for attribute, target in (
+            ("first_names", given),
+            ("first_names_male", given),
+            ("first_names_female", given),
+            ("last_names", family),
+        ):
+            names = provider.__dict__.get(attribute, ())
+            if not isinstance(names, property):
+                target.update(name.lower() for name in _flatten(names))
+    try:
+        import mimesis
+    except ImportError:  # mimesis is a dependency; the Faker lists alone still work
+        return frozenset(given), frozenset(family)
+    for path in sorted(Path(mimesis.__file__).parent.glob("datasets/*/person.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        given.update(name.lower() for name in _flatten(data.get("names", {})))
+        family.update(name.lower() for name in _flatten(data.get("surnames", {})))
+    return frozenset(given), frozenset(family)
+
+
+def _distinct_words(values: pl.Series) -> pl.Series:
+    present = values.drop_nulls().str.strip_chars()
+    present = present.filter(present != "").unique()
+    if present.len() > SAMPLE_DISTINCT:
+        present = present.sample(SAMPLE_DISTINCT, seed=0)
+    return present
+
+
+def name_tag(values: pl.Series) -> str | None:
+    """``full_name``, ``first_name`` or ``last_name`` when most distinct *values* are person
+    names (see the module docstring), else None."""
+    if values.dtype != pl.String:
+        return None
+    distinct = _distinct_words(values)
+    n = distinct.len()
+    if n == 0:
+        return None
+    given, family = dictionaries()
+    given_list = pl.Series(sorted(given)).implode()
+    family_list = pl.Series(sorted(family)).implode()
+    frame = pl.DataFrame({"value": distinct}).with_columns(
+        tokens=pl.col("value").str.replace_all(r",", " , ").str.split(" ").list.eval(
+            pl.element().filter(pl.element() != "")
+        )
+    )
+    comma = pl.col("tokens").list.contains(",")
+    words = pl.col("tokens").list.eval(pl.element().filter(pl.element() != ","))
+    frame = frame.with_columns(comma=comma, words=words).with_columns(
+        count=pl.col("words").list.len(),
+        wordlike=pl.col("words").list.eval(pl.element().str.contains(TOKEN)).list.all(),
+        first=pl.col("words").list.first().str.to_lowercase(),
+        last=pl.col("words").list.last().str.to_lowercase(),
+    )
+    given_first = pl.col("first").is_in(given_list)
+    family_last = pl.col("last").is_in(family_list)
+    # "Smith, Mary": family name first, given name last.
+    reversed_order = pl.col("comma") & pl.col("first").is_in(family_list) & pl.col(
+        "last"
+    ).is_in(given_list)
+    full = (
+        pl.col("wordlike")
+        & pl.col("count").is_between(2, 4)
+        & ((given_first & family_last & ~pl.col("comma")) | reversed_order)
+    )
+    single = pl.col("wordlike") & (pl.col("count") == 1) & ~pl.col("comma")
+    counts = frame.select(
+        full=full.sum(),
+        given=(single & given_first).sum(),
+        family=(single & family_last).sum(),
+    ).row(0)
+    full_count, given_count, family_count = (int(c) for c in counts)
+    if full_count >= FULL_NAME_MIN_MATCHES and full_count / n >= FULL_NAME_SHARE:
+        return "full_name"
+    if n < SINGLE_MIN_DISTINCT:
+        return None
+    if given_count / n >= SINGLE_NAME_SHARE and given_count >= family_count:
+        return "first_name"
+    if family_count / n >= SINGLE_NAME_SHARE:
+        return "last_name"
+    return None
