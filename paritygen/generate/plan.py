@@ -291,6 +291,7 @@ def build_plan(
     for name in order:  # every key checked before anything is written
         rule = profile.table_rule(name)
         exact = scale == 1.0 or rule.row_count is not None or rule.fixed
+        exact = exact or reference_row_count(profile, name) is not None
         counts[name] = fit_capacity(
             profile.table(name), planned_row_count(profile, name, scale), counts, exact=exact
         )

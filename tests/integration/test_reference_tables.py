@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 from faker import Faker
 
-from paritygen.generate.run import generate_database
 from paritygen.profile.io import dumps
 from paritygen.profile.run import profile_database
+from paritygen.run.generate import generate_database
 
 REGIONS = [
     (1, "EMEA", "Europe, Middle East, Africa"),
