@@ -65,10 +65,12 @@ def cli(debug: bool) -> None:
     verify    measure staging against the profile; exit 1 when out of bars
     report    volume / parity report (md, json, csv, html)
     diff      how production changed between two profiles
+    run       a scheduled refresh from a job file (profile, fill, verify, report, history)
     demo      the whole loop on an embedded SQLite shop, no server needed
 
     Database URLs are SQLAlchemy URLs (postgresql://, mysql://, sqlite:///file.db) or env:VAR
-    to read one from the environment. Exit codes: 0 ok, 1 parity check failed, 2 error.
+    to read one from the environment. Exit codes: 0 ok, 1 parity check failed, 2 error,
+    3 another run holds the target (run).
     """
     _setup_logging()
 
@@ -482,7 +484,10 @@ def verify(
 
 
 @cli.command()
-@click.argument("profile_path", metavar="PROFILE", type=click.Path(dir_okay=False))
+@click.argument("profile_path", metavar="[PROFILE]", required=False,
+                type=click.Path(dir_okay=False))
+@click.option("--history", "history_path", default=None, type=click.Path(dir_okay=False),
+              help="Growth report from a job's history file instead (html, md, csv or json).")
 @click.option("--target", default=None, metavar="URL",
               help="Staging database: adds its volumes and the parity verdict.")
 @click.option("--source", default=None, metavar="URL",
@@ -504,7 +509,8 @@ def verify(
 @click.option("--progress/--no-progress", default=None)
 @handle_errors
 def report(
-    profile_path: str, target: str | None, source: str | None, fmt: str, output: str | None,
+    profile_path: str | None, history_path: str | None, target: str | None, source: str | None,
+    fmt: str, output: str | None,
     columns: tuple[str, ...], name: str | None, scale: float, tolerances_path: str | None,
     skip: tuple[str, ...], sample_rows: int, fail_on_miss: bool, progress: bool | None,
 ) -> None:
@@ -513,10 +519,20 @@ def report(
     \b
     paritygen report profiles/shop.yaml --format html -o shop.html
     paritygen report profiles/shop.yaml --target env:STAGING_URL --format json -o parity.json
+    paritygen report --history history/shop.jsonl --format html -o growth.html
     """  # fmt: skip
     from paritygen.errors import ConfigError
     from paritygen.profile.io import read_profile
     from paritygen.verify.report import write_report
+
+    if history_path is not None:
+        if profile_path or target or source:
+            raise ConfigError("--history makes a growth report on its own: drop PROFILE,"
+                              " --target and --source")  # fmt: skip
+        _growth_report(history_path, fmt, output)
+        return
+    if profile_path is None:
+        raise ConfigError("give a PROFILE (parity / volume report) or --history FILE (growth)")
 
     parity = None
     if target:
@@ -534,6 +550,50 @@ def report(
         click.echo(text, nl=False)
     if fail_on_miss and parity is not None and not parity.passed:
         sys.exit(int(ExitStatus.CHECK_FAILED))
+
+
+def _growth_report(history_path: str, fmt: str, output: str | None) -> None:
+    from paritygen.jobs.growth import write_growth
+
+    notes: list[str] = []
+    text = write_growth(history_path, fmt, output, notes)
+    for note in notes:
+        click.echo(f"paritygen: note: {note}", err=True)
+    if output:
+        click.echo(f"wrote {fmt} growth report -> {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("run")
+@click.argument("job_path", metavar="JOB.yaml", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True,
+              help="Print the plan (tables, modes, rows and bytes, what is emptied) and the drift;"
+              " write nothing.")
+@click.option("--force", is_flag=True,
+              help="Write although the job does not declare 'environment: staging' (never into"
+              " the source).")
+@click.option("--log-format", default="text", show_default=True,
+              type=click.Choice(["text", "json"]),
+              help="Log lines on stderr for people, or one JSON object per line for shippers;"
+              " json also prints the summary as JSON.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bars per table (default: on a terminal, text logs only).")
+@handle_errors
+def run_job_command(
+    job_path: str, dry_run: bool, force: bool, log_format: str, progress: bool | None
+) -> None:
+    """A scheduled refresh: profile, diff, fill staging, verify, report, record growth.
+
+    \b
+    paritygen run jobs/shop.yaml              # from cron, systemd, a CronJob, CI
+    paritygen run jobs/shop.yaml --dry-run    # the plan, nothing written
+    Exit codes: 0 done and in parity, 1 parity missed, 2 error, 3 another run holds the target.
+    """  # fmt: skip
+    from paritygen.jobs.command import run_from_file
+
+    sys.exit(run_from_file(job_path, dry_run=dry_run, force=force, log_format=log_format,
+                           progress=progress, echo=click.echo))  # fmt: skip
 
 
 @cli.command()

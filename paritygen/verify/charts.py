@@ -246,3 +246,93 @@ def _legend(x: float, y: float) -> str:
         f"<rect x='{x + 88}' y='{y - 8}' width='12' height='4' fill='{STAGING}'/>"
         f"<text x='{x + 104}' y='{y - 3}'>staging</text></g>"
     )
+
+
+@dataclass(frozen=True)
+class TimePoint:
+    """One observation of a series: seconds since the epoch, and the value."""
+
+    at: float
+    value: float
+
+
+def growth_chart(
+    production: Sequence[TimePoint],
+    *,
+    staging: TimePoint | None,
+    projection: TimePoint | None,
+    title: str,
+    subtitle: str,
+    unit: str = "rows",
+) -> str:
+    """Production's value over time (blue line and dots), staging's last fill (orange dot) and
+    the projected value (dashed, from the last observation to the projection's date)."""
+    import datetime as dt
+
+    width, height, left, right, top, bottom = 410, 250, 64, 18, 58, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    every = list(production) + [p for p in (staging, projection) if p is not None]
+    t_lo, t_hi = min(p.at for p in every), max(p.at for p in every)
+    if t_hi <= t_lo:
+        t_lo, t_hi = t_lo - 43_200, t_hi + 43_200  # one run: half a day either side
+    v_hi = max(p.value for p in every) * 1.08 or 1.0
+
+    def px(at: float) -> float:
+        return left + (at - t_lo) / (t_hi - t_lo) * plot_w
+
+    def py(value: float) -> float:
+        return top + (1 - value / v_hi) * plot_h
+
+    def when(at: float) -> str:
+        moment = dt.datetime.fromtimestamp(at, dt.UTC)
+        return moment.strftime("%Y-%m-%d" if t_hi - t_lo > 3 * 86_400 else "%m-%d %H:%M")
+
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' class='chart growth' width='{width}'"
+        f" height='{height}' viewBox='0 0 {width} {height}' role='img' {FONT}>",
+        f"<title>{escape(title)}</title>",
+        f"<text x='0' y='15' font-size='13' font-weight='600' fill='{TEXT}'>{escape(title)}</text>",
+        f"<text x='0' y='31' font-size='11' fill='#6b7480'>{escape(subtitle)}</text>",
+        _legend(left, 50),
+    ]
+    for share in (0.0, 0.5, 1.0):
+        value = v_hi * share
+        parts.append(
+            f"<line x1='{left}' y1='{py(value):.1f}' x2='{width - right}' y2='{py(value):.1f}'"
+            f" stroke='{GRID}'/><text x='{left - 6}' y='{py(value) + 3:.1f}' font-size='10'"
+            f" fill='#7a8491' text-anchor='end'>{escape(_fmt(value, unit))}</text>"
+        )
+    for at, anchor in ((t_lo, "start"), (t_hi, "end")):
+        parts.append(
+            f"<text x='{px(at):.1f}' y='{height - bottom + 16}' font-size='10' fill='#7a8491'"
+            f" text-anchor='{anchor}'>{escape(when(at))}</text>"
+        )
+    ordered = sorted(production, key=lambda p: p.at)
+    if projection is not None and ordered:
+        last = ordered[-1]
+        parts.append(
+            f"<line class='projection' x1='{px(last.at):.1f}' y1='{py(last.value):.1f}'"
+            f" x2='{px(projection.at):.1f}' y2='{py(projection.value):.1f}' stroke='{PRODUCTION}'"
+            f" stroke-width='1.5' stroke-dasharray='5 4'><title>projected"
+            f" {escape(when(projection.at))}: {escape(_fmt(projection.value, unit))}</title></line>"
+        )
+    if len(ordered) > 1:
+        coords = " ".join(f"{px(p.at):.1f},{py(p.value):.1f}" for p in ordered)
+        parts.append(
+            f"<polyline class='line production' points='{coords}' fill='none'"
+            f" stroke='{PRODUCTION}' stroke-width='2'/>"
+        )
+    for point in ordered:
+        parts.append(
+            f"<circle class='point production' cx='{px(point.at):.1f}' cy='{py(point.value):.1f}'"
+            f" r='3' fill='{PRODUCTION}'><title>production {escape(when(point.at))}:"
+            f" {escape(_fmt(point.value, unit))}</title></circle>"
+        )
+    if staging is not None:
+        parts.append(
+            f"<circle class='point staging' cx='{px(staging.at):.1f}' cy='{py(staging.value):.1f}'"
+            f" r='5' fill='none' stroke='{STAGING}' stroke-width='2.5'><title>staging, last fill"
+            f" {escape(when(staging.at))}: {escape(_fmt(staging.value, unit))}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -354,7 +354,9 @@ def _column_chart(
     return None
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The templates of every HTML report (parity here, growth in ``jobs/growth.py``): one look,
+    one set of filters."""
     loader = jinja2.FunctionLoader(
         lambda name: (
             resources.files("paritygen.verify")
@@ -406,7 +408,7 @@ def render_html(
         if bars_bytes
         else None,
     }  # fmt: skip
-    template = _environment().get_template("report.html.j2")
+    template = template_environment().get_template("report.html.j2")
     return template.render(
         report=report,
         parity=report["parity"],

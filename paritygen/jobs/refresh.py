@@ -1,0 +1,488 @@
+"""``paritygen run JOB.yaml``: one scheduled refresh, start to end, unattended.
+
+The steps, in order, each logged as it ends:
+
+1. **check** the target: declared ``environment: staging`` (else refused unless ``--force``),
+   never the source itself, and held by no other run (the run stage's lock; exit 3).
+2. **profile**: re-measure production (``reprofile: true``) or read the profile file.
+3. **diff** against the last capture and **plan**: modes, expected rows and bytes, what is
+   emptied; drift staging cannot take stops the run here, before anything is written.
+   ``--dry-run`` prints the plan and stops here too, having written nothing.
+4. **fill**: generate / mask per table through the run stage (the same code, checks and
+   crash-safety as ``paritygen generate``); ``keep`` and ``skip`` tables are not touched.
+5. **verify** staging against the profile; 6. **reports**; 7. **history**; then the summary
+   and the notification.
+
+A crash or kill at any point leaves a state the same command finishes from: the profile file is
+replaced only once staging holds the rows it describes, the fill empties what it writes before
+loading, and the history gains a line only when a run got that far.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from paritygen.db import resolve_url
+from paritygen.errors import (
+    ExitStatus,
+    ParitygenError,
+    ProfileError,
+    SchemaMismatch,
+    UnsafeTarget,
+    safe_url,
+)
+from paritygen.files import write_atomic
+from paritygen.jobs import history as hist
+from paritygen.jobs.config import Job, job_name, render_path
+from paritygen.jobs.events import JobLog, stage_notes
+from paritygen.jobs.notify import notify_all
+from paritygen.jobs.plan import RefreshPlan, build_plan, job_rules, render_plan, target_rows
+from paritygen.profile.model import Profile
+
+SUMMARY_KIND = "paritygen-run-summary"
+STATUS_EXIT = {
+    "ok": ExitStatus.OK,
+    "dry_run": ExitStatus.OK,
+    "unverified": ExitStatus.OK,
+    "parity_missed": ExitStatus.CHECK_FAILED,
+    "error": ExitStatus.ERROR,
+}
+
+
+@dataclass
+class RunState:
+    """What the run found and did so far (the summary is made from it, whatever happened)."""
+
+    job: Job
+    started: dt.datetime
+    clock: float
+    status: str = "error"
+    exit_code: int = int(ExitStatus.ERROR)
+    plan: RefreshPlan | None = None
+    profile: Profile | None = None
+    digest: str | None = None
+    filled: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parity: Any = None
+    reports: list[str] = field(default_factory=list)
+    history: str | None = None
+    error: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The run in one JSON-ready mapping (printed last, sent to webhooks and commands)."""
+        tables: dict[str, dict[str, Any]] = {}
+        if self.plan is not None:
+            for t in self.plan.tables:
+                staging = self.parity.staging.tables.get(t.name) if self._measured else None
+                tables[t.name] = {
+                    "mode": t.mode,
+                    "production_rows": t.production_rows,
+                    "expected_rows": t.expected_rows,
+                    "rows": staging.row_count if staging else self.filled.get(t.name, {})
+                    .get("rows"),
+                    "bytes": _bytes(staging) if staging else None,
+                    "seconds": self.filled.get(t.name, {}).get("seconds"),
+                }  # fmt: skip
+        written = [t for t in tables.values() if t["rows"] is not None]
+        sizes = [t["bytes"] for t in written if t["bytes"] is not None]
+        parity = self.parity
+        return {
+            "kind": SUMMARY_KIND,
+            "job": job_name(self.job),
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "started_at": hist.utc_text(self.started),
+            "seconds": round(time.monotonic() - self.clock, 3),
+            "source": _safe(self.job.source),
+            "target": _safe(self.job.target),
+            "profile": str(self.job.profile_path),
+            "profile_digest": self.digest,
+            "reprofiled": self.job.reprofile,
+            "verdict": parity.verdict() if parity is not None else None,
+            "parity": {"passed": parity.passed, "counts": parity.counts()} if parity else None,
+            "drift": self.plan.drift_lines if self.plan is not None else [],
+            "emptied": [t.name for t in self.plan.tables if t.empties] if self.plan else [],
+            "blocking": self.plan.blocking if self.plan is not None else [],
+            "tables": tables,
+            "rows": sum(t["rows"] for t in written),
+            "bytes": sum(sizes) if sizes else None,
+            "reports": self.reports,
+            "history": self.history,
+            "error": self.error,
+        }
+
+    @property
+    def _measured(self) -> bool:
+        return self.parity is not None and self.parity.staging is not None
+
+
+def _bytes(table: Any) -> int | None:
+    return None if table.data_bytes is None else table.data_bytes + (table.index_bytes or 0)
+
+
+def _safe(url: str) -> str:
+    try:
+        return safe_url(resolve_url(url))
+    except ParitygenError:
+        return url if url.startswith("env:") else "(unreadable URL)"
+
+
+def check_target(job: Job, *, force: bool) -> None:
+    """Refuse a target not declared staging (unless forced) and a target that is the source."""
+    if job.environment != "staging" and not force:
+        said = f"environment: {job.environment}" if job.environment else "no environment"
+        raise UnsafeTarget(
+            f"job {job_name(job)} declares {said}; a job writes only to a target declared"
+            " 'environment: staging' (add it to the job file, or pass --force)"
+        )
+    refuse_source_as_target(job.source, job.target)
+
+
+def refuse_source_as_target(source: str, target: str) -> None:
+    """Never write into production: same server and database, whatever the flags."""
+    a, b = resolve_url(source), resolve_url(target)
+    same_server = (a.get_backend_name(), a.host, a.port) == (b.get_backend_name(), b.host, b.port)
+    if same_server and (a.database or "") == (b.database or ""):
+        raise UnsafeTarget(
+            f"the target {safe_url(b)} is the source itself; a job never writes into production"
+        )
+
+
+def run_job(
+    job: Job,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    log: JobLog | None = None,
+    progress: bool | None = None,
+    echo: Any = print,
+) -> dict[str, Any]:
+    """Run *job* once (module docstring); returns the summary. Expected failures end as a
+    summary with status ``error`` (and are re-raised by the CLI as one line and exit 2)."""
+    log = log or JobLog(job_name(job))
+    state = RunState(job=job, started=dt.datetime.now(dt.UTC), clock=time.monotonic())
+    with stage_notes(log):
+        try:
+            _run(state, log, dry_run=dry_run, force=force, progress=progress, echo=echo)
+        except ParitygenError as exc:
+            state.status, state.exit_code = "error", int(exc.exit_status)
+            state.error = str(exc)
+            log.error("failed", str(exc))
+        except KeyboardInterrupt:
+            state.status, state.exit_code = "error", int(ExitStatus.INTERRUPTED)
+            state.error = "interrupted"
+            log.error("failed", "interrupted")
+        except Exception as exc:  # a defect: still said and notified, then raised for --debug
+            state.error = f"unexpected {exc.__class__.__name__}: {exc}"
+            log.error("failed", state.error)
+            if not dry_run:
+                notify_all(job.notify, state.summary(), log)
+            raise
+        summary = state.summary()
+        if not dry_run:
+            notify_all(job.notify, summary, log)
+    return summary
+
+
+def _run(
+    state: RunState, log: JobLog, *, dry_run: bool, force: bool, progress: bool | None, echo: Any
+) -> None:
+    job = state.job
+    check_target(job, force=force)
+    previous, profile = _profiles(job, log)
+    state.profile, state.digest = profile, hist.profile_digest(profile)
+    profile = job_rules(job, profile)
+    present = target_rows(job.target)
+    plan = build_plan(job, profile, previous, present, reprofiled=job.reprofile)
+    plan.blocking.extend(_blocking_drift(job, profile, plan, present))
+    state.plan = plan
+    for line in plan.drift_lines:
+        log.warning("drift", line)
+    for note in plan.notes:
+        log.info("plan", note)
+    if dry_run:
+        if echo is not None:
+            echo(render_plan(plan, dry_run=True).rstrip("\n"))
+        state.status = "dry_run" if not plan.blocking else "error"
+        state.exit_code = int(STATUS_EXIT[state.status])
+        if plan.blocking:
+            state.error = f"the run would stop: {'; '.join(plan.blocking)}"
+        return
+    if plan.blocking:
+        raise SchemaMismatch(
+            f"production's schema changed in ways staging cannot take, nothing was written:"
+            f" {'; '.join(plan.blocking)} (migrate staging, then rerun)"
+        )
+    emptied = [t.name for t in plan.tables if t.empties]
+    log.info(
+        "plan",
+        f"writing {len(plan.written)} table(s), emptying first: {', '.join(emptied) or 'nothing'}",
+        tables=plan.written,
+        emptied=emptied,
+    )
+    _fill(state, profile, plan, log, progress)
+    if job.reprofile:
+        _keep_capture(job, state.profile, previous)
+    _verify(state, profile, plan, log, progress)
+    _reports(state, profile, log)
+    _history(state, plan)
+    if state.history and any(r.kind == "growth" for r in job.reports):
+        _growth_reports(state, log)
+
+
+def _profiles(job: Job, log: JobLog) -> tuple[Profile | None, Profile]:
+    """(the last capture or None, the capture this run uses)."""
+    from paritygen.profile.io import read_profile
+
+    path = job.profile_path
+    if not job.reprofile:
+        if not path.exists():
+            raise ProfileError(
+                f"profile {path} does not exist; take it with 'paritygen profile' or set"
+                " 'reprofile: true' in the job"
+            )
+        profile = read_profile(path)
+        prev = job.previous_profile_path
+        previous = read_profile(prev) if prev.exists() else None
+        log.info("profile", f"reusing {path}: {len(profile.tables)} tables,"
+                 f" {sum(t.row_count for t in profile.tables.values()):,} rows")  # fmt: skip
+        return previous, profile
+    from paritygen.profile.run import profile_database
+
+    previous = read_profile(path) if path.exists() else None
+    began = time.monotonic()
+    notes: list[str] = []
+    options = job.profiling
+    profile = profile_database(
+        job.source,
+        schema=options.schema,
+        tables=list(options.tables) or None,
+        exclude=list(options.exclude),
+        sample_rows=options.sample_rows,
+        min_group_size=options.min_group_size,
+        estimate_rows=options.estimate_rows,
+        progress=False,
+        rules=previous.rules if previous is not None else None,
+        notes=notes,
+    )
+    for note in notes:
+        log.info("profile", note)
+    rows = sum(t.row_count for t in profile.tables.values())
+    log.info(
+        "profile",
+        f"measured the source: {len(profile.tables)} tables, {rows:,} rows"
+        f" in {time.monotonic() - began:.1f} s",
+        tables=len(profile.tables),
+        rows=rows,
+    )
+    return previous, profile
+
+
+def _blocking_drift(
+    job: Job, profile: Profile, plan: RefreshPlan, present: dict[str, int]
+) -> list[str]:
+    """Differences between the target's tables and the profile for the tables the run writes."""
+    from paritygen.profile.run import read_only_engine
+    from paritygen.writers.schema_diff import compare_schema
+
+    lower = {name.lower() for name in present}
+    written = plan.written
+    there = [n for n in written if n.lower() in lower]
+    if not there:
+        return []  # nothing there yet: the run creates every table it writes
+    engine = read_only_engine(job.target)
+    try:
+        return compare_schema(engine, profile, written)
+    finally:
+        engine.dispose()
+
+
+def _fill(
+    state: RunState, profile: Profile, plan: RefreshPlan, log: JobLog, progress: bool | None
+) -> None:
+    from paritygen.run.generate import generate_database
+
+    job = state.job
+    generated = plan.names("generate")
+    if plan.names("mask"):
+        raise ParitygenError(
+            f"mode mask ({', '.join(plan.names('mask'))}) needs the mask stage, which this"
+            " build does not have yet"
+        )
+    if not generated:
+        log.info("fill", "no table to write")
+        return
+    began = time.monotonic()
+    summary = generate_database(
+        profile,
+        job.target,
+        scale=job.scale,
+        seed=job.seed,
+        tables=generated,
+        schema_mode="auto",
+        if_exists="truncate",
+        progress=progress,
+        chunk_rows=job.chunk_rows,
+        allow_production_name=job.allow_production_name,
+    )
+    for name, table in summary.tables.items():
+        state.filled[name] = {"rows": table.rows, "seconds": round(table.seconds, 3)}
+        log.info(
+            "fill",
+            f"{name}: {table.rows:,} rows in {table.seconds:.2f} s",
+            table=name,
+            mode="generate",
+            rows=table.rows,
+            seconds=round(table.seconds, 3),
+        )
+    log.info(
+        "fill",
+        f"generated {summary.rows:,} rows in {len(summary.tables)} table(s) in"
+        f" {time.monotonic() - began:.1f} s",
+        rows=summary.rows,
+    )
+
+
+def _keep_capture(job: Job, capture: Profile | None, previous: Profile | None) -> None:
+    """Staging now holds what *capture* describes: it becomes the profile, the one it replaces
+    is kept beside it (``shop.prev.yaml``) for ``paritygen diff``."""
+    from paritygen.profile.io import dumps, write_profile
+
+    if capture is None:
+        return
+    path = job.profile_path
+    if previous is not None:
+        fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+        write_atomic(job.previous_profile_path, dumps(previous, fmt))
+    write_profile(capture, path)
+
+
+def _verify(
+    state: RunState, profile: Profile, plan: RefreshPlan, log: JobLog, progress: bool | None
+) -> None:
+    job = state.job
+    if not job.verify.enabled or not plan.written:
+        state.status, state.exit_code = "unverified", int(ExitStatus.OK)
+        log.info("verify", "skipped (verify: false)" if not job.verify.enabled
+                 else "nothing written to verify")  # fmt: skip
+        return
+    from paritygen.verify.compare import verify_database
+    from paritygen.verify.tolerances import read_tolerances, tolerances_from_dict
+
+    tolerances = job.verify.tolerances
+    if isinstance(tolerances, str):
+        bars = read_tolerances(job.path(tolerances))
+    else:
+        bars = tolerances_from_dict(tolerances, "verify.tolerances")
+    began = time.monotonic()
+    parity = verify_database(
+        profile,
+        job.target,
+        tolerances=bars,
+        sample_rows=job.verify.sample_rows,
+        source=job.source if job.verify.pii_check else None,
+        progress=False if progress is None else progress,
+        scale=job.scale,
+        tables=plan.written,
+    )
+    state.parity = parity
+    state.status = "ok" if parity.passed else "parity_missed"
+    state.exit_code = int(STATUS_EXIT[state.status])
+    for miss in parity.misses[:10]:
+        log.warning(
+            "verify",
+            f"{miss.target}: {miss.measure} {miss.value:.4g} > {miss.bar:.4g}",
+            table=miss.table,
+            column=miss.column,
+            measure=miss.measure,
+        )
+    log.info(
+        "verify",
+        f"{parity.verdict()} ({time.monotonic() - began:.1f} s)",
+        in_parity=parity.passed,
+        measures=parity.counts(),
+    )
+
+
+def _reports(state: RunState, profile: Profile, log: JobLog) -> None:
+    from paritygen.verify.report import write_report
+
+    job = state.job
+    for report in job.reports:
+        if report.kind != "parity":
+            continue
+        path = render_path(job, report.path, state.started)
+        write_report(profile, state.parity, report.resolved_format, path, name=job_name(job))
+        state.reports.append(str(path))
+        log.info("report", f"wrote {report.resolved_format} report -> {path}", path=str(path))
+
+
+def _history(state: RunState, plan: RefreshPlan) -> None:
+    job = state.job
+    path = job.history_path
+    if path is None or state.profile is None:
+        return
+    verdict = {"ok": "pass", "parity_missed": "fail", "unverified": "unverified"}[state.status]
+    staging = state.parity.staging if state.parity is not None else None
+    record = hist.HistoryRecord(
+        time=hist.utc_text(state.started),
+        job=job_name(job),
+        verdict=verdict,
+        profile_digest=state.digest or "",
+        captured_at=state.profile.source.captured_at,
+        scale=job.scale,
+        seconds=round(time.monotonic() - state.clock, 3),
+        tables=hist.volumes(
+            state.profile, staging, {t.name: t.mode for t in plan.tables},
+            {name: done["rows"] for name, done in state.filled.items()},
+        ),
+    )  # fmt: skip
+    hist.append_record(path, record)
+    state.history = str(path)
+
+
+def _growth_reports(state: RunState, log: JobLog) -> None:
+    from paritygen.jobs.growth import write_growth
+
+    job = state.job
+    for report in job.reports:
+        if report.kind != "growth":
+            continue
+        path = render_path(job, report.path, state.started)
+        write_growth(state.history or "", report.resolved_format, path)
+        state.reports.append(str(path))
+        log.info(
+            "report", f"wrote {report.resolved_format} growth report -> {path}", path=str(path)
+        )
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    """The last lines of a run, for people: per table, totals, verdict and exit code."""
+    lines = [f"job {summary['job']}: {summary['status'].replace('_', ' ')}"
+             f" in {summary['seconds']:.1f} s (exit {summary['exit_code']})"]  # fmt: skip
+    tables = summary["tables"]
+    if tables:
+        width = max(len(name) for name in tables)
+        lines.append(f"{'table':<{width}}  {'mode':<8}  {'production rows':>15}  {'rows':>12}"
+                     f"  {'bytes':>10}  {'seconds':>8}")  # fmt: skip
+        from paritygen.verify.report import human_bytes
+
+        for name, t in tables.items():
+            rows = "–" if t["rows"] is None else f"{t['rows']:,}"
+            secs = "–" if t["seconds"] is None else f"{t['seconds']:.2f}"
+            lines.append(f"{name:<{width}}  {t['mode']:<8}  {t['production_rows']:>15,}"
+                         f"  {rows:>12}  {human_bytes(t['bytes']):>10}  {secs:>8}")  # fmt: skip
+        total_bytes = human_bytes(summary["bytes"])
+        lines.append(f"{'total':<{width}}  {'':<8}  {'':>15}  {summary['rows']:>12,}"
+                     f"  {total_bytes:>10}")  # fmt: skip
+    if summary["verdict"]:
+        lines.append(summary["verdict"])
+    for path in summary["reports"]:
+        lines.append(f"report: {path}")
+    if summary["history"]:
+        lines.append(f"history: {summary['history']}")
+    if summary["error"]:
+        lines.append(f"error: {summary['error']}")
+    return "\n".join(lines) + "\n"

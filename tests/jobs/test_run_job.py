@@ -1,0 +1,266 @@
+"""``paritygen run JOB.yaml`` on real servers: the minimal job end to end, the plan that writes
+nothing, drift named and stopped, three runs of history, refusals, notifications, JSON logs."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from paritygen.cli import cli
+
+from .saas import add_column, build_saas, counts, grow
+
+MINIMAL = """\
+source: env:PROD_URL
+target: env:STAGING_URL
+environment: staging
+profile: profiles/shop.yaml
+mode: generate          # or: mask
+seed: 7
+"""
+EXTRA = """\
+reprofile: true
+history: history/shop.jsonl
+reports:
+  - reports/{date}/parity.html
+  - reports/{date}/parity.json
+  - path: reports/growth.md
+    kind: growth
+"""
+
+
+def _pair(dialect: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    from conftest import new_database
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "dst").mkdir()
+    source = new_database(dialect, tmp_path / "src")
+    target = new_database(dialect, tmp_path / "dst")
+    urls = next(source), next(target)
+    build_saas(urls[0])
+    yield urls
+    for gen in (source, target):
+        next(gen, None)
+
+
+@pytest.fixture(params=["postgresql", "mysql"])
+def servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(production with the SaaS schema, an empty staging) on one server, each of them."""
+    yield from _pair(request.param, tmp_path)
+
+
+@pytest.fixture
+def pg_servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The same on PostgreSQL only: for what does not depend on the database."""
+    yield from _pair("postgresql", tmp_path)
+
+
+def write_job(folder: Path, text: str = MINIMAL + EXTRA) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "shop.yaml"
+    path.write_text(text)
+    return path
+
+
+def run(job: Path, *args: str, source: str, target: str) -> tuple[int, str, str]:
+    env = {"PROD_URL": source, "STAGING_URL": target}
+    result = CliRunner(env=env).invoke(cli, ["run", str(job), *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def table_digest(url: str) -> dict[str, str]:
+    """Every table's rows, sorted, hashed: equal digests mean equal contents."""
+    engine = sa.create_engine(url)
+    out = {}
+    try:
+        with engine.connect() as conn:
+            for name in sorted(sa.inspect(conn).get_table_names()):
+                columns = [c["name"] for c in sa.inspect(conn).get_columns(name)]
+                table = sa.table(name, *(sa.column(c) for c in columns))
+                rows = sorted(map(repr, conn.execute(sa.select(table))))
+                out[name] = hashlib.sha256(repr((columns, rows)).encode()).hexdigest()
+    finally:
+        engine.dispose()
+    return out
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def test_minimal_job_as_written(servers: tuple[str, str], tmp_path: Path) -> None:
+    """The issue's six lines, with a profile taken once by hand: staging filled, in parity."""
+    source, target = servers
+    job = write_job(tmp_path / "jobs", MINIMAL)
+    assert CliRunner().invoke(cli, ["profile", source, "-o",
+                                    str(tmp_path / "jobs/profiles/shop.yaml")]).exit_code == 0
+    code, out, err = run(job, source=source, target=target)
+    assert code == 0, err
+    assert counts(target) == counts(source)
+    assert "PARITY HOLDS" in out and "job shop: ok" in out
+    assert "profile: reusing" in err
+
+
+def test_refresh_end_to_end_then_growth(servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = servers
+    job = write_job(tmp_path / "jobs")
+    code, out, err = run(job, source=source, target=target)
+    assert code == 0, err
+    assert counts(target) == counts(source)
+    folder = tmp_path / "jobs"
+    assert (folder / "profiles/shop.yaml").exists() and not (folder / "profiles/shop.prev.yaml").exists()
+    assert len(list((folder / "reports").glob("*/parity.html"))) == 1
+    report = json.loads(next((folder / "reports").glob("*/parity.json")).read_text())
+    assert report["parity"]["passed"] is True
+    # production grows; the second run refills staging with the new volume and names the growth
+    grown = grow(source)
+    code, out, err = run(job, source=source, target=target)
+    assert code == 0, err
+    assert counts(target) == grown
+    assert (folder / "profiles/shop.prev.yaml").exists()
+    lines = (folder / "history/shop.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    second = json.loads(lines[1])
+    assert second["verdict"] == "pass"
+    assert second["tables"]["tasks"]["production_rows"] == grown["tasks"]
+    assert second["tables"]["tasks"]["staging_rows"] == grown["tasks"]
+    growth_md = (folder / "reports/growth.md").read_text()
+    assert f"| tasks | `▁█` | 1,500 | {grown['tasks']:,} |" in growth_md
+
+
+def test_dry_run_writes_nothing(servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = servers
+    job = write_job(tmp_path / "jobs")
+    assert run(job, source=source, target=target)[0] == 0
+    grow(source)
+    before_db, before_files = table_digest(target), tree_digest(tmp_path / "jobs")
+    code, out, err = run(job, "--dry-run", source=source, target=target)
+    assert code == 0, err
+    assert table_digest(target) == before_db
+    assert tree_digest(tmp_path / "jobs") == before_files
+    assert "would empty first: feature_flags, projects, tasks, tenants, users" in out
+    assert re.search(r"^tasks +generate +1,900 +1,900 +[0-9.]+ kB +1,500 rows, would be emptied$",
+                     out, re.MULTILINE), out
+    assert "since the last capture: 1,880 -> 2,340 rows" in out
+
+
+def test_drift_is_named_and_stops_before_writing(servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = servers
+    job = write_job(tmp_path / "jobs")
+    assert run(job, source=source, target=target)[0] == 0
+    add_column(source)  # production migrated; staging not yet
+    before_db, before_files = table_digest(target), tree_digest(tmp_path / "jobs")
+    code, out, err = run(job, source=source, target=target)
+    assert code == 2
+    assert "drift: WARNING tasks: new column label" in err
+    assert "staging cannot take" in err and "nothing was written" in err
+    assert table_digest(target) == before_db
+    assert tree_digest(tmp_path / "jobs") == before_files  # profile kept: staging is the old one
+
+
+def test_three_runs_make_a_history_report(pg_servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = pg_servers
+    job = write_job(tmp_path / "jobs")
+    sizes = []
+    for step in range(3):
+        if step:
+            sizes.append(grow(source, users=10 * step, tasks=100 * step, seed=step)["tasks"])
+        else:
+            sizes.append(counts(source)["tasks"])
+        assert run(job, source=source, target=target)[0] == 0
+    history = tmp_path / "jobs/history/shop.jsonl"
+    result = CliRunner().invoke(cli, ["report", "--history", str(history), "--format", "csv"])
+    rows = [line.split(",") for line in result.stdout.splitlines()[1:]]
+    tasks = [r for r in rows if r[2] == "tasks" and r[1] == "run"]
+    assert [int(r[3]) for r in tasks] == sizes and [int(r[5]) for r in tasks] == sizes
+    html = tmp_path / "growth.html"
+    result = CliRunner().invoke(cli, ["report", "--history", str(history), "--format", "html",
+                                      "-o", str(html)])  # fmt: skip
+    assert result.exit_code == 0
+    assert html.read_text().count('<tr class="run">') == 3
+
+
+def test_refusals(pg_servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = pg_servers
+    undeclared = write_job(tmp_path / "a", MINIMAL.replace("environment: staging\n", "") + EXTRA)
+    code, out, err = run(undeclared, source=source, target=target)
+    assert code == 2 and "declares no environment" in err and "--force" in err
+    assert counts(target) == {}
+    code, out, err = run(undeclared, "--force", source=source, target=target)
+    assert code == 0, err
+    itself = write_job(tmp_path / "b")
+    code, out, err = run(itself, "--force", source=source, target=source)
+    assert code == 2 and "is the source itself" in err
+
+
+def test_keep_and_skip_modes(pg_servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = pg_servers
+    job = write_job(tmp_path / "jobs")
+    assert run(job, source=source, target=target)[0] == 0
+    engine = sa.create_engine(target)
+    with engine.begin() as conn:  # staging's own flags, which the refresh must not touch
+        conn.execute(sa.text("DELETE FROM feature_flags WHERE id > 2"))
+    engine.dispose()
+    job.write_text(job.read_text() + "tables:\n  feature_flags: keep\n  tenants: {mode: keep}\n")
+    code, out, err = run(job, source=source, target=target)
+    assert code == 0, err
+    after = counts(target)
+    assert after["feature_flags"] == 2 and after["tenants"] == counts(source)["tenants"]
+    assert "left as they are (keep)" not in out  # the plan is printed by --dry-run only
+    code, out, err = run(job, "--dry-run", source=source, target=target)
+    assert "left as they are (keep): feature_flags, tenants" in out
+    assert "users references tenants (mode keep)" in err
+
+
+def test_json_log_and_notifications(pg_servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = pg_servers
+    received: list[bytes] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stdin_copy = tmp_path / "summary.json"
+    script = f"import sys; open({str(stdin_copy)!r}, 'wb').write(sys.stdin.buffer.read())"
+    job = write_job(tmp_path / "jobs", MINIMAL + EXTRA + (
+        "notify:\n"
+        f"  webhook: http://127.0.0.1:{server.server_port}/hook/s3cr3t-token\n"
+        f"  command: [{json.dumps(sys.executable)}, '-c', {json.dumps(script)}]\n"
+    ))  # fmt: skip
+    try:
+        code, out, err = run(job, "--log-format", "json", source=source, target=target)
+    finally:
+        server.shutdown()
+    assert code == 0, err
+    events = [json.loads(line) for line in err.splitlines()]
+    assert {"start", "profile", "fill", "verify", "report", "notify", "end"} <= {
+        e["event"] for e in events}  # fmt: skip
+    assert all(e["job"] == "shop" for e in events)
+    summary = json.loads(out)
+    assert summary["status"] == "ok" and summary["exit_code"] == 0
+    assert summary["rows"] == sum(counts(source).values())
+    assert summary["tables"]["tasks"]["rows"] == 1500
+    assert json.loads(received[0]) == summary
+    assert json.loads(stdin_copy.read_text()) == summary
+    assert "s3cr3t-token" not in err  # a webhook's token is never logged
