@@ -169,8 +169,9 @@ def counts(url: str) -> dict[str, int]:
         with engine.connect() as conn:
             names = sa.inspect(conn).get_table_names()
             return {
-                name: conn.execute(sa.select(sa.func.count()).select_from(sa.table(name)))
-                .scalar_one()
+                name: conn.execute(
+                    sa.select(sa.func.count()).select_from(sa.table(name))
+                ).scalar_one()
                 for name in names
             }
     finally:

@@ -21,7 +21,7 @@ def _documented_in_readme() -> list[str]:
     text = (EXAMPLES / "README.md").read_text()
     block = re.search(r"```bash\n(.*?)```", text, re.DOTALL).group(1).replace("\\\n", " ")
     words = shlex.split(block)
-    return words[words.index("paritygen"):]
+    return words[words.index("paritygen") :]
 
 
 def _valid(argv: list[str]) -> list[str]:

@@ -26,8 +26,15 @@ from paritygen.jobs.history import (
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def _record(day: float, orders: int, customers: int, *, verdict: str = "pass",
-            captured: float | None = None, staging: int | None = None) -> HistoryRecord:
+def _record(
+    day: float,
+    orders: int,
+    customers: int,
+    *,
+    verdict: str = "pass",
+    captured: float | None = None,
+    staging: int | None = None,
+) -> HistoryRecord:
     moment = T0 + dt.timedelta(days=day)
     capture = T0 + dt.timedelta(days=captured if captured is not None else day)
     return HistoryRecord(
@@ -134,7 +141,7 @@ def test_html_charts_each_table_with_staging_and_projection(history: Path, tmp_p
     assert html.count("<svg") == 3  # all tables + orders + customers
     assert html.count("class='point production'") == 9  # 3 captures x (total + 2 tables)
     assert html.count("class='point staging'") == 3 and html.count("class='projection'") == 3
-    assert html.count("<tr class=\"run\">") == 3
+    assert html.count('<tr class="run">') == 3
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # no network
 
 

@@ -25,7 +25,11 @@ def test_the_minimal_job_loads_as_written(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text(MINIMAL)
     job = load_job(path)
-    assert (job.source, job.target, job.environment) == ("env:PROD_URL", "env:STAGING_URL", "staging")
+    assert (job.source, job.target, job.environment) == (
+        "env:PROD_URL",
+        "env:STAGING_URL",
+        "staging",
+    )
     assert (job.mode, job.seed, job.scale, job.reprofile) == ("generate", 7, 1.0, False)
     assert job.name == "shop"  # named after the file
     # relative paths resolve against the job file's folder, not the working directory
@@ -59,9 +63,17 @@ def test_every_documented_key(tmp_path: Path) -> None:
     assert [r.resolved_format for r in job.reports] == ["html", "md", "csv"]
     assert job.profile_path == Path("/abs/shop.yaml")
     started = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
-    assert render_path(job, job.reports[0].path, started) == tmp_path / "reports/2026-03-04/parity.html"
+    assert (
+        render_path(job, job.reports[0].path, started)
+        == tmp_path / "reports/2026-03-04/parity.html"
+    )
     assert render_path(job, job.reports[1].path, started).name == "nightly-20260304T050607Z.txt"
-    assert job_from_dict({"source": "a", "target": "b", "profile": "p", "verify": False}).verify.enabled is False
+    assert (
+        job_from_dict(
+            {"source": "a", "target": "b", "profile": "p", "verify": False}
+        ).verify.enabled
+        is False
+    )
 
 
 BASE = {"source": "env:A", "target": "env:B", "profile": "p.yaml"}

@@ -105,8 +105,12 @@ def test_minimal_job_as_written(servers: tuple[str, str], tmp_path: Path) -> Non
     """The issue's six lines, with a profile taken once by hand: staging filled, in parity."""
     source, target = servers
     job = write_job(tmp_path / "jobs", MINIMAL)
-    assert CliRunner().invoke(cli, ["profile", source, "-o",
-                                    str(tmp_path / "jobs/profiles/shop.yaml")]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(cli, ["profile", source, "-o", str(tmp_path / "jobs/profiles/shop.yaml")])
+        .exit_code
+        == 0
+    )
     code, out, err = run(job, source=source, target=target)
     assert code == 0, err
     assert counts(target) == counts(source)
@@ -121,7 +125,9 @@ def test_refresh_end_to_end_then_growth(servers: tuple[str, str], tmp_path: Path
     assert code == 0, err
     assert counts(target) == counts(source)
     folder = tmp_path / "jobs"
-    assert (folder / "profiles/shop.yaml").exists() and not (folder / "profiles/shop.prev.yaml").exists()
+    assert (folder / "profiles/shop.yaml").exists() and not (
+        folder / "profiles/shop.prev.yaml"
+    ).exists()
     assert len(list((folder / "reports").glob("*/parity.html"))) == 1
     report = json.loads(next((folder / "reports").glob("*/parity.json")).read_text())
     assert report["parity"]["passed"] is True
@@ -152,8 +158,11 @@ def test_dry_run_writes_nothing(servers: tuple[str, str], tmp_path: Path) -> Non
     assert table_digest(target) == before_db
     assert tree_digest(tmp_path / "jobs") == before_files
     assert "would empty first: feature_flags, projects, tasks, tenants, users" in out
-    assert re.search(r"^tasks +generate +1,900 +1,900 +[0-9.]+ kB +1,500 rows, would be emptied$",
-                     out, re.MULTILINE), out
+    assert re.search(
+        r"^tasks +generate +1,900 +1,900 +[0-9.]+ kB +1,500 rows, would be emptied$",
+        out,
+        re.MULTILINE,
+    ), out
     assert "since the last capture: 1,880 -> 2,340 rows" in out
 
 
