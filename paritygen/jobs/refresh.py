@@ -180,10 +180,33 @@ def run_job(
             if not dry_run:
                 notify_all(job.notify, state.summary(), log)
             raise
+        if state.status == "error" and not dry_run:
+            _record_failure(state, log)
         summary = state.summary()
         if not dry_run:
             notify_all(job.notify, summary, log)
     return summary
+
+
+def _record_failure(state: RunState, log: JobLog) -> None:
+    """A run that measured production and then failed still records production's figures
+    (verdict ``error``): the growth is real even when staging could not follow it. Only for a
+    fresh capture: a reused profile's figures are not a new observation."""
+    job = state.job
+    if not job.reprofile or state.profile is None or job.history_path is None:
+        return
+    modes = {t.name: t.mode for t in state.plan.tables} if state.plan is not None else {}
+    record = hist.HistoryRecord(
+        time=hist.utc_text(state.started), job=job_name(job), verdict="error",
+        profile_digest=state.digest or "", captured_at=state.profile.source.captured_at,
+        scale=job.scale, seconds=round(time.monotonic() - state.clock, 3),
+        tables=hist.volumes(state.profile, None, modes, {}),
+    )  # fmt: skip
+    try:
+        hist.append_record(job.history_path, record)
+        state.history = str(job.history_path)
+    except ParitygenError as exc:
+        log.warning("history", str(exc))
 
 
 def _run(
@@ -283,20 +306,24 @@ def _profiles(job: Job, log: JobLog) -> tuple[Profile | None, Profile]:
 def _blocking_drift(
     job: Job, profile: Profile, plan: RefreshPlan, present: dict[str, int]
 ) -> list[str]:
-    """Differences between the target's tables and the profile for the tables the run writes."""
+    """Column differences between the target's tables and the profile, for the tables the run
+    writes and the target holds: production's migrations staging has not had. Table-level
+    differences (keys or constraints missing, a table missing) are left to the run stage, which
+    tells an interrupted run's debris (it drops it) from a real mismatch (it stops, before
+    writing too)."""
     from paritygen.profile.run import read_only_engine
     from paritygen.writers.schema_diff import compare_schema
 
     lower = {name.lower() for name in present}
-    written = plan.written
-    there = [n for n in written if n.lower() in lower]
+    there = [n for n in plan.written if n.lower() in lower]
     if not there:
         return []  # nothing there yet: the run creates every table it writes
     engine = read_only_engine(job.target)
     try:
-        return compare_schema(engine, profile, written)
+        differences = compare_schema(engine, profile, there)
     finally:
         engine.dispose()
+    return [line for line in differences if any(line.startswith(f"{n}.") for n in there)]
 
 
 def _fill(

@@ -147,8 +147,8 @@ def test_refresh_end_to_end_then_growth(servers: tuple[str, str], tmp_path: Path
     assert f"| tasks | `▁█` | 1,500 | {grown['tasks']:,} |" in growth_md
 
 
-def test_dry_run_writes_nothing(servers: tuple[str, str], tmp_path: Path) -> None:
-    source, target = servers
+def test_dry_run_writes_nothing(pg_servers: tuple[str, str], tmp_path: Path) -> None:
+    source, target = pg_servers
     job = write_job(tmp_path / "jobs")
     assert run(job, source=source, target=target)[0] == 0
     grow(source)
@@ -166,8 +166,10 @@ def test_dry_run_writes_nothing(servers: tuple[str, str], tmp_path: Path) -> Non
     assert "since the last capture: 1,880 -> 2,340 rows" in out
 
 
-def test_drift_is_named_and_stops_before_writing(servers: tuple[str, str], tmp_path: Path) -> None:
-    source, target = servers
+def test_drift_is_named_and_stops_before_writing(
+    pg_servers: tuple[str, str], tmp_path: Path
+) -> None:
+    source, target = pg_servers
     job = write_job(tmp_path / "jobs")
     assert run(job, source=source, target=target)[0] == 0
     add_column(source)  # production migrated; staging not yet
@@ -177,7 +179,13 @@ def test_drift_is_named_and_stops_before_writing(servers: tuple[str, str], tmp_p
     assert "drift: WARNING tasks: new column label" in err
     assert "staging cannot take" in err and "nothing was written" in err
     assert table_digest(target) == before_db
-    assert tree_digest(tmp_path / "jobs") == before_files  # profile kept: staging is the old one
+    after_files = tree_digest(tmp_path / "jobs")
+    history = "history/shop.jsonl"
+    assert {k: v for k, v in after_files.items() if k != history} == {
+        k: v for k, v in before_files.items() if k != history
+    }  # the profile is kept: staging still holds what it describes
+    last = json.loads((tmp_path / "jobs" / history).read_text().splitlines()[-1])
+    assert last["verdict"] == "error" and "staging_rows" not in last["tables"]["tasks"]
 
 
 def test_three_runs_make_a_history_report(pg_servers: tuple[str, str], tmp_path: Path) -> None:
