@@ -142,6 +142,10 @@ class Job:
     reports: tuple[Annotated[ReportOutput, BeforeValidator(_report_shorthand)], ...] = ()
     history: str | None = None
     notify: Notify | None = None
+    mask_key: Annotated[str, Field(pattern=r"^env:[A-Za-z_][A-Za-z0-9_]*$")] = (
+        "env:PARITYGEN_MASK_KEY"
+    )
+    """The environment variable holding the masking secret (never the secret itself)."""
     chunk_rows: Annotated[int, Field(ge=1)] | None = None
     allow_production_name: bool = False
     base_dir: str = "."
@@ -166,13 +170,9 @@ class Job:
     def history_path(self) -> Path | None:
         return self.path(self.history) if self.history else None
 
-    def table_mode(self, table: str, default_skip: bool = False) -> str:
-        """The mode of *table*: the job's per-table mode, else skip when the profile's rules
-        skip it, else the job's mode."""
-        chosen = self.tables.get(table)
-        if chosen is not None:
-            return chosen.mode
-        return "skip" if default_skip else self.mode
+    @property
+    def mask_key_env(self) -> str:
+        return self.mask_key.removeprefix("env:")
 
 
 _ADAPTER = TypeAdapter(Job)
@@ -220,6 +220,8 @@ def _message(error: dict[str, Any]) -> str:
         return f"must be {sign} {bound} (found {error.get('input')!r})"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"must be env:VARIABLE (found {error.get('input')!r})"
     return _MESSAGES.get(kind, error["msg"])
 
 
@@ -303,6 +305,11 @@ def _check(job: Job, origin: str) -> None:
                               " file must stay the same from run to run")  # fmt: skip
     if job.notify is not None and not (job.notify.webhook or job.notify.command):
         raise ConfigError(f"{origin}: notify: give webhook, command or both")
+    if job.scale != 1.0 and (
+        job.mode == "mask" or any(t.mode == "mask" for t in job.tables.values())
+    ):
+        raise ConfigError(f"{origin}: scale: masked tables copy production's rows as they are;"
+                          " a job that masks runs at scale 1")  # fmt: skip
     if job.reprofile and Path(job.profile).suffix.lower() not in (".yaml", ".yml", ".json"):
         raise ConfigError(f"{origin}: profile: a profile file ends in .yaml, .yml or .json")
 

@@ -127,6 +127,18 @@ def table_modes(job: Job, profile: Profile) -> dict[str, str]:
     return modes
 
 
+def with_modes(profile: Profile, modes: dict[str, str]) -> Profile:
+    """*profile* with each table's rule set to its mode in this run, as the run stage reads it:
+    ``keep`` tables are ``skip`` to it (never touched), and a masked table holds production's
+    rows at any scale (``fixed``), which is what verify then expects."""
+    tables = {}
+    for name, mode in modes.items():
+        rule = profile.table_rule(name)
+        staged = "skip" if mode == "keep" else mode
+        tables[name] = replace(rule, mode=staged, fixed=rule.fixed or mode == "mask")
+    return replace(profile, rules=replace(profile.rules, tables=tables))
+
+
 def target_rows(target: str) -> dict[str, int]:
     """Rows per table in the target now, read-only; an absent database file holds nothing."""
     from paritygen.profile.run import read_only_engine, read_only_url

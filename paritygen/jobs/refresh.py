@@ -39,7 +39,14 @@ from paritygen.jobs import history as hist
 from paritygen.jobs.config import Job, job_name, render_path
 from paritygen.jobs.events import JobLog, stage_notes
 from paritygen.jobs.notify import notify_all
-from paritygen.jobs.plan import RefreshPlan, build_plan, job_rules, render_plan, target_rows
+from paritygen.jobs.plan import (
+    RefreshPlan,
+    build_plan,
+    job_rules,
+    render_plan,
+    target_rows,
+    with_modes,
+)
 from paritygen.profile.model import Profile
 
 SUMMARY_KIND = "paritygen-run-summary"
@@ -219,6 +226,7 @@ def _run(
     profile = job_rules(job, profile)
     present = target_rows(job.target)
     plan = build_plan(job, profile, previous, present, reprofiled=job.reprofile)
+    profile = with_modes(profile, {t.name: t.mode for t in plan.tables})
     plan.blocking.extend(_blocking_drift(job, profile, plan, present))
     state.plan = plan
     for line in plan.drift_lines:
@@ -329,47 +337,61 @@ def _blocking_drift(
 def _fill(
     state: RunState, profile: Profile, plan: RefreshPlan, log: JobLog, progress: bool | None
 ) -> None:
-    from paritygen.run.generate import generate_database
-
+    """Write every ``generate`` / ``mask`` table through the run stage: ``paritygen generate``'s
+    code when nothing is masked, ``paritygen mask``'s (which also generates, with FKs remapped
+    onto the copied parents) when something is."""
     job = state.job
-    generated = plan.names("generate")
-    if plan.names("mask"):
-        raise ParitygenError(
-            f"mode mask ({', '.join(plan.names('mask'))}) needs the mask stage, which this"
-            " build does not have yet"
-        )
-    if not generated:
+    written = plan.written
+    if not written:
         log.info("fill", "no table to write")
         return
     began = time.monotonic()
-    summary = generate_database(
-        profile,
-        job.target,
-        scale=job.scale,
-        seed=job.seed,
-        tables=generated,
-        schema_mode="auto",
-        if_exists="truncate",
-        progress=progress,
-        chunk_rows=job.chunk_rows,
-        allow_production_name=job.allow_production_name,
-    )
+    modes = {t.name: t.mode for t in plan.tables}
+    if plan.names("mask"):
+        from paritygen.mask.rules import RulesFile
+        from paritygen.mask.run import mask_database
+
+        summary = mask_database(
+            job.source,
+            job.target,
+            profile=profile,
+            rules=RulesFile(tables={name: {"mode": modes[name]} for name in written}),
+            key_env=job.mask_key_env,
+            tables=written,
+            schema_mode="auto",
+            if_exists="truncate",
+            allow_production_name=job.allow_production_name,
+            progress=progress,
+            chunk_rows=job.chunk_rows,
+            seed=job.seed,
+        )
+    else:
+        from paritygen.run.generate import generate_database
+
+        summary = generate_database(
+            profile,
+            job.target,
+            scale=job.scale,
+            seed=job.seed,
+            tables=written,
+            schema_mode="auto",
+            if_exists="truncate",
+            progress=progress,
+            chunk_rows=job.chunk_rows,
+            allow_production_name=job.allow_production_name,
+        )
     for name, table in summary.tables.items():
         state.filled[name] = {"rows": table.rows, "seconds": round(table.seconds, 3)}
         log.info(
             "fill",
-            f"{name}: {table.rows:,} rows in {table.seconds:.2f} s",
+            f"{name} ({modes[name]}): {table.rows:,} rows in {table.seconds:.2f} s",
             table=name,
-            mode="generate",
+            mode=modes[name],
             rows=table.rows,
             seconds=round(table.seconds, 3),
         )
-    log.info(
-        "fill",
-        f"generated {summary.rows:,} rows in {len(summary.tables)} table(s) in"
-        f" {time.monotonic() - began:.1f} s",
-        rows=summary.rows,
-    )
+    log.info("fill", f"wrote {summary.rows:,} rows in {len(summary.tables)} table(s) in"
+             f" {time.monotonic() - began:.1f} s", rows=summary.rows)  # fmt: skip
 
 
 def _keep_capture(job: Job, capture: Profile | None, previous: Profile | None) -> None:

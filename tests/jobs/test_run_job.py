@@ -281,3 +281,34 @@ def test_json_log_and_notifications(pg_servers: tuple[str, str], tmp_path: Path)
     assert json.loads(received[0]) == summary
     assert json.loads(stdin_copy.read_text()) == summary
     assert "s3cr3t-token" not in err  # a webhook's token is never logged
+
+
+def test_masked_and_generated_tables_in_one_job(
+    pg_servers: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = pg_servers
+    monkeypatch.setenv("PARITYGEN_MASK_KEY", "job-test-key-0123456789abcdef")
+    job = write_job(tmp_path / "jobs", MINIMAL + EXTRA + (
+        "tables:\n  users: mask\n  tenants: mask\n  feature_flags: skip\n"
+        "verify:\n  tolerances:\n    skip: ['users.email:length_ks']\n"
+    ))  # fmt: skip
+    code, out, err = run(job, source=source, target=target)
+    assert code == 0, err
+    assert "users (mask): 300 rows" in err and "tasks (generate): 1,500 rows" in err
+    produced, staged = counts(source), counts(target)
+    assert "feature_flags" not in staged
+    assert {k: staged[k] for k in ("tenants", "users", "projects", "tasks")} == {
+        k: produced[k] for k in ("tenants", "users", "projects", "tasks")}  # fmt: skip
+    engine = sa.create_engine(source)
+    with engine.connect() as conn:
+        real = set(conn.execute(sa.text("SELECT email FROM users")).scalars())
+        slugs = list(conn.execute(sa.text("SELECT slug FROM tenants ORDER BY id")).scalars())
+    engine.dispose()
+    engine = sa.create_engine(target)
+    with engine.connect() as conn:
+        masked = set(conn.execute(sa.text("SELECT email FROM users")).scalars())
+        copied = list(conn.execute(sa.text("SELECT slug FROM tenants ORDER BY id")).scalars())
+    engine.dispose()
+    assert len(masked) == 300 and not masked & real  # no production e-mail reached staging
+    assert copied == slugs  # non-personal columns of a masked table are production's
+    assert "PARITY HOLDS" in out
