@@ -46,7 +46,7 @@ def test_every_documented_key(tmp_path: Path) -> None:
             "profiling": {"schema": "public", "tables": "orders, customers", "sample_rows": 500},
             "mode": "generate", "tables": {"orders": "mask", "audit": {"mode": "skip"},
                                            "flags": "keep"},
-            "scale": 0.5, "seed": 3, "rules": {"tables": {"orders": {"fixed": True}}},
+            "scale": 1.0, "seed": 3, "rules": {"tables": {"orders": {"fixed": True}}},
             "verify": {"tolerances": "tolerances.yaml", "pii_check": False},
             "reports": ["reports/{date}/parity.html",
                         {"path": "out/{job}-{datetime}.txt", "format": "md"},
@@ -102,6 +102,8 @@ BASE = {"source": "env:A", "target": "env:B", "profile": "p.yaml"}
         ({"notify": {}}, "job.yaml: notify: give webhook, command or both"),
         ({"notify": {"command": 5}}, "job.yaml: notify.command: expected a string or a list"),
         ({"source": ""}, "job.yaml: source: must not be empty"),
+        ({"mask_key": "s3cret"}, "job.yaml: mask_key: must be env:VARIABLE (found 's3cret')"),
+        ({"mode": "mask", "scale": 2}, "job.yaml: scale: masked tables copy production's rows"),
     ],
 )  # fmt: skip
 def test_errors_name_the_path_in_the_file(change: dict, message: str) -> None:
