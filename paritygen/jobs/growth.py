@@ -28,6 +28,8 @@ from paritygen.verify.report import human_bytes, template_environment
 FORMATS = ("html", "md", "csv", "json")
 PROJECTION_DAYS = 30
 """How far ahead the trend is read: "next month"."""
+SHORT_SPAN_DAYS = 1.0
+"""Measurements closer together than this make a projection a month ahead a wild guess (said)."""
 CHART_TABLES = 40
 """Tables charted one by one in the HTML page (largest first); the summary table lists all."""
 METHOD = (
@@ -125,6 +127,7 @@ def build_growth(records: Sequence[HistoryRecord], *, source: str = "") -> dict[
     total = fit_trend([dict_moment(p) for p in series],
                       [p["production_rows"] or 0 for p in series])  # fmt: skip
     first, last = series[0]["production_rows"], series[-1]["production_rows"]
+    span = (dict_moment(series[-1]) - dict_moment(series[0])).total_seconds() / 86_400
     return {
         "kind": "paritygen-growth",
         "history": source,
@@ -132,11 +135,18 @@ def build_growth(records: Sequence[HistoryRecord], *, source: str = "") -> dict[
         "paritygen_version": __version__,
         "jobs": sorted({r.job for r in records}),
         "projection_days": PROJECTION_DAYS,
-        "method": METHOD,
+        "method": METHOD
+        + (
+            f" The measurements here span {_duration(span)} only: read"
+            f" {PROJECTION_DAYS} days ahead, the line extrapolates far beyond what it saw."
+            if len(series) > 1 and span < SHORT_SPAN_DAYS
+            else ""
+        ),
         "runs": runs,
         "production": series,
         "totals": {
             "captures": len(series),
+            "span_days": round(span, 3),
             "first_rows": first,
             "last_rows": last,
             "change_pct": _pct(first, last),
@@ -145,6 +155,11 @@ def build_growth(records: Sequence[HistoryRecord], *, source: str = "") -> dict[
         },
         "tables": tables,
     }
+
+
+def _duration(days: float) -> str:
+    hours = days * 24
+    return f"{hours * 60:.0f} minutes" if hours < 1 else f"{hours:.1f} hours"
 
 
 def _sum(values: Any) -> int | None:
