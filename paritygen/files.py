@@ -1,14 +1,18 @@
-"""Writing the files paritygen produces (profiles, reports, verify results).
+"""Writing the files paritygen produces (profiles, reports, verify results), and reading the
+small YAML files users write (job files, tolerances, rules).
 
-One way for all of them: parent folders made, written to a temporary name and renamed, so a crash
+One way for all outputs: parent folders made, written to a temporary name and renamed, so a crash
 or a full disk never leaves half a file where a previous good one stood, and any failure is one
-line naming the path.
+line naming the path. One way for the inputs too: a missing file, an unreadable one and broken
+YAML are each one line naming the file (and the line), never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+
+import yaml
 
 from paritygen.errors import ConfigError, ParitygenError
 
@@ -27,3 +31,21 @@ def write_atomic(path: str | Path, text: str, error: type[ParitygenError] = Conf
         reason = exc.strerror or exc.__class__.__name__
         raise error(f"cannot write {path}: {reason}") from None
     return path
+
+
+def read_yaml(path: str | Path, what: str) -> object:
+    """The data in the YAML file *path* (a *what*: "job file", "tolerances file"), or one
+    :class:`ConfigError` line: no such file, unreadable, or not valid YAML at line N."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the {what} ({exc.__class__.__name__})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None

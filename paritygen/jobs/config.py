@@ -19,11 +19,11 @@ from dataclasses import field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
 from paritygen.errors import ConfigError
+from paritygen.files import read_yaml
 
 TABLE_MODES = ("generate", "mask", "skip", "keep")
 """generate: synthetic rows; mask: production's rows, PII pseudonymised; skip: not in the run at
@@ -340,18 +340,7 @@ def job_name(job: Job) -> str:
 def load_job(path: str | Path) -> Job:
     """Read and validate a job file; every failure is one :class:`ConfigError` line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such job file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the job file ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    data = read_yaml(path, "job file")
     if isinstance(data, dict) and data.get("name") is None:
         data = {**data, "name": path.stem}  # the file's name names the job in logs and history
     return job_from_dict(data, str(path), path.resolve().parent)

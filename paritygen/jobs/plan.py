@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from paritygen.db import describe_db_error, resolve_url
 from paritygen.errors import ConfigError, ConnectionFailed, safe_url
+from paritygen.files import read_yaml
 from paritygen.jobs.config import Job
 from paritygen.profile.model import Profile, Rules
 from paritygen.verify.compare import expected_rows
@@ -84,12 +84,7 @@ def job_rules(job: Job, profile: Profile) -> Profile:
     if isinstance(data, str):
         path = job.path(data)
         origin = str(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"rules: no such rules file {path}") from None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise ConfigError(f"rules: cannot read {path} ({exc.__class__.__name__})") from None
+        data = read_yaml(path, "rules file")
         if isinstance(data, dict) and "rules" in data and "tables" not in data:
             data = data["rules"]  # a file holding a whole profile-style "rules:" section
     try:

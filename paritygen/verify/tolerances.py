@@ -25,8 +25,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from paritygen.errors import ConfigError
 
 MEASURES: dict[str, str] = {
@@ -190,17 +188,7 @@ def tolerances_from_dict(data: Any, origin: str = "tolerances") -> Tolerances:
 
 def read_tolerances(path: str | Path) -> Tolerances:
     """Read a tolerances YAML file; every failure is one line naming the path inside the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such tolerances file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    from paritygen.files import read_yaml
+
+    data = read_yaml(path, "tolerances file")
     return tolerances_from_dict(data, str(path))

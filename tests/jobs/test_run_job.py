@@ -19,15 +19,8 @@ from click.testing import CliRunner
 from paritygen.cli import cli
 
 from .saas import add_column, build_saas, counts, grow
+from .test_job_config import MINIMAL
 
-MINIMAL = """\
-source: env:PROD_URL
-target: env:STAGING_URL
-environment: staging
-profile: profiles/shop.yaml
-mode: generate          # or: mask
-seed: 7
-"""
 EXTRA = """\
 reprofile: true
 history: history/shop.jsonl
