@@ -326,12 +326,19 @@ def _blocking_drift(
     there = [n for n in plan.written if n.lower() in lower]
     if not there:
         return []  # nothing there yet: the run creates every table it writes
+    added = set(plan.drift["tables_added"]) if plan.drift else set()
+    new = [
+        f"{name}: new in production, missing in staging (create it there, or give it"
+        f" 'tables: {{{name}: skip}}' in the job)"
+        for name in plan.written
+        if name in added and name.lower() not in lower
+    ]
     engine = read_only_engine(job.target)
     try:
         differences = compare_schema(engine, profile, there)
     finally:
         engine.dispose()
-    return [line for line in differences if any(line.startswith(f"{n}.") for n in there)]
+    return new + [line for line in differences if any(line.startswith(f"{n}.") for n in there)]
 
 
 def _fill(

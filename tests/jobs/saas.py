@@ -163,6 +163,21 @@ def add_column(url: str) -> None:
         engine.dispose()
 
 
+def add_table(url: str) -> None:
+    """Production's other migration: a new ``audit_events`` table with a few rows."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE audit_events (id INTEGER PRIMARY KEY, what VARCHAR(20) NOT NULL)"
+                )
+            )
+            conn.execute(sa.text("INSERT INTO audit_events VALUES (1, 'login'), (2, 'logout')"))
+    finally:
+        engine.dispose()
+
+
 def counts(url: str) -> dict[str, int]:
     """Rows per table (the run stage's own state table left out)."""
     engine = sa.create_engine(url)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from paritygen.cli import cli
 
-from .saas import add_column, build_saas, counts, grow
+from .saas import add_column, add_table, build_saas, counts, grow
 from .test_job_config import MINIMAL
 
 EXTRA = """\
@@ -166,10 +166,13 @@ def test_drift_is_named_and_stops_before_writing(
     job = write_job(tmp_path / "jobs")
     assert run(job, source=source, target=target)[0] == 0
     add_column(source)  # production migrated; staging not yet
+    add_table(source)
     before_db, before_files = table_digest(target), tree_digest(tmp_path / "jobs")
     code, out, err = run(job, source=source, target=target)
     assert code == 2
     assert "drift: WARNING tasks: new column label" in err
+    assert "drift: WARNING new table audit_events" in err
+    assert "audit_events: new in production, missing in staging" in err
     assert "staging cannot take" in err and "nothing was written" in err
     assert table_digest(target) == before_db
     after_files = tree_digest(tmp_path / "jobs")
