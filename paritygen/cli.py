@@ -155,6 +155,11 @@ def _csv(value: str | None) -> list[str]:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: only on a terminal)."
 )
+@click.option(
+    "--infer-keys", is_flag=True,
+    help="Propose the primary and foreign keys the schema does not declare (from names,"
+    " confirmed by the values) into rules:, marked inferred, for review.",
+)  # fmt: skip
 @handle_errors
 def profile(
     source_url: str,
@@ -167,6 +172,7 @@ def profile(
     estimate_rows: bool,
     reference_rows: int,
     progress: bool | None,
+    infer_keys: bool,
 ) -> None:
     """Measure a database, read-only, into a profile file (aggregates only, no raw PII).
 
@@ -194,10 +200,15 @@ def profile(
         rules=rules,
         notes=notes,
         reference_rows=reference_rows,
+        infer_keys=infer_keys,
     )
     path = write_profile(result, output)
     for note in notes:
         click.echo(f"paritygen: note: {note}", err=True)
+    if infer_keys:
+        from paritygen.profile.infer import summary
+
+        click.echo(f"paritygen: {summary(result, rules)} -> review rules: in {path}", err=True)
     rows = sum(t.row_count for t in result.tables.values())
     sampled = sum(1 for t in result.tables.values() if t.sample_method)
     click.echo(
@@ -250,6 +261,10 @@ def profile(
     "--progress/--no-progress", default=None,
     help="Progress bars per table and overall (default: on a terminal only).",
 )  # fmt: skip
+@click.option(
+    "--create-virtual-fks", is_flag=True,
+    help="Also create the profile's virtual keys (rules:) as constraints in the target.",
+)  # fmt: skip
 @handle_errors
 def generate(
     profile_path: str,
@@ -262,6 +277,7 @@ def generate(
     chunk_rows: int | None,
     allow_production_name: bool,
     progress: bool | None,
+    create_virtual_fks: bool,
 ) -> None:
     """Fill a staging database with synthetic rows shaped like PROFILE.
 
@@ -290,6 +306,7 @@ def generate(
         progress=progress,
         chunk_rows=chunk_rows,
         allow_production_name=allow_production_name,
+        create_virtual_fks=create_virtual_fks,
     )
     width = max((len(name) for name in summary.tables), default=5)
     for name, table in summary.tables.items():

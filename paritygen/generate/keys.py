@@ -18,6 +18,7 @@ children-per-parent counts and their running sum), never O(children).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
@@ -36,6 +37,7 @@ from paritygen.generate.key_edges import (
     same_group_parents,
 )
 from paritygen.generate.plan import GenerationPlan
+from paritygen.generate.polymorphic import polymorphic_keys
 from paritygen.generate.reference import is_reference
 from paritygen.generate.unique_keys import (
     CodeKey,
@@ -81,8 +83,18 @@ class TableKeys:
 
     def __init__(self, factory: KeyFactory, table: Table, rows: int) -> None:
         self.factory = factory
+        # Conditional (polymorphic) FKs share their id column between parents: they are made
+        # apart, with their type column (generate/polymorphic.py); the rest sees plain FKs.
+        conditional = [fk for fk in table.foreign_keys if fk.condition is not None]
+        if conditional:
+            table = dataclasses.replace(
+                table, foreign_keys=tuple(f for f in table.foreign_keys if f.condition is None)
+            )
         self.table = table
         self.rows = rows
+        self.polymorphic = {
+            column: key for key in polymorphic_keys(self, conditional) for column in key.columns
+        }
         self.unique: dict[str, UniqueKey] = {}
         self.parts: dict[str, tuple[UniqueKey, int, bool]] = {}
         """Columns of a composite key without FKs: (key, rows per group, is the rank column);
@@ -275,7 +287,7 @@ class TableKeys:
     @property
     def columns(self) -> list[str]:
         """Columns made here, in the table's order (the rest come from value generators)."""
-        made = set(self.unique) | set(self.parts) | set(self.column_edge)
+        made = set(self.unique) | set(self.parts) | set(self.column_edge) | set(self.polymorphic)
         return [c for c in self.table.columns if c in made]
 
     def values(self, column: str, idx: np.ndarray) -> pl.Series:
@@ -288,6 +300,8 @@ class TableKeys:
         return {column: self._value(column, idx, choices) for column in columns}
 
     def _value(self, column: str, idx: np.ndarray, choices: dict) -> pl.Series:
+        if column in self.polymorphic and column not in self.unique:
+            return self.polymorphic[column].values([column], idx)[column]
         if column in self.unique:
             return self.unique[column].values(idx)
         if column in self.parts:

@@ -6,6 +6,7 @@ Validation happens here, at the file boundary, so every other module can trust a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from paritygen.errors import ProfileError
 from paritygen.files import write_atomic
+from paritygen.profile import keys
 from paritygen.profile.model import FORMAT, Profile
 
 _ADAPTER = TypeAdapter(Profile)
@@ -42,9 +44,13 @@ def profile_from_dict(data: Any, origin: str = "profile") -> Profile:
         first = exc.errors()[0]
         more = exc.error_count() - 1
         tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
-        raise ProfileError(f"{origin}: {_path(first['loc'])}: {first['msg']}{tail}") from None
+        message = first["msg"].removeprefix("Value error, ")  # our own validators' ValueErrors
+        raise ProfileError(f"{origin}: {_path(first['loc'])}: {message}{tail}") from None
     _check_references(profile, origin)
-    return profile
+    problems = keys.key_rule_problems(profile.tables, profile.rules)
+    if problems:
+        raise ProfileError(f"{origin}: {problems[0]}")
+    return dataclasses.replace(profile, tables=keys.apply_key_rules(profile.tables, profile.rules))
 
 
 def _check_references(profile: Profile, origin: str) -> None:

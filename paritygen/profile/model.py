@@ -16,10 +16,12 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass
+
+from paritygen.profile import key_syntax
 
 FORMAT = "paritygen/1"
 """Spec version written into every profile; readers refuse any other."""
@@ -165,6 +167,16 @@ class FanoutStats:
 
 
 @dataclass(config=_STRICT)
+class KeyCondition:
+    """``when COLUMN = VALUE``: a virtual FK that holds only on the rows whose *column* equals
+    *equals* (a polymorphic association: ``commentable_type = 'Post'``). Data, never SQL: the
+    value is bound as a parameter wherever a query needs it."""
+
+    column: str
+    equals: Scalar
+
+
+@dataclass(config=_STRICT)
 class ForeignKey:
     """A foreign key; columns and referred columns pair up by position."""
 
@@ -175,6 +187,12 @@ class ForeignKey:
     on_delete: str | None = None
     on_update: str | None = None
     fanout: FanoutStats | None = None
+    virtual: bool = False
+    """Not declared in the database: it comes from ``rules`` (declared by the user, or
+    inferred by ``--infer-keys`` and kept there). Measured, generated and verified like a
+    declared FK; staging gets no constraint for it unless ``--create-virtual-fks``."""
+    condition: KeyCondition | None = None
+    """Virtual FKs only: the FK holds where this condition does (polymorphic columns)."""
 
 
 @dataclass(config=_STRICT)
@@ -228,6 +246,9 @@ class Table:
     key: a small table with no personal column and no FK to a table that is not itself kept
     (``Settings.reference_rows``). Generate writes exactly these rows. Values are JSON scalars:
     decimals as exact text (``"12.3400"``), temporal values ISO-8601 (UTC), binary as hex."""
+    virtual_primary_key: bool = False
+    """``primary_key`` comes from ``rules`` (production declares none): generated unique,
+    created in staging only with ``--create-virtual-fks``."""
 
 
 @dataclass(config=_STRICT)
@@ -254,6 +275,68 @@ class ColumnRule:
 
 
 @dataclass(config=_STRICT)
+class Evidence:
+    """Why ``--infer-keys`` proposed a key: what the source's values showed."""
+
+    match_share: Fraction
+    """Foreign key: share of the checked non-NULL child values found in the parent column.
+    Primary key: share of distinct values among the checked rows (1.0: unique)."""
+    rows_checked: NonNegative
+    """Child (or table) rows whose values were checked."""
+    sampled: bool = False
+    """The rows checked were a sample of a larger table."""
+    rule: str | None = None
+    """The naming rule that suggested it (``X_id -> X.id``, ``shared suffix custkey``, ...)."""
+
+
+@dataclass(config=_STRICT)
+class VirtualPrimaryKey:
+    """A primary key production never declared (``rules.tables.T.primary_key``)."""
+
+    columns: tuple[str, ...]
+    inferred: Evidence | None = None
+    """Set when ``--infer-keys`` proposed it; delete the key to refuse it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"columns": key_syntax.parse_columns(data)}
+        if isinstance(data, list | tuple):
+            return {"columns": data}
+        return data
+
+
+@dataclass(config=_STRICT)
+class VirtualForeignKey:
+    """A foreign key production never declared (``rules.tables.T.foreign_keys``).
+
+    Written as a mapping, or as the shorthand
+    ``commentable_id -> posts.id when commentable_type = 'Post'`` (parsed as data)."""
+
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    when: KeyCondition | None = None
+    inferred: Evidence | None = None
+    """Set when ``--infer-keys`` proposed it; delete the entry to refuse it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return key_syntax.parse_foreign_key(data)
+        return data
+
+    def spec(self) -> str:
+        """The shorthand spelling, for messages and notes."""
+        return key_syntax.format_foreign_key(
+            self.columns, self.ref_table, self.ref_columns,
+            (self.when.column, self.when.equals) if self.when else None,
+        )  # fmt: skip
+
+
+@dataclass(config=_STRICT)
 class TableRule:
     """User override for one table."""
 
@@ -265,6 +348,10 @@ class TableRule:
     fixed: bool = False
     """Keep the profiled row count at every ``--scale``."""
     columns: dict[str, ColumnRule] = field(default_factory=dict)
+    primary_key: VirtualPrimaryKey | None = None
+    """A virtual primary key (the table declares none)."""
+    foreign_keys: tuple[VirtualForeignKey, ...] = ()
+    """Virtual foreign keys of this (child) table."""
 
 
 @dataclass(config=_STRICT)

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from paritygen import __version__
 from paritygen.db import describe_db_error, make_engine, resolve_url
 from paritygen.errors import ConfigError, ConnectionFailed, ParitygenError, safe_url
-from paritygen.profile import classify, dialects, read, reference, stats
+from paritygen.profile import classify, dialects, infer, keys, read, reference, stats
 from paritygen.profile.model import (
     FORMAT,
     Column,
@@ -131,12 +131,16 @@ def profile_database(
     rules: Rules | None = None,
     notes: list[str] | None = None,
     reference_rows: int = DEFAULT_REFERENCE_ROWS,
+    infer_keys: bool = False,
 ) -> Profile:
     """Measure the database at *url* into a :class:`Profile` (read-only, aggregates only).
 
     *rules* (optional) are the user's overrides from an earlier profile: their ``semantic`` /
-    ``pii`` win over the classifier and are carried into the result. *notes*, when given, collects
-    one-line remarks about what was left out (FKs to unprofiled tables, dropped rules).
+    ``pii`` win over the classifier, their virtual keys are measured like declared ones, and they
+    are carried into the result. *notes*, when given, collects one-line remarks about what was
+    left out (FKs to unprofiled tables, dropped rules) and what ``infer_keys`` proposed: primary
+    and foreign keys the schema does not declare, confirmed by the values
+    (:mod:`paritygen.profile.infer`), written into the result's rules with their evidence.
     """
     if sample_rows < 1:
         raise ConfigError(f"--sample-rows must be at least 1, got {sample_rows}")
@@ -164,6 +168,7 @@ def profile_database(
                     rules=rules or Rules(),
                     notes=remarks,
                     reference_rows=reference_rows,
+                    infer_keys=infer_keys,
                 )
             finally:
                 conn.rollback()  # never commit: the session was read-only anyway
@@ -193,6 +198,7 @@ def _profile(
     rules: Rules,
     notes: list[str],
     reference_rows: int = DEFAULT_REFERENCE_ROWS,
+    infer_keys: bool = False,
 ) -> Profile:
     dialects.start_session(conn)
     dialect = conn.dialect.name
@@ -214,11 +220,17 @@ def _profile(
     catalog_schema = schema or dialects.current_schema(conn)
     reflected, reflect_notes = reflect_tables(conn, schema, names)
     notes.extend(reflect_notes)
+    rules, rule_notes = _keep_rules(rules, reflected)
+    rules, key_notes = keys.keep_valid_keys(reflected, rules)
+    notes.extend(rule_notes + key_notes)
+    reflected = keys.apply_key_rules(reflected, rules)  # virtual keys: measured as declared ones
 
     # Parent key columns whose position buckets fan-out needs (first column of each FK target).
     ref_keys = {
         (fk.ref_table, fk.ref_columns[0]) for t in reflected.values() for fk in t.foreign_keys
     }
+    if infer_keys:  # any column a proposed FK may point at
+        ref_keys |= {(t.name, c) for t in reflected.values() for c in infer.parent_columns(t)}
     edges: dict[tuple[str, str], stats.KeyEdges] = {}
     fk_values: dict[str, dict[str, pl.Series]] = {}
     measured: dict[str, Table] = {}
@@ -250,6 +262,11 @@ def _profile(
                 people=people,
             )
             bar.update(1)
+        if infer_keys:
+            bar.set_postfix_str("inferring keys")
+            rules = infer.infer_keys(conn, schema, measured, rules, notes, sample_rows=sample_rows)
+            measured = keys.apply_key_rules(measured, rules)
+            bar.total = len(names) + sum(len(t.foreign_keys) for t in measured.values())
         for name in names:
             table = measured[name]
             if not table.foreign_keys:
@@ -260,13 +277,21 @@ def _profile(
                 bar.set_postfix_str(f"{name} -> {fk.ref_table}")
                 parent = measured[fk.ref_table]
                 cut = edges.get((fk.ref_table, fk.ref_columns[0]), stats.KeyEdges([], []))
-                if table.sample_method is None and name in fk_values:
+                held = fk_values.get(name, {}) if table.sample_method is None else {}
+                wanted = [*fk.columns, *([fk.condition.column] if fk.condition else [])]
+                if all(c in held for c in wanted):
                     # The child was read completely: group its keys in memory, no second scan.
+                    values = [held[c] for c in fk.columns]
+                    child_rows = table.row_count
+                    if fk.condition is not None:
+                        kept = _condition_mask(held[fk.condition.column], fk.condition.equals)
+                        values = [v.filter(kept) for v in values]
+                        child_rows = int(kept.sum())
                     fanout = stats.fanout_from_values(
-                        [fk_values[name][c] for c in fk.columns],
+                        values,
                         cut.converted,
                         parent_rows=parent.row_count,
-                        child_rows_total=table.row_count,
+                        child_rows_total=child_rows,
                         parent_method=parent.row_count_method,
                     )
                 else:
@@ -278,6 +303,9 @@ def _profile(
                         parent_rows=parent.row_count,
                         edges=cut.native,
                         parent_method=parent.row_count_method,
+                        condition=(fk.condition.column, fk.condition.equals)
+                        if fk.condition
+                        else None,
                     )
                 fks.append(dataclasses.replace(fk, fanout=fanout))
                 bar.update(1)
@@ -292,8 +320,6 @@ def _profile(
             raise ProfilingFailed(f"table {name}: {describe_db_error(exc)}") from None
         if rows is not None:
             measured[name] = dataclasses.replace(measured[name], reference_rows=rows)
-    kept_rules, rule_notes = _keep_rules(rules, measured)
-    notes.extend(rule_notes)
     database = url.database
     if database and url.get_backend_name() == "sqlite":
         database = Path(database.removeprefix("file:")).name
@@ -314,8 +340,21 @@ def _profile(
             estimate_rows=estimate_rows,
             reference_rows=reference_rows,
         ),
-        rules=kept_rules,
+        rules=rules,
     )
+
+
+def _condition_mask(values: pl.Series, equals: Any) -> pl.Series:
+    """Rows whose condition column equals the literal (text compared as text; booleans read
+    as 0/1 by some drivers compare as numbers)."""
+    if values.dtype == pl.String:
+        return (values == str(equals)).fill_null(False)
+    if values.dtype == pl.Boolean and not isinstance(equals, bool):
+        return (values.cast(pl.Int64) == equals).fill_null(False)
+    try:
+        return (values == equals).fill_null(False)
+    except (TypeError, pl.exceptions.PolarsError):
+        return pl.Series([False] * values.len())
 
 
 def _rows_read(data: dict[str, read.ColumnData]) -> int:
@@ -421,6 +460,7 @@ def _measure_table(
             edges[(table.name, column.name)] = stats.key_edges(values.values, column)
     if not sampled and table.foreign_keys:  # kept for the in-memory fan-out (FK columns only)
         fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+        fk_columns |= {fk.condition.column for fk in table.foreign_keys if fk.condition}
         fk_values[table.name] = {c: data[c].values for c in fk_columns}
     return dataclasses.replace(
         table,

@@ -390,16 +390,28 @@ def fanout_stats(
     parent_rows: int,
     edges: Sequence[Any],
     parent_method: str,
+    condition: tuple[str, Any] | None = None,
 ) -> FanoutStats:
     """Children per parent for one FK, exact, from one GROUP BY over the child table.
 
     The database returns the count histogram (how many parents have n children, per key-position
     bucket), never one row per parent, so memory stays flat whatever the table size. Parents
     without children are ``parent_rows`` minus the parents seen in the child (FKs enforced).
+    *condition* (column, value) restricts the children to the rows where column = value (a
+    polymorphic virtual FK); the value is a bound parameter and the child total is counted.
     """
     prep = conn.dialect.identifier_preparer
     quoted = [prep.quote(c) for c in columns]
     not_null = " AND ".join(f"{q} IS NOT NULL" for q in quoted)
+    params: dict[str, Any] = {}
+    if condition is not None:
+        test = f"{prep.quote(condition[0])} = :when_value"
+        params["when_value"] = condition[1]
+        child_rows_total = int(
+            conn.execute(sa.text(f"SELECT count(*) FROM {child_ref} WHERE {test}"), params).scalar()
+            or 0
+        )
+        not_null += f" AND {test}"
     if edges:
         whens = " ".join(f"WHEN g.k0 < :e{i} THEN {i}" for i in range(len(edges)))
         bucket = f"CASE {whens} ELSE {len(edges)} END"
@@ -410,7 +422,7 @@ def fanout_stats(
         f"(SELECT {quoted[0]} AS k0, count(*) AS fanout_n FROM {child_ref}"
         f" WHERE {not_null} GROUP BY {', '.join(quoted)}) g GROUP BY g.fanout_n, bucket"
     )
-    params = {f"e{i}": edge for i, edge in enumerate(edges)}
+    params.update({f"e{i}": edge for i, edge in enumerate(edges)})
     rows = conn.execute(sa.text(sql), params).all()
     return fanout_from_histogram(
         [(int(n), int(b), int(p)) for n, b, p in rows],

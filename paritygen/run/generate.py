@@ -91,13 +91,18 @@ def generate_database(
     progress: bool | None = None,
     chunk_rows: int | None = None,
     allow_production_name: bool = False,
+    create_virtual_fks: bool = False,
 ) -> GenerateSummary:
-    """Fill *target* with synthetic rows shaped like *profile* (see the module docstring)."""
+    """Fill *target* with synthetic rows shaped like *profile* (see the module docstring).
+
+    Virtual keys (``rules:``) are generated like declared ones but get no constraint in the
+    target, and so order no load, unless *create_virtual_fks*."""
     options = RunOptions(
         schema_mode=schema_mode,
         if_exists=if_exists,
         allow_production_name=allow_production_name,
         progress=progress,
+        create_virtual_fks=create_virtual_fks,
     )
     began = time.perf_counter()
     selected = selected_tables(profile, tables)
@@ -106,14 +111,14 @@ def generate_database(
     with TargetRun(profile, target, options) as run:
         mode = run.schema_mode(selected)
         plan = build_plan(
-            profile,
+            run.profile,  # the target's constraints order the load (virtual keys need none)
             scale=scale,
             tables=selected,
             chunk_rows=chunk_rows,
             deferrable=run.fks_deferrable or mode == "existing",
         )
         for table_plan in plan.to_generate:
-            if table_plan.deferred_fks and not profile.table(table_plan.name).primary_key:
+            if table_plan.deferred_fks and not run.profile.table(table_plan.name).primary_key:
                 raise ConfigError(
                     f"table {table_plan.name} has no primary key, so its deferred foreign key"
                     " (cycle or self-reference) cannot be filled after the load"

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from paritygen.db import make_engine, resolve_url
 from paritygen.errors import ConfigError, SchemaMismatch, safe_url
+from paritygen.profile.keys import declared_only
 from paritygen.profile.model import Profile
 from paritygen.run.load import TableLoad, TableSummary, load_tables
 from paritygen.run.progress import progress_on
@@ -53,6 +54,9 @@ class RunOptions:
     """Write even though a name says production (never into the source itself)."""
     progress: bool | None = None
     """Progress bars; None: only on a terminal."""
+    create_virtual_fks: bool = False
+    """Also create the profile's virtual keys (``rules:``) as constraints; by default they
+    exist in the data only, as in production."""
 
     def __post_init__(self) -> None:
         if self.schema_mode not in SCHEMA_MODES:
@@ -65,7 +69,8 @@ class TargetRun:
     """An open, checked target: its engine, its writer and the steps of a run (module doc)."""
 
     def __init__(self, profile: Profile, target: str | sa.engine.URL, options: RunOptions):
-        self.profile = profile
+        # The target's schema: declared keys, plus the virtual ones only when asked for.
+        self.profile = profile if options.create_virtual_fks else declared_only(profile)
         self.options = options
         self.url = resolve_url(target)
         self.engine: Engine | None = None

@@ -308,12 +308,12 @@ def frequencies(stats: ColumnStats) -> dict[Any, float] | None:
 
 
 def _fanout_measures(out: Collector, table: Table, staging: Table) -> None:
-    staged = {(fk.columns, fk.ref_table): fk for fk in staging.foreign_keys}
+    staged = {(fk.columns, fk.ref_table, fk.condition): fk for fk in staging.foreign_keys}
     for fk in table.foreign_keys:
         if fk.fanout is None:
             continue
         column = ",".join(fk.columns)
-        other = staged.get((fk.columns, fk.ref_table))
+        other = staged.get((fk.columns, fk.ref_table, fk.condition))
         if other is None or other.fanout is None:
             out.skip(table.name, column, "fanout_ks", "no fan-out measured in the target")
             continue
@@ -385,6 +385,7 @@ def verify_database(
                 sample_rows=sample_rows,
                 min_group_size=profile.settings.min_group_size,
                 progress=progress,
+                rules=profile.rules,  # virtual keys: staging's fan-out measured on them too
             )
         else:  # nothing to profile: every table is missing, which the row measures say
             staging = Profile(format=profile.format, source=profile.source, tables={})

@@ -138,6 +138,11 @@ def _orphans(
             .select_from(target.outerjoin(parent, join))
             .where(*(c.is_not(None) for c in child_cols), parent.c[fk.ref_columns[0]].is_(None))
         )
+        if fk.condition is not None:  # a polymorphic FK holds on its type's rows (bound value)
+            if fk.condition.column not in target.c:
+                yield Skipped(table.name, column, "orphans", f"no {fk.condition.column} column")
+                continue
+            query = query.where(target.c[fk.condition.column] == fk.condition.equals)
         count = _scalar(engine, query)
         yield Violation(
             table.name, column, "orphans", count, f"{count} rows point to no {fk.ref_table} row"
