@@ -89,16 +89,17 @@ def _tpch(rng: np.random.Generator) -> Schema:
     )  # fmt: skip
     n_cust, n_supp, n_part, n_orders = 600, 40, 300, 2000
     rows: Rows = {
-        "region": [{"r_regionkey": i, "r_name": f"REGION{i}"} for i in range(5)],
-        "nation": [{"n_nationkey": i, "n_name": f"NATION{i}", "n_regionkey": i % 5}
+        # Keys from 1: MariaDB reads 0 in an AUTO_INCREMENT column as "the next value".
+        "region": [{"r_regionkey": i + 1, "r_name": f"REGION{i}"} for i in range(5)],
+        "nation": [{"n_nationkey": i + 1, "n_name": f"NATION{i}", "n_regionkey": i % 5 + 1}
                    for i in range(25)],  # fmt: skip
         "customer": [{"c_custkey": i + 1, "c_name": f"Customer#{i + 1:09d}",
-                      "c_nationkey": int(n), "c_acctbal": round(float(b), 2)}
+                      "c_nationkey": int(n) + 1, "c_acctbal": round(float(b), 2)}
                      for i, (n, b) in enumerate(zip(skewed(rng, 25, n_cust, 0.5),
                                                     rng.uniform(-999, 9999, n_cust),
                                                     strict=True))],  # fmt: skip
         "supplier": [{"s_suppkey": i + 1, "s_name": f"Supplier#{i + 1:09d}",
-                      "s_nationkey": int(rng.integers(0, 25))} for i in range(n_supp)],  # fmt: skip
+                      "s_nationkey": int(rng.integers(1, 26))} for i in range(n_supp)],  # fmt: skip
         "part": [{"p_partkey": i + 1, "p_name": f"part {i + 1}",
                   "p_retailprice": round(900 + i * 0.1, 2)} for i in range(n_part)],  # fmt: skip
     }

@@ -1,0 +1,176 @@
+"""Virtual keys in ``rules:``: the shorthand read as data, path-precise errors, the rules kept
+across re-profiling, the stderr summary of ``--infer-keys``, ``--create-virtual-fks``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from click.testing import CliRunner
+
+from paritygen.cli import cli
+from paritygen.errors import ProfileError
+from paritygen.generate.run import generate_database
+from paritygen.profile.io import dumps, profile_from_dict, read_profile
+from paritygen.profile.key_syntax import format_foreign_key, parse_foreign_key
+
+DEMO = Path(__file__).resolve().parents[2] / "profiles" / "demo-shop.yaml"
+
+
+def _demo_with(rule: object, table: str = "sales_order") -> dict:
+    data = yaml.safe_load(DEMO.read_text())
+    data["rules"] = {"tables": {table: {"foreign_keys": [rule]}}}
+    return data
+
+
+def test_shorthand_is_parsed_as_data_and_round_trips() -> None:
+    text = "commentable_id -> posts.id when commentable_type = 'Post''s'"
+    parsed = parse_foreign_key(text)
+    assert parsed == {
+        "columns": ["commentable_id"], "ref_table": "posts", "ref_columns": ["id"],
+        "when": {"column": "commentable_type", "equals": "Post's"},
+    }  # fmt: skip
+    assert parse_foreign_key(format_foreign_key(["a", "b"], "t", ["x", "y"], ("k", 5))) == {
+        "columns": ["a", "b"], "ref_table": "t", "ref_columns": ["x", "y"],
+        "when": {"column": "k", "equals": 5},
+    }  # fmt: skip
+    assert parse_foreign_key('"Odd Name" -> "T".id')["columns"] == ["Odd Name"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("fk_customer -> customers.id_customer",
+         "rules.tables.sales_order.foreign_keys.0.ref_table: no table 'customers' in the profile"),
+        ("fk_custom -> customer.id_customer",
+         "rules.tables.sales_order.foreign_keys.0.columns: no column 'fk_custom' in sales_order"),
+        ("fk_customer -> customer.id",
+         "rules.tables.sales_order.foreign_keys.0.ref_columns: no column 'id' in customer"),
+        ("order_reference -> customer.id_customer",
+         "sales_order.order_reference (string) cannot reference customer.id_customer (integer)"),
+        ("fk_customer -> customer.id_customer when status = 5",
+         "foreign_keys.0.when.equals: 5 cannot equal a value of sales_order.status"),
+        ("fk_customer -> customer.id_customer when status = 'x' OR 1 = 1",
+         "rules.tables.sales_order.foreign_keys.0: unexpected 'OR'"),
+        ("fk_customer -> customer.id_customer; DROP TABLE customer",
+         "rules.tables.sales_order.foreign_keys.0: cannot read '; DROP TABLE custo"),
+        ("(fk_customer, status) -> customer.id_customer",
+         "rules.tables.sales_order.foreign_keys.0: columns and ref_columns differ in length"),
+    ],
+)  # fmt: skip
+def test_bad_rules_name_their_path(rule: str, message: str) -> None:
+    with pytest.raises(ProfileError) as failure:
+        profile_from_dict(_demo_with(rule))
+    assert message in str(failure.value)
+
+
+def test_rules_are_the_source_of_truth_for_virtual_entries() -> None:
+    data = _demo_with("fk_customer -> customer.id_customer when status = 'paid'")
+    data["rules"]["tables"]["customer_address"] = {"primary_key": ["id_customer_address"]}
+    profile = profile_from_dict(data)
+    fks = profile.tables["sales_order"].foreign_keys
+    virtual = [fk for fk in fks if fk.virtual]
+    assert len(virtual) == 1 and virtual[0].condition.equals == "paid"
+    # A primary key the table already declares adds nothing; one that differs is an error.
+    assert not profile.tables["customer_address"].virtual_primary_key
+    data["rules"]["tables"]["customer_address"] = {"primary_key": ["fk_customer"]}
+    with pytest.raises(ProfileError, match="already declares primary key"):
+        profile_from_dict(data)
+    # Written with its virtual entry, then the rule deleted: the entry goes with it.
+    written = yaml.safe_load(dumps(profile))
+    assert any(fk.get("virtual") for fk in written["tables"]["sales_order"]["foreign_keys"])
+    written["rules"] = {}
+    again = profile_from_dict(written)
+    assert not any(fk.virtual for fk in again.tables["sales_order"].foreign_keys)
+
+
+def _keyless_shop(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE customers (id integer PRIMARY KEY, name varchar(40))"))
+        conn.execute(sa.text("CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer,"
+                             " total integer, kind varchar(10))"))  # fmt: skip
+        conn.execute(sa.text("CREATE TABLE audit (order_no integer NOT NULL, note varchar(20))"))
+        conn.execute(
+            sa.text("INSERT INTO customers VALUES (:i, :n)"),
+            [{"i": i, "n": f"c{i}"} for i in range(1, 41)],
+        )
+        conn.execute(
+            sa.text("INSERT INTO orders VALUES (:i, :c, :t, :k)"),
+            [{"i": i, "c": 1 + (i * i) % 17 if i % 6 else None, "t": i * 3, "k": "web"}
+             for i in range(1, 301)],
+        )  # fmt: skip
+        conn.execute(
+            sa.text("INSERT INTO audit VALUES (:o, :n)"),
+            [{"o": 1000 + i, "n": "x"} for i in range(60)],
+        )
+    engine.dispose()
+
+
+def test_infer_keys_cli_summary_and_rules_survive_reprofiling(
+    db_url: str, tmp_path: Path
+) -> None:
+    _keyless_shop(db_url)
+    out = tmp_path / "p.yaml"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["profile", db_url, "-o", str(out), "--infer-keys"])
+    assert first.exit_code == 0, first.output
+    assert "inferred foreign key orders: customer_id -> customers.id" in first.stderr
+    assert "inferred primary key audit.order_no" in first.stderr
+    assert "inferred 1 new primary key and 1 new foreign key" in first.stderr
+    profile = read_profile(out)
+    rule = profile.rules.tables["orders"].foreign_keys[0]
+    assert rule.inferred is not None and rule.inferred.match_share == 1.0
+    assert rule.inferred.rows_checked == 250
+    fk = next(fk for fk in profile.tables["orders"].foreign_keys if fk.virtual)
+    assert fk.fanout is not None and fk.fanout.child_rows == 250
+    parents = {1 + (i * i) % 17 for i in range(1, 301) if i % 6}
+    assert fk.fanout.parent_rows == 40
+    assert fk.fanout.childless_fraction == pytest.approx(1 - len(parents) / 40)
+    # The user adds a rule by hand; re-profiling without --infer-keys keeps both.
+    data = yaml.safe_load(out.read_text())
+    data["rules"]["tables"]["orders"]["foreign_keys"].append("total -> audit.order_no")
+    out.write_text(yaml.safe_dump(data))
+    second = runner.invoke(cli, ["profile", db_url, "-o", str(out)])
+    assert second.exit_code == 0, second.output
+    again = read_profile(out)
+    assert len(again.rules.tables["orders"].foreign_keys) == 2
+    assert again.tables["audit"].primary_key == ("order_no",)
+    assert again.tables["audit"].virtual_primary_key
+    # A rule that no longer fits the schema is dropped with a note naming it.
+    data = yaml.safe_load(out.read_text())
+    data["rules"]["tables"]["orders"]["foreign_keys"].append(
+        {"columns": ["kind"], "ref_table": "customers", "ref_columns": ["name"]}
+    )
+    out.write_text(yaml.safe_dump(data))
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE orders DROP COLUMN kind"))
+    engine.dispose()
+    third = runner.invoke(cli, ["profile", db_url, "-o", str(out)])
+    assert third.exit_code == 0, third.output
+    assert "no column 'kind' in orders" in third.stderr
+    assert len(read_profile(out).rules.tables["orders"].foreign_keys) == 2
+
+
+def test_create_virtual_fks_adds_the_constraints(pg_url: str, tmp_path: Path) -> None:
+    from conftest import new_database
+
+    from paritygen.profile.run import profile_database
+
+    _keyless_shop(pg_url)
+    profile = profile_database(pg_url, infer_keys=True, progress=False)
+    staging = new_database("postgresql", tmp_path)
+    target = next(staging)
+    generate_database(profile, target, create_virtual_fks=True)
+    engine = sa.create_engine(target)
+    inspector = sa.inspect(engine)
+    fks = inspector.get_foreign_keys("orders")
+    assert [(fk["constrained_columns"], fk["referred_table"]) for fk in fks] == [
+        (["customer_id"], "customers")
+    ]
+    assert inspector.get_pk_constraint("audit")["constrained_columns"] == ["order_no"]
+    engine.dispose()
+    next(staging, None)
