@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from paritygen.cli import cli
 from paritygen.errors import ProfileError
-from paritygen.generate.run import generate_database
 from paritygen.profile.io import dumps, profile_from_dict, read_profile
 from paritygen.profile.key_syntax import format_foreign_key, parse_foreign_key
+from paritygen.run.generate import generate_database
 
 DEMO = Path(__file__).resolve().parents[2] / "profiles" / "demo-shop.yaml"
 
