@@ -157,7 +157,7 @@ def mask_database(
         with TargetRun(profile, target_url, options) as run:
             mode = run.schema_mode(written)
             plan = build_plan(
-                profile, tables=written, chunk_rows=chunk_rows,
+                run.profile, tables=written, chunk_rows=chunk_rows,  # the target's constraints
                 deferrable=run.fks_deferrable or mode == "existing",
             )  # fmt: skip
             metadata, _ = run.prepare_schema(written, mode, unordered_fks=plan.unordered_fks)
