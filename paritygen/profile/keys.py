@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
 
 from paritygen.profile.model import (
     Column,
@@ -229,8 +232,14 @@ def declared_only(profile: Profile) -> Profile:
     return dataclasses.replace(profile, tables=tables)
 
 
-def virtual_count(profile: Profile) -> tuple[int, int]:
-    """(virtual primary keys, virtual foreign keys) of *profile*."""
-    pks = sum(1 for t in profile.tables.values() if t.virtual_primary_key)
-    fks = sum(1 for t in profile.tables.values() for fk in t.foreign_keys if fk.virtual)
-    return pks, fks
+def condition_mask(values: pl.Series, equals: Any) -> pl.Series:
+    """Rows whose condition column equals the literal (text compared as text; booleans read
+    as 0/1 by some drivers compare as numbers)."""
+    if values.dtype == pl.String:
+        return (values == str(equals)).fill_null(False)
+    if values.dtype == pl.Boolean and not isinstance(equals, bool):
+        return (values.cast(pl.Int64) == equals).fill_null(False)
+    try:
+        return (values == equals).fill_null(False)
+    except (TypeError, pl.exceptions.PolarsError):
+        return pl.Series([False] * values.len())

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from paritygen import __version__
 from paritygen.db import describe_db_error, make_engine, resolve_url
 from paritygen.errors import ConfigError, ConnectionFailed, ParitygenError, safe_url
-from paritygen.profile import classify, dialects, infer, keys, read, reference, stats
+from paritygen.profile import classify, dialects, infer, key_names, keys, read, reference, stats
 from paritygen.profile.model import (
     FORMAT,
     Column,
@@ -230,7 +230,7 @@ def _profile(
         (fk.ref_table, fk.ref_columns[0]) for t in reflected.values() for fk in t.foreign_keys
     }
     if infer_keys:  # any column a proposed FK may point at
-        ref_keys |= {(t.name, c) for t in reflected.values() for c in infer.parent_columns(t)}
+        ref_keys |= {(t.name, c) for t in reflected.values() for c in key_names.parent_columns(t)}
     edges: dict[tuple[str, str], stats.KeyEdges] = {}
     fk_values: dict[str, dict[str, pl.Series]] = {}
     measured: dict[str, Table] = {}
@@ -284,7 +284,7 @@ def _profile(
                     values = [held[c] for c in fk.columns]
                     child_rows = table.row_count
                     if fk.condition is not None:
-                        kept = _condition_mask(held[fk.condition.column], fk.condition.equals)
+                        kept = keys.condition_mask(held[fk.condition.column], fk.condition.equals)
                         values = [v.filter(kept) for v in values]
                         child_rows = int(kept.sum())
                     fanout = stats.fanout_from_values(
@@ -342,19 +342,6 @@ def _profile(
         ),
         rules=rules,
     )
-
-
-def _condition_mask(values: pl.Series, equals: Any) -> pl.Series:
-    """Rows whose condition column equals the literal (text compared as text; booleans read
-    as 0/1 by some drivers compare as numbers)."""
-    if values.dtype == pl.String:
-        return (values == str(equals)).fill_null(False)
-    if values.dtype == pl.Boolean and not isinstance(equals, bool):
-        return (values.cast(pl.Int64) == equals).fill_null(False)
-    try:
-        return (values == equals).fill_null(False)
-    except (TypeError, pl.exceptions.PolarsError):
-        return pl.Series([False] * values.len())
 
 
 def _rows_read(data: dict[str, read.ColumnData]) -> int:
