@@ -174,3 +174,52 @@ def test_create_virtual_fks_adds_the_constraints(pg_url: str, tmp_path: Path) ->
     assert inspector.get_pk_constraint("audit")["constrained_columns"] == ["order_no"]
     engine.dispose()
     next(staging, None)
+
+
+def test_virtual_cycle_and_self_reference_are_generated_whole(tmp_path: Path) -> None:
+    """store <-> staff through NOT NULL columns, and staff.boss_id -> staff: declared by hand,
+    no constraint anywhere, every value pointing at a row after generation."""
+    from paritygen.profile.run import profile_database
+
+    source, target = tmp_path / "prod.sqlite", tmp_path / "stage.sqlite"
+    engine = sa.create_engine(f"sqlite:///{source}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE store (id integer PRIMARY KEY,"
+                             " manager_id integer NOT NULL)"))  # fmt: skip
+        conn.execute(sa.text("CREATE TABLE staff (id integer PRIMARY KEY,"
+                             " store_id integer NOT NULL, boss_id integer)"))  # fmt: skip
+        conn.execute(sa.text("INSERT INTO store VALUES (:i, :m)"),
+                     [{"i": i, "m": i * 10} for i in range(1, 11)])  # fmt: skip
+        conn.execute(
+            sa.text("INSERT INTO staff VALUES (:i, :s, :b)"),
+            [{"i": i, "s": 1 + i % 10, "b": None if i <= 10 else 1 + i % 10}
+             for i in range(1, 201)],  # fmt: skip
+        )
+    engine.dispose()
+    rules = profile_from_dict(
+        {**yaml.safe_load(dumps(profile_database(f"sqlite:///{source}", progress=False))),
+         "rules": {"tables": {
+             "store": {"foreign_keys": ["manager_id -> staff.id"]},
+             "staff": {"foreign_keys": ["store_id -> store.id", "boss_id -> staff.id"]},
+         }}}
+    ).rules  # fmt: skip
+    # reference_rows=0: these small tables must be generated, not kept verbatim
+    profile = profile_database(f"sqlite:///{source}", rules=rules, progress=False, reference_rows=0)
+    assert sum(fk.virtual for t in profile.tables.values() for fk in t.foreign_keys) == 3
+    generate_database(profile, f"sqlite:///{target}", scale=2.0)
+    engine = sa.create_engine(f"sqlite:///{target}")
+    with engine.connect() as conn:
+        orphans = [
+            conn.execute(sa.text(sql)).scalar()
+            for sql in (
+                "SELECT count(*) FROM store WHERE manager_id NOT IN (SELECT id FROM staff)",
+                "SELECT count(*) FROM staff WHERE store_id NOT IN (SELECT id FROM store)",
+                "SELECT count(*) FROM staff WHERE boss_id IS NOT NULL"
+                " AND boss_id NOT IN (SELECT id FROM staff)",
+            )
+        ]
+        counts = conn.execute(sa.text("SELECT (SELECT count(*) FROM store),"
+                                      " (SELECT count(*) FROM staff)")).one()  # fmt: skip
+    engine.dispose()
+    assert orphans == [0, 0, 0]
+    assert tuple(counts) == (20, 400)
