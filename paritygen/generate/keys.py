@@ -177,9 +177,17 @@ class TableKeys:
         composites = [c for c in constraints if len(c) > 1]
         composites += [c for c in factory.composite_targets.get(table.name, ())
                        if set(c) not in [set(k) for k in composites]]  # fmt: skip
+        targets = [set(c) for c in factory.composite_targets.get(table.name, ())]
         for columns in composites:
-            if set(columns) & (fk_columns | set(self.unique) | set(self.parts) | handled):
-                continue  # FK-led (above), or already unique through one of its columns
+            made = fk_columns | set(self.unique) | set(self.parts) | handled
+            if set(columns) & made:
+                # FK-led (above), or already unique through one of its columns; a tuple children
+                # point at still needs every column computable from a row index.
+                if set(columns) in targets:
+                    for col in columns:
+                        if col not in made:
+                            self._grouped(col)
+                continue
             self._composite(columns)
         plan = factory.plan.by_name.get(table.name)
         deferred = plan.deferred_fks if plan is not None else ()
@@ -229,6 +237,17 @@ class TableKeys:
             self.table, self.table.columns[col], self.rows, self.factory.seed, anchors,
             self.existing, verbatim,
         )  # fmt: skip
+
+    def _grouped(self, col: str) -> None:
+        """*col* as consecutive groups of rows sharing a value, as many groups as production
+        had distinct values (``tenant_id`` of ``(tenant_id, id)`` when id is the key): a
+        composite FK target's other column, computable from a row index."""
+        stats = self.table.columns[col].stats
+        distinct = max(1, int(stats.distinct_count) if stats and stats.distinct_count else 1)
+        per_group = max(1, math.ceil(self.rows / distinct)) if self.rows else 1
+        groups = math.ceil(self.rows / per_group) if self.rows else 0
+        key = UniqueKey(self.table, self.table.columns[col], groups, self.factory.seed, (), None)
+        self.parts[col] = (key, per_group, False)
 
     def _nearly_distinct(self, col: str) -> bool:
         """Production held (almost) one value per row in *col*: it is unique on its own."""

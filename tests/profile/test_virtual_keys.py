@@ -223,3 +223,47 @@ def test_virtual_cycle_and_self_reference_are_generated_whole(tmp_path: Path) ->
     engine.dispose()
     assert orphans == [0, 0, 0]
     assert tuple(counts) == (20, 400)
+
+
+def test_composite_and_unique_column_targets(tmp_path: Path) -> None:
+    """(tenant_id, account_id) -> accounts.(tenant_id, id), and a child pointing at a parent's
+    unique code rather than its primary key: both kept by generate, joins whole."""
+    from paritygen.profile.run import profile_database
+
+    source, target = tmp_path / "prod.sqlite", tmp_path / "stage.sqlite"
+    engine = sa.create_engine(f"sqlite:///{source}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE accounts (id integer PRIMARY KEY, tenant_id integer"
+                             " NOT NULL, code varchar(12) NOT NULL UNIQUE)"))  # fmt: skip
+        conn.execute(sa.text("CREATE TABLE projects (id integer PRIMARY KEY, tenant_id integer"
+                             " NOT NULL, account_id integer NOT NULL, account_code varchar(12))"))
+        conn.execute(sa.text("INSERT INTO accounts VALUES (:i, :t, :c)"),
+                     [{"i": i, "t": 1 + i % 7, "c": f"AC-{i:05d}"} for i in range(1, 1501)])
+        conn.execute(
+            sa.text("INSERT INTO projects VALUES (:i, :t, :a, :c)"),
+            [{"i": i, "t": 1 + (i * i % 1500 + 1) % 7, "a": i * i % 1500 + 1,
+              "c": f"AC-{(i * 7) % 1500 + 1:05d}" if i % 3 else None} for i in range(1, 3001)],
+        )  # fmt: skip
+    engine.dispose()
+    data = yaml.safe_load(dumps(profile_database(f"sqlite:///{source}", progress=False)))
+    data["rules"] = {"tables": {"projects": {"foreign_keys": [
+        "(tenant_id, account_id) -> accounts.(tenant_id, id)", "account_code -> accounts.code",
+    ]}}}  # fmt: skip
+    rules = profile_from_dict(data).rules
+    profile = profile_database(f"sqlite:///{source}", rules=rules, progress=False)
+    composite = next(fk for fk in profile.tables["projects"].foreign_keys if len(fk.columns) == 2)
+    assert composite.virtual and composite.fanout.child_rows == 3000
+    generate_database(profile, f"sqlite:///{target}")
+    engine = sa.create_engine(f"sqlite:///{target}")
+    with engine.connect() as conn:
+        broken = conn.execute(sa.text(
+            "SELECT count(*) FROM projects p LEFT JOIN accounts a ON a.tenant_id = p.tenant_id"
+            " AND a.id = p.account_id WHERE a.id IS NULL"
+        )).scalar()  # fmt: skip
+        coded = conn.execute(sa.text(
+            "SELECT count(p.account_code), count(a.code) FROM projects p"
+            " LEFT JOIN accounts a ON a.code = p.account_code"
+        )).one()  # fmt: skip
+    engine.dispose()
+    assert broken == 0
+    assert coded[0] == coded[1] == 2000
