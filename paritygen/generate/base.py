@@ -391,6 +391,7 @@ def resolve(ctx: ColumnContext) -> ColumnGenerator:
     """
     from paritygen.generate import (  # noqa: F401 (importing registers the generators)
         categorical,
+        native,
         numeric,
         semantic,
         structured,
@@ -405,6 +406,8 @@ def resolve(ctx: ColumnContext) -> ColumnGenerator:
         return generators.get(rule.generator)(ctx)
     if rule is not None and rule.values:
         return generators.get("values")(ctx)
+    if native.makes(column):  # an xml or inet column is never free text, whatever its tag
+        return generators.get(default_generator_name(ctx))(ctx)
     tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
     if tag and semantic.supports(tag, column):
         stats = column.stats
@@ -434,6 +437,14 @@ def default_generator_name(ctx: ColumnContext) -> str:
         return "boolean"
     if kind == "enum":
         return "categorical"
+    from paritygen.generate.native import makes
+
+    if makes(column):
+        return (
+            "categorical"
+            if stats is not None and stats.most_common and not ctx.unique
+            else "native"
+        )
     if kind == "uuid":
         return "uuid"
     if kind == "json":

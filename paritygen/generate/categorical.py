@@ -117,13 +117,15 @@ class CategoricalGenerator:
 def residual_model(ctx: ColumnContext, atoms: pl.Series):
     """``(k, rng) -> k values`` outside *atoms*, from the model the column would use without
     its most-common values: its semantic kind, its shape pattern, or length-shaped text."""
-    from paritygen.generate import semantic, text
+    from paritygen.generate import native, semantic, text
 
     column = ctx.column
     rule = ctx.rule
     tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
     stats = column.stats
-    if tag and semantic.supports(tag, column):
+    if native.makes(column):
+        make = native.NativeGenerator(ctx).residual
+    elif tag and semantic.supports(tag, column):
         share = 1.0 - float(sum(item.frequency for item in stats.most_common)) if stats else 1.0
         make = semantic.SemanticGenerator(ctx, known_values=len(atoms), share=share).residual
     elif stats is not None and stats.shape is not None and stats.shape.share >= 0.5:

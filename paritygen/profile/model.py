@@ -139,6 +139,13 @@ class Column:
     it, so generate never writes it. None for an ordinary column."""
     generated_stored: bool = False
     """The generated column is stored (persisted) rather than computed when read."""
+    value_kind: str | None = None
+    """The literal form a database-specific type takes when its logical type alone would not
+    make values the database accepts: ``array``, ``interval``, ``money``, ``inet``, ``cidr``,
+    ``macaddr``, ``macaddr8``, ``bit``, ``varbit``, ``xml``, ``tsvector``, ``hstore``, ``range``,
+    ``point``, ``line``, ``lseg``, ``box``, ``path``, ``polygon``, ``circle``, ``geometry``.
+    Generators make values of that form; the writers keep the source type within its family and
+    pick the closest type elsewhere. None for the portable types."""
 
 
 @dataclass(config=_STRICT)

@@ -105,6 +105,8 @@ def convert_values(values: list[Any], column: Column) -> pl.Series:
             series = pl.Series(values, dtype=pl.Float64, strict=False)
         return series
     if logical in ("float", "decimal"):
+        if column.value_kind == "interval":  # timedelta from the driver: seconds
+            values = [v.total_seconds() if isinstance(v, dt.timedelta) else v for v in values]
         return pl.Series(values, dtype=pl.Float64, strict=False)
     if logical in TEMPORAL:
         return _to_temporal(values, logical)
@@ -133,6 +135,21 @@ POSTGRES_COPY_EXPRESSIONS: dict[str, str] = {
     "binary": "encode({col}, 'hex')",
 }
 """Per logical type, the SELECT expression of the COPY fast path ({col} is the quoted column)."""
+
+POSTGRES_KIND_EXPRESSIONS: dict[str, str] = {
+    # An interval is profiled as seconds (logical float), money as its number: the text forms
+    # ('1 day 02:00:00', '$1,234.50') are not numbers polars can parse.
+    "interval": "date_part('epoch', {col})",
+    "money": "{col}::numeric",
+}
+"""Per ``Column.value_kind``, a COPY expression that wins over the logical type's."""
+
+
+def postgres_expression(column: Column) -> str:
+    """The SELECT expression (``{col}`` placeholder) that reads *column* in profile units."""
+    kind = POSTGRES_KIND_EXPRESSIONS.get(column.value_kind or "")
+    return kind or POSTGRES_COPY_EXPRESSIONS.get(column.logical_type, "{col}")
+
 
 SPOOL_BATCH_BYTES = 8 << 20
 """COPY output is parsed in batches of about this size (text is never held whole)."""
@@ -249,10 +266,7 @@ def _read_postgres_copy(
     conn: Connection, source: str, columns: Sequence[Column]
 ) -> dict[str, ColumnData]:
     prep = conn.dialect.identifier_preparer
-    exprs = [
-        POSTGRES_COPY_EXPRESSIONS.get(c.logical_type, "{col}").format(col=prep.quote(c.name))
-        for c in columns
-    ]
+    exprs = [postgres_expression(c).format(col=prep.quote(c.name)) for c in columns]
     sql = f"COPY (SELECT {', '.join(exprs)} FROM {source}) TO STDOUT (FORMAT csv, NULL '\\N')"
     raw = conn.connection.driver_connection
     names = [f"c{i}" for i in range(len(columns))]

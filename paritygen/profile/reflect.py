@@ -8,6 +8,7 @@ here as documented constants and small overrides, not as branches scattered over
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,7 +55,7 @@ _TYPE_MAP: tuple[tuple[type, LogicalType], ...] = (
     (sa.Time, "time"),
     (sa.Uuid, "uuid"),
     (sa.JSON, "json"),
-    (sa.ARRAY, "json"),
+    (sa.ARRAY, "text"),
     (sa.LargeBinary, "binary"),
     (sa.types._Binary, "binary"),
     (sa.Text, "text"),
@@ -66,15 +67,65 @@ _NAME_OVERRIDES: dict[str, LogicalType] = {
     "UUID": "uuid",
     "JSONB": "json",
     "JSON": "json",
-    "BIT": "integer",
-    "INTERVAL": "text",
+    "BIT": "integer",  # MySQL BIT(n): a number of n bits (PostgreSQL's bit strings: below)
+    "INTERVAL": "float",  # seconds (read as such, see profile/read.py); value_kind interval
     "INET": "string",
     "CIDR": "string",
     "MACADDR": "string",
+    "MACADDR8": "string",
     "MONEY": "decimal",
     "TSVECTOR": "text",
     "XML": "text",
+    "HSTORE": "text",
 }
+
+VALUE_KINDS = {
+    "INTERVAL": "interval",
+    "MONEY": "money",
+    "INET": "inet",
+    "CIDR": "cidr",
+    "MACADDR": "macaddr",
+    "MACADDR8": "macaddr8",
+    "TSVECTOR": "tsvector",
+    "XML": "xml",
+    "HSTORE": "hstore",
+}
+"""Reflected type class name -> ``Column.value_kind`` (the literal form generators make)."""
+
+PG_GEOMETRIC = frozenset({"point", "line", "lseg", "box", "path", "polygon", "circle"})
+"""PostgreSQL's geometric types, each its own literal form
+(https://www.postgresql.org/docs/current/datatype-geometric.html)."""
+
+MYSQL_SPATIAL = frozenset(
+    {
+        "geometry",
+        "point",
+        "linestring",
+        "polygon",
+        "multipoint",
+        "multilinestring",
+        "multipolygon",
+        "geometrycollection",
+    }
+)
+"""MariaDB / MySQL spatial types, written and read as WKT (https://mariadb.com/kb/en/
+geometry-types/)."""
+
+CATALOG_TYPES = {
+    "postgresql": (
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+        " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = COALESCE(:schema, current_schema()) AND a.attnum > 0"
+        " AND NOT a.attisdropped"
+    ),
+    "mysql": (
+        "SELECT table_name, column_name, column_type FROM information_schema.columns"
+        " WHERE table_schema = COALESCE(:schema, DATABASE())"
+    ),
+}
+"""The type as the catalog spells it, for columns SQLAlchemy reflects as ``NullType`` (xml,
+geometric and spatial types): https://www.postgresql.org/docs/current/functions-info.html
+(format_type), https://mariadb.com/kb/en/information-schema-columns-table/."""
 
 
 def logical_type_of(sql_type: sa.types.TypeEngine[Any]) -> LogicalType:
@@ -86,6 +137,10 @@ def logical_type_of(sql_type: sa.types.TypeEngine[Any]) -> LogicalType:
         return "boolean"
     if name == "BIT" and getattr(sql_type, "length", None) == 1:
         return "boolean"  # BIT(1) is how MySQL schemas (and some PostgreSQL ones) spell a flag
+    if isinstance(sql_type, pg_types.BIT):
+        return "string"  # a bit string: '0101'
+    if isinstance(sql_type, pg_types.ranges.AbstractRange):
+        return "text"
     if name in _NAME_OVERRIDES:
         return _NAME_OVERRIDES[name]
     for cls, logical in _TYPE_MAP:
@@ -123,11 +178,44 @@ def _enum_values(sql_type: sa.types.TypeEngine[Any]) -> tuple[tuple[str, ...] | 
     return None, None
 
 
-def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str]) -> Column:
+def value_kind_of(
+    sql_type: sa.types.TypeEngine[Any], spelled: str, dialect_name: str
+) -> str | None:
+    """The literal form of a database-specific type (``Column.value_kind``), else None."""
+    if isinstance(sql_type, sa.ARRAY):
+        return "array"
+    if isinstance(sql_type, pg_types.BIT) and getattr(sql_type, "length", None) != 1:
+        return "varbit" if sql_type.varying else "bit"
+    if isinstance(sql_type, pg_types.ranges.AbstractMultiRange):
+        return "multirange"
+    if isinstance(sql_type, pg_types.ranges.AbstractRange):
+        return "range"
+    kind = VALUE_KINDS.get(type(sql_type).__name__.upper())
+    if kind is not None:
+        return kind
+    word = re.split(r"[\s(]", spelled.strip().lower(), maxsplit=1)[0]
+    if dialect_name == "postgresql" and word in PG_GEOMETRIC | {"xml"}:
+        return word
+    if dialect_name == "mysql" and word in MYSQL_SPATIAL:
+        return "geometry"
+    return None
+
+
+def _column(
+    info: dict[str, Any],
+    dialect: sa.engine.Dialect,
+    pk: Sequence[str],
+    spelled: str | None = None,
+) -> Column:
+    """*spelled*: the catalog's spelling, used when SQLAlchemy does not know the type."""
     declared = info["type"]
     # A PostgreSQL domain (CREATE DOMAIN posint AS integer CHECK ...) is its base type.
     sql_type = declared.data_type if isinstance(declared, pg_types.DOMAIN) else declared
     logical = logical_type_of(sql_type)
+    type_text = sql_type_text(declared, dialect)
+    if isinstance(sql_type, sa.types.NullType) and spelled:
+        type_text = spelled.lower()
+    kind = value_kind_of(sql_type, type_text, dialect.name)
     default = info.get("default")
     default = None if default is None else str(default)
     autoincrement = bool(info.get("identity")) or info.get("autoincrement") is True
@@ -141,6 +229,8 @@ def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str])
     precision = getattr(sql_type, "precision", None) if logical in ("decimal", "float") else None
     scale = getattr(sql_type, "scale", None) if logical == "decimal" else None
     length = getattr(sql_type, "length", None) if logical in ("string", "binary", "text") else None
+    if kind == "money":
+        precision, scale = None, 2
     if isinstance(sql_type, mysql_types.SET):
         length = None  # reflected as the longest member; a value may hold them all ('a,b')
     computed = info.get("computed") or {}
@@ -148,7 +238,7 @@ def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str])
     return Column(
         name=info["name"],
         logical_type=logical,
-        sql_type=sql_type_text(declared, dialect),
+        sql_type=type_text,
         nullable=bool(info.get("nullable", True)),
         default=default,
         autoincrement=autoincrement,
@@ -161,7 +251,17 @@ def _column(info: dict[str, Any], dialect: sa.engine.Dialect, pk: Sequence[str])
         enum_name=enum_name,
         generated=None if generated is None else str(generated),
         generated_stored=bool(computed.get("persisted")),
+        value_kind=kind,
     )
+
+
+def _catalog_types(conn: Connection, schema: str | None) -> dict[tuple[str, str], str]:
+    """(table, column) -> the catalog's spelling of its type (see :data:`CATALOG_TYPES`)."""
+    sql = CATALOG_TYPES.get(conn.dialect.name)
+    if sql is None:
+        return {}
+    rows = conn.execute(sa.text(sql), {"schema": schema}).all()
+    return {(str(t), str(c)): str(spelled) for t, c, spelled in rows}
 
 
 MARIADB_COLUMN_CHECKS = (
@@ -218,7 +318,14 @@ def reflect_tables(
     dialect = conn.dialect
     wanted = set(names)
     kw: dict[str, Any] = {"schema": schema, "filter_names": list(names)}
-    columns = inspector.get_multi_columns(**kw)
+    with warnings.catch_warnings():
+        # xml, geometric and spatial types: spelled from the catalog instead (CATALOG_TYPES).
+        warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
+        columns = inspector.get_multi_columns(**kw)
+    unknown = any(
+        isinstance(c["type"], sa.types.NullType) for cols in columns.values() for c in cols
+    )
+    spelled = _catalog_types(conn, schema) if unknown else {}
     pks = inspector.get_multi_pk_constraint(**kw)
     fks = inspector.get_multi_foreign_keys(**kw)
     uniques = inspector.get_multi_unique_constraints(**kw)
@@ -240,7 +347,10 @@ def reflect_tables(
     for name in names:
         key = (schema, name)
         pk = tuple(pks.get(key, {}).get("constrained_columns") or ())
-        cols = {c["name"]: _column(c, dialect, pk) for c in columns.get(key, [])}
+        cols = {
+            c["name"]: _column(c, dialect, pk, spelled.get((name, c["name"])))
+            for c in columns.get(key, [])
+        }
         table_checks = tuple(
             CheckConstraint(sqltext=str(c["sqltext"]), name=c.get("name"))
             for c in checks.get(key, [])

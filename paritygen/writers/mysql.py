@@ -94,6 +94,10 @@ def encode_tsv(table: sa.Table, chunk: pl.DataFrame) -> tuple[list[str], list[st
             col = col.cast(pl.Int64)
             targets.append(f"@v{i}")
             sets.append(f"{target} = CAST(@v{i} AS UNSIGNED)")
+        elif getattr(table.c[name].type, "value_kind", None) == "geometry":
+            # Spatial values arrive as WKT (https://mariadb.com/kb/en/st_geomfromtext/).
+            targets.append(f"@v{i}")
+            sets.append(f"{target} = ST_GeomFromText(@v{i})")
         else:
             targets.append(target)
             if dtype == pl.String and chunk[name].str.contains(_NEEDS_ESCAPE).any():
@@ -158,7 +162,13 @@ class MySQLTypes(TypeMapper):
             return mysql.BIT(type_argument(ctx.column.sql_type, 1))
         if word not in INT_WIDTHS:
             word = "bigint" if "big" in word else "int"
-        return _INTEGERS.get(word, mysql.INTEGER)(unsigned=ctx.column.unsigned)
+        cls = _INTEGERS.get(word, mysql.INTEGER)
+        if ctx.same and "zerofill" in ctx.column.sql_type.lower():
+            # ZEROFILL pads to the display width, so the width is kept with it
+            # (https://mariadb.com/kb/en/int/).
+            width = type_argument(ctx.column.sql_type, 0) or None
+            return cls(display_width=width, unsigned=True, zerofill=True)
+        return cls(unsigned=ctx.column.unsigned)
 
     def floating(self, ctx: TypeContext) -> sa.types.TypeEngine:
         return mysql.FLOAT() if self.single_float(ctx) else mysql.DOUBLE()

@@ -70,6 +70,10 @@ def encode_csv(table: sa.Table, chunk: pl.DataFrame) -> bytes:
 class PostgresTypes(TypeMapper):
     """PostgreSQL's own types where the generic mapping would lose something."""
 
+    native_words: ClassVar[frozenset[str]] = frozenset({"citext"})
+    # https://www.postgresql.org/docs/current/citext.html, .../hstore.html
+    extensions: ClassVar[dict[str, str]] = {"citext": "citext", "hstore": "hstore"}
+
     def uuid(self, ctx: TypeContext) -> sa.types.TypeEngine:
         return postgresql.UUID(as_uuid=False)
 
@@ -138,6 +142,8 @@ CAPABILITIES = Capabilities(
     constraints_after_load=True,
     deferred=DEFERRABLE,
     identity_columns=True,
+    # https://www.postgresql.org/docs/current/sql-createextension.html
+    create_extension_sql="CREATE EXTENSION IF NOT EXISTS {name}",
     # https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT
     not_valid_suffix=" NOT VALID",
     # After a bulk load the planner's statistics are stale; a load test against unanalysed

@@ -104,6 +104,12 @@ def build_metadata(
             default, note = server_default(col, source, target)
             if note:
                 notes.append(f"{name}.{col.name}: {note}")
+            if col.value_kind and capabilities(source).family != target:
+                spelled = type_.compile(dialect=caps.dialect())
+                notes.append(
+                    f"{name}.{col.name}: {col.sql_type} has no {caps.display_name} equivalent;"
+                    f" written as {spelled}"
+                )
             column = sa.Column(
                 cut_identifier(col.name, limit),
                 type_,
@@ -333,8 +339,10 @@ def create_tables(
         from paritygen.writers.base import open_writer
 
         constraints_after_load = open_writer(engine).constraints_after_load
-    deferred = capabilities(engine.dialect.name).deferred
+    caps = capabilities(engine.dialect.name)
+    deferred = caps.deferred
     try:
+        _create_extensions(engine, metadata, caps)
         if not constraints_after_load or not deferred:
             metadata.create_all(engine, checkfirst=True)
             return
@@ -349,6 +357,24 @@ def create_tables(
         metadata.info[LATE_CHECKS_KEY] = late
     except sa.exc.DBAPIError as exc:
         raise LoadError(f"creating tables failed: {db_reason(exc)}") from None
+
+
+def _create_extensions(engine: Engine, metadata: sa.MetaData, caps: Capabilities) -> None:
+    """Create the extensions that kept source types come from (``citext``, ``hstore``)."""
+    wanted = sorted(
+        {
+            ext
+            for table in metadata.tables.values()
+            for col in table.columns
+            if (ext := getattr(col.type, "extension", None))
+        }
+    )
+    if not wanted or caps.create_extension_sql is None:
+        return
+    with engine.begin() as conn:
+        q = conn.dialect.identifier_preparer
+        for name in wanted:
+            conn.exec_driver_sql(caps.create_extension_sql.format(name=q.quote(name)))
 
 
 def _stripped_copy(table: sa.Table, into: sa.MetaData, deferred: frozenset[str]) -> sa.Table:

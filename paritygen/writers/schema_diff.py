@@ -7,6 +7,7 @@ columns. Each difference is one line the user can act on, listed before anything
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -79,7 +80,9 @@ def compare_schema(engine: Engine, profile: Profile, tables: Sequence[str] | Non
 def _compare_table(inspector: sa.Inspector, spec: Table, real: str) -> list[str]:
     out: list[str] = []
     name = spec.name
-    reflected = {c["name"].lower(): c for c in inspector.get_columns(real)}
+    with warnings.catch_warnings():  # types SQLAlchemy cannot name (xml, point) pass as unknown
+        warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
+        reflected = {c["name"].lower(): c for c in inspector.get_columns(real)}
     for col in spec.columns.values():
         have = reflected.get(col.name.lower())
         if have is None:

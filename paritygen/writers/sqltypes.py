@@ -19,6 +19,7 @@ import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sqlalchemy as sa
 
@@ -40,6 +41,34 @@ INT_WIDTHS = {
 """Bytes of each source integer word; an unsigned one needs the next width where none exists."""
 
 _FSP = re.compile(r"\((\d+)\)")
+
+SPELLED_TYPE = re.compile(
+    r"^[a-z][a-z0-9_]*(?: [a-z][a-z0-9_]*)*(?:\(\d+(?:,\s*\d+)?\))?"
+    r"(?: with(?:out)? time zone)?(?: unsigned)?(?: zerofill)?(?:\[\d*\])*$"
+)
+"""A source type spelling the writers may repeat verbatim in DDL: words, one optional
+``(n[,m])``, array brackets. A profile is untrusted input; nothing else of it reaches DDL."""
+
+
+class NativeType(sa.types.UserDefinedType):
+    """A source type kept as the source spelled it (``inet``, ``integer[]``, ``tstzrange``,
+    ``point``), within its family; only spellings that match :data:`SPELLED_TYPE` are made."""
+
+    cache_ok = True
+
+    def __init__(
+        self, spelled: str, value_kind: str | None = None, extension: str | None = None
+    ) -> None:
+        if not SPELLED_TYPE.match(spelled):
+            raise ValueError(f"not a plain type spelling: {spelled!r}")
+        self.spelled = spelled
+        self.value_kind = value_kind
+        """The literal form of the values (a writer may need to convert them, e.g. WKT)."""
+        self.extension = extension
+        """The database extension that provides the type, created with the tables."""
+
+    def get_col_spec(self, **kw: object) -> str:
+        return self.spelled
 
 
 def cut_identifier(name: str, limit: int) -> str:
@@ -87,9 +116,18 @@ class TypeContext:
 class TypeMapper:
     """The generic mapping: SQLAlchemy's portable types, which any database can create."""
 
+    native_words: ClassVar[frozenset[str]] = frozenset()
+    """Source type words kept as spelled within the family although they carry no value kind
+    (a case-insensitive ``citext``)."""
+    extensions: ClassVar[dict[str, str]] = {}
+    """Type word -> the extension that provides it (created with the tables)."""
+
     def column_type(self, ctx: TypeContext) -> sa.types.TypeEngine:
         """The SQLAlchemy type for the column of *ctx* on the target."""
         col = ctx.column
+        native = self.native(ctx)
+        if native is not None:
+            return native
         logical = col.logical_type
         if logical == "string" and ctx.word == "set" and col.enum_values:
             return self.set_type(ctx)
@@ -99,6 +137,17 @@ class TypeMapper:
             self, _HANDLERS.get(logical, ""), None
         )
         return handler(ctx) if handler is not None else sa.Text()
+
+    def native(self, ctx: TypeContext) -> NativeType | None:
+        """The source's own type, within its family, for a database-specific type (None for a
+        portable one, or a spelling that is not plain)."""
+        col = ctx.column
+        if not ctx.same or not (col.value_kind or ctx.word in self.native_words):
+            return None
+        spelled = col.sql_type.strip().lower()
+        if not SPELLED_TYPE.match(spelled):
+            return None
+        return NativeType(spelled, col.value_kind, self.extensions.get(ctx.word))
 
     def integer(self, ctx: TypeContext) -> sa.types.TypeEngine:
         """The narrowest width that holds the source's range (an unsigned one doubled)."""
