@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from paritygen.profile.model import Table
+from paritygen.profile.model import Column, Table
 
 DEFAULT_REFERENCE_ROWS = 1_000
 """Largest table kept verbatim unless ``profile --reference-rows`` says otherwise."""
@@ -85,12 +85,31 @@ def exact_scalar(value: Any) -> Any:
     return str(value)
 
 
+def literal_expression(dialect: str, column: Column) -> str:
+    """How a column is selected so its value can be written back as it is: a database-specific
+    type (``value_kind``) as its text literal (arrays, ranges, hstore, xml; WKT for spatial
+    values), intervals as seconds and money as its number, BIT(n) as its number."""
+    if dialect == "postgresql" and column.value_kind:
+        from paritygen.profile.read import POSTGRES_KIND_EXPRESSIONS
+
+        return POSTGRES_KIND_EXPRESSIONS.get(column.value_kind, "CAST({col} AS text)")
+    if dialect == "mysql":
+        from paritygen.profile.read_mysql import MYSQL_TYPE_EXPRESSIONS
+
+        word = column.sql_type.strip().lower().split("(", 1)[0].split(" ", 1)[0]
+        return MYSQL_TYPE_EXPRESSIONS.get(word, "{col}")
+    return "{col}"
+
+
 def read_rows(conn: sa.Connection, ref: str, table: Table, limit: int) -> tuple[tuple, ...] | None:
     """The table's rows as exact scalars, sorted by primary key (else by every column); None
     when it holds more than *limit* rows after all (the catalog count was stale)."""
     prep = conn.dialect.identifier_preparer
     names = [c for c, column in table.columns.items() if column.generated is None]
-    selected = ", ".join(prep.quote(c) for c in names)
+    selected = ", ".join(
+        literal_expression(conn.dialect.name, table.columns[c]).format(col=prep.quote(c))
+        for c in names
+    )
     result = conn.execute(sa.text(f"SELECT {selected} FROM {ref}"))  # noqa: S608 (quoted)
     raw = result.fetchmany(limit + 1)
     if len(raw) > limit:
