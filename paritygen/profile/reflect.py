@@ -334,6 +334,9 @@ def reflect_tables(
         checks = inspector.get_multi_check_constraints(**kw)
     except NotImplementedError:
         checks = {}
+    if dialect.name == "mysql":
+        for found in (columns, pks, fks, uniques, indexes):
+            _undouble_backticks(found)
     for key, extra in _mariadb_column_checks(conn, schema, names).items():
         checks.setdefault(key, [])
         known = {str(c["sqltext"]) for c in checks[key]}
@@ -419,6 +422,31 @@ def reflect_tables(
             comment=comment,
         )
     return out, notes
+
+
+_NAME_KEYS = ("name", "referred_table")
+_NAME_LIST_KEYS = ("constrained_columns", "referred_columns", "column_names")
+
+
+def undouble_backticks(name: str) -> str:
+    """A MySQL name as it is: SQLAlchemy parses ``SHOW CREATE TABLE`` without undoing the
+    doubled backtick of a quoted name (`` `x``y` `` reflects as ``x``y``), and a query then asks
+    for a column that does not exist (https://mariadb.com/kb/en/identifier-names/)."""
+    return name.replace("``", "`")
+
+
+def _undouble_backticks(found: dict[Any, Any]) -> None:
+    """Fix every name in one ``get_multi_*`` result in place (see :func:`undouble_backticks`)."""
+    for entries in found.values():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            for key in _NAME_KEYS:
+                if isinstance(entry.get(key), str):
+                    entry[key] = undouble_backticks(entry[key])
+            for key in _NAME_LIST_KEYS:
+                if entry.get(key):
+                    entry[key] = [
+                        undouble_backticks(n) if isinstance(n, str) else n for n in entry[key]
+                    ]
 
 
 def _replace(obj: Any, **changes: Any) -> Any:

@@ -94,6 +94,9 @@ class Capabilities:
     truncate_sql: str = "DELETE FROM {tables}"
     """Empties ``{tables}``: one quoted name, or several comma-separated with ``truncate_many``."""
     truncate_many: bool = False
+    reflected_name: Callable[[str], str] = str
+    """Turns a name as SQLAlchemy's reflection returns it into the name as stored (see
+    :mod:`paritygen.writers.inspect`); the identity for dialects that reflect names exactly."""
     move_sequences: Callable[[Connection, sa.Table], None] | None = None
     """Moves the table's sequences / identity / AUTO_INCREMENT past its largest key."""
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from paritygen.errors import LoadError
 from paritygen.writers.capabilities import Capabilities, capabilities
 from paritygen.writers.held import add_late_checks
+from paritygen.writers.inspect import TargetInspector
 
 log = logging.getLogger("paritygen")
 
@@ -31,7 +32,7 @@ def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
     caps = capabilities(engine.dialect.name)
     try:
         with engine.begin() as conn, _no_fk_checks(conn, caps):
-            inspector = sa.inspect(conn)
+            inspector = TargetInspector(conn)
             for foreign_keys in (False, True):
                 for table in metadata.sorted_tables:
                     ddl = _missing_ddl(inspector, table, caps, foreign_keys=foreign_keys)
@@ -70,7 +71,7 @@ def _no_fk_checks(conn: Connection, caps: Capabilities) -> Iterator[None]:
 
 
 def _missing_ddl(
-    inspector: sa.Inspector, table: sa.Table, caps: Capabilities, *, foreign_keys: bool
+    inspector: TargetInspector, table: sa.Table, caps: Capabilities, *, foreign_keys: bool
 ) -> list[sa.schema.ExecutableDDLElement]:
     """DDL for the keys, indexes (first pass) or FKs (second pass) the target's table lacks."""
     out: list[sa.schema.ExecutableDDLElement] = []
@@ -159,7 +160,7 @@ def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
     caps = capabilities(engine.dialect.name)
     try:
         with engine.begin() as conn:
-            inspector = sa.inspect(conn)
+            inspector = TargetInspector(conn)
             present = {t.lower(): t for t in inspector.get_table_names()}
             order = [t.name for t in reversed(metadata.sorted_tables) if t.name.lower() in present]
             if not order:
@@ -176,7 +177,7 @@ def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
 
 
 def _empty_referrers(
-    conn: Connection, inspector: sa.Inspector, present: list[str], chosen: list[str]
+    conn: Connection, inspector: TargetInspector, present: list[str], chosen: list[str]
 ) -> list[str]:
     """Tables outside *chosen* that reference it (transitively); all must be empty."""
     referrers: dict[str, set[str]] = {}

@@ -22,6 +22,7 @@ from paritygen.db import describe_db_error
 from paritygen.errors import LoadError
 from paritygen.profile.model import ForeignKey
 from paritygen.writers.capabilities import Capabilities, capabilities
+from paritygen.writers.inspect import TargetInspector
 
 log = logging.getLogger("paritygen")
 
@@ -40,7 +41,7 @@ def drop_foreign_keys(
     dropped: list[str] = []
     try:
         with engine.begin() as conn:
-            inspector = sa.inspect(conn)
+            inspector = TargetInspector(conn)
             q = conn.dialect.identifier_preparer
             for child, fk in fks:
                 table = metadata.tables.get(child)
@@ -77,7 +78,7 @@ def detach_checks(engine: Engine, metadata: sa.MetaData) -> None:
     late: list[sa.CheckConstraint] = list(metadata.info.get(LATE_CHECKS_KEY, ()))
     try:
         with engine.begin() as conn:
-            inspector = sa.inspect(conn)
+            inspector = TargetInspector(conn)
             q = conn.dialect.identifier_preparer
             for table in metadata.sorted_tables:
                 if not inspector.has_table(table.name, schema=table.schema):

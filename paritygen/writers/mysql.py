@@ -35,6 +35,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
 from paritygen.errors import LoadError
+from paritygen.profile.reflect import undouble_backticks
 from paritygen.registry import writers
 from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
 from paritygen.writers.capabilities import Capabilities
@@ -273,6 +274,7 @@ CAPABILITIES = Capabilities(
     analyze_sql="ANALYZE TABLE {table}",
     truncate_sql="TRUNCATE TABLE {tables}",  # https://mariadb.com/kb/en/truncate-table/
     move_sequences=move_auto_increment,
+    reflected_name=undouble_backticks,  # SQLAlchemy keeps `x``y` doubled
 )
 
 

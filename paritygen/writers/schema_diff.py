@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from paritygen.db import describe_db_error
 from paritygen.errors import SchemaMismatch
 from paritygen.profile.model import Profile, Table
+from paritygen.writers.inspect import TargetInspector
 
 _ACCEPTS = {
     "integer": {"integer"},
@@ -63,7 +64,7 @@ def compare_schema(engine: Engine, profile: Profile, tables: Sequence[str] | Non
     out: list[str] = []
     names = list(tables) if tables is not None else list(profile.tables)
     try:
-        inspector = sa.inspect(engine)
+        inspector = TargetInspector(engine)
         existing = {t.lower(): t for t in inspector.get_table_names()}
         for name in names:
             spec = profile.table(name)
@@ -77,7 +78,7 @@ def compare_schema(engine: Engine, profile: Profile, tables: Sequence[str] | Non
     return out
 
 
-def _compare_table(inspector: sa.Inspector, spec: Table, real: str) -> list[str]:
+def _compare_table(inspector: TargetInspector, spec: Table, real: str) -> list[str]:
     out: list[str] = []
     name = spec.name
     with warnings.catch_warnings():  # types SQLAlchemy cannot name (xml, point) pass as unknown

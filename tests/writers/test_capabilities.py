@@ -24,7 +24,14 @@ from paritygen.writers.schema import build_metadata
 from paritygen.writers.sqltypes import TypeContext, TypeMapper
 
 WRITERS = Path(__file__).resolve().parents[2] / "paritygen" / "writers"
-GENERIC_MODULES = ("schema.py", "finish.py", "held.py", "sqltypes.py", "schema_diff.py")
+GENERIC_MODULES = (
+    "schema.py",
+    "finish.py",
+    "held.py",
+    "sqltypes.py",
+    "schema_diff.py",
+    "inspect.py",
+)
 DATABASE_NAMES = re.compile(r"postgres|mysql|maria|sqlite|innodb|\bpg_", re.IGNORECASE)
 
 
