@@ -1,7 +1,7 @@
 """The target's catalog as the writers read it: SQLAlchemy's inspector, names as stored.
 
-Some dialects' reflection leaves a name in its quoted spelling (MariaDB: a doubled backtick in
-`` `x``y` `` survives the ``SHOW CREATE TABLE`` parser). Comparing such a name with the
+Some dialects' reflection leaves a name in its quoted spelling (a doubled backtick in
+`` `x``y` `` survives one dialect's ``SHOW CREATE TABLE`` parser). Comparing such a name with the
 metadata's would make a present key look missing (and be added twice) or a present column look
 absent. Every catalog read of ``finish``, ``held`` and ``schema_diff`` goes through
 :class:`TargetInspector`, which applies the target's ``Capabilities.reflected_name``.

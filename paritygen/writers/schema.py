@@ -33,6 +33,12 @@ from paritygen.writers.held import (
     detach_checks,
     drop_foreign_keys,
 )
+from paritygen.writers.key_limits import (
+    fit_key_type,
+    keyed_columns,
+    match_fk_types,
+    referenced_columns,
+)
 from paritygen.writers.schema_diff import compare_schema, type_family
 from paritygen.writers.sqltypes import (
     column_type,
@@ -95,12 +101,19 @@ def build_metadata(
         used_names.add(name.lower())
         return name
 
+    same_family = capabilities(source).family == target
+    pointed_at = referenced_columns({n: profile.table(n) for n in names})
     for name in names:
         spec = profile.table(name)
         table = sa.Table(cut_identifier(name, limit), metadata)
+        keyed = keyed_columns(spec, pointed_at.get(name, set())) if not same_family else set()
         for col in spec.columns.values():
             enum_name = cut_identifier(col.enum_name or f"{name}_{col.name}", limit)
             type_ = column_type(col, source, target, enum_types, enum_name)
+            if col.name in keyed:
+                type_, note = fit_key_type(type_, col, caps)
+                if note:
+                    notes.append(f"{name}.{col.name}: {note}")
             default, note = server_default(col, source, target)
             if note:
                 notes.append(f"{name}.{col.name}: {note}")
@@ -142,6 +155,9 @@ def build_metadata(
                     column.autoincrement = True
             table.append_column(column)
         _add_constraints(table, spec, profile, names, in_cycle, unique_name, notes, caps, source)
+    if not same_family:
+        made = {n: metadata.tables[cut_identifier(n, limit)] for n in names}
+        match_fk_types(made, {n: profile.table(n) for n in names})
     return metadata
 
 

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 
 from paritygen.db import describe_db_error
 from paritygen.errors import SchemaMismatch
-from paritygen.profile.model import Profile, Table
+from paritygen.profile.model import Column, Profile, Table
 from paritygen.writers.inspect import TargetInspector
+from paritygen.writers.key_limits import longest_value
 
 _ACCEPTS = {
     "integer": {"integer"},
@@ -58,6 +59,69 @@ def type_family(type_: sa.types.TypeEngine) -> str:
     return "unknown"
 
 
+INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "MEDIUMINT": 24, "INTEGER": 32, "BIGINT": 64}
+"""Bits of an integer column by SQLAlchemy type name (generic and dialect classes alike)."""
+
+
+def _integer_range(type_: sa.types.TypeEngine) -> tuple[int, int] | None:
+    for cls in type(type_).__mro__:
+        bits = INTEGER_BITS.get(cls.__name__.upper().replace("SMALLINTEGER", "SMALLINT"))
+        if bits is None and cls.__name__ == "BigInteger":
+            bits = 64
+        if bits is None and cls.__name__ == "Integer":
+            bits = 32
+        if bits is not None:
+            if getattr(type_, "unsigned", False):
+                return 0, 2**bits - 1
+            return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return None
+
+
+def fits(col: Column, type_: sa.types.TypeEngine) -> list[str]:
+    """Why the profile's values would not load into a target column of *type_*: strings longer
+    than its length, numbers outside its range, more digits or decimal places than it holds.
+    What the profile does not know (no statistics) counts against a bounded target."""
+    stats = col.stats
+    problems: list[str] = []
+    if isinstance(type_, sa.String) and not isinstance(type_, sa.Text | sa.Enum):
+        limit = type_.length
+        longest = longest_value(col)
+        if limit is not None and col.logical_type in ("string", "text"):
+            if longest is None:
+                problems.append(f"unbounded {col.sql_type} in profile, {type_} in target")
+            elif longest > limit:
+                problems.append(
+                    f"values up to {longest} characters in profile, {type_} in target holds {limit}"
+                )
+    elif isinstance(type_, sa.Integer) and col.logical_type == "integer" and stats is not None:
+        bounds = _integer_range(type_)
+        low, high = stats.min, stats.max
+        numbers = isinstance(low, int | float) and isinstance(high, int | float)
+        if bounds is not None and numbers and (low < bounds[0] or high > bounds[1]):
+            problems.append(
+                f"values {low}..{high} in profile, {type_} in target holds {bounds[0]}..{bounds[1]}"
+            )
+    elif (
+        isinstance(type_, sa.Numeric)
+        and not isinstance(type_, sa.Float)
+        and col.logical_type in ("decimal", "integer", "float")
+        and type_.precision is not None
+    ):
+        scale = type_.scale or 0
+        digits = stats.max_integer_digits if stats is not None else None
+        if digits is None and col.precision is not None:
+            digits = col.precision - (col.scale or 0)
+        if digits is not None and digits > type_.precision - scale:
+            problems.append(
+                f"{digits} integer digits in profile, {type_} in target holds"
+                f" {type_.precision - scale}"
+            )
+        places = col.scale if col.scale is not None else (stats.max_scale if stats else None)
+        if places is not None and places > scale and col.logical_type == "decimal":
+            problems.append(f"{places} decimal places in profile, {type_} in target keeps {scale}")
+    return problems
+
+
 def compare_schema(engine: Engine, profile: Profile, tables: Sequence[str] | None) -> list[str]:
     """Every difference between the target's tables and the profile's, one line each, before
     anything is written (``--schema-mode existing``). Empty when the target can take the rows."""
@@ -95,6 +159,7 @@ def _compare_table(inspector: TargetInspector, spec: Table, real: str) -> list[s
                 f"{name}.{col.name}: type {col.logical_type} ({col.sql_type}) in profile, "
                 f"{have['type']} in target"
             )
+        out.extend(f"{name}.{col.name}: {problem}" for problem in fits(col, have["type"]))
         if have["nullable"] and not col.nullable:
             out.append(f"{name}.{col.name}: NOT NULL in profile, nullable in target")
         elif not have["nullable"] and col.nullable:
