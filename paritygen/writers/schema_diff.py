@@ -86,7 +86,7 @@ def fits(col: Column, type_: sa.types.TypeEngine) -> list[str]:
     if isinstance(type_, sa.String) and not isinstance(type_, sa.Text | sa.Enum):
         limit = type_.length
         longest = longest_value(col)
-        if limit is not None and col.logical_type in ("string", "text"):
+        if limit is not None and col.logical_type in ("string", "text") and not col.enum_values:
             if longest is None:
                 problems.append(f"unbounded {col.sql_type} in profile, {type_} in target")
             elif longest > limit:
