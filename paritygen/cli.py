@@ -25,6 +25,13 @@ def _fail(message: str, status: ExitStatus) -> None:
     sys.exit(int(status))
 
 
+def _traceback() -> None:
+    """--debug: the traceback on stderr (passwords redacted); the exit code stays documented."""
+    import traceback
+
+    click.echo(redact(traceback.format_exc()).rstrip(), err=True)
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into one line and an exit code (traceback only with --debug)."""
 
@@ -35,13 +42,15 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except ParitygenError as exc:
             if debug:
-                raise
+                _traceback()
+                if exc.detail:
+                    click.echo(f"paritygen: detail: {redact(exc.detail)}", err=True)
             _fail(str(exc), exc.exit_status)
         except KeyboardInterrupt:
             _fail("interrupted", ExitStatus.INTERRUPTED)
         except Exception as exc:  # an unexpected failure is still one line, unless --debug
             if debug:
-                raise
+                _traceback()
             first_line = str(exc).splitlines()[0] if str(exc) else ""
             _fail(
                 f"unexpected {exc.__class__.__name__}: {first_line}"
@@ -70,7 +79,7 @@ def cli(debug: bool) -> None:
 
     Database URLs are SQLAlchemy URLs (postgresql://, mysql://, sqlite:///file.db) or env:VAR
     to read one from the environment. Exit codes: 0 ok, 1 parity check failed, 2 error,
-    3 another run holds the target (run).
+    3 another run holds the target (generate, mask, run), 130 interrupted.
     """
     _setup_logging()
 
@@ -226,7 +235,8 @@ def profile(
 )  # fmt: skip
 @click.option(
     "--scale", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-    help="Multiply every table's profiled row count (tables pinned by a rule keep theirs).",
+    help="Multiply every table's profiled row count (tables pinned by a rule keep theirs);"
+    " a finite number above 0.",
 )  # fmt: skip
 @click.option(
     "--seed", default=0, show_default=True, type=int,
@@ -250,8 +260,30 @@ def profile(
     " (appended keys start past the existing maximum key, so they never collide).",
 )  # fmt: skip
 @click.option(
+    "--resume", is_flag=True,
+    help="Finish a run that was killed or failed: keep the tables it completed, reload the rest"
+    " (same profile, seed, scale and tables required).",
+)  # fmt: skip
+@click.option(
     "--allow-production-name", is_flag=True,
-    help="Write even though the target's host or database name says prod/production/live.",
+    help="Write even though a name of the target says prod/production/prd/live. Never lifts the"
+    " refusal to write into the profiled source or --source.",
+)  # fmt: skip
+@click.option(
+    "--source", default=None, metavar="URL",
+    help="Production's URL: the target is refused when the server says it is this database.",
+)  # fmt: skip
+@click.option(
+    "--create-database", is_flag=True, help="Create the target database when it does not exist.",
+)  # fmt: skip
+@click.option(
+    "--max-rows", default=100_000_000, show_default=True, type=click.IntRange(min=1),
+    help="Refuse a run planning more rows than this (raise it for big runs).",
+)  # fmt: skip
+@click.option(
+    "--max-bytes", default="50GiB", show_default=True, metavar="SIZE",
+    help="Refuse a run whose estimated size (profile bytes per row x rows) is above this"
+    " (e.g. 500MiB, 2TiB).",
 )  # fmt: skip
 @click.option(
     "--chunk-rows", default=None, type=click.IntRange(min=1), metavar="N",
@@ -275,7 +307,12 @@ def generate(
     schema_mode: str,
     if_exists: str,
     chunk_rows: int | None,
+    resume: bool,
     allow_production_name: bool,
+    source: str | None,
+    create_database: bool,
+    max_rows: int,
+    max_bytes: str,
     progress: bool | None,
     create_virtual_fks: bool,
 ) -> None:
@@ -287,11 +324,19 @@ def generate(
     per table.
 
     \b
+    Never writes into the profiled source or --source (asked of the server), nor into a
+    production-named database; one run per target (exit 3 when another holds it). A killed run
+    is finished by the same command with --if-exists truncate, or --resume.
+
+    \b
     Example:
       paritygen generate profiles/shop.yaml --target postgresql://staging/shop --scale 0.1
     """
     from paritygen.profile.io import read_profile
-    from paritygen.run.generate import generate_database
+    from paritygen.run.generate import check_scale, generate_database
+    from paritygen.run.target import parse_size
+
+    check_scale(scale)
 
     profile = read_profile(profile_path)
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
@@ -307,6 +352,11 @@ def generate(
         chunk_rows=chunk_rows,
         allow_production_name=allow_production_name,
         create_virtual_fks=create_virtual_fks,
+        resume=resume,
+        source=source,
+        create_database=create_database,
+        max_rows=max_rows,
+        max_bytes=parse_size(max_bytes),
     )
     width = max((len(name) for name in summary.tables), default=5)
     for name, table in summary.tables.items():

@@ -17,6 +17,7 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     CHECK_FAILED = 1  # verify ran and at least one parity measure is out of its bar
     ERROR = 2  # bad input, unreachable database, broken profile, ...
+    LOCKED = 3  # another paritygen run holds the target's lock
     INTERRUPTED = 130
 
 
@@ -24,6 +25,9 @@ class ParitygenError(Exception):
     """Base of all expected failures; ``str(err)`` is the one line shown to the user."""
 
     exit_status: ExitStatus = ExitStatus.ERROR
+    detail: str | None = None
+    """Longer context (e.g. every table's state after a failed load): shown with ``--debug``
+    and kept in the run's state table, never on the one error line."""
 
 
 class ProfileError(ParitygenError):
@@ -42,6 +46,12 @@ class UnsafeTarget(ParitygenError):
     """The target looks like production (or is the source) and the user did not insist."""
 
 
+class TargetLocked(ParitygenError):
+    """Another run holds the target's lock (one run per target)."""
+
+    exit_status = ExitStatus.LOCKED
+
+
 class ConfigError(ParitygenError):
     """Bad command-line option or job file value."""
 
@@ -50,7 +60,8 @@ class LoadError(ParitygenError):
     """Writing to the target failed part-way; the message says what state the target is in."""
 
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@]*)@")
+"""``scheme://user:PASSWORD@``: the password runs to the next '@', spaces included."""
 
 
 def redact(text: str) -> str:
@@ -60,7 +71,9 @@ def redact(text: str) -> str:
     user passes through here first.
     """
     text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+    # password=... in a DSN or query string; "***" itself is left alone (already hidden)
+    return re.sub(r"(password\s*=\s*)(?!\*\*\*)('[^']*'|[^\s&]+)", r"\1***", text,
+                  flags=re.IGNORECASE)
 
 
 SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword"})
@@ -68,7 +81,18 @@ SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword"})
 
 
 def safe_url(url: object) -> str:
-    """Render a URL (string or SQLAlchemy URL) with its password hidden, wherever it sits."""
+    """The one way a URL is shown: parsed by SQLAlchemy's ``make_url`` and rendered with
+    ``hide_password=True``, a ``?password=`` query value hidden too. Text that does not parse as
+    a URL is never echoed: only its scheme is named."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except (ArgumentError, ValueError):
+            scheme = url.split("://", 1)[0] if "://" in url else ""
+            return f"{scheme}://(not a valid URL)" if scheme.isidentifier() else "(not a URL)"
     render = getattr(url, "render_as_string", None)
     if render is None:
         return redact(str(url))

@@ -386,6 +386,7 @@ def _fill(
             progress=progress,
             chunk_rows=job.chunk_rows,
             allow_production_name=job.allow_production_name,
+            source=job.source,  # refused as a target by server identity, whatever the job says
         )
     for name, table in summary.tables.items():
         state.filled[name] = {"rows": table.rows, "seconds": round(table.seconds, 3)}

@@ -150,6 +150,7 @@ def mask_database(
     options = RunOptions(
         schema_mode=schema_mode, if_exists=if_exists,
         allow_production_name=allow_production_name, progress=progress,
+        source=source,  # the server is asked who both are: never write into the source
     )  # fmt: skip
     state = MaskState(key=key, seed=seed)
     source_engine = read_only_engine(source_url)

@@ -392,6 +392,10 @@ class Source:
     """ISO-8601 UTC timestamp."""
     paritygen_version: str | None = None
     duration_seconds: float | None = None
+    identity: str | None = None
+    """The source as its server names it (cluster id + database, MariaDB instance + schema,
+    SQLite file path; :mod:`paritygen.profile.identity`): a write whose target has the same
+    identity is refused, whatever the flags. No password, nor anything from the URL."""
 
 
 @dataclass(config=_STRICT)

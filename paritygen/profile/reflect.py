@@ -296,6 +296,10 @@ profiled (counted whole; its bytes sum the partitions', see dialects.py)
 (https://www.postgresql.org/docs/current/ddl-partitioning.html)."""
 
 
+RUN_STATE_TABLE = "_paritygen_run"
+"""The run stage's state table (paritygen.run.state.STATE_TABLE), never profiled."""
+
+
 def list_tables(inspector: Inspector, schema: str | None) -> list[str]:
     """Base tables (not views, not partitions of a partitioned table) of *schema*, by name."""
     names = inspector.get_table_names(schema=schema)
@@ -303,7 +307,8 @@ def list_tables(inspector: Inspector, schema: str | None) -> list[str]:
         wanted = schema or inspector.default_schema_name
         parts = {r[0] for r in inspector.bind.execute(sa.text(PG_PARTITIONS), {"schema": wanted})}
         names = [n for n in names if n not in parts]
-    return sorted(names)
+    # paritygen's own run state (paritygen/run/state.py) in a staging database is not data.
+    return sorted(n for n in names if n != RUN_STATE_TABLE)
 
 
 def reflect_tables(

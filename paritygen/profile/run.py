@@ -28,6 +28,7 @@ from paritygen import __version__
 from paritygen.db import describe_db_error, make_engine, resolve_url
 from paritygen.errors import ConfigError, ConnectionFailed, ParitygenError, safe_url
 from paritygen.profile import classify, dialects, infer, key_names, keys, read, reference, stats
+from paritygen.profile.identity import server_identity
 from paritygen.profile.model import (
     FORMAT,
     Column,
@@ -320,6 +321,7 @@ def _profile(
             raise ProfilingFailed(f"table {name}: {describe_db_error(exc)}") from None
         if rows is not None:
             measured[name] = dataclasses.replace(measured[name], reference_rows=rows)
+    identity = server_identity(conn)
     database = url.database
     if database and url.get_backend_name() == "sqlite":
         database = Path(database.removeprefix("file:")).name
@@ -332,6 +334,7 @@ def _profile(
             schema=catalog_schema,
             captured_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             paritygen_version=__version__,
+            identity=identity.key() if identity is not None else None,
         ),
         tables={name: measured[name] for name in names},
         settings=Settings(

@@ -19,21 +19,37 @@ unique or foreign key made here.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from paritygen.errors import ConfigError
+from paritygen.errors import ConfigError, safe_url
 from paritygen.generate.keys import ExistingKeys, KeyFactory
-from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan
+from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan, planned_row_count
 from paritygen.generate.rows import TableRows
+from paritygen.profile.io import profile_to_dict
+from paritygen.profile.keys import declared_only
 from paritygen.profile.model import Profile
 from paritygen.run.load import TableLoad, TableSummary, Update
 from paritygen.run.stage import RunOptions, TargetRun
-from paritygen.run.target import existing_keys
+from paritygen.run.target import (
+    MAX_BYTES,
+    MAX_ROWS,
+    check_size,
+    existing_keys,
+    human_bytes,
+    planned_size,
+)
+
+log = logging.getLogger("paritygen")
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,21 @@ def selected_tables(profile: Profile, tables: Sequence[str] | None) -> list[str]
     return chosen
 
 
+def fingerprint(profile: Profile, seed: int, scale: float, tables: Sequence[str]) -> str:
+    """The settings a resumed run must share with the run it finishes: same profile content,
+    seed, scale and tables give the same rows."""
+    content = json.dumps(
+        [profile_to_dict(profile), seed, repr(scale), sorted(tables)], sort_keys=True, default=str
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def check_scale(scale: float) -> None:
+    """--scale must be a finite number above 0 (inf, nan, 0 and negatives are refused)."""
+    if not isinstance(scale, int | float) or not math.isfinite(scale) or scale <= 0:
+        raise ConfigError(f"--scale must be a finite number above 0, not {scale!r}")
+
+
 def generate_database(
     profile: Profile,
     target: str,
@@ -92,22 +123,42 @@ def generate_database(
     chunk_rows: int | None = None,
     allow_production_name: bool = False,
     create_virtual_fks: bool = False,
+    resume: bool = False,
+    source: str | None = None,
+    create_database: bool = False,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
 ) -> GenerateSummary:
     """Fill *target* with synthetic rows shaped like *profile* (see the module docstring).
 
     Virtual keys (``rules:``) are generated like declared ones but get no constraint in the
     target, and so order no load, unless *create_virtual_fks*."""
-    options = RunOptions(
-        schema_mode=schema_mode,
-        if_exists=if_exists,
-        allow_production_name=allow_production_name,
-        progress=progress,
-        create_virtual_fks=create_virtual_fks,
-    )
+    check_scale(scale)
     began = time.perf_counter()
     selected = selected_tables(profile, tables)
     if tables:
         build_plan(profile, scale=scale, tables=tables)  # names unknown tables, once
+    planned = {name: planned_row_count(profile, name, scale) for name in selected}
+    rows, size = sum(planned.values()), planned_size(profile, planned)
+    check_size(rows, size, max_rows, max_bytes)
+    # Every table's keys must fit before anything is opened (generate/capacity.py): a plan that
+    # cannot be made is refused with the target untouched.
+    target_profile = profile if create_virtual_fks else declared_only(profile)
+    with _quiet():  # its notes come once, from the real plan below
+        build_plan(
+            target_profile, scale=scale, tables=selected, chunk_rows=chunk_rows, deferrable=True
+        )
+    options = RunOptions(
+        schema_mode=schema_mode,
+        if_exists=if_exists,
+        resume=resume,
+        allow_production_name=allow_production_name,
+        source=source,
+        create_database=create_database,
+        fingerprint=fingerprint(profile, seed, scale, selected),
+        progress=progress,
+        create_virtual_fks=create_virtual_fks,
+    )
     with TargetRun(profile, target, options) as run:
         mode = run.schema_mode(selected)
         plan = build_plan(
@@ -125,6 +176,10 @@ def generate_database(
                 )
         names = [t.name for t in plan.to_generate]
         metadata, appended = run.prepare_schema(names, mode, unordered_fks=plan.unordered_fks)
+        log.warning(  # every check passed; no row written yet
+            "writing %s rows in %d table(s), about %s, into %s",
+            f"{rows:,}", len(planned), human_bytes(size), safe_url(run.url),
+        )  # fmt: skip
         existing: dict[str, ExistingKeys] = (
             existing_keys(run.engine, profile, appended) if appended else {}
         )
@@ -133,6 +188,16 @@ def generate_database(
         summary = run.load(metadata, loads)
         run.finish(metadata)
     return GenerateSummary(tables=summary, seconds=time.perf_counter() - began)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Notes off for a trial run of the planner."""
+    was, log.disabled = log.disabled, True
+    try:
+        yield
+    finally:
+        log.disabled = was
 
 
 def table_loads(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from paritygen.db import describe_db_error
 from paritygen.errors import ExitStatus, LoadError, ParitygenError
+from paritygen.run.faults import fault_point
 from paritygen.run.progress import Advance, Progress
 
 
@@ -68,18 +69,20 @@ def load_tables(
     done: dict[str, TableSummary] = {}
     current: TableLoad | None = None
     bar = Progress(progress, sum(t.rows for t in loads))
+    chunks = [0]
     try:
         for load in loads:
             current = load
             began = time.perf_counter()
             bar.start_table(load.name, load.rows)
-            rows = writer.load(metadata.tables[load.name], load.chunks(bar))
+            rows = writer.load(metadata.tables[load.name], _counted(load.chunks(bar), chunks))
             bar.end_table()
             done[load.name] = TableSummary(rows, time.perf_counter() - began)
             if on_loaded is not None:
                 on_loaded(load.name, rows)
             if not load.updates and on_complete is not None:
                 on_complete(load.name, rows)
+            fault_point(f"after-table:{load.name}")
         current = None
         for load in loads:
             if not load.updates:
@@ -111,6 +114,15 @@ def load_tables(
     return done
 
 
+def _counted(chunks: Iterable[pl.DataFrame], count: list[int]) -> Iterator[pl.DataFrame]:
+    """The chunks, counted across the run, for the ``after-chunk:<n>`` crash point (the chunk
+    is made, so the kill lands while the writer holds uncommitted or half-sent work)."""
+    for chunk in chunks:
+        count[0] += 1
+        fault_point(f"after-chunk:{count[0]}")
+        yield chunk
+
+
 def state_error(
     reason: str,
     order: Sequence[TableLoad],
@@ -118,19 +130,26 @@ def state_error(
     current: TableLoad | None,
     status: ExitStatus,
 ) -> LoadError:
-    """One line naming the complete, partial and untouched tables, and how to finish."""
+    """One line naming the failed table and the cause, with counts of the others and how to
+    finish; the lists of complete, partial and untouched tables go to ``error.detail`` (the
+    state table and ``--debug``), because on a 240-table schema they would fill a screen."""
     complete = [t.name for t in order if t.name in done]
     partial = current.name if current is not None else None
     if partial is not None and partial in done:
         complete.remove(partial)  # its deferred FK update did not finish
     untouched = [t.name for t in order if t.name not in done and t.name != partial]
     # the writer's own advice repeats ours: keep one
-    parts = [re.sub(r"\s*\(rerun with --if-exists truncate[^)]*\)\s*$", "", reason).rstrip(".")]
-    parts.append(f"complete: {', '.join(complete) or 'none'}")
+    cause = re.sub(r"\s*\(rerun with --if-exists truncate[^)]*\)\s*$", "", reason).rstrip(".")
+    if partial is not None and partial not in cause:
+        cause = f"table {partial}: {cause}"
+    error = LoadError(
+        f"{cause} ({len(complete)} table(s) complete, {len(untouched)} not started; rerun with"
+        " --if-exists truncate, or --resume to keep the complete ones)"
+    )
+    parts = [f"complete: {', '.join(complete) or 'none'}"]
     if partial is not None:
         parts.append(f"partial: {partial}")
-    if untouched:
-        parts.append(f"not started: {', '.join(untouched)}")
-    error = LoadError("; ".join(parts) + " (rerun with --if-exists truncate to finish cleanly)")
+    parts.append(f"not started: {', '.join(untouched) or 'none'}")
+    error.detail = "; ".join(parts)
     error.exit_status = status
     return error

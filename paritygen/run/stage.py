@@ -1,23 +1,33 @@
-"""One run against one target: open and check it, prepare its schema, load, finish.
+"""One run against one target: check it, lock it, prepare its schema, load, finish, record.
 
 :class:`TargetRun` is the part every writing command shares (``generate`` today, ``mask`` and
-scheduled jobs next). Used as a context manager it resolves the URL, applies the production
-checks before connecting creates anything, opens the engine and the writer, and releases all of
-it on every exit path. Its steps are called in order::
+scheduled jobs next). Entering it, in this order and before anything is written:
+
+1. the production-name guard on every URL part that can choose a database
+   (:mod:`paritygen.run.guard`), before connecting;
+2. connect (``--create-database`` creates a missing database), ask the server who it is, and
+   refuse the profiled source or ``--source`` whatever the flags, and a production name the
+   server reports;
+3. take the target's lock (:mod:`paritygen.run.lock`), else exit 3 naming the holder;
+4. sweep the writer's temporary files left by a killed run;
+5. read the state an earlier run left (:mod:`paritygen.run.state`) and record this one.
+
+Then the caller's steps::
 
     with TargetRun(profile, url, options) as run:
         mode = run.schema_mode(selected)                   # create | existing
-        metadata, full = run.prepare_schema(names, mode, unordered_fks=...)
-        summary = run.load(loads)                           # list[TableLoad]
+        metadata, appended = run.prepare_schema(names, mode, unordered_fks=...)
+        summary = run.load(metadata, loads)                # list[TableLoad]
         run.finish(metadata)
 
-Nothing in it knows how rows are made: a caller hands :class:`~paritygen.run.load.TableLoad`
-objects whose chunks come from the generator or from a source database.
+Leaving the block, normally or not (an error, Ctrl-C, SIGTERM), records the outcome in the
+state table, removes temporary files and releases the lock and the engine.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,19 +35,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from paritygen.db import make_engine, resolve_url
-from paritygen.errors import ConfigError, SchemaMismatch, safe_url
+from paritygen.db import make_engine, open_target_engine, resolve_url
+from paritygen.errors import ConfigError, LoadError, SchemaMismatch, UnsafeTarget, safe_url
+from paritygen.profile.identity import ServerIdentity, server_identity
 from paritygen.profile.keys import declared_only
 from paritygen.profile.model import Profile
+from paritygen.run.faults import fault_point
+from paritygen.run.guard import refuse_production_names, refuse_source, url_names, user_patterns
 from paritygen.run.load import TableLoad, TableSummary, load_tables
+from paritygen.run.lock import TargetLock
 from paritygen.run.progress import progress_on
-from paritygen.run.target import (
-    IF_EXISTS,
-    SCHEMA_MODES,
-    check_tables,
-    refuse_production_like,
-    resolve_mode,
-)
+from paritygen.run.state import STATE_TABLE, Holder, PreviousRun, RunState, read_state
+from paritygen.run.target import IF_EXISTS, SCHEMA_MODES, check_tables, resolve_mode
 
 log = logging.getLogger("paritygen")
 
@@ -50,8 +59,16 @@ class RunOptions:
     """create: build the tables; existing: fill tables that exist; auto: create when absent."""
     if_exists: str = "fail"
     """Tables that already hold rows: fail, truncate them first, or append to them."""
+    resume: bool = False
+    """Finish an unfinished run: keep its complete tables, reload the others."""
     allow_production_name: bool = False
     """Write even though a name says production (never into the source itself)."""
+    source: str | None = None
+    """The production URL (``--source``): refused as a target, whatever the flags."""
+    create_database: bool = False
+    """Create the target database when the server lacks it."""
+    fingerprint: str | None = None
+    """The run's settings (profile, seed, scale, tables): ``--resume`` needs the same."""
     progress: bool | None = None
     """Progress bars; None: only on a terminal."""
     create_virtual_fks: bool = False
@@ -63,10 +80,12 @@ class RunOptions:
             raise ConfigError(f"--schema-mode must be one of {', '.join(SCHEMA_MODES)}")
         if self.if_exists not in IF_EXISTS:
             raise ConfigError(f"--if-exists must be one of {', '.join(IF_EXISTS)}")
+        if self.resume and self.if_exists == "append":
+            raise ConfigError("--resume and --if-exists append cannot be combined")
 
 
 class TargetRun:
-    """An open, checked target: its engine, its writer and the steps of a run (module doc)."""
+    """An open, checked, locked target: its engine, its writer and the steps of a run."""
 
     def __init__(self, profile: Profile, target: str | sa.engine.URL, options: RunOptions):
         # The target's schema: declared keys, plus the virtual ones only when asked for.
@@ -75,29 +94,143 @@ class TargetRun:
         self.url = resolve_url(target)
         self.engine: Engine | None = None
         self.writer: Any = None
+        self.identity: ServerIdentity | None = None
+        self.previous: PreviousRun | None = None
+        self.state: RunState | None = None
+        self.skip: set[str] = set()
+        """Tables complete in the unfinished run being resumed: not loaded again."""
+        self._lock: TargetLock | None = None
+        self._sigterm: Any = None
+        self._finished = False
 
     # -- opening and closing ------------------------------------------------------------------
     def __enter__(self) -> TargetRun:
         from paritygen.writers.base import open_writer
 
-        refuse_production_like(self.url, self.options.allow_production_name)
-        self.engine = make_engine(self.url)
+        options = self.options
+        patterns = user_patterns()
+        refuse_production_names(
+            url_names(self.url), self.url, options.allow_production_name, patterns
+        )
+        source = _source_identity(options.source) if options.source else None
+        self.engine = open_target_engine(self.url, create=options.create_database)
         try:
+            with self.engine.connect() as conn:
+                self.identity = server_identity(conn)
+            refuse_source(self.identity, self.url, self.profile.source.identity, source)
+            if self.identity is not None and self.identity.dialect != "sqlite":
+                refuse_production_names(
+                    [self.identity.database], self.url, options.allow_production_name, patterns
+                )
+            self._lock = TargetLock(self.engine, self.identity)
+            self._lock.acquire(holder=self._holder)
+            self._catch_sigterm()
             self.writer = open_writer(self.engine)
+            sweep = getattr(self.writer, "sweep", None)
+            if sweep is not None:
+                sweep()
+            self.previous = read_state(self.engine)
+            self._check_previous()
         except BaseException:
             self.close()
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if self.state is not None and not self._finished:
+                detail = str(exc) if exc is not None else None
+                if getattr(exc, "detail", None):
+                    detail = f"{detail}; {exc.detail}"
+                self.state.finish("failed", detail)
+        except sa.exc.DBAPIError:
+            pass  # the target went away: the next run sees "running" and recovers the same way
+        finally:
+            self.close()
 
     def close(self) -> None:
-        """Release the writer's and the engine's resources (idempotent)."""
-        self.writer = None
+        """Release temporary files, the lock and the engine (idempotent)."""
+        if self.writer is not None:
+            cleanup = getattr(self.writer, "close", None)
+            if cleanup is not None:
+                cleanup()
+            self.writer = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        if self._sigterm is not None:
+            signal.signal(signal.SIGTERM, self._sigterm)
+            self._sigterm = None
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
+
+    def _catch_sigterm(self) -> None:
+        """SIGTERM (systemd, docker stop, kill) ends the run like Ctrl-C: the finally blocks
+        run, temporary files go, the state says "failed". Main thread only."""
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def interrupt(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        self._sigterm = signal.signal(signal.SIGTERM, interrupt)
+
+    def _holder(self) -> str:
+        try:
+            previous = read_state(self._engine)
+        except sa.exc.DBAPIError:
+            previous = None
+        if previous is None or previous.status != "running":
+            return "holder not yet recorded"
+        return previous.holder.describe()
+
+    def _check_previous(self) -> None:
+        """Read-only: what an unfinished earlier run means for this one (refuse, resume, or
+        start over), decided before anything is written."""
+        previous, options = self.previous, self.options
+        if previous is not None and previous.unfinished:
+            where = f"{previous.holder.describe()}, {previous.status}"
+            if options.resume:
+                if previous.fingerprint != options.fingerprint:
+                    raise ConfigError(
+                        f"--resume: the unfinished run ({where}) used another profile, seed,"
+                        " scale or table list; rerun with --if-exists truncate to start over"
+                    )
+                self.skip = previous.complete()
+            elif options.if_exists != "truncate":
+                raise UnsafeTarget(
+                    f"an earlier run did not finish ({where}); rerun with --if-exists truncate"
+                    " to start over, or --resume to keep its complete tables"
+                )
+        elif options.resume:
+            log.warning("--resume: no unfinished run in the target; running in full")
+
+    def _start_state(self) -> None:
+        """Record this run as running in the state table, just before its first write to the
+        tables (a run refused before that leaves the state as it found it)."""
+        if self.state is not None:
+            return
+        previous, keep = self.previous, {}
+        if previous is not None and previous.unfinished and self.options.resume:
+            keep = {t: (s, t in previous.created) for t, s in previous.tables.items()}
+        self.state = RunState(self._engine, Holder.me(), self.options.fingerprint)
+        self.state.start(keep)
+
+    def _drop_debris(self, previous: PreviousRun) -> None:
+        """Drop the tables an unfinished run created (partial rows, keys not yet added): the
+        run then creates them afresh, exactly as the first time."""
+        present = {t.lower(): t for t in sa.inspect(self._engine).get_table_names()}
+        debris = [present[t.lower()] for t in previous.created if t.lower() in present]
+        if not debris:
+            return
+        log.warning(
+            "dropping %d table(s) left by the unfinished run (%s): %s",
+            len(debris), previous.holder.describe(), ", ".join(sorted(debris)),
+        )  # fmt: skip
+        drop_tables(self._engine, debris)
 
     # -- the steps ------------------------------------------------------------------------------
     @property
@@ -109,8 +242,14 @@ class TargetRun:
         )
 
     def schema_mode(self, selected: Sequence[str]) -> str:
-        """The concrete mode (create | existing) for the tables *selected*."""
-        present = set(sa.inspect(self._engine).get_table_names())
+        """The concrete mode (create | existing) for the tables *selected*. The run's first
+        step: after an unfinished run, ``--if-exists truncate`` first drops the tables that run
+        created (see :meth:`_drop_debris`)."""
+        previous = self.previous
+        if previous is not None and previous.unfinished and not self.options.resume:
+            self._drop_debris(previous)
+            self.previous = PreviousRun(previous.status, previous.holder, previous.fingerprint)
+        present = set(sa.inspect(self._engine).get_table_names()) - {STATE_TABLE}
         return resolve_mode(self.options.schema_mode, selected, present)
 
     def prepare_schema(
@@ -131,24 +270,51 @@ class TargetRun:
         if mode != "existing":
             for note in target_schema.schema_notes(metadata):
                 log.warning("%s", note)
-            target_schema.create_tables(
-                engine, metadata, constraints_after_load=self.writer.constraints_after_load
-            )
+            self._start_state()
+            state = self._state
+            state.tables(list(names), created=True)
+            present = set(sa.inspect(engine).get_table_names())
+            try:
+                target_schema.create_tables(
+                    engine, metadata, constraints_after_load=self.writer.constraints_after_load
+                )
+            except (LoadError, sa.exc.DBAPIError):
+                # All or nothing: where DDL is not transactional (MariaDB), drop what was made.
+                drop_tables(engine, [t for t in names if t not in present])
+                raise
+            fault_point("after-create")
             return metadata, []
-        differences = target_schema.compare_schema(engine, self.profile, names)
+        resuming = self.previous is not None and self.previous.unfinished
+        # Tables an unfinished run created lack the keys, indexes and FKs it had not yet added
+        # (finish() adds them); tables it filled may lack the cycle FKs it dropped for its load.
+        ours = self.previous.created if resuming and self.previous else frozenset()
+        present = {t.lower() for t in sa.inspect(engine).get_table_names()}
+        differences = [f"{n}: table missing in target" for n in ours
+                       if n in names and n.lower() not in present]  # fmt: skip
+        differences += target_schema.compare_schema(
+            engine, self.profile, [n for n in names if n not in ours]
+        )
+        if resuming:
+            differences = [d for d in differences if ": foreign key (" not in d]
         if differences:
             raise SchemaMismatch(
                 f"the target's tables differ from the profile ({len(differences)}"
                 f" difference(s)): {'; '.join(differences)}"
             )
-        if_exists = self.options.if_exists
-        full = check_tables(self.profile, engine, names, if_exists)
+        to_load = [n for n in names if n not in self.skip]
+        resumed = self.options.resume and self.previous is not None and self.previous.unfinished
+        if_exists = "truncate" if resumed else self.options.if_exists
+        full = check_tables(self.profile, engine, to_load, if_exists)
+        self._start_state()
+        state = self._state
+        if not resumed:
+            state.tables(list(names), created=False)
         if full and if_exists == "truncate":
             log.warning(
                 "emptying %d table(s) in %s before loading: %s",
                 len(full), safe_url(engine.url), ", ".join(full),
             )  # fmt: skip
-            target_schema.truncate_tables(engine, subset(metadata, names))
+            target_schema.truncate_tables(engine, subset(metadata, full))
         target_schema.detach_checks(engine, metadata)
         if unordered_fks and getattr(self.writer, "checks_fks_during_load", True):
             # A NOT NULL cycle (store <-> staff) loads in no order with its FKs in place:
@@ -157,22 +323,62 @@ class TargetRun:
         return metadata, full if if_exists == "append" else []
 
     def load(self, metadata: sa.MetaData, loads: Sequence[TableLoad]) -> dict[str, TableSummary]:
-        """Load every table through the writer (see :func:`paritygen.run.load.load_tables`)."""
+        """Load every table not already complete (see :func:`paritygen.run.load.load_tables`),
+        recording each table's progress in the state table."""
+        state = self._state
+        todo = [t for t in loads if t.name not in self.skip]
+        if self.skip:
+            log.warning(
+                "--resume: %d table(s) complete in the earlier run are kept: %s",
+                len(self.skip), ", ".join(sorted(self.skip)),
+            )  # fmt: skip
         return load_tables(
-            self.writer, metadata, loads, progress=progress_on(self.options.progress)
-        )
+            self.writer, metadata, todo, progress=progress_on(self.options.progress),
+            on_loaded=lambda name, rows: state.table(name, "loaded", rows),
+            on_complete=lambda name, rows: state.table(name, "complete", rows),
+        )  # fmt: skip
 
     def finish(self, metadata: sa.MetaData) -> None:
-        """Keys, indexes, FKs, CHECKs and sequences after the load."""
+        """Keys, indexes, FKs, CHECKs and sequences after the load; the run is then complete."""
         from paritygen.writers import schema as target_schema
 
+        fault_point("before-finish")
         target_schema.finish_tables(self._engine, metadata)
+        self._state.finish("complete")
+        self._finished = True
 
     @property
     def _engine(self) -> Engine:
         if self.engine is None:
             raise RuntimeError("TargetRun used outside its with-block")
         return self.engine
+
+    @property
+    def _state(self) -> RunState:
+        if self.state is None:
+            raise RuntimeError("TargetRun used outside its with-block")
+        return self.state
+
+
+def _source_identity(source: str) -> ServerIdentity | None:
+    """The ``--source`` database's identity (one read-only round trip)."""
+    engine = make_engine(source)
+    try:
+        with engine.connect() as conn:
+            return server_identity(conn)
+    finally:
+        engine.dispose()
+
+
+def drop_tables(engine: Engine, names: Sequence[str]) -> None:
+    """Drop *names* (tables paritygen made), FKs between them first, as SQLAlchemy orders it."""
+    present = {t.lower(): t for t in sa.inspect(engine).get_table_names()}
+    names = [present[n.lower()] for n in names if n.lower() in present]
+    if not names:
+        return
+    reflected = sa.MetaData()
+    reflected.reflect(engine, only=names)
+    reflected.drop_all(engine, checkfirst=True)
 
 
 def subset(metadata: sa.MetaData, names: Sequence[str]) -> sa.MetaData:

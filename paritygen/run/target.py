@@ -20,23 +20,6 @@ from paritygen.profile.values import ORDERED, to_number
 SCHEMA_MODES = ("auto", "create", "existing")
 IF_EXISTS = ("fail", "truncate", "append")
 
-_PRODUCTION_NAME = re.compile(r"(?<![a-z])(prod|production|prd|live)(?![a-z])", re.IGNORECASE)
-"""Host or database names that say "production" (prod-db, shop_production, live.example)."""
-
-
-def refuse_production_like(url: sa.engine.URL, allow: bool) -> None:
-    """Writing is for staging: refuse a target whose host or database name says production,
-    unless the user insists, because one mistyped URL would overwrite real data."""
-    if allow:
-        return
-    for part in (url.host, url.database):
-        if part and _PRODUCTION_NAME.search(part.rsplit("/", 1)[-1]):
-            raise UnsafeTarget(
-                f"target {safe_url(url)} looks like production ({part!r}); paritygen writes only"
-                " to staging. Pass --allow-production-name if this really is a staging database"
-            )
-
-
 def non_empty(engine: Engine, names: Sequence[str]) -> list[str]:
     """The tables of *names* that hold at least one row."""
     full = []
@@ -113,3 +96,60 @@ def existing_keys(
             }
             found[name] = ExistingKeys(rows=int(row[0]), max_values=maxima)
     return found
+
+
+MAX_ROWS = 100_000_000
+"""Default ``--max-rows``: more planned rows than this is refused until the user raises it."""
+MAX_BYTES = 50 * 1024**3
+"""Default ``--max-bytes`` (50 GiB of table + index data, estimated from the profile)."""
+BYTES_PER_ROW_UNKNOWN = 100
+"""Bytes per row assumed for a table whose profile has no size (SQLite sources)."""
+
+
+def planned_size(profile: Profile, rows: dict[str, int]) -> int:
+    """Estimated bytes of *rows* (table -> planned rows): each table's profiled bytes per row
+    (data + indexes) times its planned rows."""
+    total = 0
+    for name, count in rows.items():
+        table = profile.table(name)
+        measured = (table.data_bytes or 0) + (table.index_bytes or 0)
+        per_row = measured / table.row_count if measured and table.row_count else None
+        total += int(count * (per_row or BYTES_PER_ROW_UNKNOWN))
+    return total
+
+
+def check_size(rows: int, size: int, max_rows: int, max_bytes: int) -> None:
+    """Refuse a run above the limits, before anything is written."""
+    if rows > max_rows:
+        raise ConfigError(
+            f"the run would write {rows:,} rows, above --max-rows {max_rows:,}; lower --scale or"
+            " raise --max-rows"
+        )
+    if size > max_bytes:
+        raise ConfigError(
+            f"the run would write about {human_bytes(size)}, above --max-bytes"
+            f" {human_bytes(max_bytes)}; lower --scale or raise --max-bytes"
+        )
+
+
+def human_bytes(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} PiB"
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?i?b?)\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str | int) -> int:
+    """``500MiB``, ``2TB``, ``1.5G`` or a plain byte count as bytes (powers of 1024)."""
+    if isinstance(text, int):
+        return text
+    match = _SIZE.match(text)
+    if match is None:
+        raise ConfigError(f"--max-bytes: cannot read {text!r} as a size (e.g. 500MiB, 2TiB)")
+    unit = match.group(2).lower().rstrip("b").rstrip("i")
+    power = " kmgtp".index(unit) if unit else 0
+    return int(float(match.group(1)) * 1024**power)

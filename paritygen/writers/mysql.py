@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
@@ -52,6 +53,19 @@ TIME_FORMAT = "%H:%M:%S%.6f"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"), ("\x00", "\\0"))
 _NEEDS_ESCAPE = r"[\\\t\n\r\x00]"
 _TEMP_ROOT = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+TEMP_PREFIX = "paritygen-load-"
+"""Chunk folders are ``paritygen-load-<pid>-<random>`` under ``_TEMP_ROOT``."""
+
+
+def _alive(pid: int) -> bool:
+    """True when a process *pid* exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 # Session settings for the load, restored before the connection returns to the pool.
 # unique_checks / foreign_key_checks = 0: the generator guarantees unique keys and FK targets, so
@@ -286,11 +300,29 @@ class MySQLWriter(SqlAlchemyWriter):
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
-        self._dir = tempfile.mkdtemp(prefix="paritygen-load-", dir=_TEMP_ROOT)
+        # The pid in the name lets sweep() tell a killed run's folder from a live one's.
+        self._dir = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=_TEMP_ROOT)
 
     def __del__(self) -> None:
-        with contextlib.suppress(OSError):
-            os.rmdir(self._dir)
+        self.close()
+
+    def close(self) -> None:
+        """Remove this writer's chunk folder and whatever a failed load left in it."""
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    @staticmethod
+    def sweep() -> list[str]:
+        """Remove chunk folders of runs that no longer exist (killed with -9: no clean-up ran);
+        returns what was removed."""
+        removed = []
+        root = Path(_TEMP_ROOT or tempfile.gettempdir())
+        for folder in root.glob(f"{TEMP_PREFIX}*"):
+            pid = folder.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+        return removed
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[Any]:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from paritygen.errors import ConfigError, LoadError
 from paritygen.profile.model import Profile, Table
 from paritygen.writers.capabilities import Capabilities, capabilities
+from paritygen.writers.expressions import Dropped, safe_expression
 from paritygen.writers.finish import db_reason, finish_tables, truncate_tables
 from paritygen.writers.held import (
     LATE_CHECKS_KEY,
@@ -115,6 +116,8 @@ def build_metadata(
                 if note:
                     notes.append(f"{name}.{col.name}: {note}")
             default, note = server_default(col, source, target)
+            if default is not None:
+                default, note = _gated_default(default, col.default or "", target)
             if note:
                 notes.append(f"{name}.{col.name}: {note}")
             if col.value_kind and capabilities(source).family != target:
@@ -131,8 +134,16 @@ def build_metadata(
                 server_default=default,
                 autoincrement=False,
             )
-            generated = col.generated
+            generated, refused = col.generated, None
             if generated and capabilities(source).family == target:
+                try:
+                    generated = safe_expression(
+                        generated, target, target,
+                        columns={c: cut_identifier(c, limit) for c in spec.columns},
+                    )
+                except Dropped as reason:
+                    refused = str(reason)
+            if generated and refused is None and capabilities(source).family == target:
                 # The target computes it (GENERATED ALWAYS AS / AS (...) VIRTUAL): never written.
                 column = sa.Column(
                     column.name,
@@ -140,6 +151,11 @@ def build_metadata(
                     sa.Computed(generated, persisted=col.generated_stored or None),
                     key=col.name,
                     nullable=column.nullable,
+                )
+            elif generated and refused is not None:
+                notes.append(
+                    f"{name}.{col.name}: generated column written as plain values (its"
+                    f" expression {col.generated!r} was refused: {refused})"
                 )
             elif generated:
                 notes.append(
@@ -241,7 +257,7 @@ def _add_constraints(
                 check_sql = caps.json_check.format(column=quoted)
                 table.append_constraint(sa.CheckConstraint(sa.text(check_sql)))
             continue
-        text, note = portable_check(check.sqltext, columns, source, target, preparer.quote)
+        text, note = _gated_check(check.sqltext, columns, source, target, preparer.quote)
         if note:
             notes.append(f"{name}: {note}")
             continue
@@ -250,6 +266,35 @@ def _add_constraints(
                 sa.text(text), name=unique_name(check.name, name) if check.name else None
             )
         )
+
+
+def _gated_default(
+    default: sa.TextClause, original: str, target: str
+) -> tuple[sa.TextClause | None, str | None]:
+    """The default's text parsed and re-rendered for the target (writers/expressions.py), or
+    dropped with the reason: a profile's text never reaches the database as written."""
+    try:
+        return sa.text(safe_expression(default.text, target, target)), None
+    except Dropped as reason:
+        return None, f"default {original} dropped: {reason}"
+
+
+def _gated_check(
+    sqltext: str, columns: dict[str, str], source: str, target: str, quote
+) -> tuple[str | None, str | None]:
+    """A CHECK for the target: translated by the parser (sqlglot) from the source's dialect,
+    else by :func:`portable_check` and then parsed and re-rendered; else dropped with why."""
+    try:
+        return safe_expression(sqltext, capabilities(source).family, target, columns=columns), None
+    except Dropped as first:
+        text, note = portable_check(sqltext, columns, source, target, quote)
+        if note:
+            return None, note
+        try:
+            real = {c: c for c in columns.values()}
+            return safe_expression(text, target, target, columns=real), None
+        except Dropped:
+            return None, f"check {sqltext!r} dropped: {first}"
 
 
 _JSON_VALID = re.compile(r"^\(?json_valid\([`\"]?([^`\"()]+)[`\"]?\)\)?$", re.IGNORECASE)

@@ -295,8 +295,11 @@ def test_refuses_non_empty_target_and_names_the_flag(db_url_pair: tuple[str, str
     source, target = db_url_pair
     build_source(source)
     profile = profile_database(source, progress=False)
+    with pytest.raises(UnsafeTarget, match="is the profiled source"):
+        generate_database(profile, source, if_exists="truncate", progress=False)
+    generate_database(profile, target, scale=0.05, progress=False)
     with pytest.raises(UnsafeTarget, match="--if-exists truncate"):
-        generate_database(profile, source, progress=False)
+        generate_database(profile, target, scale=0.05, progress=False)
 
 
 @pytest.mark.parametrize("direction", ["mysql->postgresql", "postgresql->mysql"])
@@ -346,8 +349,14 @@ def test_failure_mid_load_names_complete_and_partial_tables(sqlite_url: str, tmp
         generate_database(profile, sqlite_url, seed=1, if_exists="truncate", progress=False,
                           chunk_rows=65_536)  # fmt: skip
     message = str(failure.value)
-    assert "partial: order_item" in message and "--if-exists truncate" in message
-    assert "complete:" in message and "orders" in message.split("partial")[0]
+    assert "order_item" in message and "boom" in message and "--if-exists truncate" in message
+    assert "table(s) complete" in message and "customer," not in message  # counts, no lists
+    detail = failure.value.detail  # the lists: state table and --debug
+    assert "partial: order_item" in detail and "orders" in detail.split("partial")[0]
+    with engine.connect() as conn:
+        state = conn.execute(sa.text("SELECT status, detail FROM _paritygen_run"
+                                     " WHERE item = '*run*'")).one()  # fmt: skip
+    assert state[0] == "failed" and "partial: order_item" in state[1]
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TRIGGER boom"))
     generate_database(profile, sqlite_url, seed=1, if_exists="truncate", progress=False)

@@ -183,7 +183,7 @@ def counts(url: str) -> dict[str, int]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            names = sa.inspect(conn).get_table_names()
+            names = [n for n in sa.inspect(conn).get_table_names() if n != "_paritygen_run"]
             return {
                 name: conn.execute(
                     sa.select(sa.func.count()).select_from(sa.table(name))
