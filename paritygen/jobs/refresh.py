@@ -20,9 +20,12 @@ loading, and the history gains a line only when a run got that far.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from paritygen.db import resolve_url
@@ -174,7 +177,8 @@ def run_job(
         try:
             _run(state, log, dry_run=dry_run, force=force, progress=progress, echo=echo)
         except ParitygenError as exc:
-            state.status, state.exit_code = "error", int(exc.exit_status)
+            locked = exc.exit_status == ExitStatus.LOCKED
+            state.status, state.exit_code = "locked" if locked else "error", int(exc.exit_status)
             state.error = str(exc)
             log.error("failed", str(exc))
         except KeyboardInterrupt:
@@ -221,6 +225,16 @@ def _run(
 ) -> None:
     job = state.job
     check_target(job, force=force)
+    with contextlib.ExitStack() as stack:
+        if not dry_run:
+            stack.enter_context(hold_target(job, log))
+        _steps(state, log, dry_run=dry_run, progress=progress, echo=echo)
+
+
+def _steps(
+    state: RunState, log: JobLog, *, dry_run: bool, progress: bool | None, echo: Any
+) -> None:
+    job = state.job
     previous, profile = _profiles(job, log)
     state.profile, state.digest = profile, hist.profile_digest(profile)
     profile = job_rules(job, profile)
@@ -261,6 +275,53 @@ def _run(
     _history(state, plan)
     if state.history and any(r.kind == "growth" for r in job.reports):
         _growth_reports(state, log)
+
+
+@contextlib.contextmanager
+def hold_target(job: Job, log: JobLog) -> Iterator[None]:
+    """The run stage's lock on the target, taken before production is measured and held to the
+    end of the run, so a second job exits 3 at once, having read nothing; the fill's own
+    :class:`~paritygen.run.stage.TargetRun` takes the same lock again in this process. The
+    target's identity is asked of its server here too, and a target that is the source refused
+    before anything else happens."""
+    from paritygen.db import make_engine
+    from paritygen.profile.identity import server_identity
+    from paritygen.profile.run import read_only_engine, read_only_url
+    from paritygen.run.guard import refuse_source
+    from paritygen.run.lock import TargetLock
+    from paritygen.run.state import read_state
+
+    url = resolve_url(job.target)
+    if read_only_url(url) is not url and not Path(url.database or "").is_file():
+        yield  # a database file the fill creates: nothing anyone could hold yet
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            identity = server_identity(conn)
+        source = read_only_engine(job.source)
+        try:
+            with source.connect() as conn:
+                source_identity = server_identity(conn)
+        finally:
+            source.dispose()
+        refuse_source(identity, url, None, source_identity)
+
+        def holder() -> str:
+            previous = read_state(engine)
+            if previous is None or previous.status != "running":
+                return "holder not yet recorded"
+            return previous.holder.describe()
+
+        lock = TargetLock(engine, identity)
+        lock.acquire(holder=holder)
+        log.info("lock", f"holding {safe_url(url)} for this run")
+        try:
+            yield
+        finally:
+            lock.release()
+    finally:
+        engine.dispose()
 
 
 def _profiles(job: Job, log: JobLog) -> tuple[Profile | None, Profile]:

@@ -49,6 +49,12 @@ LOCKS: dict[str, LockSQL] = {
 }
 
 
+_HELD: dict[tuple[str, str], int] = {}
+"""Locks this process holds, by (dialect, database), and how many times: a scheduled job
+(``paritygen run``) holds its target from before it measures production to the end of its
+verify, and the run stage inside it takes the same lock again."""
+
+
 class TargetLock:
     """The run's lock on its target; :meth:`acquire` raises TargetLocked when another run holds
     it. Use as a context manager, or call :meth:`release` (idempotent)."""
@@ -58,6 +64,7 @@ class TargetLock:
         self.identity = identity
         self._conn: Connection | None = None
         self._file: Any = None
+        self._held: tuple[str, str] | None = None
 
     def acquire(self, holder: Callable[[], str] | None = None) -> None:
         """Take the lock now or raise TargetLocked naming the holder (*holder()*, asked only
@@ -71,7 +78,25 @@ class TargetLock:
         )
 
     def try_acquire(self) -> bool:
-        """Take the lock if free; False when another run holds it."""
+        """Take the lock if free (or already held by this process); False when another run
+        holds it."""
+        key = self._key()
+        if key in _HELD:
+            _HELD[key] += 1
+            self._held = key
+            return True
+        if not self._take():
+            return False
+        _HELD[key] = 1
+        self._held = key
+        return True
+
+    def _key(self) -> tuple[str, str]:
+        dialect = self.identity.dialect if self.identity else self.engine.dialect.name
+        database = self.identity.database if self.identity else str(self.engine.url.database)
+        return dialect, database
+
+    def _take(self) -> bool:
         dialect = self.identity.dialect if self.identity else self.engine.dialect.name
         if dialect == "sqlite":
             return self._take_file()
@@ -108,6 +133,12 @@ class TargetLock:
         return True
 
     def release(self) -> None:
+        if self._held is not None:
+            key, self._held = self._held, None
+            _HELD[key] -= 1
+            if _HELD[key] > 0:
+                return  # an outer holder in this process keeps it
+            del _HELD[key]
         if self._conn is not None:
             dialect = self.identity.dialect if self.identity else self.engine.dialect.name
             try:

@@ -1,5 +1,9 @@
-"""A job killed (SIGKILL) at three points and rerun leaves exact counts and no duplicates; a
-second job while one holds the target exits 3 at once."""
+"""A job killed (SIGKILL) at three points of its fill and rerun leaves exact counts and no
+duplicates; a second job while one holds the target exits 3 at once.
+
+The kill points are the run stage's fault points (``PARITYGEN_FAULT``, docs/safety.md): after
+the tables are created, after one table's rows are in, just before keys and indexes are added.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,32 +22,20 @@ from .test_run_job import pg_servers, run, write_job  # noqa: F401 (fixture)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(job: Path, source: str, target: str) -> subprocess.Popen[str]:
+def _start(job: Path, source: str, target: str, fault: str | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "PROD_URL": source,
         "STAGING_URL": target,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
+    env.pop("PARITYGEN_FAULT", None)
+    if fault:
+        env["PARITYGEN_FAULT"] = fault
     return subprocess.Popen(
         [sys.executable, "-m", "paritygen.cli", "run", str(job), "--no-progress"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-
-
-def _kill_at(job: Path, source: str, target: str, marker: str) -> list[str]:
-    """Run the job in a subprocess and SIGKILL it as soon as a log line holds *marker*."""
-    process = _start(job, source, target)
-    seen = []
-    assert process.stderr is not None
-    for line in process.stderr:
-        seen.append(line)
-        if marker in line:
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait(timeout=120)
-    assert process.returncode == -signal.SIGKILL, "".join(seen)
-    return seen
 
 
 def _duplicates(url: str) -> dict[str, int]:
@@ -61,15 +54,38 @@ def _duplicates(url: str) -> dict[str, int]:
 def test_killed_three_times_then_rerun(pg_servers: tuple[str, str], tmp_path: Path) -> None:  # noqa: F811
     source, target = pg_servers
     job = write_job(tmp_path / "jobs")
-    # 1: as the fill starts (tables being created), 2: as the second run's fill starts (its
-    # tables hold the first run's debris), 3: right after the fill, while verify measures.
-    for marker in ("plan: writing", "plan: writing", "fill: wrote"):
-        _kill_at(job, source, target, marker)
+    for fault in ("after-create", "after-table:users", "before-finish"):
+        process = _start(job, source, target, fault)
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == -signal.SIGKILL, err
+        assert counts(target) != counts(source) or fault == "before-finish", fault
     assert not (tmp_path / "jobs/history/shop.jsonl").exists()  # no run got to its end
     code, out, err = run(job, source=source, target=target)
     assert code == 0, err
-    expected = counts(source)
-    assert counts(target) == expected
+    assert counts(target) == counts(source)
     assert set(_duplicates(target).values()) == {0}
     assert len((tmp_path / "jobs/history/shop.jsonl").read_text().splitlines()) == 1
 
+
+def test_a_second_job_exits_3_at_once(pg_servers: tuple[str, str], tmp_path: Path) -> None:  # noqa: F811
+    """Job A is held in flight (a rendezvous at a fault point) while it fills the target;
+    job B exits 3 before measuring anything; A, let go, finishes in parity."""
+    source, target = pg_servers
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    first = _start(write_job(tmp_path / "a"), source, target,
+                   f"wait-after-table:users:{meeting}")  # fmt: skip
+    try:
+        while not (meeting / "ready").exists():
+            assert first.poll() is None, first.communicate()[1]
+            time.sleep(0.05)  # a rendezvous with job A, not a timing assumption
+        code, out, err = run(write_job(tmp_path / "b"), source=source, target=target)
+    finally:
+        (meeting / "go").touch()
+    assert code == 3, err
+    assert "locked by another paritygen run" in err
+    assert " profile: " not in err  # refused before measuring production
+    assert "job shop: locked" in out
+    _, rest = first.communicate(timeout=300)
+    assert first.returncode == 0, rest
+    assert counts(target) == counts(source)
