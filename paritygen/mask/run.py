@@ -132,8 +132,9 @@ def mask_database(
     rules_file = read_rules(rules) if isinstance(rules, str | Path) else rules
     if profile is None:
         profile = profile_database(
-            source, sample_rows=PROFILE_SAMPLE_ROWS, progress=False, tables=tables or None
-        )
+            source, sample_rows=PROFILE_SAMPLE_ROWS, progress=False, tables=tables or None,
+            estimate_rows=True,  # row counts only size the progress bars here
+        )  # fmt: skip
         given_profile = False
     else:
         given_profile = True
@@ -194,6 +195,8 @@ def _loads(
     from paritygen.profile.dialects import quote_table
     from paritygen.profile.stream import stream_table
 
+    # Same kind of database on both sides: values travel as the server's own text.
+    same_kind = conn.dialect.name == target.dialect.name
     copied = {n for n, a in actions.items() if a.mode == "mask"}
     generated = {n for n, a in actions.items() if a.mode == "generate"}
     synthetic: dict[str, TableLoad] = {}
@@ -232,7 +235,7 @@ def _loads(
                     name=name,
                     rows=table.row_count,
                     chunks=lambda bar, copy=copy, ref=ref, columns=columns, name=name: copy.chunks(
-                        stream_table(conn, ref, columns, name), bar
+                        stream_table(conn, ref, columns, name, as_text=same_kind), bar
                     ),
                 )
             )

@@ -95,14 +95,20 @@ def snapshot(engine: sa.Engine) -> Iterator[Connection]:
 
 
 def stream_table(
-    conn: Connection, table_ref: str, columns: Sequence[Column], label: str
-) -> Iterator[pl.DataFrame]:
+    conn: Connection, table_ref: str, columns: Sequence[Column], label: str,
+    *, as_text: bool = False,
+) -> Iterator[pl.DataFrame]:  # fmt: skip
     """Every row of the table, in batches of about :data:`FETCH_CHUNK` rows (or 8 MB of COPY
-    text), as frames named after *columns* and typed per :data:`COPY_TYPES`."""
+    text), as frames named after *columns* and typed per :data:`COPY_TYPES`.
+
+    *as_text* (a target of the same database kind): values stay the server's own text, which
+    the same server's bulk load reads back exactly, so nothing is parsed or re-printed but
+    binary where the read path ships hex (MariaDB). About twice the copy speed of the typed
+    path on PostgreSQL; a cross-database copy must use the typed one."""
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        yield from _postgres(conn, table_ref, columns, label)
+        yield from _postgres(conn, table_ref, columns, label, as_text)
     elif conn.dialect.name == "mysql" and conn.dialect.driver == "pymysql":
-        yield from _mysql(conn, table_ref, columns, label)
+        yield from _mysql(conn, table_ref, columns, label, as_text)
     else:
         yield from _typed_cursor(conn, f"SELECT {_select_list(conn, columns)} FROM {table_ref}",
                                  columns, label)  # fmt: skip
@@ -141,18 +147,27 @@ def parse_text(text: pl.Series, column: Column, label: str) -> pl.Series:
     return out.rename(column.name)
 
 
-def _frame(texts: Sequence[pl.Series], columns: Sequence[Column], label: str) -> pl.DataFrame:
-    return pl.DataFrame([parse_text(t, c, label) for t, c in zip(texts, columns, strict=True)])
+def _frame(
+    texts: Sequence[pl.Series], columns: Sequence[Column], label: str, as_text: bool = False
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            t.rename(c.name) if as_text and c.logical_type != "binary" else parse_text(t, c, label)
+            for t, c in zip(texts, columns, strict=True)
+        ]
+    )
 
 
 def _postgres(
-    conn: Connection, table_ref: str, columns: Sequence[Column], label: str
+    conn: Connection, table_ref: str, columns: Sequence[Column], label: str, as_text: bool
 ) -> Iterator[pl.DataFrame]:
     prep = conn.dialect.identifier_preparer
     exprs = []
     for c in columns:
         quoted = prep.quote(c.name)
-        if c.logical_type == "datetime" and c.timezone:
+        if as_text:  # the server's own text: what COPY FROM reads back (zones as +00: UTC)
+            exprs.append(quoted)
+        elif c.logical_type == "datetime" and c.timezone:
             exprs.append(f"({quoted} AT TIME ZONE 'UTC')")
         else:
             exprs.append(POSTGRES_EXPRESSIONS.get(c.logical_type, "{col}").format(col=quoted))
@@ -164,6 +179,8 @@ def _postgres(
     def parse(buffer: bytes) -> pl.DataFrame:
         # CSV: NULL is an unquoted empty field, the empty string a quoted one (polars agrees).
         frame = pl.read_csv(buffer, has_header=False, schema=schema, quote_char='"')
+        if as_text:
+            return frame.rename(dict(zip(names, [c.name for c in columns], strict=True)))
         return _frame([frame.get_column(n) for n in names], columns, label)
 
     import psycopg
@@ -219,7 +236,7 @@ def _threaded(produce: Any, parse: Any) -> Iterator[pl.DataFrame]:
 
 
 def _mysql(
-    conn: Connection, table_ref: str, columns: Sequence[Column], label: str
+    conn: Connection, table_ref: str, columns: Sequence[Column], label: str, as_text: bool
 ) -> Iterator[pl.DataFrame]:
     prep = conn.dialect.identifier_preparer
     exprs = []
@@ -236,7 +253,7 @@ def _mysql(
                 frame = _parse_packed(b"\x1d".join(bytes(r) for r in batch), len(batch), names)
             if frame is None:  # a value holds 0x1D: split row by row
                 frame = _split_rows(batch, names, label)
-            yield _frame([frame.get_column(n) for n in names], columns, label)
+            yield _frame([frame.get_column(n) for n in names], columns, label, as_text)
     finally:
         batches.close()  # type: ignore[attr-defined]
 

@@ -10,15 +10,18 @@ digits are keyed.
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 import numpy as np
+import polars as pl
 
+from paritygen.mask.keys import MaskKey
 from paritygen.mask.maskers.base import (
     MaskColumn,
+    ShapedMasker,
     StringMasker,
     keyed_stream,
-    pick,
     replace_characters,
 )
 from paritygen.mask.maskers.pools import DEFAULT_LOCALE, check_locale, pool
@@ -51,25 +54,48 @@ class EmailMasker(StringMasker):
         self.locale = check_locale(column.label, self.params["locale"])
         self.need_length(SHORTEST_EMAIL)
 
-    def one(self, value: str, numbers: np.ndarray) -> str:
-        at = value.rfind("@")
-        original_domain = value[at + 1 :] if at >= 0 else ""
-        if self.domain == "keep" and original_domain:
-            domain = original_domain
-        else:
-            domain = pick(MAPPED_DOMAINS, numbers[3])
-        first = _plain(pick(pool("first_name", self.locale), numbers[0])) or "user"
-        last = _plain(pick(pool("last_name", self.locale), numbers[1])) or "name"
-        suffix = str(int(numbers[2]) % 10**SUFFIX_DIGITS)
-        name = f"{first}.{last}"
+    def mask_distinct(self, values: list[str], key: MaskKey, attempt: int) -> list[str]:
+        """Vectorised: keyed indices into the (ASCII, lower-case) name pools, polars strings."""
+        numbers = self.keyed(key, values, attempt)
+        firsts, lasts = (
+            _plain_pool("first_name", self.locale),
+            _plain_pool("last_name", self.locale),
+        )
+        frame = pl.DataFrame(
+            {
+                "first": firsts[(numbers[:, 0] % np.uint64(len(firsts))).astype(np.int64)],
+                "last": lasts[(numbers[:, 1] % np.uint64(len(lasts))).astype(np.int64)],
+                "suffix": (numbers[:, 2] % np.uint64(10**SUFFIX_DIGITS)).astype(np.int64),
+                "mapped": MAPPED[(numbers[:, 3] % np.uint64(len(MAPPED))).astype(np.int64)],
+                "value": values,
+            },
+            schema_overrides={"first": pl.String, "last": pl.String, "mapped": pl.String},
+        )
+        domain = pl.col("mapped")
+        if self.domain == "keep":
+            kept = pl.col("value").str.extract(r"@([^@]+)$", 1)
+            domain = pl.when(kept.is_not_null() & (kept != "")).then(kept).otherwise(domain)
+        suffix = pl.col("suffix").cast(pl.String)
+        name = pl.col("first") + "." + pl.col("last")
         limit = self.column.length
         if limit is not None:
-            room = limit - len(domain) - 1 - len(suffix)
-            if room < 1:  # a long kept domain in a short column: fall back to a mapped one
-                domain = min(MAPPED_DOMAINS, key=len)
-                room = limit - len(domain) - 1 - len(suffix)
-            name = name[: max(1, room)].rstrip(".") or first[:1]
-        return f"{name}{suffix}@{domain}"
+            shortest = min(MAPPED_DOMAINS, key=len)
+            room = limit - domain.str.len_chars() - 1 - suffix.str.len_chars()
+            domain = pl.when(room < 1).then(pl.lit(shortest)).otherwise(domain)
+            room = limit - domain.str.len_chars() - 1 - suffix.str.len_chars()
+            name = name.str.slice(0, pl.max_horizontal(room, pl.lit(1))).str.strip_chars_end(".")
+        result = frame.select(pl.concat_str(name, suffix, pl.lit("@"), domain).alias("e"))
+        return result.get_column("e").to_list()
+
+
+MAPPED = np.array(MAPPED_DOMAINS, dtype=object)
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_pool(kind: str, locale: str) -> np.ndarray:
+    """A name pool as e-mail local parts (ASCII letters, lower case), empty ones dropped."""
+    plain = sorted({_plain(v) for v in pool(kind, locale)} - {""})
+    return np.array(plain or ["user"], dtype=object)
 
 
 def _plain(name: str) -> str:
@@ -78,7 +104,7 @@ def _plain(name: str) -> str:
 
 
 @maskers.register("phone")
-class PhoneMasker(StringMasker):
+class PhoneMasker(ShapedMasker):
     """Digits replaced by keyed digits; ``+``, spaces, dashes, brackets and length kept.
 
     ``keep_country: true`` (default) keeps the digits of a leading ``+CC`` country code up to
@@ -89,13 +115,12 @@ class PhoneMasker(StringMasker):
     purpose = "phone"
     parameters: ClassVar[dict[str, object]] = {"keep_country": True}
 
-    def one(self, value: str, numbers: np.ndarray) -> str:
-        keep = 0
-        if self.params["keep_country"] and value.startswith("+"):
-            head = value[1:]
-            run = len(head) - len(head.lstrip("0123456789"))
-            keep = min(run, 3) if run < len(head) else min(2, run)
-        return replace_characters(value, keyed_stream(numbers), keep=keep)
+    def keep_of(self, value: str) -> int:
+        if not (self.params["keep_country"] and value.startswith("+")):
+            return 0
+        head = value[1:]
+        run = len(head) - len(head.lstrip("0123456789"))
+        return min(run, 3) if run < len(head) else min(2, run)
 
 
 @maskers.register("ip")
@@ -116,4 +141,4 @@ class IpMasker(StringMasker):
                 ch if ch == ":" or not ch.isalnum() else HEX[d]
                 for ch, d in zip(value, draws, strict=False)
             )
-        return replace_characters(value, rng)
+        return replace_characters(value, rng.integers(0, 256, size=len(value), dtype=np.uint8))

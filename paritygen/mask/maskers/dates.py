@@ -48,7 +48,8 @@ class BirthDateMasker(Masker):
 
     def mask(self, values: pl.Series, key: MaskKey, attempt: int = 0) -> pl.Series:
         if values.dtype == pl.Date or isinstance(values.dtype, pl.Datetime):
-            days = self.offsets(values.cast(pl.String), key, attempt)
+            # keyed by the date alone, as the text path does: the same day moves the same way
+            days = self.offsets(values.cast(pl.Date).cast(pl.String), key, attempt)
             return _shift(values, days)
         text = values.cast(pl.String)
         parsed = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)

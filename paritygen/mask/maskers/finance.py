@@ -9,25 +9,38 @@ the Luhn check digit (ISO/IEC 7812). Either passes the validators applications r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 
-from paritygen.mask.maskers.base import (
-    DIGITS,
-    MaskColumn,
-    StringMasker,
-    keyed_stream,
-    replace_characters,
-)
+from paritygen.mask.keys import MaskKey
+from paritygen.mask.maskers.base import MaskColumn, StringMasker, replace_many
 from paritygen.registry import maskers
 
 
 def iban_check_digits(country: str, bban: str) -> str:
     """The two check digits making ``country + cc + bban`` valid (98 - (n mod 97))."""
-    rearranged = bban + country + "00"
-    number = int("".join(str(int(ch, 36)) for ch in rearranged.upper()))
-    return f"{98 - number % 97:02d}"
+    return iban_check_digits_many([country], [bban])[0]
+
+
+def iban_check_digits_many(countries: Sequence[str], bbans: Sequence[str]) -> list[str]:
+    """:func:`iban_check_digits` of many IBANs at once: the mod-97 remainder is carried digit
+    by digit over a left-zero-padded matrix of the rearranged text (``bban + country + 00``,
+    letters as 10-35), one numpy step per position instead of a big-integer per IBAN."""
+    texts = [f"{b}{c}00".upper() for c, b in zip(countries, bbans, strict=True)]
+    if not texts:
+        return []
+    width = max(len(t) for t in texts)
+    padded = "".join(t.rjust(width, "0") for t in texts)  # leading zeros add nothing
+    codes = np.frombuffer(padded.encode("utf-32-le"), dtype="<u4").reshape(len(texts), width)
+    digit = (codes >= 48) & (codes <= 57)
+    value = np.where(digit, codes - 48, codes - 55).astype(np.int64)
+    scale = np.where(digit, 10, 100)
+    remainder = np.zeros(len(texts), dtype=np.int64)
+    for position in range(width):
+        remainder = (remainder * scale[:, position] + value[:, position]) % 97
+    return [f"{98 - r:02d}" for r in remainder.tolist()]
 
 
 def luhn_digit(payload: str) -> str:
@@ -54,14 +67,24 @@ class IbanMasker(StringMasker):
         super().__init__(column)
         self.need_length(15)
 
-    def one(self, value: str, numbers: np.ndarray) -> str:
-        compact = value.replace(" ", "")
-        if len(compact) < 5 or not compact[:2].isalpha() or not compact.isalnum():
-            return replace_characters(value, keyed_stream(numbers))  # not an IBAN: its shape
-        country = compact[:2].upper()
-        bban = replace_characters(compact[4:], keyed_stream(numbers)).upper()
-        masked = country + iban_check_digits(country, bban) + bban
-        return _respace(value, masked)
+    def mask_distinct(self, values: list[str], key: MaskKey, attempt: int) -> list[str]:
+        compacts = [v.replace(" ", "") for v in values]
+        width = max((len(c) for c in compacts), default=0)
+        draws = self.draws(key, values, attempt, width)
+        shaped = replace_many(compacts, draws)
+        real = [len(c) >= 5 and c[:2].isalpha() and c.isalnum() for c in compacts]
+        countries = [c[:2].upper() for c, ok in zip(compacts, real, strict=True) if ok]
+        bbans = [k[4:].upper() for k, ok in zip(shaped, real, strict=True) if ok]
+        checks = iter(iban_check_digits_many(countries, bbans))
+        parts = iter(zip(countries, bbans, strict=True))
+        out = []
+        for value, keyed, ok in zip(values, shaped, real, strict=True):
+            if not ok:
+                out.append(_respace(value, keyed))  # not an IBAN: its shape
+                continue
+            country, bban = next(parts)
+            out.append(_respace(value, country + next(checks) + bban))
+        return out
 
 
 @maskers.register("card_number")
@@ -76,15 +99,20 @@ class CardMasker(StringMasker):
         super().__init__(column)
         self.keep = self.param_int("keep_prefix", 0, 8)
 
-    def one(self, value: str, numbers: np.ndarray) -> str:
-        digits = [ch for ch in value if ch.isdigit()]
-        if len(digits) < 2:
-            return replace_characters(value, keyed_stream(numbers))
-        keep = min(self.keep, len(digits) - 2)
-        draws = keyed_stream(numbers).integers(0, 10, size=len(digits))
-        body = digits[:keep] + [DIGITS[d] for d in draws[keep : len(digits) - 1]]
-        payload = "".join(body)
-        return _redigit(value, payload + luhn_digit(payload))
+    def mask_distinct(self, values: list[str], key: MaskKey, attempt: int) -> list[str]:
+        digits = ["".join(ch for ch in v if ch.isdigit()) for v in values]
+        width = max((len(d) for d in digits), default=0)
+        draws = self.draws(key, values, attempt, width)
+        keep = np.array([max(0, min(self.keep, len(d) - 2)) for d in digits], dtype=np.int64)
+        keyed = replace_many(digits, draws, keep)
+        out = []
+        for value, number in zip(values, keyed, strict=True):
+            if len(number) < 2:
+                out.append(replace_many([value], self.draws(key, [value], attempt, len(value)))[0])
+                continue
+            payload = number[:-1]
+            out.append(_redigit(value, payload + luhn_digit(payload)))
+        return out
 
 
 def _respace(layout: str, compact: str) -> str:

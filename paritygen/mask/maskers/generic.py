@@ -22,9 +22,8 @@ from paritygen.mask.keys import MaskKey
 from paritygen.mask.maskers.base import (
     MaskColumn,
     Masker,
+    ShapedMasker,
     StringMasker,
-    keyed_stream,
-    replace_characters,
 )
 from paritygen.registry import maskers
 
@@ -47,7 +46,7 @@ class HashMasker(StringMasker):
 
 
 @maskers.register("shape")
-class ShapeMasker(StringMasker):
+class ShapeMasker(ShapedMasker):
     """Keyed digits for digits and letters for letters; ``keep`` leading ones stay."""
 
     registered_name = "shape"
@@ -58,8 +57,9 @@ class ShapeMasker(StringMasker):
         super().__init__(column)
         self.keep = self.param_int("keep", 0, 64)
 
-    def one(self, value: str, numbers: np.ndarray) -> str:
-        return replace_characters(value, keyed_stream(numbers), keep=self.keep)
+    def keep_of(self, value: str) -> int:
+        del value
+        return self.keep
 
 
 @maskers.register("integer_key")

@@ -11,8 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from paritygen.mask.maskers.base import MaskColumn, StringMasker, keyed_stream, pick
-from paritygen.mask.maskers.base import replace_characters as _shape
+from paritygen.mask.maskers.base import MaskColumn, ShapedMasker, StringMasker, pick
 from paritygen.mask.maskers.pools import DEFAULT_LOCALE, check_locale, pool
 from paritygen.registry import maskers
 
@@ -51,11 +50,8 @@ class CityMasker(_PlaceMasker):
 
 
 @maskers.register("postcode")
-class PostcodeMasker(StringMasker):
+class PostcodeMasker(ShapedMasker):
     """Keyed digits and letters in the postcode's own layout."""
 
     registered_name = "postcode"
     purpose = "place/postcode"
-
-    def one(self, value: str, numbers: np.ndarray) -> str:
-        return _shape(value, keyed_stream(numbers))

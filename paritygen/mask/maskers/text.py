@@ -15,18 +15,13 @@ Use ``regenerate`` (or ``null``) for columns where that matters.
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 import numpy as np
+import polars as pl
 
-from paritygen.mask.maskers.base import (
-    MaskColumn,
-    StringMasker,
-    keyed_stream,
-    pick,
-    replace_characters,
-)
+from paritygen.mask.keys import MaskKey
+from paritygen.mask.maskers.base import MaskColumn, StringMasker, pick, replace_many
 from paritygen.mask.maskers.finance import CardMasker, IbanMasker
 from paritygen.mask.maskers.pools import by_length, known_names
 from paritygen.profile.classify import iban_valid, luhn_valid
@@ -38,19 +33,14 @@ CARD_IN_TEXT = r"\b[0-9](?:[ -]?[0-9]){11,18}\b"
 PHONE_IN_TEXT = r"(?:\+|\b)[0-9][0-9 ()./-]{5,18}[0-9]\b"
 WORD_IN_TEXT = r"\b[A-ZÀ-Þ][a-zß-ÿ]{2,}\b"
 
-SPANS = re.compile(
-    "|".join(
-        f"(?P<{name}>{pattern})"
-        for name, pattern in (
-            ("email", EMAIL_IN_TEXT),
-            ("iban", IBAN_IN_TEXT),
-            ("card", CARD_IN_TEXT),
-            ("phone", PHONE_IN_TEXT),
-            ("word", WORD_IN_TEXT),
-        )
-    )
+CANDIDATES = (
+    ("email", EMAIL_IN_TEXT),
+    ("iban", IBAN_IN_TEXT),
+    ("card", CARD_IN_TEXT),
+    ("phone", PHONE_IN_TEXT),
+    ("word", WORD_IN_TEXT),
 )
-"""Candidate spans, most specific first (an IBAN's digits are not a phone number)."""
+"""Candidate spans by kind (Rust regex syntax, run by polars over a whole chunk)."""
 
 MIN_PHONE_DIGITS = 7
 """Digit runs shorter than this are quantities or order numbers, not phone numbers."""
@@ -68,7 +58,10 @@ FILLER = tuple(_FILLER_TEXT.split(" "))
 
 @maskers.register("free_text")
 class FreeTextMasker(StringMasker):
-    """Personal spans replaced in place (same length), or the whole text regenerated."""
+    """Personal spans replaced in place (same length), or the whole text regenerated.
+
+    Each span is keyed by its own text, so an e-mail quoted in two notes gets the same
+    pseudonym in both."""
 
     registered_name = "free_text"
     purpose = "text"
@@ -81,42 +74,82 @@ class FreeTextMasker(StringMasker):
         self._iban = IbanMasker(inner)
         self._card = CardMasker(inner)
 
-    def one(self, value: str, numbers: np.ndarray) -> str:
-        rng = keyed_stream(numbers)
+    def mask_distinct(self, values: list[str], key: MaskKey, attempt: int) -> list[str]:
         if self.mode == "regenerate":
-            return _filler(len(value), rng)
-        return SPANS.sub(lambda match: self._replace(match, rng), value)
+            numbers = self.keyed(key, values, attempt)
+            return [_filler(len(v), row) for v, row in zip(values, numbers, strict=True)]
+        # Candidates are found by polars (Rust regex) over the whole chunk; the checks a regex
+        # cannot make (checksums, name lists) run once per distinct span; every span gets a
+        # same-length pseudonym keyed by its own text, put back by one Aho-Corasick pass with the
+        # longest span first (an e-mail wins over the name inside it).
+        series = pl.Series(values, dtype=pl.String)
+        names = known_names()
+        by_kind: dict[str, list[str]] = {}
+        for candidate, pattern in CANDIDATES:
+            found = series.str.extract_all(pattern).explode().drop_nulls().unique().to_list()
+            for text in found:
+                kind = _kind(candidate, text, names)
+                if kind is not None:
+                    by_kind.setdefault(kind, []).append(text)
+        mapping: dict[str, str] = {}
+        for kind, texts in by_kind.items():
+            texts = sorted(set(texts) - set(mapping))
+            if texts:
+                mapping.update(zip(texts, self._mask_kind(kind, texts, key, attempt), strict=True))
+        if not mapping:
+            return list(values)
+        patterns = sorted(mapping, key=len, reverse=True)
+        replaced = series.str.replace_many(patterns, [mapping[p] for p in patterns], leftmost=True)
+        return replaced.to_list()
 
-    def _replace(self, match: re.Match[str], rng: np.random.Generator) -> str:
-        text, kind = match.group(0), match.lastgroup
-        if kind == "email":
-            local, _, domain = text.rpartition("@")
-            return f"{replace_characters(local, rng)}@{_letters(domain, rng)}"
-        if kind == "iban" and iban_valid(text):
-            return self._iban.one(text, rng.integers(0, 2**63, size=2, dtype=np.uint64))
-        if kind in ("iban", "card") and luhn_valid(text):
-            return self._card.one(text, rng.integers(0, 2**63, size=2, dtype=np.uint64))
-        if kind in ("card", "phone") and sum(ch.isdigit() for ch in text) >= MIN_PHONE_DIGITS:
-            return replace_characters(text, rng, keep=1 if text.startswith("+") else 0)
-        if kind == "word" and text in known_names():
-            same = by_length("first_name").get(len(text)) or by_length("last_name").get(len(text))
-            if same:
-                return pick(same, rng.integers(0, 1 << 62))
-            return text[0] + replace_characters(text[1:], rng)
-        return text
+    def _mask_kind(self, kind: str, texts: list[str], key: MaskKey, attempt: int) -> list[str]:
+        """Same-length pseudonyms of the spans of one kind (each keyed by its own text)."""
+        if kind == "iban":
+            return self._iban.mask_distinct(texts, key, attempt)
+        if kind == "card":
+            return self._card.mask_distinct(texts, key, attempt)
+        width = max(len(t) for t in texts)
+        draws = self.draws(key, texts, attempt, width)
+        if kind == "name":
+            numbers = self.keyed(key, texts, attempt)[:, 0]
+            out = []
+            for text, number, row in zip(texts, numbers, draws, strict=True):
+                same = by_length("first_name").get(len(text)) or by_length("last_name").get(
+                    len(text)
+                )
+                if same:
+                    name = pick(same, number)
+                    out.append(name if name != text else pick(same, int(number) + 1))
+                else:
+                    out.append(text[0] + replace_many([text[1:]], row[1:].reshape(1, -1))[0])
+            return out
+        keep = np.array([1 if t.startswith("+") else 0 for t in texts], dtype=np.int64)
+        return replace_many(texts, draws, keep if kind == "phone" else 0)
 
 
-def _letters(domain: str, rng: np.random.Generator) -> str:
-    """A domain of the same shape with keyed letters (``acme.co.uk`` -> ``qxzv.rp.ab``)."""
-    return replace_characters(domain.lower(), rng)
+def _kind(candidate: str, text: str, names: frozenset[str]) -> str | None:
+    """What a candidate span is, after the checks a regex cannot make; None: leave it."""
+    if candidate == "word":
+        return "name" if text in names else None
+    if candidate == "email":
+        return "email"  # '@' and dots kept by the shape: still an address
+    if candidate == "iban" and iban_valid(text):
+        return "iban"
+    if candidate in ("iban", "card") and luhn_valid(text):
+        return "card"
+    if candidate in ("card", "phone") and sum(ch.isdigit() for ch in text) >= MIN_PHONE_DIGITS:
+        return "phone"
+    return None
 
 
-def _filler(length: int, rng: np.random.Generator) -> str:
+def _filler(length: int, numbers: np.ndarray) -> str:
     """Keyed filler words, exactly *length* characters."""
+    state = int(numbers[0]) | 1
     words: list[str] = []
     size = 0
     while size < length:
-        word = FILLER[int(rng.integers(0, len(FILLER)))]
+        state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        word = FILLER[(state >> 33) % len(FILLER)]
         words.append(word)
         size += len(word) + 1
     text = " ".join(words)[:length]
