@@ -37,10 +37,6 @@ from paritygen.run.generate import table_loads
 from paritygen.run.load import TableLoad, TableSummary
 from paritygen.run.stage import RunOptions, TargetRun
 
-PROFILE_SAMPLE_ROWS = 20_000
-"""Rows sampled per table when mask profiles the source itself (no ``--profile``): enough for
-the PII tags by value; mask copies production's rows, so no statistic is needed otherwise."""
-
 
 @dataclass(frozen=True)
 class MaskSummary:
@@ -118,7 +114,7 @@ def mask_database(
     seed: int = 0,
 ) -> MaskSummary:
     """Copy *source* into *target* with PII masked, per the rules (see the module docstring)."""
-    from paritygen.profile.run import profile_database, read_only_engine
+    from paritygen.profile.run import read_only_engine
     from paritygen.profile.stream import snapshot
 
     if if_exists == "append":
@@ -131,10 +127,7 @@ def mask_database(
     refuse_source_as_target(source_url, target_url)
     rules_file = read_rules(rules) if isinstance(rules, str | Path) else rules
     if profile is None:
-        profile = profile_database(
-            source, sample_rows=PROFILE_SAMPLE_ROWS, progress=False, tables=tables or None,
-            estimate_rows=True,  # row counts only size the progress bars here
-        )  # fmt: skip
+        profile = _schema_profile(source_url, tables)
         given_profile = False
     else:
         given_profile = True
@@ -179,6 +172,18 @@ def mask_database(
         columns=state.counts,
         seconds=time.perf_counter() - began,
     )
+
+
+def _schema_profile(source: sa.engine.URL, tables: Sequence[str] | None) -> Profile:
+    """The source's schema and PII tags (no statistics: mask copies the rows themselves)."""
+    from paritygen.profile.run import read_only_engine
+    from paritygen.profile.schema_tags import schema_and_tags
+
+    engine = read_only_engine(source)
+    try:
+        return schema_and_tags(engine, tables=list(tables) if tables else None)
+    finally:
+        engine.dispose()
 
 
 def _loads(

@@ -76,7 +76,7 @@ def assert_masked_copy(src: str, dst: str, counts: dict[str, int]) -> None:
 
 def test_mask_same_database_kind(db_url_pair: tuple[str, str]) -> None:
     src, dst = db_url_pair
-    counts = saas.build(src)
+    counts = saas.build(src, customers=250)
     summary = mask_database(src, dst, key_env=KEY_ENV, progress=False)
     assert summary.rows == sum(counts.values())
     assert summary.columns["customers"]["email"].masked == counts["customers"]
@@ -96,7 +96,7 @@ def test_mask_across_databases(
 ) -> None:
     src = request.getfixturevalue(source_fixture)
     dst = request.getfixturevalue(target_fixture)
-    counts = saas.build(src, customers=300)
+    counts = saas.build(src, customers=150)
     result = CliRunner().invoke(
         cli, ["mask", "--source", src, "--target", dst, "--key-env", KEY_ENV, "--no-progress"]
     )

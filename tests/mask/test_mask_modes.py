@@ -37,7 +37,7 @@ def _key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_mixed_run_masks_customers_and_synthesises_facts(db_url_pair: tuple[str, str]) -> None:
     src, dst = db_url_pair
-    counts = saas.build(src, customers=400)
+    counts = saas.build(src, customers=200)
     profile = profile_database(src, progress=False)
     rules = Rules(tables={"tenants": TableRule(mode="mask"), "customers": TableRule(mode="mask")})
     profile = dataclasses.replace(profile, rules=rules)

@@ -16,8 +16,14 @@ POOL_SEED = 0
 """Pools are a function of the Faker version and locale only, never of the run."""
 
 POOL_DRAWS = 20_000
-"""Draws per pool (deduplicated): every first / last name Faker knows for the locale, and
-thousands of streets and cities."""
+"""Draws per pool sampled in bulk from Faker's word lists (deduplicated): every first / last
+name and city Faker knows for the locale."""
+
+SLOW_POOL_DRAWS = 2_000
+"""Draws for kinds Faker makes one call at a time (street addresses, user names: tens of
+microseconds each): thousands of values, built in well under a second."""
+
+SLOW_KINDS = frozenset({"street", "username"})
 
 DEFAULT_LOCALE = "en_US"
 
@@ -35,7 +41,8 @@ def check_locale(label: str, locale: object) -> str:
 @functools.lru_cache(maxsize=64)
 def pool(kind: str, locale: str = DEFAULT_LOCALE) -> tuple[str, ...]:
     """The sorted distinct values of one kind (first_name, last_name, street, city, username)."""
-    values = draw_values(kind, locale, POOL_SEED, POOL_DRAWS)
+    draws = SLOW_POOL_DRAWS if kind in SLOW_KINDS else POOL_DRAWS
+    values = draw_values(kind, locale, POOL_SEED, draws)
     if not values:
         raise ConfigError(f"Faker has no {kind} values for locale {locale}")
     return values
