@@ -97,7 +97,8 @@ INSERT INTO customers SELECT seq, CONCAT('user.', seq, '@acme-', seq % 97, '.com
   DATE '1950-01-01' + INTERVAL (seq * 37 % 18000) DAY,
   IF(seq % 4 = 0, CONCAT('Called back on +49 30 ', 1000000 + seq, ', mail user.', seq,
      '@acme.com about the refund'), NULL),
-  (seq * 13 % 500000) / 100.0, TIMESTAMP '2023-01-01 00:00:00' + INTERVAL (seq * 17 % 30000000) SECOND
+  (seq * 13 % 500000) / 100.0,
+  TIMESTAMP '2023-01-01 00:00:00' + INTERVAL (seq * 17 % 30000000) SECOND
 FROM seq_1_to_{customers};
 COMMIT;
 INSERT INTO orders SELECT seq, 1 + seq % {customers},
