@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from paritygen.db import resolve_url
@@ -156,8 +157,10 @@ def mask_database(
                 deferrable=run.fks_deferrable or mode == "existing",
             )  # fmt: skip
             metadata, _ = run.prepare_schema(written, mode, unordered_fks=plan.unordered_fks)
-            with snapshot(source_engine) as conn:
-                loads = _loads(profile, actions, plan, metadata, state, conn, run.engine, seed)
+            with snapshot(source_engine) as source_snapshot:
+                loads = _loads(
+                    profile, actions, plan, metadata, state, source_snapshot, run.engine, seed
+                )
                 summary = run.load(metadata, loads)
             for name in written:
                 if actions[name].mode == "empty":
@@ -172,6 +175,16 @@ def mask_database(
         columns=state.counts,
         seconds=time.perf_counter() - began,
     )
+
+
+def _read(
+    source: Any, copy: TableCopy, ref: str, columns: list, name: str, as_text: bool, bar: Any
+) -> Iterator[pl.DataFrame]:
+    """One copied table's masked chunks, read on a reader of the source snapshot."""
+    from paritygen.profile.stream import stream_table
+
+    with source.reader() as conn:
+        yield from copy.chunks(stream_table(conn, ref, columns, name, as_text=as_text), bar)
 
 
 def _schema_profile(source: sa.engine.URL, tables: Sequence[str] | None) -> Profile:
@@ -192,16 +205,15 @@ def _loads(
     plan: Any,
     metadata: sa.MetaData,
     state: MaskState,
-    conn: sa.Connection,
+    source: Any,
     target: Any,
     seed: int,
 ) -> list[TableLoad]:
     """A :class:`TableLoad` per written table, in the plan's dependency order."""
     from paritygen.profile.dialects import quote_table
-    from paritygen.profile.stream import stream_table
 
     # Same kind of database on both sides: values travel as the server's own text.
-    same_kind = conn.dialect.name == target.dialect.name
+    same_kind = source.conn.dialect.name == target.dialect.name
     copied = {n for n, a in actions.items() if a.mode == "mask"}
     generated = {n for n, a in actions.items() if a.mode == "generate"}
     synthetic: dict[str, TableLoad] = {}
@@ -234,13 +246,13 @@ def _loads(
             table = profile.table(name)
             copy = TableCopy(table, action, state, table.row_count, plan.chunk_rows)
             columns = [table.columns[c] for c in copy.read]
-            ref = quote_table(conn, None, name)
+            ref = quote_table(source.conn, None, name)
             loads.append(
                 TableLoad(
                     name=name,
                     rows=table.row_count,
-                    chunks=lambda bar, copy=copy, ref=ref, columns=columns, name=name: copy.chunks(
-                        stream_table(conn, ref, columns, name, as_text=same_kind), bar
+                    chunks=lambda bar, copy=copy, ref=ref, columns=columns, name=name: _read(
+                        source, copy, ref, columns, name, same_kind, bar
                     ),
                 )
             )

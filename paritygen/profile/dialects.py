@@ -42,6 +42,11 @@ class DialectSQL:
     """Bytes the table's own file takes, param :space (see :func:`table_bytes`); optional."""
     current_schema_sql: str | None = None
     sample: Callable[[str, float], tuple[str, str]] | None = None
+    export_snapshot_sql: str | None = None
+    """Exports the session's snapshot so other sessions read the same instant (parallel readers
+    of one consistent copy); None where the database cannot."""
+    import_snapshot: tuple[str, ...] = ()
+    """Statements that start a session in an exported snapshot (``{snapshot}``: its id)."""
     """(FROM/WHERE text for a table reference and fraction, method label)."""
 
 
@@ -90,6 +95,14 @@ DIALECTS: dict[str, DialectSQL] = {
         ),
         current_schema_sql="SELECT current_schema()",
         sample=_pg_sample,
+        # https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-SNAPSHOT-SYNCHRONIZATION
+        # (what pg_dump --jobs does): valid while the exporting transaction stays open.
+        export_snapshot_sql="SELECT pg_export_snapshot()",
+        import_snapshot=(
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            "SET TRANSACTION SNAPSHOT '{snapshot}'",
+            f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_SECONDS}s'",
+        ),
     ),
     # https://mariadb.com/kb/en/set-transaction/ and https://mariadb.com/kb/en/aborting-statements/
     "mysql": DialectSQL(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paritygen.errors import LoadError
-from paritygen.profile.dialects import start_session
+from paritygen.profile.dialects import dialect_sql, start_session
 from paritygen.profile.model import Column
 from paritygen.profile.read import FETCH_CHUNK, _copy_out
 from paritygen.profile.read_mysql import (
@@ -81,17 +82,68 @@ QUEUE_BATCHES = 2
 
 
 @contextlib.contextmanager
-def snapshot(engine: sa.Engine) -> Iterator[Connection]:
-    """One read-only, snapshot-consistent connection to the source; rolled back at the end."""
+def snapshot(engine: sa.Engine) -> Iterator[Snapshot]:
+    """One read-only, consistent snapshot of the source for the whole copy (module docstring);
+    every connection is rolled back at the end, nothing is ever committed."""
     with engine.connect() as conn:
         start_session(conn)
-        if conn.dialect.name == "postgresql":
-            for statement in POSTGRES_SESSION:
-                conn.exec_driver_sql(statement)
+        _copy_session(conn)
         try:
-            yield conn
+            yield Snapshot(engine, conn)
         finally:
             conn.rollback()
+
+
+def _copy_session(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        for statement in POSTGRES_SESSION:
+            conn.exec_driver_sql(statement)
+
+
+SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]+$")
+"""What an exported snapshot id looks like (``00000003-0000001B-1``); anything else is refused."""
+
+
+class Snapshot:
+    """The source as of one instant, for one or several readers.
+
+    Where the database exports snapshots (PostgreSQL's ``pg_export_snapshot``, as ``pg_dump
+    --jobs`` does), each :meth:`reader` is a session of its own started in the same snapshot,
+    so tables can be read side by side; elsewhere (MariaDB has no such export) every reader is
+    the one snapshot connection, handed out one at a time.
+    """
+
+    def __init__(self, engine: sa.Engine, conn: Connection) -> None:
+        self.engine = engine
+        self.conn = conn
+        self._lock = threading.Lock()
+        spec = dialect_sql(conn)
+        self._import = spec.import_snapshot
+        self.exported: str | None = None
+        if spec.export_snapshot_sql is not None:
+            value = str(conn.exec_driver_sql(spec.export_snapshot_sql).scalar())
+            self.exported = value if SNAPSHOT_ID.match(value) else None
+
+    @property
+    def parallel(self) -> bool:
+        """Whether readers get sessions of their own (tables can be read at once)."""
+        return self.exported is not None
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A connection reading the snapshot (see the class docstring)."""
+        if self.exported is None:
+            with self._lock:
+                yield self.conn
+            return
+        with self.engine.connect() as conn:
+            for statement in self._import:
+                conn.exec_driver_sql(statement.format(snapshot=self.exported))
+            _copy_session(conn)
+            try:
+                yield conn
+            finally:
+                conn.rollback()
 
 
 def stream_table(
