@@ -73,28 +73,37 @@ class UniqueGuard:
         self, inputs: pl.Series, masked: pl.Series, clash: np.ndarray, taken: set[int],
         masker: Masker, key: MaskKey, overrides: Overrides,
     ) -> pl.Series:  # fmt: skip
-        rows = np.flatnonzero(clash)
+        """Re-mask the colliding rows, all of them per attempt (vectorised), in row order: the
+        first row to reach a free pseudonym takes it, the others try the next attempt."""
         values = masked.to_list()
-        for row in rows:
-            original = inputs.slice(int(row), 1)
-            for attempt in range(1, MAX_ATTEMPTS + 2):
-                if attempt <= MAX_ATTEMPTS:
-                    candidate = masker.mask(original, key, attempt)
-                else:
-                    candidate = self._fallback(original, attempt)
-                h = int(_hashes(candidate)[0])
-                if h not in self.seen and h not in taken:
-                    taken.add(h)
-                    values[row] = candidate[0]
-                    overrides[original[0]] = candidate[0]
-                    self.resolved += 1
-                    break
+        pending = [int(r) for r in np.flatnonzero(clash)]
+        for attempt in range(1, MAX_ATTEMPTS + 2):
+            if not pending:
+                break
+            originals = inputs.gather(pending)
+            if attempt <= MAX_ATTEMPTS:
+                candidates = masker.mask(originals, key, attempt)
             else:
-                raise LoadError(
-                    f"{self.label}: no unique pseudonym found for a value after"
-                    f" {MAX_ATTEMPTS} attempts; the column is too short for its masker"
-                    " (choose masker hash or shape in the rules)"
-                )
+                candidates = self._fallback(originals, attempt)
+            hashes = _hashes(candidates)
+            still = []
+            for row, original, candidate, h in zip(
+                pending, originals, candidates, hashes.tolist(), strict=True
+            ):
+                if h in self.seen or h in taken:
+                    still.append(row)
+                    continue
+                taken.add(h)
+                values[row] = candidate
+                overrides[original] = candidate
+                self.resolved += 1
+            pending = still
+        if pending:
+            raise LoadError(
+                f"{self.label}: no unique pseudonym found for a value after"
+                f" {MAX_ATTEMPTS} attempts; the column is too short for its masker"
+                " (choose masker hash or shape in the rules)"
+            )
         return pl.Series(masked.name, values, dtype=masked.dtype)
 
 
