@@ -200,20 +200,27 @@ def bench_server(dialect: str, admin: str, customers: int, repeat: int) -> dict[
             server.drop()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main_results(customers: int, repeat: int, only: str = "pg,mysql") -> dict[str, Any]:
+    """Both servers' figures (for ``benchmarks/run.py --only mask``)."""
     from dbtools import MYSQL_ADMIN, PG_ADMIN
 
+    chosen = {"pg": ("postgresql", PG_ADMIN), "mysql": ("mysql", MYSQL_ADMIN)}
+    results: dict[str, Any] = {"customers": customers, "repeat": repeat}
+    for name in only.split(","):
+        dialect, admin = chosen[name]
+        results[name] = bench_server(dialect, admin, customers, repeat)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", default="pg,mysql")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    chosen = {"pg": ("postgresql", PG_ADMIN), "mysql": ("mysql", MYSQL_ADMIN)}
-    results: dict[str, Any] = {"customers": args.customers, "repeat": args.repeat}
+    results = main_results(args.customers, args.repeat, args.only)
     for name in args.only.split(","):
-        dialect, admin = chosen[name]
-        results[name] = bench_server(dialect, admin, args.customers, args.repeat)
         res = results[name]
         if "skipped" in res:
             print(f"[skip] {name}: {res['skipped']}")

@@ -13,6 +13,8 @@ Sections (see benchmarks/README.md for what each measures and why):
            full read, generate (--jobs 1 and the default) vs the dump restore, by phase
   many     the same on 240 tables of 1,000 rows (per-table fixed costs)
   sdv      SDV GaussianCopula and HMA on the same data, scored by our verify (not in --quick)
+  mask     paritygen mask vs dump + restore of the same 1.5 M rows, unmasked
+           (benchmarks/mask_throughput.py; not in --quick: it needs a minute or more)
 
 Writes ``results.json`` and ``results.md`` to --out and prints the table. Exit status 0 when every
 step that could run ran; a missing server or an unimportable paritygen stage is a printed skip,
@@ -44,7 +46,7 @@ import multi  # noqa: E402
 from dbtools import DB_PREFIX, Server, ToolFailed, run_tool, servers  # noqa: E402
 from orders_profile import ORDERS_PER_CUSTOMER, write_benchmark_profile  # noqa: E402
 
-SECTIONS = ("gen", "pg", "mysql", "profile", "memory", "warehouse", "many", "sdv")
+SECTIONS = ("gen", "pg", "mysql", "profile", "memory", "warehouse", "many", "sdv", "mask")
 TABLES = ["customers", "orders"]
 SDV_PYTHON_DEFAULT = "/work/venv-sdv/bin/python"
 QUICK = {"rows": [20_000], "gen_rows": 100_000, "faker_rows": 300, "mimesis_rows": 3_000}
@@ -668,6 +670,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}; choose from {SECTIONS}")
     if args.quick and "sdv" in args.only and args.only != {"sdv"}:
         args.only.discard("sdv")  # SDV is never part of the smoke run
+    if args.quick and "mask" in args.only and args.only != {"mask"}:
+        args.only.discard("mask")  # nor the mask comparison (a 1.5 M-row source per server)
     return args
 
 
@@ -709,6 +713,11 @@ def main(argv: list[str] | None = None) -> int:
             multi.run_multi(b, [pg, mysql], many_tables)
         if "sdv" in args.only:
             bench_sdv(b, pg)
+        if "mask" in args.only:
+            import mask_throughput
+
+            customers = 2_000 if args.quick else 100_000
+            b.results["sections"]["mask"] = mask_throughput.main_results(customers, args.repeat)
     finally:
         b.results["seconds"] = time.perf_counter() - started
         b.results["machine"]["loadavg_end"] = os.getloadavg()
