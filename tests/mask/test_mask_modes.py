@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from paritygen.cli import cli
-from paritygen.errors import ConfigError, UnsafeTarget
+from paritygen.errors import ConfigError, LoadError, UnsafeTarget
 from paritygen.mask.run import mask_database
 from paritygen.profile.model import Rules, TableRule
 from paritygen.profile.run import profile_database
@@ -196,3 +196,29 @@ def test_unique_collisions_resolved_and_counted(sqlite_url: str, tmp_path: Path)
         assert all(len(h) <= 30 for _, h in values)
         outputs.append(values)
     assert outputs[0] == outputs[1]
+
+
+def test_failed_run_then_rerun_finishes_cleanly(
+    pg_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A run that fails part-way (here: a constant too long for its column, caught by the
+    server mid-load) leaves a state from which the same command with --if-exists truncate
+    finishes with exact counts and every constraint in place."""
+    counts = saas.build(sqlite_url, customers=60)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "tables:\n  orders:\n    columns:\n"
+        "      status: {mode: constant, value: far-too-long-status}\n"
+    )
+    with pytest.raises(LoadError, match="orders"):
+        mask_database(sqlite_url, pg_url, rules=bad, key_env=KEY_ENV, progress=False)
+    summary = mask_database(
+        sqlite_url, pg_url, key_env=KEY_ENV, progress=False, if_exists="truncate"
+    )
+    for table, rows in counts.items():
+        assert summary.tables[table].rows == rows
+        assert saas.fetch(pg_url, f"SELECT count(*) FROM {table}")[0][0] == rows
+    keys = saas.fetch(
+        pg_url, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass"
+    )[0][0]
+    assert keys == 3  # primary key and both FKs
