@@ -235,8 +235,13 @@ def profile(
 )  # fmt: skip
 @click.option(
     "--scale", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-    help="Multiply every table's profiled row count (tables pinned by a rule keep theirs);"
-    " a finite number above 0.",
+    help="Multiply every table's profiled row count (tables pinned by a rule and lookup tables"
+    " keep theirs); a finite number above 0.",
+)  # fmt: skip
+@click.option(
+    "--scale-lookups", is_flag=True,
+    help="Scale lookup tables too (small code tables such as currencies keep their rows by"
+    " default; see docs/generate.md).",
 )  # fmt: skip
 @click.option(
     "--seed", default=0, show_default=True, type=int,
@@ -315,13 +320,14 @@ def generate(
     max_bytes: str,
     progress: bool | None,
     create_virtual_fks: bool,
+    scale_lookups: bool,
 ) -> None:
     """Fill a staging database with synthetic rows shaped like PROFILE.
 
-    Every table gets exactly round(rows x scale) rows; keys, unique constraints, foreign keys,
-    NOT NULL and CHECK constraints hold; columns and FK fan-out follow the profile. Rows go
-    through each database's bulk path (COPY, LOAD DATA LOCAL INFILE). Prints rows and seconds
-    per table.
+    Every table gets exactly round(rows x scale) rows (lookup tables keep theirs); keys, unique
+    constraints, foreign keys, NOT NULL and CHECK constraints hold; columns and FK fan-out
+    follow the profile. Rows go through each database's bulk path (COPY, LOAD DATA LOCAL
+    INFILE). Prints rows and seconds per table.
 
     \b
     Never writes into the profiled source or --source (asked of the server), nor into a
@@ -357,6 +363,7 @@ def generate(
         create_database=create_database,
         max_rows=max_rows,
         max_bytes=parse_size(max_bytes),
+        scale_lookups=scale_lookups,
     )
     width = max((len(name) for name in summary.tables), default=5)
     for name, table in summary.tables.items():
@@ -472,7 +479,7 @@ def _load_tolerances(path: str | None, skip: tuple[str, ...]) -> Any:
 def _parity(
     profile_path: str | None, target: str, source: str | None, scale: float,
     tolerances_path: str | None, skip: tuple[str, ...], tables: str | None, sample_rows: int,
-    progress: bool | None,
+    progress: bool | None, scale_lookups: bool = False,
 ) -> tuple[Any, Any]:
     """(production profile, ParityResult): the profile file, or the source profiled on the fly."""
     from paritygen.errors import ConfigError
@@ -492,7 +499,7 @@ def _parity(
         raise ConfigError("give a PROFILE file or --source URL to measure the target against")
     result = verify_database(
         production, target, tolerances=tolerances, sample_rows=sample_rows, source=source,
-        progress=progress, scale=scale, tables=_csv(tables) or None,
+        progress=progress, scale=scale, tables=_csv(tables) or None, scale_lookups=scale_lookups,
     )  # fmt: skip
     return production, result
 
@@ -507,6 +514,8 @@ def _parity(
 @click.option("--scale", default=1.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True),
               help="The --scale staging was generated with (rows expected = rows x scale).")
+@click.option("--scale-lookups", is_flag=True,
+              help="Staging was generated with --scale-lookups (lookup tables scaled too).")
 @click.option("--tolerances", "tolerances_path", default=None, type=click.Path(dir_okay=False),
               help="YAML file changing bars, per-target overrides and skips (docs/verify.md).")
 @click.option("--skip", multiple=True, metavar="PATTERN",
@@ -525,7 +534,7 @@ def _parity(
 def verify(
     profile_path: str | None, target: str, source: str | None, scale: float,
     tolerances_path: str | None, skip: tuple[str, ...], tables: str | None, sample_rows: int,
-    fmt: str, output: str | None, show_all: bool, progress: bool | None,
+    fmt: str, output: str | None, show_all: bool, progress: bool | None, scale_lookups: bool,
 ) -> None:
     """Measure staging against production's profile; exit 1 when any measure misses its bar.
 
@@ -539,7 +548,7 @@ def verify(
     from paritygen.verify.text import render_text
 
     _, result = _parity(profile_path, target, source, scale, tolerances_path, skip, tables,
-                        sample_rows, progress)  # fmt: skip
+                        sample_rows, progress, scale_lookups)  # fmt: skip
     text = (
         json.dumps(result.to_dict(), indent=2) if fmt == "json"
         else render_text(result, show_all=show_all)
@@ -568,6 +577,7 @@ def verify(
 @click.option("--name", default=None, help="Title of the report (e.g. the system's name).")
 @click.option("--scale", default=1.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True), help="The --scale of staging.")
+@click.option("--scale-lookups", is_flag=True, help="Staging was generated with --scale-lookups.")
 @click.option("--tolerances", "tolerances_path", default=None, type=click.Path(dir_okay=False),
               help="YAML file changing bars and skips.")
 @click.option("--skip", multiple=True, metavar="PATTERN", help="Skip a measure (repeatable).")
@@ -580,6 +590,7 @@ def report(
     fmt: str, output: str | None,
     columns: tuple[str, ...], name: str | None, scale: float, tolerances_path: str | None,
     skip: tuple[str, ...], sample_rows: int, fail_on_miss: bool, progress: bool | None,
+    scale_lookups: bool,
 ) -> None:
     """Volume report: rows and bytes per table, production against staging, and the verdict.
 
@@ -604,7 +615,7 @@ def report(
     parity = None
     if target:
         production, parity = _parity(profile_path, target, source, scale, tolerances_path, skip,
-                                     None, sample_rows, progress)  # fmt: skip
+                                     None, sample_rows, progress, scale_lookups)  # fmt: skip
     elif source:
         raise ConfigError("--source needs --target (the staging database to check)")
     else:

@@ -79,9 +79,13 @@ def fanout_counts(
 
     Follows the profiled quantiles (stratified ranks, so the distribution is matched rather than
     sampled), keeps the childless share, shapes the heaviest 1 % to hold ``top_share`` with the
-    heaviest parent at the profiled ``max`` (both stretched by the ratio of planned to profiled
-    children under ``--scale``), and moves the rounding remainder onto the parents in the middle,
-    never onto the heaviest one.
+    heaviest parent at the profiled ``max``, and moves the rounding remainder onto the parents
+    in the middle, never onto the heaviest one.
+
+    Under ``--scale`` every count (quantiles and max) is multiplied by the change of the mean
+    fan-out, ``(children / parents) / (profiled children / profiled parents)``: when parents and
+    children both grow by F the shape is production's as it was (a customer's 7 invoices stay
+    at most 7); under a lookup that keeps its rows, every count grows by F.
     """
     if parents <= 0:
         return np.zeros(0, dtype=np.int64)
@@ -93,7 +97,8 @@ def fanout_counts(
         counts = np.full(parents, children // parents, dtype=np.int64)
         counts[: children % parents] += 1
         return counts
-    quantiles = np.maximum(np.asarray(stats.quantiles, dtype=np.float64), 0.0)
+    growth = mean_growth(stats, parents, children)
+    quantiles = np.maximum(np.asarray(stats.quantiles, dtype=np.float64), 0.0) * growth
     zeros = round(stats.childless_fraction * parents)
     positive = max(1, min(parents - zeros, children))
     if cap:  # enough parents with children to stay under the cap (small --scale, junctions)
@@ -101,11 +106,10 @@ def fanout_counts(
     zero_share = 1.0 - positive / parents
     ranks = zero_share + (1.0 - zero_share) * (np.arange(positive) + 0.5) / positive
     values = np.maximum(_interp_quantiles(quantiles, ranks), 1.0)
-    ratio = children / max(stats.child_rows, 1) if stats.child_rows else children / values.sum()
     top = max(1, round(parents * 0.01))
     if stats.top_share > 0 and top < positive:
         low = float(values[-top - 1])
-        high = max(float(stats.max) * ratio, low)
+        high = max(float(stats.max) * growth, low)
         target = stats.top_share * children
         values[-top:] = _shape_top(low, high, top, target)
     counts = np.maximum(np.round(values).astype(np.int64), 1)
@@ -114,6 +118,13 @@ def fanout_counts(
         counts = apply_cap(counts, cap)
     counts = np.sort(counts)[::-1]
     return np.concatenate([counts, np.zeros(parents - positive, dtype=np.int64)])
+
+
+def mean_growth(stats: FanoutStats, parents: int, children: int) -> float:
+    """How much the mean fan-out grew from the profile to the plan (1.0 at ``--scale 1``)."""
+    if not stats.parent_rows or not stats.child_rows or not parents:
+        return 1.0
+    return (children / parents) / (stats.child_rows / stats.parent_rows)
 
 
 def _settle(counts: np.ndarray, total: int, top: int) -> np.ndarray:

@@ -229,20 +229,53 @@ def unique_target(
     return ValueTarget(mass, pinned, np.arange(parents, dtype=np.int64))
 
 
+def stretched_quantiles(
+    key: UniqueKey, quantiles: tuple, parent_quantiles: tuple, parents: int
+) -> list[float]:
+    """The FK's quantiles moved onto the planned parents' keys by rank: a value at production
+    rank r among the parent's keys (the parent key column's own quantiles say which rank)
+    becomes the planned key at rank r. At ``--scale 3`` the children then spread over the whole
+    scaled key range with production's "which parents are heavy" shape, not only over the
+    original range (118 of 177 customers childless)."""
+    kind = key.kind
+    values = np.sort([to_number(q, kind) for q in quantiles])
+    grid = np.sort([to_number(q, kind) for q in parent_quantiles])
+    ranks = np.interp(values, grid, np.linspace(0.0, 1.0, grid.size))
+    position = ranks * max(parents - 1, 0)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, max(parents - 1, 0))
+    low_key, high_key = key.numbers(low), key.numbers(high)
+    return list(low_key + (high_key - low_key) * (position - low))
+
+
 def sequence_target(
-    key: UniqueKey, stats: ColumnStats | None, parents: int, weights: tuple[float, ...]
+    key: UniqueKey,
+    stats: ColumnStats | None,
+    parents: int,
+    weights: tuple[float, ...],
+    stretch_from: tuple | None = None,
 ) -> ValueTarget:
     """Target shares over a parent whose key is a sequence (ids, dates), block by block: the
     most-common values pin their parents, the FK column's quantile CDF spreads the rest over
     the cells between neighbouring keys. Memory: the shares plus one block, whatever the
-    parents' size (a 10 M-row parent costs two arrays, not ten)."""
+    parents' size (a 10 M-row parent costs two arrays, not ten).
+
+    *stretch_from*: the parent key's production quantiles when the parent's row count differs
+    from production's (``--scale``): the FK's quantiles are moved by rank onto the planned keys
+    (:func:`stretched_quantiles`) and nothing is pinned (a pinned parent would keep
+    production's share of children while its siblings multiplied)."""
     quantiles = stats.quantiles if stats is not None else ()
     if stats is None or (not stats.most_common and len(quantiles) < 2):
         return ValueTarget(position_mass(weights, parents), np.zeros(parents, dtype=bool), None)
+    if stretch_from is not None:
+        if len(quantiles) < 2 or len(stretch_from) < 2 or parents == 0:
+            return ValueTarget(position_mass(weights, parents), np.zeros(parents, dtype=bool), None)
+        quantiles = tuple(stretched_quantiles(key, quantiles, stretch_from, parents))
+        stats = None
     kind = key.kind
     mass = np.zeros(parents)
     pinned = np.zeros(parents, dtype=bool)
-    if stats.most_common:
+    if stats is not None and stats.most_common:
         wanted = np.asarray([to_number(v.value, kind) for v in stats.most_common])
         rows = key.locate(wanted)
         hit = rows >= 0
@@ -251,7 +284,7 @@ def sequence_target(
         pinned[rows[hit]] = True
     rest = max(0.0, 1.0 - float(mass.sum()))
     if len(quantiles) >= 2 and rest > 0:
-        edges = np.sort([to_number(q, kind) for q in quantiles])
+        edges = np.sort([q if stretch_from else to_number(q, kind) for q in quantiles])
         ranks = np.linspace(0.0, 1.0, edges.size)
         spread = np.zeros(parents)
         for start in range(0, parents, BLOCK_ROWS):

@@ -168,6 +168,11 @@ def edge_map_builder(
         )
         null_share = fk.fanout.null_fraction if (fk.fanout is not None and nullable) else 0.0
         nulls = round(keys.rows * null_share)
+        self_reference = fk.ref_table == table.name
+        if self_reference and null_share > 0 and keys.rows:
+            # A tree keeps its roots at any --scale: rounding 12.5 % of 4 rows to none would
+            # make the first row its own parent, which production never had.
+            nulls = max(nulls, 1)
         parents = factory.plan.row_count(fk.ref_table)
         if parents == 0 and keys.rows - nulls > 0:
             if not nullable:
@@ -185,7 +190,6 @@ def edge_map_builder(
             ones[: keys.rows - nulls] = 1
             placed = place_counts(ones, fk_target(keys, fk, parents), key ^ 0x77)
             return FanoutMap(placed, keys.rows, nulls, key)
-        self_reference = fk.ref_table == table.name
         counts = fanout_counts(fk.fanout, parents, keys.rows - nulls, None if self_reference
                                else cap or None)  # fmt: skip
         placed = place_counts(counts, fk_target(keys, fk, parents), key ^ 0x77)
@@ -234,11 +238,18 @@ def fk_target(keys: TableKeys, fk: ForeignKey, parents: int) -> ValueTarget:
         return value_target([], weights, parents)
     stats = [None if keys.table.columns[c].pii else keys.table.columns[c].stats
              for c in fk.columns]  # fmt: skip
+    # The parent has another size than in production (--scale): its keys moved, so the FK's
+    # values are read by rank over the parent's key range, never as production's raw keys.
+    scaled = fk.fanout is not None and fk.fanout.parent_rows not in (0, parents)
     unique = parent.unique.get(fk.ref_columns[0]) if len(fk.columns) == 1 else None
     if unique is not None and unique.sequence is None:
-        return unique_target(unique, stats[0], parents, weights)
+        return unique_target(unique, None if scaled else stats[0], parents, weights)
     if unique is not None and keys.table.columns[fk.columns[0]].logical_type == unique.kind:
-        return sequence_target(unique, stats[0], parents, weights)
+        ref_stats = parent.table.columns[fk.ref_columns[0]].stats
+        stretch = (ref_stats.quantiles if ref_stats is not None else ()) if scaled else None
+        return sequence_target(unique, stats[0], parents, weights, stretch)
+    if scaled:
+        return value_target([], weights, parents)
     keys.targeting = True
     try:
         idx = np.arange(parents, dtype=np.int64)

@@ -8,7 +8,7 @@ manager, a comment's parent) is filled the same way, which lets the hierarchy be
 only one whose parents happen to come first in load order.
 
 Row counts: ``round(row_count x scale)`` unless the table's rule pins ``row_count`` or marks it
-``fixed`` (lookup tables keep their size at every scale).
+``fixed``, or the table is a lookup (:mod:`paritygen.profile.volume`), which keeps its size.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 
 from paritygen.errors import ConfigError
 from paritygen.generate.base import BLOCK_ROWS
-from paritygen.generate.capacity import fit_capacity
-from paritygen.generate.reference import reference_row_count
 from paritygen.profile.model import ForeignKey, Profile, Table
+from paritygen.profile.volume import planned_counts, planned_rows
 
 DEFAULT_CHUNK_ROWS = BLOCK_ROWS
 """Rows per chunk handed to a writer: big enough for the bulk paths, small enough for flat
@@ -66,19 +65,12 @@ class GenerationPlan:
         return tuple(t for t in self.tables if t.generate)
 
 
-def planned_row_count(profile: Profile, name: str, scale: float) -> int:
-    """Rows for table *name*: the pinned count, the profiled count for fixed tables, else
-    ``round(row_count x scale)``."""
-    verbatim = reference_row_count(profile, name)
-    if verbatim is not None:
-        return verbatim  # a reference table keeps its rows at every scale
-    rule = profile.table_rule(name)
-    if rule.row_count is not None:
-        return int(rule.row_count)
-    rows = profile.table(name).row_count
-    if rule.fixed:
-        return int(rows)
-    return int(round(rows * scale))
+def planned_row_count(
+    profile: Profile, name: str, scale: float, *, scale_lookups: bool = False
+) -> int:
+    """Rows for table *name* before its keys are checked (see
+    :func:`paritygen.profile.volume.planned_rows`)."""
+    return planned_rows(profile, name, scale, scale_lookups=scale_lookups)
 
 
 def chunk_rows_for(chunk_rows: int | None) -> int:
@@ -256,11 +248,13 @@ def build_plan(
     tables: Sequence[str] | None = None,
     chunk_rows: int | None = None,
     deferrable: bool = False,
+    scale_lookups: bool = False,
 ) -> GenerationPlan:
     """The plan for generating *tables* (default: every table not ruled ``skip``).
 
     *deferrable* says the target checks FKs only after the load (constraints added afterwards),
-    so a cycle of NOT NULL FKs is not an error.
+    so a cycle of NOT NULL FKs is not an error. Lookup tables keep their rows unless
+    *scale_lookups* (:mod:`paritygen.profile.volume`).
     """
     if scale <= 0:
         raise ConfigError(f"--scale must be positive (got {scale})")
@@ -287,14 +281,8 @@ def build_plan(
     deferred, ignored = _break_cycles(profile, names, deferrable)
     order = topological_order(profile, names, deferred, ignored)
     chosen = set(selected)
-    counts: dict[str, int] = {}
-    for name in order:  # every key checked before anything is written
-        rule = profile.table_rule(name)
-        exact = scale == 1.0 or rule.row_count is not None or rule.fixed
-        exact = exact or reference_row_count(profile, name) is not None
-        counts[name] = fit_capacity(
-            profile.table(name), planned_row_count(profile, name, scale), counts, exact=exact
-        )
+    # every table's keys checked against its parents' counts before anything is written
+    counts = planned_counts(profile, scale, scale_lookups=scale_lookups)
     plans = tuple(
         TablePlan(
             name=name,

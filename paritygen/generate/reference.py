@@ -19,6 +19,7 @@ import polars as pl
 
 from paritygen.generate.base import POLARS_TYPES
 from paritygen.profile.model import Column, Profile, Table
+from paritygen.profile.volume import verbatim_row_count
 
 
 def is_reference(profile: Profile, name: str, row_count: int) -> bool:
@@ -39,13 +40,7 @@ def is_reference(profile: Profile, name: str, row_count: int) -> bool:
 
 def reference_row_count(profile: Profile, name: str) -> int | None:
     """Rows of a verbatim table at any scale, or None when the table is not one."""
-    rows = profile.table(name).reference_rows
-    if rows is None:
-        return None
-    rule = profile.table_rule(name)
-    if rule.row_count is not None and rule.row_count != len(rows):
-        return None  # the user pinned another count: generate as usual
-    return len(rows)
+    return verbatim_row_count(profile, name)
 
 
 def column_series(column: Column, values: list) -> pl.Series:

@@ -354,6 +354,10 @@ class TableRule:
     """Pinned row count, used at every scale (lookup tables)."""
     fixed: bool = False
     """Keep the profiled row count at every ``--scale``."""
+    lookup: bool | None = None
+    """True: a lookup table (keeps its rows and values at every ``--scale`` unless
+    ``--scale-lookups``); False: scales even when detected as one; None: detected
+    (:mod:`paritygen.profile.volume`)."""
     columns: dict[str, ColumnRule] = field(default_factory=dict)
     primary_key: VirtualPrimaryKey | None = None
     """A virtual primary key (the table declares none)."""

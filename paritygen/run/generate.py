@@ -128,6 +128,7 @@ def generate_database(
     create_database: bool = False,
     max_rows: int = MAX_ROWS,
     max_bytes: int = MAX_BYTES,
+    scale_lookups: bool = False,
 ) -> GenerateSummary:
     """Fill *target* with synthetic rows shaped like *profile* (see the module docstring).
 
@@ -137,16 +138,20 @@ def generate_database(
     began = time.perf_counter()
     selected = selected_tables(profile, tables)
     if tables:
-        build_plan(profile, scale=scale, tables=tables)  # names unknown tables, once
-    planned = {name: planned_row_count(profile, name, scale) for name in selected}
+        build_plan(profile, scale=scale, tables=tables, scale_lookups=scale_lookups)
+    planned = {
+        name: planned_row_count(profile, name, scale, scale_lookups=scale_lookups)
+        for name in selected
+    }
     rows, size = sum(planned.values()), planned_size(profile, planned)
     check_size(rows, size, max_rows, max_bytes)
-    # Every table's keys must fit before anything is opened (generate/capacity.py): a plan that
+    # Every table's keys must fit before anything is opened (profile/capacity.py): a plan that
     # cannot be made is refused with the target untouched.
     target_profile = profile if create_virtual_fks else declared_only(profile)
     with _quiet():  # its notes come once, from the real plan below
         build_plan(
-            target_profile, scale=scale, tables=selected, chunk_rows=chunk_rows, deferrable=True
+            target_profile, scale=scale, tables=selected, chunk_rows=chunk_rows, deferrable=True,
+            scale_lookups=scale_lookups,
         )
     options = RunOptions(
         schema_mode=schema_mode,
@@ -167,6 +172,7 @@ def generate_database(
             tables=selected,
             chunk_rows=chunk_rows,
             deferrable=run.fks_deferrable or mode == "existing",
+            scale_lookups=scale_lookups,
         )
         for table_plan in plan.to_generate:
             if table_plan.deferred_fks and not run.profile.table(table_plan.name).primary_key:

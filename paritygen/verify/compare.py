@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -20,6 +20,7 @@ from paritygen.db import resolve_url
 from paritygen.errors import ConfigError, safe_url
 from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, Table
 from paritygen.profile.values import ORDERED, TEMPORAL, to_number
+from paritygen.profile.volume import planned_counts, planned_rows
 from paritygen.verify import measures as m
 from paritygen.verify.result import Collector, Measure, ParityResult
 from paritygen.verify.tolerances import Tolerances
@@ -28,18 +29,25 @@ CATEGORICAL_TYPES = frozenset({"string", "text", "enum", "boolean"})
 """Logical types whose frequencies are compared (ordered types get a KS distance instead)."""
 LENGTH_TYPES = frozenset({"string", "text", "json", "binary"})
 
-__all__ = ["Measure", "ParityResult", "compare_profiles", "expected_rows", "verify_database"]
+__all__ = ["Measure", "ParityResult", "compare_profiles", "expected_counts", "expected_rows",
+           "verify_database"]
 
 
-def expected_rows(profile: Profile, name: str, scale: float) -> int:
-    """Rows the generator makes for *name* at *scale* (pinned and fixed rules respected)."""
-    table = profile.table(name)
-    rule = profile.table_rule(name)
-    if rule.row_count is not None:
-        return rule.row_count
-    if rule.fixed:
-        return table.row_count
-    return round(table.row_count * scale)
+def expected_counts(profile: Profile, scale: float, scale_lookups: bool = False) -> dict[str, int]:
+    """Rows the generator makes for every table at *scale* (pinned and fixed rules, lookups,
+    keys' capacity): the same :func:`~paritygen.profile.volume.planned_counts` generate uses."""
+    try:
+        return planned_counts(profile, scale, scale_lookups=scale_lookups)
+    except ConfigError:  # an impossible profile: generate refused it, expect what it asks
+        return {
+            name: planned_rows(profile, name, scale, scale_lookups=scale_lookups)
+            for name in profile.tables
+        }
+
+
+def expected_rows(profile: Profile, name: str, scale: float, scale_lookups: bool = False) -> int:
+    """Rows the generator makes for *name* at *scale* (see :func:`expected_counts`)."""
+    return expected_counts(profile, scale, scale_lookups)[name]
 
 
 def compare_profiles(
@@ -49,19 +57,21 @@ def compare_profiles(
     tolerances: Tolerances | None = None,
     scale: float = 1.0,
     tables: Sequence[str] | None = None,
+    scale_lookups: bool = False,
 ) -> tuple[list[Measure], list[str]]:
     """All profile-level measures of *observed* (staging) against *expected* (production).
 
     Returns the measures and the notes of what could not be measured.
     """
     out = Collector(tolerances or Tolerances())
+    counts = expected_counts(expected, scale, scale_lookups)
     for name, table in expected.tables.items():
         if tables is not None and name not in tables:
             continue
         if expected.table_rule(name).mode == "skip":
             continue
         staging = observed.tables.get(name)
-        want_rows = expected_rows(expected, name, scale)
+        want_rows = counts[name]
         if staging is None:
             out.add(
                 name,
@@ -76,15 +86,16 @@ def compare_profiles(
         same_engine = expected.source.dialect == observed.source.dialect
         _table_measures(out, expected, table, staging, want_rows, same_engine)
         row_factor = want_rows / table.row_count if table.row_count else 1.0
-        parent_factors = _parent_factors(expected, table, scale)
+        parent_factors = _parent_factors(expected, table, counts)
+        moved = _moved_keys(expected, observed, table, counts)
         for cname, column in table.columns.items():
             other = staging.columns.get(cname)
             if other is None:
                 out.add(name, cname, "null_fraction", 1.0, detail="column missing in the target")
                 continue
-            factor = parent_factors.get(cname)
-            _column_measures(out, table, column, other, row_factor, parent_factor=factor)
-        _fanout_measures(out, table, staging)
+            factor, key = parent_factors.get(cname), moved.get(cname, False)
+            _column_measures(out, table, column, other, row_factor, parent_factor=factor, key=key)
+        _fanout_measures(out, expected, table, staging, counts)
     return out.measures, out.not_measured
 
 
@@ -179,7 +190,35 @@ def _median(column: Column, stats: ColumnStats) -> str:
     return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
-def _parent_factors(profile: Profile, table: Table, scale: float) -> dict[str, float]:
+KeyShift = tuple[ColumnStats, ColumnStats] | None
+"""How a key column's values moved under ``--scale``: None for the table's own key (its values
+are a sequence over more or fewer rows), else the parent key column's statistics in production
+and in staging (the FK is compared by rank over them)."""
+
+
+def _moved_keys(
+    expected: Profile, observed: Profile, table: Table, counts: dict[str, int]
+) -> dict[str, KeyShift]:
+    """Key columns whose raw values move with ``--scale``: a single-column key of a table whose
+    row count changed, and single-column FKs whose parent's did. Their values are judged as
+    shapes (fan-out, rank over the parent's keys), never as production's raw key values."""
+    moved: dict[str, KeyShift] = {}
+    keys = [table.primary_key, *(u.columns for u in table.unique_constraints)]
+    if counts.get(table.name, table.row_count) != table.row_count:
+        moved.update({key[0]: None for key in keys if len(key) == 1})
+    for fk in table.foreign_keys:
+        parent = expected.tables.get(fk.ref_table)
+        staged = observed.tables.get(fk.ref_table)
+        if len(fk.columns) != 1 or parent is None or counts.get(fk.ref_table) == parent.row_count:
+            continue
+        ref = fk.ref_columns[0]
+        a = parent.columns[ref].stats if ref in parent.columns else None
+        b = staged.columns[ref].stats if staged is not None and ref in staged.columns else None
+        moved[fk.columns[0]] = (a, b) if a is not None and b is not None else None
+    return moved
+
+
+def _parent_factors(profile: Profile, table: Table, counts: dict[str, int]) -> dict[str, float]:
     """Single-column FK -> how much its parent table scales. An FK column's distinct values are
     the parents that have children: they scale with the parent table, not with the child rows
     (at --scale 0.5, 500 products become 250, however many order rows point to them)."""
@@ -187,7 +226,7 @@ def _parent_factors(profile: Profile, table: Table, scale: float) -> dict[str, f
     for fk in table.foreign_keys:
         parent = profile.tables.get(fk.ref_table)
         if len(fk.columns) == 1 and parent is not None and parent.row_count:
-            factors[fk.columns[0]] = expected_rows(profile, fk.ref_table, scale) / parent.row_count
+            factors[fk.columns[0]] = counts[fk.ref_table] / parent.row_count
     return factors
 
 
@@ -211,7 +250,10 @@ def _column_measures(
     row_factor: float,
     *,
     parent_factor: float | None = None,
+    key: KeyShift | Literal[False] = False,
 ) -> None:
+    """The column measures; *key* (not False) marks a key column whose raw values moved with
+    ``--scale`` (see :func:`_moved_keys`)."""
     name, cname = table.name, column.name
     a, b = column.stats, staging.stats
     if a is None or b is None:
@@ -222,6 +264,7 @@ def _column_measures(
         cname,
         "null_fraction",
         abs(a.null_fraction - b.null_fraction),
+        floor=m.share_resolution(round(table.row_count * row_factor), table.row_count),
         expected=a.null_fraction,
         observed=b.null_fraction,
         detail=f"NULL share {b.null_fraction:.2%}, production {a.null_fraction:.2%}",
@@ -235,6 +278,24 @@ def _column_measures(
             # PII dates keep year-level quantiles only (PII policy, docs/profile.md): a KS
             # against those steps says nothing about day-level dates.
             out.skip(name, cname, "ks", "PII date: the profile keeps year-level quantiles only")
+        elif key is None:
+            out.skip(name, cname, "ks", "a key's values move with --scale (judged by fan-out)")
+        elif key is not False:
+            if a.quantiles and b.quantiles and key[0].quantiles and key[1].quantiles:
+                shape_a = m.rank_cdf([to_number(q, kind) for q in a.quantiles],
+                                     [to_number(q, kind) for q in key[0].quantiles])  # fmt: skip
+                shape_b = m.rank_cdf([to_number(q, kind) for q in b.quantiles],
+                                     [to_number(q, kind) for q in key[1].quantiles])  # fmt: skip
+                out.add(
+                    name,
+                    cname,
+                    "ks",
+                    m.ks_distance(shape_a, shape_b),
+                    floor=noise,
+                    detail="KS of the values' ranks among the parent's keys (--scale)",
+                )
+            else:
+                out.skip(name, cname, "ks", "no quantiles of the parent's keys at this scale")
         elif cdf_a is None or cdf_b is None:
             if a.null_fraction < 1.0:
                 out.skip(name, cname, "ks", "no quantiles in one of the profiles")
@@ -307,7 +368,12 @@ def frequencies(stats: ColumnStats) -> dict[Any, float] | None:
     return {}  # values exist but none is frequent enough to be listed: all in "other"
 
 
-def _fanout_measures(out: Collector, table: Table, staging: Table) -> None:
+def _fanout_measures(
+    out: Collector, profile: Profile, table: Table, staging: Table, counts: dict[str, int]
+) -> None:
+    """Fan-out shape and childless share per FK. Under ``--scale`` production's counts are
+    multiplied by the planned change of the mean fan-out (1 when parents and children grow
+    alike; F under a lookup that keeps its rows), the rule generate follows."""
     staged = {(fk.columns, fk.ref_table, fk.condition): fk for fk in staging.foreign_keys}
     for fk in table.foreign_keys:
         if fk.fanout is None:
@@ -318,7 +384,8 @@ def _fanout_measures(out: Collector, table: Table, staging: Table) -> None:
             out.skip(table.name, column, "fanout_ks", "no fan-out measured in the target")
             continue
         a, b = fk.fanout, other.fanout
-        distance = m.ks_distance(_fanout_cdf(a), _fanout_cdf(b))
+        growth = _fanout_growth(profile, table, fk.ref_table, counts)
+        distance = m.ks_distance(_fanout_cdf(a, growth), _fanout_cdf(b))
         noise = m.ks_critical(a.parent_rows, b.parent_rows, out.tolerances.ks_noise)
         out.add(
             table.name,
@@ -327,13 +394,14 @@ def _fanout_measures(out: Collector, table: Table, staging: Table) -> None:
             distance,
             floor=noise,
             detail=f"children per {fk.ref_table} row: mean {b.mean:.2f}, max {b.max}"
-            f" (production mean {a.mean:.2f}, max {a.max})",
+            f" (production mean {a.mean * growth:.2f}, max {a.max * growth:.0f})",
         )
         out.add(
             table.name,
             column,
             "childless",
             abs(a.childless_fraction - b.childless_fraction),
+            floor=m.share_resolution(b.parent_rows, a.parent_rows),
             expected=a.childless_fraction,
             observed=b.childless_fraction,
             detail=f"{b.childless_fraction:.1%} of {fk.ref_table} rows childless,"
@@ -341,9 +409,26 @@ def _fanout_measures(out: Collector, table: Table, staging: Table) -> None:
         )
 
 
-def _fanout_cdf(stats: FanoutStats) -> m.CDF:
+FANOUT_GROWTH_NOISE = 0.05
+"""A planned change of the mean fan-out below this share is rounding of the scaled row counts."""
+
+
+def _fanout_growth(profile: Profile, table: Table, parent: str, counts: dict[str, int]) -> float:
+    """Planned change of the mean fan-out: (children / parents) planned over production's."""
+    parent_rows = profile.tables[parent].row_count if parent in profile.tables else 0
+    planned_parents = counts.get(parent, parent_rows)
+    if not table.row_count or not parent_rows or not planned_parents:
+        return 1.0
+    planned = counts.get(table.name, table.row_count) / planned_parents
+    growth = planned / (table.row_count / parent_rows)
+    # Rounding the scaled tables moves the mean by a percent or so: that is no growth, and
+    # multiplying a sketch of whole counts by 0.98 would turn every 2 into 1.96.
+    return 1.0 if abs(growth - 1.0) < FANOUT_GROWTH_NOISE else growth
+
+
+def _fanout_cdf(stats: FanoutStats, growth: float = 1.0) -> m.CDF:
     if stats.quantiles:
-        return m.QuantileCDF.from_quantiles(stats.quantiles)
+        return m.QuantileCDF.from_quantiles([round(q * growth) for q in stats.quantiles])
     return m.StepCDF.from_frequencies({0.0: 1.0})
 
 
@@ -357,6 +442,7 @@ def verify_database(
     progress: bool | None = None,
     scale: float = 1.0,
     tables: Sequence[str] | None = None,
+    scale_lookups: bool = False,
 ) -> ParityResult:
     """Measure *target* against *profile*; with *source*, also look for production data in it.
 
@@ -383,14 +469,21 @@ def verify_database(
                 target,
                 tables=measured,
                 sample_rows=sample_rows,
-                min_group_size=profile.settings.min_group_size,
+                # production's k at staging's volume: a value 5 people share in production is
+                # shared by 2 or 3 at --scale 0.5 and must still be listed to be compared
+                min_group_size=max(1, round(profile.settings.min_group_size * min(scale, 1.0))),
                 progress=progress,
                 rules=profile.rules,  # virtual keys: staging's fan-out measured on them too
             )
         else:  # nothing to profile: every table is missing, which the row measures say
             staging = Profile(format=profile.format, source=profile.source, tables={})
         measures, notes = compare_profiles(
-            profile, staging, tolerances=tolerances, scale=scale, tables=wanted
+            profile,
+            staging,
+            tolerances=tolerances,
+            scale=scale,
+            tables=wanted,
+            scale_lookups=scale_lookups,
         )
         collector = Collector(tolerances)
         reflected = _reflect(engine, measured)
@@ -418,6 +511,7 @@ def verify_database(
         measures=measures,
         not_measured=notes,
         scale=scale,
+        scale_lookups=scale_lookups,
         target=safe_url(resolve_url(target)),
         seconds=time.monotonic() - started,
         staging=staging,

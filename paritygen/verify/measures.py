@@ -108,6 +108,25 @@ class StepCDF:
 CDF = QuantileCDF | StepCDF
 
 
+def rank_cdf(values: Sequence[float], keys: Sequence[float]) -> QuantileCDF:
+    """The CDF of a foreign key's values as ranks (0..1) among its parent's keys: the "which
+    parents are heavy" shape, comparable across ``--scale`` where the raw key values move."""
+    grid = np.sort(np.asarray(keys, dtype=np.float64))
+    points = np.sort(np.asarray(values, dtype=np.float64))
+    if grid.size < 2 or grid[-1] <= grid[0]:
+        return QuantileCDF.from_quantiles(np.zeros(max(points.size, 1)))
+    return QuantileCDF.from_quantiles(np.interp(points, grid, np.linspace(0.0, 1.0, grid.size)))
+
+
+def share_resolution(rows: int, production_rows: int) -> float:
+    """The finest a share of *rows* rows can come to production's share measured on
+    *production_rows*: half a row's worth when the counts differ (``--scale``: one NULL in 4 rows
+    is 25 %, the nearest to production's 1 in 8), else 0 (the same share is reachable)."""
+    if rows <= 0 or rows == production_rows:
+        return 0.0
+    return 0.5 / rows + 1e-9
+
+
 def ks_distance(a: CDF, b: CDF) -> float:
     """Exact sup |F_a - F_b| over the real line (see the module docstring for why edges suffice)."""
     points = np.union1d(a.breakpoints, b.breakpoints)
@@ -134,8 +153,12 @@ def total_variation(a: Mapping[object, float], b: Mapping[object, float]) -> flo
 
     The mass a table does not list (values below the profile's k threshold) is one "other" bucket
     on each side, so a staging column full of values production never had still shows as far away.
+    Values only *b* lists join *b*'s "other": production did not list them (fewer than k people
+    held them), so they are compared as production sees them; staging is measured with a lower k
+    under ``--scale`` below 1, and a value 5 customers share in production is listed there with 2.
     """
-    keys = set(a) | set(b)
+    b = {k: v for k, v in b.items() if k in a}
+    keys = set(a)
     listed = sum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in keys)
     other = abs((1.0 - sum(a.values())) - (1.0 - sum(b.values())))
     return 0.5 * (listed + max(other, 0.0))

@@ -71,6 +71,8 @@ class ParityResult:
     not_measured: list[str] = field(default_factory=list)
     """``table.column: measure: reason`` for each measure that could not be taken."""
     scale: float = 1.0
+    scale_lookups: bool = False
+    """Staging was generated with ``--scale-lookups`` (lookup tables scaled too)."""
     target: str | None = None
     """The target URL, password hidden."""
     seconds: float = 0.0

@@ -140,7 +140,11 @@ def test_impossible_key_fails_at_plan_time_with_the_numbers() -> None:
 
 def test_scaled_rounding_is_fitted_not_refused() -> None:
     profile = snapshot(4800)  # every combination used; at 0.5 only 30 x 40 x 1 remain
-    assert build_plan(profile, scale=0.5).row_count("inventory") <= 30 * 40 * 1
+    plan = build_plan(profile, scale=0.5, scale_lookups=True)
+    assert plan.row_count("inventory") == 30 * 40 * 1
+    # the dimensions are lookups (small, no personal column, far outnumbered): kept by default
+    plan = build_plan(profile, scale=0.5)
+    assert (plan.row_count("dim_date"), plan.row_count("inventory")) == (60, 2400)
 
 
 def test_price_table_unique_over_three_fks_fits_its_combinations() -> None:
