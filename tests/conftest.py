@@ -130,7 +130,10 @@ def chinook_sqlite(tmp_path: Path) -> Path:
     """A private copy of the Chinook SQLite database (the shared file is never written)."""
     src = DATASETS / "chinook" / "Chinook_Sqlite.sqlite"
     if not src.exists():
-        pytest.skip(f"Chinook dataset not found at {src}")
+        message = f"Chinook dataset not found at {src}"
+        if REQUIRE:
+            pytest.fail(f"{message} (PARITYGEN_REQUIRE_SERVERS=1)")
+        pytest.skip(message)
     dst = tmp_path / "chinook.sqlite"
     shutil.copyfile(src, dst)
     return dst

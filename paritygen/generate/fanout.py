@@ -190,8 +190,15 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
     pinned_idx = np.flatnonzero(target.pinned)
     pinned_idx = pinned_idx[mass[pinned_idx] > 0]
     exact = integerise(mass[pinned_idx], min(children, round(mass[pinned_idx].sum() * children)))
+    exact = _at_least_one(exact)
     if target.heaviest:  # the heaviest counts stood for them; the rest keeps its shape
-        rest = _refit(counts_desc[pinned_idx.size :], children - int(exact.sum()), False)
+        tail = counts_desc[pinned_idx.size :]
+        # the pinned shares' rounding never leaves the rest too few children for its
+        # parents with children (two one-track playlists must not become childless)
+        short = int((tail > 0).sum()) - (children - int(exact.sum()))
+        if short > 0:
+            exact = _give_back(exact, short)
+        rest = _refit(tail, children - int(exact.sum()), False)
     else:  # each one takes the place of the count it resembles; surplus off the top
         rest = _refit(_without_nearest(counts_desc, exact), children - int(exact.sum()), True)
     if pinned_idx.size == parents:
@@ -255,6 +262,30 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
     placed[pinned_idx] = exact
     placed[in_order] = best
     return placed
+
+
+def _at_least_one(exact: np.ndarray) -> np.ndarray:
+    """Pinned counts with every pinned parent at one child at least (a playlist production saw
+    with one track keeps it at ``--scale 0.5`` instead of joining the childless), the rows this
+    needs taken from the heaviest pinned counts; unchanged when the total is too small."""
+    empty = exact == 0
+    if not empty.any() or exact.size > int(exact.sum()):
+        return exact
+    exact = exact.copy()
+    exact[empty] = 1
+    return _give_back(exact, int(empty.sum()))
+
+
+def _give_back(exact: np.ndarray, amount: int) -> np.ndarray:
+    """*exact* less up to *amount* children, taken from the heaviest counts (each keeps one)."""
+    exact = exact.copy()
+    for position in np.argsort(-exact, kind="stable"):
+        if amount <= 0:
+            break
+        give = min(amount, int(exact[position]) - 1)
+        exact[position] -= give
+        amount -= give
+    return exact
 
 
 def _without_nearest(counts_desc: np.ndarray, exact: np.ndarray) -> np.ndarray:
@@ -388,6 +419,24 @@ class FanoutMap:
         return ParentChoice(parent=parent, rank=np.where(slot < 0, -1, rank))
 
 
+def tree_placement_holds(counts: np.ndarray, nulls: int) -> bool:
+    """True when every parent's first child comes after it: child rows ``nulls..`` are dealt to
+    parents in row order, so parent p's first child is row ``nulls + cum[p - 1]``. Otherwise the
+    clipping below would fold the children onto the rows just before them (a chain)."""
+    cum = np.cumsum(counts)
+    first_child = nulls + cum - counts
+    positive = counts > 0
+    return bool(np.all(first_child[positive] > np.flatnonzero(positive)))
+
+
+def breadth_first(counts: np.ndarray) -> np.ndarray:
+    """The same counts laid out as a breadth-first tree: the parents first, heaviest first (the
+    roots' children are the next rows, theirs the rows after): every parent precedes its
+    children and the depth grows with the log of the rows, as in real hierarchies."""
+    ordered = np.sort(counts)[::-1]
+    return ordered.astype(np.int64)
+
+
 class SelfFanoutMap:
     """A self-reference that forms a forest: every row's parent has a smaller row index.
 
@@ -399,7 +448,10 @@ class SelfFanoutMap:
     """
 
     def __init__(self, counts: np.ndarray, rows: int, nulls: int) -> None:
-        self.cum = np.cumsum(counts.astype(np.int64))
+        counts = counts.astype(np.int64)
+        if not tree_placement_holds(counts, nulls):
+            counts = breadth_first(counts)
+        self.cum = np.cumsum(counts)
         self.nulls = nulls
         self.rows = rows
 

@@ -190,6 +190,10 @@ def _median(column: Column, stats: ColumnStats) -> str:
     return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
+KEY_RANK_MIN_PARENTS = 20
+"""Below this many parent rows in staging, ranks over the parent's keys come in steps too coarse
+to compare (2 support reps among 4 employees): the fan-out measures judge such an FK alone."""
+
 KeyShift = tuple[ColumnStats, ColumnStats] | None
 """How a key column's values moved under ``--scale``: None for the table's own key (its values
 are a sequence over more or fewer rows), else the parent key column's statistics in production
@@ -264,7 +268,9 @@ def _column_measures(
         cname,
         "null_fraction",
         abs(a.null_fraction - b.null_fraction),
-        floor=m.share_resolution(round(table.row_count * row_factor), table.row_count),
+        floor=m.share_resolution(
+            round(table.row_count * row_factor), table.row_count, a.null_fraction
+        ),
         expected=a.null_fraction,
         observed=b.null_fraction,
         detail=f"NULL share {b.null_fraction:.2%}, production {a.null_fraction:.2%}",
@@ -281,7 +287,9 @@ def _column_measures(
         elif key is None:
             out.skip(name, cname, "ks", "a key's values move with --scale (judged by fan-out)")
         elif key is not False:
-            if a.quantiles and b.quantiles and key[0].quantiles and key[1].quantiles:
+            if key[1].distinct_count < KEY_RANK_MIN_PARENTS:
+                out.skip(name, cname, "ks", "too few parents for a rank shape (fan-out judges it)")
+            elif a.quantiles and b.quantiles and key[0].quantiles and key[1].quantiles:
                 shape_a = m.rank_cdf([to_number(q, kind) for q in a.quantiles],
                                      [to_number(q, kind) for q in key[0].quantiles])  # fmt: skip
                 shape_b = m.rank_cdf([to_number(q, kind) for q in b.quantiles],

@@ -118,13 +118,18 @@ def rank_cdf(values: Sequence[float], keys: Sequence[float]) -> QuantileCDF:
     return QuantileCDF.from_quantiles(np.interp(points, grid, np.linspace(0.0, 1.0, grid.size)))
 
 
-def share_resolution(rows: int, production_rows: int) -> float:
-    """The finest a share of *rows* rows can come to production's share measured on
+def share_resolution(rows: int, production_rows: int, share: float = 0.0) -> float:
+    """The finest a share of *rows* rows can come to production's *share* measured on
     *production_rows*: half a row's worth when the counts differ (``--scale``: one NULL in 4 rows
-    is 25 %, the nearest to production's 1 in 8), else 0 (the same share is reachable)."""
+    is 25 %, the nearest to production's 1 in 8), and at least one row's worth of a share that
+    was not 0 (a tree of 2 employees keeps its root: 50 % NULL managers, production 12.5 %);
+    0 when the counts are equal (the same share is reachable)."""
     if rows <= 0 or rows == production_rows:
         return 0.0
-    return 0.5 / rows + 1e-9
+    floor = 0.5 / rows
+    if 0.0 < share < 1.0 / rows:
+        floor = max(floor, 1.0 / rows - share)
+    return floor + 1e-9
 
 
 def ks_distance(a: CDF, b: CDF) -> float:
