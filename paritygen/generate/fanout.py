@@ -190,7 +190,8 @@ def place_counts(counts_desc: np.ndarray, target: ValueTarget, key: int) -> np.n
     pinned_idx = np.flatnonzero(target.pinned)
     pinned_idx = pinned_idx[mass[pinned_idx] > 0]
     exact = integerise(mass[pinned_idx], min(children, round(mass[pinned_idx].sum() * children)))
-    exact = _at_least_one(exact)
+    if target.heaviest:  # a most-common value was seen k times at least: it keeps a child
+        exact = _at_least_one(exact)
     if target.heaviest:  # the heaviest counts stood for them; the rest keeps its shape
         tail = counts_desc[pinned_idx.size :]
         # the pinned shares' rounding never leaves the rest too few children for its
