@@ -12,6 +12,8 @@ A table is a lookup when all of these hold (:func:`is_lookup`):
   :data:`LOOKUP_MIN_CHILDREN` (10) to one (25 genres under 3,503 tracks; not 275 artists under
   347 albums);
 - it holds no personal column (a table of people grows with the business);
+- it holds labels, not measures: a text column, and no decimal or float column (a product with a
+  price grows with the catalogue; a genre's name does not);
 - its own foreign keys, if any, lead to lookups only (a region's country).
 
 ``rules: tables: NAME: lookup: true|false`` overrides the detection per table, and
@@ -27,6 +29,12 @@ from paritygen.profile.model import Profile
 LOOKUP_MAX_ROWS = 300
 """Largest table that can be a lookup: every country, currency or language fits; a thousand
 customers without personal columns do not."""
+
+LABEL_TYPES = frozenset({"string", "text", "enum"})
+"""A lookup names things: it has a column of one of these types."""
+
+MEASURE_TYPES = frozenset({"decimal", "float"})
+"""A table with a column of these types measures things (prices, rates): not a lookup."""
 
 LOOKUP_MIN_CHILDREN = 10
 """A lookup's largest child table holds at least this many rows per lookup row."""
@@ -50,7 +58,10 @@ def detected_lookups(profile: Profile) -> frozenset[str]:
     for name, table in profile.tables.items():
         if not 0 < table.row_count <= LOOKUP_MAX_ROWS:
             continue
+        kinds = {column.logical_type for column in table.columns.values()}
         if any(column.pii for column in table.columns.values()):
+            continue
+        if not kinds & LABEL_TYPES or kinds & MEASURE_TYPES:
             continue
         if _children_rows(profile, name) < LOOKUP_MIN_CHILDREN * table.row_count:
             continue

@@ -115,9 +115,9 @@ def snapshot(fact_rows: int, pinned: dict | None = None):
     )  # fmt: skip
     return make_profile(
         [
-            table("dim_date", 60, [col("id", False)]),
-            table("item", 80, [col("id", False)]),
-            table("warehouse", 1, [col("id", False)]),
+            table("dim_date", 60, [col("id", False), col("label", logical="string")]),
+            table("item", 80, [col("id", False), col("label", logical="string")]),
+            table("warehouse", 1, [col("id", False), col("label", logical="string")]),
             fact,
         ],
         rules=pinned,
