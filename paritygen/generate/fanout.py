@@ -27,6 +27,7 @@ from paritygen.errors import ConfigError
 from paritygen.generate.fk_values import ValueTarget
 from paritygen.generate.unique_keys import Permutation
 from paritygen.profile.model import FanoutStats
+from paritygen.profile.volume import thinned_childless
 
 _PLACE_ITERATIONS = 12
 MASS_BUCKETS = 100
@@ -85,7 +86,8 @@ def fanout_counts(
     Under ``--scale`` every count (quantiles and max) is multiplied by the change of the mean
     fan-out, ``(children / parents) / (profiled children / profiled parents)``: when parents and
     children both grow by F the shape is production's as it was (a customer's 7 invoices stay
-    at most 7); under a lookup that keeps its rows, every count grows by F.
+    at most 7); under a lookup that keeps its rows, every count grows by F. A count that falls
+    under half a child is none: the childless share grows as the children thin out.
     """
     if parents <= 0:
         return np.zeros(0, dtype=np.int64)
@@ -99,7 +101,8 @@ def fanout_counts(
         return counts
     growth = mean_growth(stats, parents, children)
     quantiles = np.maximum(np.asarray(stats.quantiles, dtype=np.float64), 0.0) * growth
-    zeros = round(stats.childless_fraction * parents)
+    # fewer children per parent (a kept parent, fewer children): a count under half is none
+    zeros = round(thinned_childless(stats.quantiles, stats.childless_fraction, growth) * parents)
     positive = max(1, min(parents - zeros, children))
     if cap:  # enough parents with children to stay under the cap (small --scale, junctions)
         positive = min(parents, max(positive, -(-children // cap)))

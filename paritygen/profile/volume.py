@@ -17,11 +17,18 @@ A table is a lookup when all of these hold (:func:`is_lookup`):
 - its own foreign keys, if any, lead to lookups only (a region's country).
 
 ``rules: tables: NAME: lookup: true|false`` overrides the detection per table, and
-``--scale-lookups`` scales detected lookups too. :func:`planned_counts` decides the rows for
+``--scale-lookups`` scales detected lookups too. A table the profile kept verbatim (a reference
+table, :mod:`paritygen.profile.reference`) keeps its rows at every scale like a lookup, unless
+``--scale-lookups`` or ``lookup: false`` asks for it to be generated at scale.
+:func:`planned_counts` decides the rows for
 ``generate`` and the rows ``verify`` expects, so the two never disagree.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
 
 from paritygen.profile.capacity import fit_capacity
 from paritygen.profile.model import Profile
@@ -110,10 +117,10 @@ def planned_rows(
     """Rows for table *name* at *scale*: the pinned count; the profiled count for ``fixed``
     tables and lookups (unless *scale_lookups*); else ``round(rows x scale)``, at least one
     row when production had any (a scaled-down table never vanishes, its children need it)."""
-    verbatim = verbatim_row_count(profile, name)
-    if verbatim is not None:
-        return verbatim  # a reference table keeps its rows at every scale
     rule = profile.table_rule(name)
+    verbatim = verbatim_row_count(profile, name)
+    if verbatim is not None and not scale_lookups and rule.lookup is not False:
+        return verbatim  # a reference table keeps its rows at every scale, like a lookup
     if rule.row_count is not None:
         return int(rule.row_count)
     rows = profile.table(name).row_count
@@ -162,3 +169,16 @@ def planned_counts(
         exact = exact or verbatim_row_count(profile, name) is not None
         counts[name] = fit_capacity(table, rows, counts, exact=exact)
     return counts
+
+
+def thinned_childless(quantiles: Sequence[float], childless: float, growth: float) -> float:
+    """The childless share once every count is multiplied by *growth* (the change of the mean
+    fan-out under ``--scale``): below 1, a count that falls under half a child is none, so the
+    childless share grows as the children thin out. Generate and verify both use it."""
+    if growth >= 1.0 or len(quantiles) < 2:
+        return childless
+    scaled = np.sort(np.asarray(quantiles, dtype=np.float64)) * growth
+    thinned = np.flatnonzero(scaled < 0.5)
+    if not thinned.size:
+        return childless
+    return max(childless, float(thinned[-1]) / (scaled.size - 1))

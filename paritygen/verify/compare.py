@@ -20,7 +20,7 @@ from paritygen.db import resolve_url
 from paritygen.errors import ConfigError, safe_url
 from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, Table
 from paritygen.profile.values import ORDERED, TEMPORAL, to_number
-from paritygen.profile.volume import planned_counts, planned_rows
+from paritygen.profile.volume import planned_counts, planned_rows, thinned_childless
 from paritygen.verify import measures as m
 from paritygen.verify.result import Collector, Measure, ParityResult
 from paritygen.verify.tolerances import Tolerances
@@ -393,6 +393,7 @@ def _fanout_measures(
             continue
         a, b = fk.fanout, other.fanout
         growth = _fanout_growth(profile, table, fk.ref_table, counts)
+        childless = thinned_childless(a.quantiles, a.childless_fraction, growth)
         distance = m.ks_distance(_fanout_cdf(a, growth), _fanout_cdf(b))
         noise = m.ks_critical(a.parent_rows, b.parent_rows, out.tolerances.ks_noise)
         out.add(
@@ -408,12 +409,12 @@ def _fanout_measures(
             table.name,
             column,
             "childless",
-            abs(a.childless_fraction - b.childless_fraction),
+            abs(childless - b.childless_fraction),
             floor=m.share_resolution(b.parent_rows, a.parent_rows),
-            expected=a.childless_fraction,
+            expected=childless,
             observed=b.childless_fraction,
             detail=f"{b.childless_fraction:.1%} of {fk.ref_table} rows childless,"
-            f" production {a.childless_fraction:.1%}",
+            f" production {childless:.1%}",
         )
 
 
@@ -436,7 +437,7 @@ def _fanout_growth(profile: Profile, table: Table, parent: str, counts: dict[str
 
 def _fanout_cdf(stats: FanoutStats, growth: float = 1.0) -> m.CDF:
     if stats.quantiles:
-        return m.QuantileCDF.from_quantiles([round(q * growth) for q in stats.quantiles])
+        return m.QuantileCDF.from_quantiles([math.floor(q * growth + 0.5) for q in stats.quantiles])
     return m.StepCDF.from_frequencies({0.0: 1.0})
 
 

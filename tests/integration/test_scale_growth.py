@@ -83,9 +83,10 @@ def test_scale_lookups_opts_in_and_rules_override(chinook_sqlite, tmp_path) -> N
     assert detected_lookups(ruled) == {"Genre", "MediaType", "Playlist"}  # detection unchanged
     target = tmp_path / "ruled.sqlite"
     generate_database(ruled, f"sqlite:///{target}", seed=3, scale=2.0, progress=False)
-    assert _query(target, "SELECT count(*) FROM Genre") == [(50,)]
+    assert _query(target, "SELECT count(*) FROM Genre") == [(50,)]  # lookup: false scales it
     assert _query(target, "SELECT count(*) FROM Artist") == [(275,)]
     assert _query(target, "SELECT count(*) FROM MediaType") == [(5,)]
+    assert _query(target, "SELECT count(*) FROM Customer") == [(118,)]
 
 
 @pytest.mark.parametrize("scale", [0.5, 0.25])
