@@ -35,6 +35,13 @@ from paritygen.generate.fk_values import (
 )
 from paritygen.generate.partners import ParentGroups, PartnerMap
 from paritygen.generate.plan import fk_nullable
+from paritygen.generate.structure import (
+    OwnerMap,
+    default_counts,
+    default_roots,
+    default_tree,
+    measured,
+)
 from paritygen.generate.unique_keys import Permutation, derive_key, mix64
 from paritygen.profile.model import ForeignKey, Table
 
@@ -169,6 +176,13 @@ def edge_map_builder(
         null_share = fk.fanout.null_fraction if (fk.fanout is not None and nullable) else 0.0
         nulls = round(keys.rows * null_share)
         self_reference = fk.ref_table == table.name
+        unmeasured = not measured(fk.fanout)
+        if unmeasured and nullable and not self_reference:
+            owner = _owner_map(keys, fk)
+            if owner is not None:  # a customer's default address: one of its own
+                return owner
+        if unmeasured and nullable and self_reference:
+            nulls = default_roots(keys.rows)  # a forest with roots, not a chain
         if self_reference and null_share > 0 and keys.rows:
             # A tree keeps its roots at any --scale: rounding 12.5 % of 4 rows to none would
             # make the first row its own parent, which production never had.
@@ -190,8 +204,15 @@ def edge_map_builder(
             ones[: keys.rows - nulls] = 1
             placed = place_counts(ones, fk_target(keys, fk, parents), key ^ 0x77)
             return FanoutMap(placed, keys.rows, nulls, key)
-        counts = fanout_counts(fk.fanout, parents, keys.rows - nulls, None if self_reference
-                               else cap or None)  # fmt: skip
+        if unmeasured and self_reference:
+            return SelfFanoutMap(default_tree(keys.rows, nulls), keys.rows, nulls)
+        if unmeasured:  # nothing measured: the documented skewed default
+            counts = default_counts(parents, keys.rows - nulls)
+            if cap:
+                counts = np.sort(apply_cap(counts, cap))[::-1]
+        else:
+            counts = fanout_counts(fk.fanout, parents, keys.rows - nulls, None if self_reference
+                                   else cap or None)  # fmt: skip
         placed = place_counts(counts, fk_target(keys, fk, parents), key ^ 0x77)
         if cap and not self_reference and placed.size and int(placed.max()) > cap:
             # A pinned share (most-common parent) can ask for more partners than exist
@@ -202,6 +223,25 @@ def edge_map_builder(
         return FanoutMap(placed, keys.rows, nulls, key)
 
     return build
+
+
+def _owner_map(keys: TableKeys, fk: ForeignKey) -> OwnerMap | None:
+    """The :class:`OwnerMap` of a nullable, unmeasured FK from this table to a table whose FK
+    points back at it (customer.default_address_id -> address.customer_id), or None."""
+    if len(fk.columns) != 1:
+        return None
+    child = keys.factory.table_keys(fk.ref_table)
+    for back in child.table.foreign_keys:
+        if back.ref_table != keys.table.name or len(back.columns) != 1:
+            continue
+        if back.ref_columns != tuple(keys.table.primary_key):
+            continue
+        edge = child.column_edge.get(back.columns[0])
+        if edge is not None and not edge.rank_columns and not edge.partner_columns:
+            mapping = edge.mapping
+            if type(mapping) is FanoutMap and fk.ref_columns == tuple(child.table.primary_key):
+                return OwnerMap(mapping)
+    return None
 
 
 def partner_map_builder(

@@ -46,10 +46,11 @@ from paritygen.generate.unique_keys import (
     Permutation,
     UniqueKey,
     derive_key,
+    mix64,
     natural_key_anchors,
     uuid_strings,
 )
-from paritygen.profile.model import ForeignKey, Profile, Table
+from paritygen.profile.model import ForeignKey, Profile, Relation, Table
 from paritygen.profile.values import to_number
 
 __all__ = [  # the public names of the key layer, wherever they live
@@ -103,10 +104,13 @@ class TableKeys:
         self.column_edge: dict[str, KeyEdge] = {}
         self.deferred_columns: set[str] = set()
         self.existing = factory.existing.get(table.name)
+        self.diamonds: dict[str, Relation] = {}
+        """FK column -> the diamond that reaches it through another FK (plain FKs only)."""
         self.targeting = False
         """True while this table's rows are placed by reading their parents' key values: a child
         of a table in that state is placed by positions (a composite parent needing ours)."""
         self._build()
+        self._find_diamonds()
 
     # -- construction ----------------------------------------------------------------------
     def _build(self) -> None:
@@ -227,6 +231,22 @@ class TableKeys:
                 edge.partner_builds[id(partner)] = partner_map_builder(self, edge, partner)
             if fk in deferred:
                 self.deferred_columns.update(fk.columns)
+
+    def _find_diamonds(self) -> None:
+        """The profile's diamonds this table's keys can keep: the shortcut is a plain,
+        single-column FK loaded with the row, the other path a different FK of the row."""
+        for relation in self.table.relations:
+            if relation.kind != "diamond" or len(relation.columns) != 1 or len(relation.via) != 1:
+                continue
+            column, via = relation.columns[0], relation.via[0]
+            edge, other = self.column_edge.get(column), self.column_edge.get(via)
+            if edge is None or other is None or edge is other or column in self.deferred_columns:
+                continue
+            if edge.rank_columns or edge.partner_columns or edge.fk.ref_table == self.table.name:
+                continue
+            if via in self.diamonds or relation.ref_table not in self.factory.profile.tables:
+                continue
+            self.diamonds[column] = relation
 
     def _single(self, col: str) -> None:
         anchors = self.factory.anchors.get((self.table.name, col), ())
@@ -356,11 +376,37 @@ class TableKeys:
         series = series.alias(column)
         if series.dtype != dtype:
             series = series.cast(dtype, strict=False)
+        diamond = self.diamonds.get(column)
+        if diamond is not None:
+            series = self._through(diamond, column, idx, series, choices)
         if null.any():
             series = pl.select(
                 pl.when(pl.Series(null)).then(None).otherwise(series).alias(column)
             ).to_series()
         return series
+
+    def _through(
+        self, diamond: Relation, column: str, idx: np.ndarray, own: pl.Series, choices: dict
+    ) -> pl.Series:
+        """An FK column that production reached through another FK as often as *diamond*
+        says (a payment's customer is its rental's customer): in that share of rows (chosen
+        by row index, so any block alone gives the same answer) the value is the one the
+        other path reaches, where it reaches one."""
+        via = diamond.via[0]
+        if via not in self.column_edge:
+            return own
+        self._value(via, idx, choices)  # the via FK's parents, once per block
+        parent = choices[id(self.column_edge[via])][0].parent
+        middle = self.factory.table_keys(diamond.ref_table or "")
+        reached = middle.values(diamond.ref_columns[0], np.maximum(parent, 0)).cast(
+            own.dtype, strict=False
+        )
+        key = derive_key(self.factory.seed, self.table.name, "diamond", column)
+        draw = (mix64(idx, key) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+        use = (draw < diamond.share) & (parent >= 0) & reached.is_not_null().to_numpy()
+        return pl.select(
+            pl.when(pl.Series(use)).then(reached).otherwise(own).alias(own.name)
+        ).to_series()
 
     def frame(self, start: int, count: int, *, with_deferred: bool = False) -> pl.DataFrame:
         """Key columns of rows ``[start, start + count)``; deferred FK columns are NULL unless
@@ -410,6 +456,8 @@ class KeyFactory:
         self.seed = seed
         self.existing = dict(existing or {})
         self._tables: dict[str, TableKeys] = {}
+        self.column_cache: dict[tuple[str, str, str], object] = {}
+        """Parents' (key, column) frames read by FK orderings, made once per run."""
         self.referenced: dict[str, list[str]] = {}
         self.composite_targets: dict[str, list[tuple[str, ...]]] = {}
         for table in profile.tables.values():

@@ -20,11 +20,16 @@ from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
 from paritygen.generate.keys import TableKeys
 from paritygen.generate.plan import block_ranges, chunk_ranges
 from paritygen.generate.reference import is_reference, reference_frame
-from paritygen.profile.model import Profile, Table
+from paritygen.generate.relations import apply_relations
+from paritygen.profile.model import Profile, Relation, Table
 
 log = logging.getLogger("paritygen")
 
 _CHECKS_STREAM = "__checks__"
+_RELATIONS_STREAM = "__relations__"
+PARENT_VALUES_MAX_ROWS = 2_000_000
+"""Largest parent whose column an FK ordering reads (its rows are made once more, one column
+kept: 16 MB of timestamps): above it, the ordering is left to the generators."""
 _NOT_NULL_FILL: dict[str, Any] = {
     "integer": 0,
     "float": 0.0,
@@ -61,6 +66,8 @@ class TableRows:
 
         self.table: Table = keys.table
         self.keys = keys
+        self.profile = profile
+        self.scale = scale
         self.seed = seed
         self.row_count = row_count
         self.written = [c for c in self.table.columns if c not in computed]
@@ -117,12 +124,39 @@ class TableRows:
             rng = block_rng(self.seed, name, column, block)
             columns[column] = generator.generate(start, count, rng).alias(column)
         frame = pl.DataFrame([columns[c] for c in self.written])
+        if self.table.relations:  # orderings and identities production held, as often
+            rng = block_rng(self.seed, name, _RELATIONS_STREAM, block)
+            frame = apply_relations(frame, self.table, self.key_columns, self.parent_values, rng)
         if self.checks:
             rng = block_rng(self.seed, name, _CHECKS_STREAM, block)
             frame = self.checks_apply(frame, rng)
             # CHECK repair never touches keys: uniqueness and references win.
             frame = frame.with_columns([keys[c] for c in keys.columns])
         return enforce_column_limits(frame, self.table)
+
+    def parent_values(self, relation: Relation) -> pl.DataFrame | None:
+        """The parent's (key, column) for every parent row, for an FK ordering: the parent's
+        rows are made again (the same seed gives the same rows), once per run, when the parent
+        has at most ``PARENT_VALUES_MAX_ROWS`` rows."""
+        fk = next((f for f in self.table.foreign_keys if f.columns == relation.via), None)
+        if fk is None or relation.ref_table is None or len(fk.columns) != 1:
+            return None
+        factory = self.keys.factory
+        cache_key = (relation.ref_table, fk.ref_columns[0], relation.ref_columns[0])
+        if cache_key not in factory.column_cache:
+            rows = factory.plan.row_count(relation.ref_table)
+            value: pl.DataFrame | None = None
+            if 0 < rows <= PARENT_VALUES_MAX_ROWS:
+                parent = TableRows(self.profile, factory.table_keys(relation.ref_table), rows,
+                                   self.seed, self.scale)  # fmt: skip
+                wanted = [fk.ref_columns[0], relation.ref_columns[0]]
+                if all(c in parent.written for c in wanted):
+                    blocks = [parent.block(b, s, c).select(wanted)
+                              for b, s, c in block_ranges(0, rows)]  # fmt: skip
+                    both = pl.concat(blocks)
+                    value = pl.DataFrame({"__key": both[wanted[0]], "__value": both[wanted[1]]})
+            factory.column_cache[cache_key] = value
+        return factory.column_cache[cache_key]
 
     def checks_apply(self, frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
         from paritygen.generate.checks import apply_checks

@@ -228,6 +228,30 @@ class CheckConstraint:
 
 
 @dataclass(config=_STRICT)
+class Relation:
+    """A relationship that holds in (nearly) every production row, as a share: never a value.
+
+    - ``order``: ``columns = (a, b)``, the share of rows with ``a <= b`` (both non-NULL): a
+      return after its rental, ``updated_at >= created_at``;
+    - ``fk_order``: ``columns = (c,)`` of this table, ``ref_columns = (p,)`` of the parent reached
+      through the FK ``via``: the share of rows with ``c >= p`` (a payment after its rental);
+    - ``diamond``: ``columns`` an FK of this table, ``via`` another FK of it to ``ref_table``
+      whose FK ``ref_columns`` leads to the same ancestor: the share of rows where both paths
+      reach the same ancestor row (a payment's customer is its rental's customer);
+    - ``sum`` / ``product``: ``columns = (c, a, b)``, the share of rows with ``c = a + b`` or
+      ``c = a * b`` (to the column's precision): an order's total, an extended price.
+    """
+
+    kind: Literal["order", "fk_order", "diamond", "sum", "product"]
+    columns: tuple[str, ...]
+    share: Fraction
+    """Share of the rows (every column involved non-NULL) where the relation holds."""
+    via: tuple[str, ...] = ()
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+
+
+@dataclass(config=_STRICT)
 class Table:
     """One table: schema, volume and the statistics of each column."""
 
@@ -256,6 +280,9 @@ class Table:
     virtual_primary_key: bool = False
     """``primary_key`` comes from ``rules`` (production declares none): generated unique,
     created in staging only with ``--create-virtual-fks``."""
+    relations: tuple[Relation, ...] = ()
+    """Relationships between columns of a row and along FKs that hold in (nearly) every row
+    (:mod:`paritygen.profile.relations`): orderings, FK diamonds, arithmetic identities."""
 
 
 @dataclass(config=_STRICT)

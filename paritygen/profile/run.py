@@ -27,7 +27,17 @@ from tqdm import tqdm
 from paritygen import __version__
 from paritygen.db import describe_db_error, make_engine, resolve_url
 from paritygen.errors import ConfigError, ConnectionFailed, ParitygenError, safe_url
-from paritygen.profile import classify, dialects, infer, key_names, keys, read, reference, stats
+from paritygen.profile import (
+    classify,
+    dialects,
+    infer,
+    key_names,
+    keys,
+    read,
+    reference,
+    relations,
+    stats,
+)
 from paritygen.profile.identity import server_identity
 from paritygen.profile.model import (
     FORMAT,
@@ -321,6 +331,10 @@ def _profile(
             raise ProfilingFailed(f"table {name}: {describe_db_error(exc)}") from None
         if rows is not None:
             measured[name] = dataclasses.replace(measured[name], reference_rows=rows)
+    for name in names:  # orderings, diamonds, identities: shares read from samples
+        found = relations.discover(conn, schema, measured, name)
+        if found:
+            measured[name] = dataclasses.replace(measured[name], relations=found)
     identity = server_identity(conn)
     database = url.database
     if database and url.get_backend_name() == "sqlite":

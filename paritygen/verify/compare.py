@@ -22,6 +22,7 @@ from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, T
 from paritygen.profile.values import ORDERED, TEMPORAL, to_number
 from paritygen.profile.volume import planned_counts, planned_rows, thinned_childless
 from paritygen.verify import measures as m
+from paritygen.verify.relations import relation_measures
 from paritygen.verify.result import Collector, Measure, ParityResult
 from paritygen.verify.tolerances import Tolerances
 
@@ -508,6 +509,7 @@ def verify_database(
                     observed=item.count,
                     detail=item.detail,
                 )
+        relation_measures(collector, engine, profile, measured)
         if source is not None:
             _privacy(collector, privacy, source, engine, _subset(profile, measured), reflected)
         elif any(c.pii for t in profile.tables.values() for c in t.columns.values()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,10 @@ def _normal(value: Any) -> Any:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
+    if isinstance(value, set | frozenset):  # a MySQL SET: its members, in one order
+        return tuple(sorted(str(member) for member in value))
+    if isinstance(value, dict | list):  # JSON documents, compared as canonical text
+        return json.dumps(value, sort_keys=True, default=str)
     return value
 
 

@@ -44,6 +44,10 @@ MEASURES: dict[str, str] = {
     "bytes": "table + index bytes off by this share of production's",
     "pii_leak": "staging values of identifying PII columns found in production",
     "row_copies": "share of sampled staging rows equal to a production row",
+    "ordering": "difference of the share of rows where a <= b (two columns of a row)",
+    "fk_ordering": "difference of the share of rows where a column follows its parent's",
+    "diamond": "difference of the share of rows whose two FK paths reach the same ancestor",
+    "identity": "difference of the share of rows where c = a + b or c = a * b holds",
 }
 """Every measure verify reports, with the meaning of its value."""
 
@@ -68,6 +72,10 @@ class Tolerances:
     bytes: float = 0.20
     pii_leak: float = 0.0
     row_copies: float = 0.05
+    ordering: float = 0.02
+    fk_ordering: float = 0.02
+    diamond: float = 0.02
+    identity: float = 0.02
     distinct_min_values: int = 20
     """Distinct counts are compared only for columns with at least this many values."""
     categorical_max_values: int = 200
