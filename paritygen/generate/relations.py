@@ -112,8 +112,11 @@ def apply_relations(
     fixed: set[str],
     parent_values: ParentValues,
     rng: np.random.Generator,
+    links: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """*frame* (one block) brought to the table's relations; *fixed* columns (keys) never move."""
+    """*frame* (one block) brought to the table's relations; *fixed* columns (keys) never move.
+    *links*: the block's key columns with the FKs an update fills later (a cycle's edge), so an
+    FK ordering knows each row's parent even while the row is loaded without it."""
     relations = table.relations
     if not relations or not frame.height:
         return frame
@@ -134,9 +137,10 @@ def apply_relations(
         else:
             parents = parent_values(relation)
             fk_column = relation.via[0]
-            if parents is None or fk_column not in frame.columns:
+            source = links if links is not None and fk_column in links.columns else frame
+            if parents is None or fk_column not in source.columns:
                 continue
-            keys = column(fk_column).alias("__key").cast(parents["__key"].dtype, strict=False)
+            keys = source[fk_column].alias("__key").cast(parents["__key"].dtype, strict=False)
             joined = pl.DataFrame([keys]).join(parents, on="__key", how="left",
                                                maintain_order="left")  # fmt: skip
             bound = _numbers(joined["__value"])

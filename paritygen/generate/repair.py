@@ -240,6 +240,9 @@ def couple_ordered(df: pl.DataFrame, rules: list[CheckRule], rng: np.random.Gene
     ]
     if not pairs or df.height < 2:
         return df
+    ties = [r for r in rules if isinstance(r, CompareCheck) and (r.left, r.right) in pairs]
+    if all(_violation_count(df, rule) == 0 for rule in ties):
+        return df  # already in order (the profile's orderings did it): keep their pairing
     groups: list[set[str]] = []
     for left, right in pairs:
         touching = [g for g in groups if left in g or right in g]

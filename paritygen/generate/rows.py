@@ -126,7 +126,11 @@ class TableRows:
         frame = pl.DataFrame([columns[c] for c in self.written])
         if self.table.relations:  # orderings and identities production held, as often
             rng = block_rng(self.seed, name, _RELATIONS_STREAM, block)
-            frame = apply_relations(frame, self.table, self.key_columns, self.parent_values, rng)
+            deferred = self.keys.deferred_list
+            links = self.keys.frame(start, count, with_deferred=True) if deferred else keys
+            frame = apply_relations(
+                frame, self.table, self.key_columns, self.parent_values, rng, links
+            )
         if self.checks:
             rng = block_rng(self.seed, name, _CHECKS_STREAM, block)
             frame = self.checks_apply(frame, rng)
