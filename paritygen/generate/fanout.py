@@ -115,7 +115,7 @@ def fanout_counts(
         high = max(float(stats.max) * growth, low)
         target = stats.top_share * children
         values[-top:] = _shape_top(low, high, top, target)
-    counts = np.maximum(np.round(values).astype(np.int64), 1)
+    counts = np.maximum(np.floor(values + 0.5).astype(np.int64), 1)  # half up, as verify
     counts = _settle(counts, children, top)
     if cap is not None:
         counts = apply_cap(counts, cap)

@@ -230,6 +230,14 @@ def _fk_relations(
                 if measured and measured[1] >= 20 and measured[0] >= STRONG_SHARE:
                     found.append(Relation("fk_order", (column,), round(measured[0], 4),
                                           fk.columns, fk.ref_table, (ref,)))  # fmt: skip
+    # One FK ordering per column, the one production held most often: generation drives each
+    # column by one bound, and a second, weaker bound of the same column is not kept apart.
+    best: dict[str, Relation] = {}
+    for relation in found:
+        column = relation.columns[0]
+        if column not in best or relation.share > best[column].share:
+            best[column] = relation
+    found = list(best.values())
     for via, shortcut in itertools.permutations(singles, 2):
         mid = tables[via.ref_table]
         if via.ref_table in (name, shortcut.ref_table):
