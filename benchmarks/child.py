@@ -144,6 +144,19 @@ class _Split:
         return writer
 
 
+def _peak_rss_mb() -> float | None:
+    """This process's own peak RSS (``VmHWM``, reset by exec). ``wait4``'s ru_maxrss is not:
+    Linux carries the parent's high-water mark into an exec'd child, so a child of a parent
+    that once held 1.4 GB of benchmark data reported 1.4 GB whatever it used."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def _union(spans: list[tuple[float, float]]) -> float:
     """Seconds covered by at least one of *spans*."""
     total, reach = 0.0, float("-inf")
@@ -306,7 +319,9 @@ def main() -> int:
     ver.add_argument("url")
     args = parser.parse_args()
     step = {"generate": _generate, "genonly": _genonly, "profile": _profile, "verify": _verify}
-    print(json.dumps(step[args.step](args), default=str))
+    result = step[args.step](args)
+    result["peak_rss_self_mb"] = _peak_rss_mb()
+    print(json.dumps(result, default=str))
     return 0
 
 

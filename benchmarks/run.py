@@ -138,7 +138,10 @@ def run_measured(argv: list[str], timeout: float, work: Path) -> dict[str, Any]:
         raise RuntimeError(f"{Path(argv[1]).name} {argv[2]} failed: {tail[:300]}")
     data = json.loads(stdout[-1]) if stdout else {}
     data["wall_seconds"] = wall
-    data["peak_rss_mb"] = usage.ru_maxrss / 1024
+    # The child's own high-water mark when it reports one: wait4's ru_maxrss includes the
+    # parent's peak at the time of the exec (Linux), which is this harness's, not the child's.
+    data["ru_maxrss_mb"] = usage.ru_maxrss / 1024
+    data["peak_rss_mb"] = data.get("peak_rss_self_mb") or usage.ru_maxrss / 1024
     return data
 
 

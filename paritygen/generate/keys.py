@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -458,6 +459,7 @@ class KeyFactory:
         self._tables: dict[str, TableKeys] = {}
         self.column_cache: dict[tuple[str, str, str], object] = {}
         """Parents' (key, column) frames read by FK orderings, made once per run."""
+        self._lock = threading.RLock()
         self.referenced: dict[str, list[str]] = {}
         self.composite_targets: dict[str, list[tuple[str, ...]]] = {}
         for table in profile.tables.values():
@@ -473,9 +475,11 @@ class KeyFactory:
         self.anchors = natural_key_anchors(profile)
 
     def table_keys(self, name: str) -> TableKeys:
-        """Keys of table *name* (built once)."""
-        keys = self._tables.get(name)
-        if keys is None:
-            keys = TableKeys(self, self.profile.table(name), self.plan.row_count(name))
-            self._tables[name] = keys
-        return keys
+        """Keys of table *name* (built once, also when tables load side by side: a child
+        builds its parents' keys under the same re-entrant lock)."""
+        with self._lock:
+            keys = self._tables.get(name)
+            if keys is None:
+                keys = TableKeys(self, self.profile.table(name), self.plan.row_count(name))
+                self._tables[name] = keys
+            return keys

@@ -170,7 +170,7 @@ def _inline_template_shape(self):  # noqa: ANN001, ANN202 - a bytecode reference
 
 _WORD_LIST = _word_list_shape.__code__.co_code
 _TEMPLATES = {_template_shape.__code__.co_code, _inline_template_shape.__code__.co_code}
-BULK_PROVIDERS = ("address", "person")
+BULK_PROVIDERS = ("address", "person", "company")
 """Faker provider packages whose word lists the bulk path reads."""
 
 
@@ -296,13 +296,64 @@ BULK_METHODS = {
     "name": "name",
     "city": "city",
     "street_name": "street_name",
+    "company": "company",
 }
 """Pool kinds that may be sampled in bulk, with the Faker method each one stands for."""
+
+_NUMERIFY = {"#": "0123456789", "%": "123456789", "$": "23456789"}
+"""Faker's ``numerify`` placeholders that always become one digit, and the digits they take;
+``!`` and ``@`` become a digit (any / non-zero) or nothing, half and half."""
+
+
+def _phone_sampler(locale: str) -> Sampler | None:
+    """:func:`_phone_template` in bulk, where the locale's ``phone_number`` is Faker's own
+    ``numerify(random_element(formats))``: a format drawn uniformly, each placeholder filled
+    as ``numerify`` fills it, formats not ending in four digits (extensions) drawn again."""
+    from faker.providers import phone_number as base
+
+    try:
+        module = importlib.import_module(f"faker.providers.phone_number.{locale}")
+    except ModuleNotFoundError:
+        module = importlib.import_module("faker.providers.phone_number.en_US")
+    provider = module.Provider
+    formats = getattr(provider, "formats", None)
+    if provider.phone_number is not base.Provider.phone_number or not formats:
+        return None
+    if not all(isinstance(f, str) for f in formats):
+        return None
+    kept = sorted(
+        f for f in formats if f[-4:] and all(c.isdigit() or c in _NUMERIFY for c in f[-4:])
+    )
+    if not kept:
+        return None
+
+    def fill(template: str, rng: np.random.Generator) -> str:
+        digits = rng.integers(0, 1 << 30, len(template))
+        out = []
+        for char, draw in zip(template, digits, strict=True):
+            if char in _NUMERIFY:
+                choices = _NUMERIFY[char]
+                out.append(choices[draw % len(choices)])
+            elif char == "!":
+                out.append("" if draw & 1 else str((draw >> 1) % 10))
+            elif char == "@":
+                out.append("" if draw & 1 else str((draw >> 1) % 9 + 1))
+            else:
+                out.append(char)
+        return "".join(out)
+
+    def sample(rng: np.random.Generator, n: int) -> list[str]:
+        picks = rng.integers(0, len(kept), n)
+        return [fill(kept[i], rng) for i in picks]
+
+    return sample
 
 
 @functools.lru_cache(maxsize=128)
 def _bulk_maker(maker: str, locale: str) -> Sampler | None:
     """The bulk sampler for a pool kind in a locale, or None (the Faker path)."""
+    if maker == "phone_template":
+        return _phone_sampler(locale)
     if maker != "email_local" and maker not in BULK_METHODS:
         return None
     try:

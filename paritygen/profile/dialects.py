@@ -8,6 +8,7 @@ lives here; :mod:`paritygen.profile.read` reads rows, :mod:`paritygen.profile.st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,6 +165,28 @@ def start_session(conn: Connection) -> None:
             conn.exec_driver_sql(statement)
         except sa.exc.DBAPIError:
             continue
+
+
+_SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]+$")
+
+
+def export_snapshot(conn: Connection) -> str | None:
+    """The id other sessions can read this session's snapshot by, or None where the database
+    cannot share snapshots (then nothing is read concurrently: counts and fan-outs must agree)."""
+    sql = dialect_sql(conn).export_snapshot_sql
+    if sql is None:
+        return None
+    snapshot = str(conn.exec_driver_sql(sql).scalar())
+    return snapshot if _SNAPSHOT_ID.match(snapshot) else None
+
+
+def join_session(conn: Connection, snapshot: str) -> None:
+    """Start *conn* as :func:`start_session` does, reading the exported *snapshot*."""
+    spec = dialect_sql(conn)
+    if not spec.import_snapshot or not _SNAPSHOT_ID.match(snapshot):
+        raise ValueError("this database cannot share a snapshot")
+    for statement in spec.import_snapshot:
+        conn.exec_driver_sql(statement.format(snapshot=snapshot))
 
 
 def server_version(conn: Connection) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -262,6 +263,21 @@ def _result_error(result: Any, raw: Any) -> Exception:
     return psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
 
 
+_PARSER: ThreadPoolExecutor | None = None
+_PARSER_LOCK = threading.Lock()
+
+
+def parser_pool() -> ThreadPoolExecutor:
+    """The process's parsing threads: batches are parsed there while the next one streams in
+    (two, for tables read side by side). Shared by every table read, because starting a
+    thread per table was a fixed cost that grew with the number of tables."""
+    global _PARSER
+    with _PARSER_LOCK:
+        if _PARSER is None:
+            _PARSER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paritygen-parse")
+        return _PARSER
+
+
 def _read_postgres_copy(
     conn: Connection, source: str, columns: Sequence[Column]
 ) -> dict[str, ColumnData]:
@@ -289,13 +305,15 @@ def _read_postgres_copy(
     # (polars releases the GIL), so parsing hides behind the network read.
     import psycopg
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        parts: list[Future[tuple[list[pl.Series], list[int], int]]] = []
-        try:
-            _copy_out(raw, sql, lambda buffer: parts.append(pool.submit(parse, buffer)))
-        except psycopg.Error as exc:  # raised on the driver connection: wrap as SQLAlchemy would
-            raise sa.exc.DBAPIError(sql, None, exc) from None
-        parsed = [part.result() for part in parts]
+    pool = parser_pool()
+    parts: list[Future[tuple[list[pl.Series], list[int], int]]] = []
+    try:
+        _copy_out(raw, sql, lambda buffer: parts.append(pool.submit(parse, buffer)))
+    except psycopg.Error as exc:  # raised on the driver connection: wrap as SQLAlchemy would
+        for part in parts:
+            part.cancel()
+        raise sa.exc.DBAPIError(sql, None, exc) from None
+    parsed = [part.result() for part in parts]
     return from_parts(columns, parsed)
 
 

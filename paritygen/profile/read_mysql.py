@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import closing
 from typing import Any
 
@@ -26,6 +26,7 @@ from paritygen.profile.read import (
     _from_copy_text,
     column_data,
     from_parts,
+    parser_pool,
 )
 
 MYSQL_JSON_EXPRESSIONS: dict[str, str] = {
@@ -236,41 +237,41 @@ def _read_mysql_ranges(
                 values.append(value / 1e6 if column.logical_type == "datetime" else value)
             return values, [t.null_count() for t in texts], frame.height
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            start = low
-            while start <= high and (limit is None or rows < limit):
-                stop = min(high + 1, start + step)
-                sample = (
-                    ""
-                    if fraction is None
-                    else (f" AND RAND({(SAMPLE_SEED + start) % (1 << 31)}) < {fraction:.9f}")
-                )
-                cursor.execute(
-                    f"SELECT COUNT(*), GROUP_CONCAT({row_sql} SEPARATOR 0x1d) FROM {table_ref}"
-                    f" WHERE {quoted_key} >= {start} AND {quoted_key} < {stop}{sample}"
-                )
-                count, blob = cursor.fetchone()
-                count = int(count)
-                if count and (blob is None or len(blob) >= cap):  # truncated: halve the range
-                    if stop - start <= 1:
-                        return None
-                    step = max(1, (stop - start) // 2)
-                    continue
-                if count:
-                    frame = _parse_packed(bytes(blob), count, names)
-                    if frame is None:
-                        return None
-                    parsed.append(pool.submit(convert, frame))
-                    rows += count
-                # Aim the next range at RANGE_TARGET_ROWS from the density just seen.
-                width = stop - start
-                step = (
-                    width * 4
-                    if count == 0
-                    else max(1, min(width * 4, int(width * RANGE_TARGET_ROWS / count)))
-                )
-                start = stop
-            results = [part.result() for part in parsed]
+        pool = parser_pool()
+        start = low
+        while start <= high and (limit is None or rows < limit):
+            stop = min(high + 1, start + step)
+            sample = (
+                ""
+                if fraction is None
+                else (f" AND RAND({(SAMPLE_SEED + start) % (1 << 31)}) < {fraction:.9f}")
+            )
+            cursor.execute(
+                f"SELECT COUNT(*), GROUP_CONCAT({row_sql} SEPARATOR 0x1d) FROM {table_ref}"
+                f" WHERE {quoted_key} >= {start} AND {quoted_key} < {stop}{sample}"
+            )
+            count, blob = cursor.fetchone()
+            count = int(count)
+            if count and (blob is None or len(blob) >= cap):  # truncated: halve the range
+                if stop - start <= 1:
+                    return None
+                step = max(1, (stop - start) // 2)
+                continue
+            if count:
+                frame = _parse_packed(bytes(blob), count, names)
+                if frame is None:
+                    return None
+                parsed.append(pool.submit(convert, frame))
+                rows += count
+            # Aim the next range at RANGE_TARGET_ROWS from the density just seen.
+            width = stop - start
+            step = (
+                width * 4
+                if count == 0
+                else max(1, min(width * 4, int(width * RANGE_TARGET_ROWS / count)))
+            )
+            start = stop
+        results = [part.result() for part in parsed]
     return from_parts(columns, results)
 
 

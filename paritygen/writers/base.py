@@ -211,6 +211,11 @@ class SqlAlchemyWriter:
         cycle of NOT NULL FKs needs no special care even into existing tables."""
         return self.caps.checks_fks_during_load
 
+    @property
+    def concurrent_sessions(self) -> bool:
+        """True when several sessions may load tables (and build keys) at once (``--jobs``)."""
+        return self.caps.concurrent_sessions
+
     # -- public API ---------------------------------------------------------------------------
     def load(self, table: sa.Table, chunks: Iterable[pl.DataFrame]) -> int:
         """Append every chunk to *table* through the writer's bulk path; return rows written."""
@@ -366,9 +371,10 @@ writers.register("generic")(SqlAlchemyWriter)
 def open_writer(engine: Engine) -> Writer:
     """The writer registered for the engine's dialect (``postgresql``, ``mysql``, ``sqlite``,
     or a third party's), else the generic SQLAlchemy writer."""
-    import paritygen.writers  # noqa: F401 - registers the built-in writers
+    from paritygen.writers import load_builtin
 
     name = engine.dialect.name.lower()
+    load_builtin(name)
     for registered in writers:
         cls = writers.get(registered)
         if name == registered or name in getattr(cls, "caps", GENERIC).names():

@@ -61,6 +61,9 @@ class Capabilities:
     (a subset of :data:`DEFERRABLE`)."""
     checks_fks_during_load: bool = True
     """False when the load session turns FK checks off: tables then load in any order."""
+    concurrent_sessions: bool = False
+    """True when several sessions may load tables and build keys at once (``--jobs``); False
+    where writers serialise (SQLite's one writer) or nobody has measured it (generic)."""
     single_float_words: frozenset[str] = frozenset({"real", "float4"})
     """Source type words that mean a 4-byte float in this family (MySQL's ``float`` is one)."""
     max_decimal_precision: int | None = None
@@ -108,13 +111,18 @@ class Capabilities:
 def capabilities(dialect_name: str) -> Capabilities:
     """The capabilities registered for *dialect_name* (SQLAlchemy's name or a profile's source
     dialect, any case); :data:`GENERIC` with that family name when no writer claims it."""
-    import paritygen.writers  # noqa: F401 - registers the built-in writers
+    from paritygen.writers import BUILTIN_MODULES, load_builtin
 
     wanted = dialect_name.lower()
-    for name in writers:
-        caps = getattr(writers.get(name), "caps", None)
-        if caps is not None and (wanted in caps.names() or wanted == name):
-            return caps
+    load_builtin(wanted)
+    for _ in range(2):
+        for name in writers:
+            caps = getattr(writers.get(name), "caps", None)
+            if caps is not None and (wanted in caps.names() or wanted == name):
+                return caps
+        if wanted in BUILTIN_MODULES:
+            break
+        load_builtin()  # an alias a built-in declares: look once more with all of them
     return Capabilities(family=wanted, display_name=wanted, types=GENERIC.types)
 
 

@@ -262,6 +262,7 @@ CAPABILITIES = Capabilities(
     # stays because InnoDB clusters rows on it (adding it later rebuilds the table) and an
     # AUTO_INCREMENT column must be a key.
     constraints_after_load=True,
+    concurrent_sessions=True,
     deferred=frozenset({"unique", "index", "foreign_key"}),
     checks_fks_during_load=False,  # _SESSION_SET: foreign_key_checks = 0
     # MySQL's FLOAT is 4 bytes, DOUBLE 8 (https://mariadb.com/kb/en/float/).

@@ -140,6 +140,7 @@ CAPABILITIES = Capabilities(
     # the generator cannot read (a regex, a function) must not fail the load; finish_tables adds
     # it validated, else NOT VALID (kept for future rows).
     constraints_after_load=True,
+    concurrent_sessions=True,
     deferred=DEFERRABLE,
     identity_columns=True,
     # https://www.postgresql.org/docs/current/sql-createextension.html
