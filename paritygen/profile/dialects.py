@@ -42,6 +42,9 @@ class DialectSQL:
     file_bytes_sql: str | None = None
     """Bytes the table's own file takes, param :space (see :func:`table_bytes`); optional."""
     current_schema_sql: str | None = None
+    schema_objects_sql: tuple[tuple[str, str], ...] = ()
+    """(kind, query) pairs listing what a profile does not carry (views, triggers, routines,
+    rules, inheritance): each query takes :schema and returns names."""
     sample: Callable[[str, float], tuple[str, str]] | None = None
     export_snapshot_sql: str | None = None
     """Exports the session's snapshot so other sessions read the same instant (parallel readers
@@ -104,6 +107,34 @@ DIALECTS: dict[str, DialectSQL] = {
             "SET TRANSACTION SNAPSHOT '{snapshot}'",
             f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_SECONDS}s'",
         ),
+        schema_objects_sql=(
+            # https://www.postgresql.org/docs/current/catalogs.html; functions an extension
+            # installed (citext, hstore) are the extension's, not the schema's.
+            ("view", "SELECT viewname FROM pg_views WHERE schemaname = :schema"),
+            ("materialized view", "SELECT matviewname FROM pg_matviews WHERE schemaname = :schema"),
+            (
+                "trigger",
+                "SELECT DISTINCT trigger_name || ' on ' || event_object_table"
+                " FROM information_schema.triggers WHERE trigger_schema = :schema",
+            ),
+            (
+                "function",
+                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname = :schema AND NOT EXISTS (SELECT 1 FROM pg_depend d"
+                " WHERE d.objid = p.oid AND d.deptype = 'e')",
+            ),
+            (
+                "rule",
+                "SELECT rulename || ' on ' || tablename FROM pg_rules WHERE schemaname = :schema",
+            ),
+            (
+                "inheritance",
+                "SELECT c.relname || ' -> ' || p.relname FROM pg_inherits i"
+                " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = :schema AND NOT c.relispartition",
+            ),
+        ),
     ),
     # https://mariadb.com/kb/en/set-transaction/ and https://mariadb.com/kb/en/aborting-statements/
     "mysql": DialectSQL(
@@ -135,6 +166,23 @@ DIALECTS: dict[str, DialectSQL] = {
         ),
         current_schema_sql="SELECT DATABASE()",
         sample=_mysql_sample,
+        # https://mariadb.com/kb/en/information-schema-tables/ (triggers are not listed: reading
+        # information_schema.triggers waits on the metadata lock of every table in the schema)
+        schema_objects_sql=(
+            (
+                "view",
+                "SELECT table_name FROM information_schema.views WHERE table_schema = :schema",
+            ),
+            (
+                "routine",
+                "SELECT CONCAT(LOWER(routine_type), ' ', routine_name)"
+                " FROM information_schema.routines WHERE routine_schema = :schema",
+            ),
+            (
+                "event",
+                "SELECT event_name FROM information_schema.events WHERE event_schema = :schema",
+            ),
+        ),
     ),
     # The file is opened with ?mode=ro (run.py); query_only also refuses writes on this connection
     # (https://www.sqlite.org/pragma.html#pragma_query_only).
@@ -142,6 +190,14 @@ DIALECTS: dict[str, DialectSQL] = {
         session=("PRAGMA query_only = ON",),
         version_sql="SELECT sqlite_version()",
         sample=_sqlite_sample,
+        schema_objects_sql=(
+            ("view", "SELECT name FROM sqlite_master WHERE type = 'view' AND :schema IS NULL"),
+            (
+                "trigger",
+                "SELECT name || ' on ' || tbl_name FROM sqlite_master"
+                " WHERE type = 'trigger' AND :schema IS NULL",
+            ),
+        ),
     ),
 }
 
@@ -271,3 +327,18 @@ def exact_min_max(conn: Connection, table_ref: str, column: str) -> tuple[Any, A
     name = conn.dialect.identifier_preparer.quote(column)
     row = conn.exec_driver_sql(f"SELECT MIN({name}), MAX({name}) FROM {table_ref}").first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+def schema_objects(conn: Connection, schema: str | None) -> list[str]:
+    """What the source holds that a profile does not carry (``view v``, ``trigger t on x``),
+    sorted; an object kind the server cannot list is skipped."""
+    found: list[str] = []
+    schema = schema or current_schema(conn)
+    for kind, sql in dialect_sql(conn).schema_objects_sql:
+        try:
+            with conn.begin_nested():
+                names = conn.execute(sa.text(sql), {"schema": schema}).scalars().all()
+        except sa.exc.DBAPIError:
+            continue
+        found.extend(f"{kind} {name}" for name in sorted(map(str, names)))
+    return found

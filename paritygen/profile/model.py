@@ -217,6 +217,10 @@ class Index:
 
     columns: tuple[str, ...]
     name: str | None = None
+    kind: str | None = None
+    """Index method when not the default B-tree: ``gin``, ``gist``, ``brin``, ``hash``,
+    ``spgist`` (PostgreSQL), ``fulltext``, ``spatial`` (MariaDB / MySQL). Kept within the
+    family; elsewhere the index is a B-tree or left out, with a note."""
 
 
 @dataclass(config=_STRICT)
@@ -438,6 +442,11 @@ class Profile:
     tables: dict[str, Table]
     settings: Settings = field(default_factory=Settings)
     rules: Rules = field(default_factory=Rules)
+    not_carried: tuple[str, ...] = ()
+    """Schema objects of the source the profile does not carry (``view v_sales``, ``trigger
+    trg on orders``, ``function f``, ``rule r on t``, ``inheritance child -> parent``,
+    ``expression index i on t``): staging lacks them unless ``generate --schema-from`` builds
+    the source's schema. Named on stderr when profiling and in the report."""
 
     def table(self, name: str) -> Table:
         """The table called *name*; KeyError names the tables that exist."""

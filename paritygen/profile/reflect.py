@@ -311,14 +311,26 @@ def list_tables(inspector: Inspector, schema: str | None) -> list[str]:
     return sorted(n for n in names if n != RUN_STATE_TABLE)
 
 
+def index_kind(options: dict[str, Any]) -> str | None:
+    """The index method from the inspector's dialect options (None: the default B-tree)."""
+    kind = options.get("postgresql_using") or options.get("mysql_prefix")
+    kind = str(kind).lower() if kind else None
+    return None if kind in (None, "btree") else kind
+
+
 def reflect_tables(
-    conn: Connection, schema: str | None, names: Sequence[str]
+    conn: Connection,
+    schema: str | None,
+    names: Sequence[str],
+    left_out: list[str] | None = None,
 ) -> tuple[dict[str, Table], list[str]]:
     """Reflect *names* of *schema* into model tables; also the notes about what was left out.
 
     Foreign keys to tables outside *names* (or in another schema) are left out, with a note, so
-    the profile stays self-contained and valid.
+    the profile stays self-contained and valid. Indexes the profile cannot carry (on expressions,
+    partial unique ones) are appended to *left_out* when given.
     """
+    left_out = [] if left_out is None else left_out
     inspector = sa.inspect(conn)
     dialect = conn.dialect
     wanted = set(names)
@@ -404,17 +416,27 @@ def reflect_tables(
         plain = []
         for ix in indexes.get(key, []):
             cols_ix = ix.get("column_names") or []
+            options = ix.get("dialect_options") or {}
             if not cols_ix or any(c is None for c in cols_ix):
                 notes.append(f"{name}: expression index {ix.get('name')} left out")
+                left_out.append(f"expression index {ix.get('name')} on {name}")
                 continue
             columns_ix = tuple(cols_ix)
+            if options.get("postgresql_where") and ix.get("unique"):
+                notes.append(f"{name}: partial unique index {ix.get('name')} left out")
+                left_out.append(f"partial unique index {ix.get('name')} on {name}")
+                continue
+            if options.get("postgresql_where"):
+                left_out.append(f"partial index {ix.get('name')} on {name} (kept whole)")
             if ix.get("unique"):
                 if ix.get("duplicates_constraint") or columns_ix in seen or columns_ix == pk:
                     continue
                 seen.add(columns_ix)
                 unique.append(UniqueConstraint(columns=columns_ix, name=ix.get("name"), index=True))
             else:
-                plain.append(Index(columns=columns_ix, name=ix.get("name")))
+                plain.append(
+                    Index(columns=columns_ix, name=ix.get("name"), kind=index_kind(options))
+                )
         comment = comments.get(key, {}).get("text") if comments else None
         out[name] = Table(
             name=name,

@@ -254,12 +254,15 @@ def _profile(
     if not names:
         raise ConfigError("every table was excluded: nothing to profile")
     catalog_schema = schema or dialects.current_schema(conn)
-    reflected, reflect_notes = reflect_tables(conn, schema, names)
+    left_out = dialects.schema_objects(conn, catalog_schema)
+    reflected, reflect_notes = reflect_tables(conn, schema, names, left_out)
     notes.extend(reflect_notes)
     rules, rule_notes = _keep_rules(rules, reflected)
     rules, key_notes = keys.keep_valid_keys(reflected, rules)
     notes.extend(rule_notes + key_notes)
     reflected = keys.apply_key_rules(reflected, rules)  # virtual keys: measured as declared ones
+    if left_out:
+        notes.append(f"not carried by the profile ({len(left_out)}): {', '.join(left_out)}")
 
     # Parent key columns whose position buckets fan-out needs (first column of each FK target).
     ref_keys = {
@@ -388,6 +391,7 @@ def _profile(
             reference_rows=reference_rows,
         ),
         rules=rules,
+        not_carried=tuple(left_out),
     )
 
 

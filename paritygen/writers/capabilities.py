@@ -74,6 +74,10 @@ class Capabilities:
     """Characters of string columns one index may hold; longer keys get prefix lengths."""
     index_prefix_option: str | None = None
     """SQLAlchemy's ``Index`` keyword that carries those prefix lengths (``{column: chars}``)."""
+    index_kinds: frozenset[str] = frozenset()
+    """Index methods besides the B-tree this database builds (a profile's ``Index.kind``)."""
+    index_kind_option: str | None = None
+    """SQLAlchemy's ``Index`` keyword that carries the method (its value upper-cased)."""
     json_check: str | None = None
     """CHECK that keeps a JSON column valid when the type itself does not (``{column}``)."""
     create_extension_sql: str | None = None

@@ -274,6 +274,9 @@ CAPABILITIES = Capabilities(
     index_key_chars=INDEX_KEY_CHARS,
     # https://docs.sqlalchemy.org/en/20/dialects/mysql.html#index-length
     index_prefix_option="mysql_length",
+    # https://mariadb.com/kb/en/full-text-indexes/, https://mariadb.com/kb/en/spatial-index/
+    index_kinds=frozenset({"fulltext", "spatial"}),
+    index_kind_option="mysql_prefix",
     # One ALTER TABLE reads the table once and builds every index in the same pass
     # (https://mariadb.com/kb/en/alter-table/).
     combine_alter=True,

@@ -190,6 +190,7 @@ def _add_constraints(
 ) -> None:
     name = spec.name
     target = caps.family
+    source_family = capabilities(source).family
     limit = caps.max_identifier_length
     if spec.primary_key:
         table.append_constraint(
@@ -213,18 +214,22 @@ def _add_constraints(
             table.append_constraint(sa.UniqueConstraint(*cols, name=unique_name(wanted, name)))
     for ix in spec.indexes:
         cols = [table.c[c] for c in ix.columns]
+        kind = ix.kind if ix.kind in caps.index_kinds and source_family == target else None
+        label = f"index ({', '.join(ix.columns)})"
+        if ix.kind and kind is None:
+            notes.append(f"{name}: {label} is {ix.kind} in the source, B-tree on {target}")
         unindexable = [c.name for c in cols if not caps.types.btree_indexable(c.type)]
-        if unindexable:
+        if unindexable and kind is None:
             notes.append(
-                f"{name}: index ({', '.join(ix.columns)}) dropped: {', '.join(unindexable)} has"
-                f" no default B-tree operator class on {target} (a GIN index in the source?)"
+                f"{name}: {label} dropped: {', '.join(unindexable)} has no default B-tree"
+                f" operator class on {target}"
             )
             continue
-        prefix = _key_prefixes(cols, caps.index_key_chars)
+        options = _prefix_option(caps, _key_prefixes(cols, caps.index_key_chars))
+        if kind is not None and caps.index_kind_option is not None:
+            options = {caps.index_kind_option: kind.upper()}  # no prefixes: not a B-tree
         sa.Index(
-            unique_name(ix.name or f"{name}_{'_'.join(ix.columns)}_idx", name),
-            *cols,
-            **_prefix_option(caps, prefix),
+            unique_name(ix.name or f"{name}_{'_'.join(ix.columns)}_idx", name), *cols, **options
         )
     for i, fk in enumerate(spec.foreign_keys):
         if fk.ref_table not in names:
