@@ -361,6 +361,9 @@ def _refit(counts_desc: np.ndarray, total: int, from_top: bool) -> np.ndarray:
         body[:] = 1 + whole.astype(np.int64)
         del whole
         short = total - int(body.sum())
+        if short >= body.size:  # no excess to share in proportion (every count was 1): evenly
+            evenly, short = divmod(short, body.size)
+            body += evenly
         if short > 0:  # the short-th largest remainder by selection, not a full argsort
             threshold = np.partition(excess, excess.size - short)[excess.size - short]
             above = excess > threshold

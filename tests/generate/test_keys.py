@@ -473,6 +473,16 @@ def test_refit_moves_only_what_it_must() -> None:
     assert np.array_equal(_refit(counts, int(counts.sum()), False), counts)
 
 
+def test_refit_grows_counts_that_are_all_one() -> None:
+    """Parents of one child each, asked for many more children (a lookup kept at its size
+    under a scaled table): nothing to share in proportion, so the growth is spread evenly
+    (this raised ``kth out of bounds`` at ``--scale 0.1`` on the demo shop)."""
+    for counts, total in ((np.array([1]), 11), (np.array([1, 1, 1, 0]), 10)):
+        out = _refit(counts, total, False)
+        assert out.sum() == total and (out == 0).sum() == (counts == 0).sum()
+        assert out.max() - out[out > 0].min() <= 1
+
+
 def _partner_pairs(lead_counts: np.ndarray, partner_counts: np.ndarray, key: int):
     from paritygen.generate.fanout import FanoutMap
     from paritygen.generate.partners import PartnerMap
