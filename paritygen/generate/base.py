@@ -378,6 +378,12 @@ class AtomMixer:
         return pl.concat([self.atoms, rest.cast(self.atoms.dtype)]).gather(index)
 
 
+SHORT_UNIQUE = 6
+"""Unique text columns this short hold codes whatever their tag (``country_code char(2)``)."""
+SHORT_CODE_TAGS = frozenset({"country", "city", "company", "username", "postcode", "first_name",
+                             "last_name"})  # fmt: skip
+"""Tags whose pools cannot fill a short unique column (names and places are longer)."""
+
 CODE_LIKE = frozenset({"postcode", "phone"})
 """Semantic kinds that are plain codes: with one profiled shape they are made by pattern."""
 
@@ -391,6 +397,7 @@ def resolve(ctx: ColumnContext) -> ColumnGenerator:
     """
     from paritygen.generate import (  # noqa: F401 (importing registers the generators)
         categorical,
+        codes,
         native,
         numeric,
         semantic,
@@ -409,6 +416,10 @@ def resolve(ctx: ColumnContext) -> ColumnGenerator:
     if native.makes(column):  # an xml or inet column is never free text, whatever its tag
         return generators.get(default_generator_name(ctx))(ctx)
     tag = (rule.semantic if rule is not None and rule.semantic else None) or column.semantic
+    if tag == "hex" and column.logical_type in ("string", "text"):
+        return generators.get("hex")(ctx)
+    if ctx.unique and tag in SHORT_CODE_TAGS and 0 < (column.length or 0) <= SHORT_UNIQUE:
+        tag = None  # a unique varchar(2) country code is a code, not a country name
     if tag and semantic.supports(tag, column):
         stats = column.stats
         histogram = stats is not None and len(stats.quantiles) >= 2

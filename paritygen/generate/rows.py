@@ -10,15 +10,15 @@ nothing here touches a database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
 
 from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
-from paritygen.generate.keys import TableKeys
-from paritygen.generate.plan import block_ranges, chunk_ranges
+from paritygen.generate.keys import KeyFactory, TableKeys
+from paritygen.generate.plan import TablePlan, block_ranges, chunk_ranges
 from paritygen.generate.reference import is_reference, reference_frame
 from paritygen.generate.relations import apply_relations
 from paritygen.profile.model import Profile, Relation, Table
@@ -212,3 +212,29 @@ def enforce_column_limits(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
         if changed:
             fixes.append(expr.alias(name))
     return frame.with_columns(fixes) if fixes else frame
+
+
+def check_value_capacity(
+    profile: Profile, keys: KeyFactory, plan_tables: Iterable[TablePlan], seed: int
+) -> None:
+    """Build the generator of every unique value column of the planned tables, so a column that
+    cannot hold its rows distinct (a unique ``varchar(2)`` for 1,000 rows) fails with one line
+    when the plan is made, before anything is written. *plan_tables* are ``TablePlan`` items."""
+    from paritygen.generate.base import resolve
+
+    for table_plan in plan_tables:
+        table = profile.table(table_plan.name)
+        rows = table_plan.row_count
+        if is_reference(profile, table.name, rows):
+            continue
+        unique = {uc.columns[0] for uc in table.unique_constraints if len(uc.columns) == 1}
+        if len(table.primary_key) == 1:
+            unique.add(table.primary_key[0])
+        made_by_keys = set(keys.table_keys(table.name).columns)
+        rule = profile.table_rule(table.name)
+        for name in sorted(unique - made_by_keys):
+            column = table.columns[name]
+            if column.generated is not None:
+                continue
+            resolve(ColumnContext(table=table, column=column, row_count=rows, seed=seed,
+                                  rule=rule.columns.get(name), unique=True))  # fmt: skip

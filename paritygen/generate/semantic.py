@@ -31,6 +31,7 @@ from paritygen.generate.base import (
     profiled_null_fraction,
     residual_knots,
     spread,
+    stable_hash,
 )
 from paritygen.generate.pools import EXTRA_LOCALES, POOL_SIZE, POOLED, draw_values, known_locale
 from paritygen.generate.structured import (
@@ -66,6 +67,8 @@ def supports(tag: str, column: Column) -> bool:
         return column.logical_type in ("date", "datetime", "string", "text")
     if tag == "uuid":
         return column.logical_type in ("uuid", "string", "text")
+    if tag == "ip_address":
+        tag = "ip"
     return (tag in POOLED or tag in COMPUTED) and column.logical_type in TEXT_TYPES
 
 
@@ -120,8 +123,11 @@ class SemanticGenerator:
                 f"{where}: semantic generator cannot make {tag or 'untagged'} values for a "
                 f"{column.logical_type} column"
             )
+        if tag == "ip_address":  # the classifier's tag for the pool's "ip" kind
+            tag = "ip"
         self.tag = tag
         self.name = column.name
+        self.salt = np.uint64(stable_hash(f"{ctx.table.name}.{column.name}"))
         self.kind = column.logical_type
         shortest, self.bound = checked_lengths(ctx)
         self.unique = ctx.unique
@@ -348,7 +354,7 @@ class SemanticGenerator:
         if tag == "birth_date":
             return self._birth_dates(n, rng)
         ids = self._ids(n, rng, rows)
-        bits = mix64(ids)
+        bits = mix64(ids ^ self.salt)  # the column's own stream: no two columns alike
         if not self.unique:
             rows = None  # row numbers only served as ids: no suffix
         if tag in ("card_number", "iban", "ip"):
@@ -459,18 +465,26 @@ class SemanticGenerator:
         """Card numbers (Luhn-valid), IBANs (valid check digits) and IPv4 addresses from ids;
         unique ones from a bijection of the row number, so no two rows share one."""
         if tag == "card_number":
-            ids = scatter_ids(rows, 10**14) if rows is not None else bits % np.uint64(10**14)
+            ids = (
+                scatter_ids(rows, 10**14, self.salt)
+                if rows is not None
+                else bits % np.uint64(10**14)
+            )
             body = np.concatenate([np.full((n, 1), 4), digits_from_ids(ids, 14)], axis=1)
             return bytes_to_strings((luhn_complete(body) + 48).astype(np.uint8))
         if tag == "iban":
-            ids = scatter_ids(rows, 10**18) if rows is not None else bits % np.uint64(10**18)
+            ids = (
+                scatter_ids(rows, 10**18, self.salt)
+                if rows is not None
+                else bits % np.uint64(10**18)
+            )
             bban = digits_from_ids(ids, 18)
             check = iban_digits("DE", bban)
             head = np.tile(np.frombuffer(b"DE", dtype=np.uint8), (n, 1))
             matrix = np.concatenate([head, (np.concatenate([check, bban], 1) + 48)], axis=1)
             return bytes_to_strings(matrix.astype(np.uint8))
         if rows is not None:
-            bits = scatter_ids(rows, 254**4)
+            bits = scatter_ids(rows, 254**4, self.salt)
         octets = [
             ((bits // np.uint64(254**i)) % np.uint64(254)).astype(np.int64) + 1 for i in range(4)
         ]

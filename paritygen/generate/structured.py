@@ -226,11 +226,13 @@ def digits_from_ids(ids: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def scatter_ids(rows: np.ndarray, modulus: int) -> np.ndarray:
+def scatter_ids(rows: np.ndarray, modulus: int, salt: int = 0) -> np.ndarray:
     """A bijection of row numbers onto ``[0, modulus)`` (affine, multiplier coprime with 10):
-    distinct rows give distinct digit strings, scattered rather than sequential."""
+    distinct rows give distinct digit strings, scattered rather than sequential. *salt* (a
+    column's hash) shifts the image, so two unique card or IBAN columns never hold the same."""
     multiplier = 6_364_136_223_846_793 % modulus | 1
     while multiplier % 5 == 0:
         multiplier += 2
-    ids = (rows.astype(object) * multiplier + 1_442_695_040_888_963) % modulus
+    shift = 1_442_695_040_888_963 + int(salt) * 2_654_435_761
+    ids = (rows.astype(object) * multiplier + shift) % modulus
     return ids.astype(np.uint64)

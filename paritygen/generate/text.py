@@ -10,6 +10,7 @@ grid (see ``base.grid_size``).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -42,99 +43,38 @@ from paritygen.generate.lengths import (  # noqa: F401 (re-exported: the length 
     length_knots,
     max_length,
 )
+from paritygen.profile.model import Column
 from paritygen.registry import generators
 
-WORDS = [
-    "lorem",
-    "ipsum",
-    "dolor",
-    "sit",
-    "amet",
-    "consectetur",
-    "adipiscing",
-    "elit",
-    "sed",
-    "do",
-    "eiusmod",
-    "tempor",
-    "incididunt",
-    "ut",
-    "labore",
-    "et",
-    "dolore",
-    "magna",
-    "aliqua",
-    "enim",
-    "ad",
-    "minim",
-    "veniam",
-    "quis",
-    "nostrud",
-    "exercitation",
-    "ullamco",
-    "laboris",
-    "nisi",
-    "aliquip",
-    "ex",
-    "ea",
-    "commodo",
-    "consequat",
-    "duis",
-    "aute",
-    "irure",
-    "in",
-    "reprehenderit",
-    "voluptate",
-    "velit",
-    "esse",
-    "cillum",
-    "fugiat",
-    "nulla",
-    "pariatur",
-    "excepteur",
-    "sint",
-    "occaecat",
-    "cupidatat",
-    "non",
-    "proident",
-    "sunt",
-    "culpa",
-    "qui",
-    "officia",
-    "deserunt",
-    "mollit",
-    "anim",
-    "id",
-    "est",
-    "laborum",
-    "order",
-    "delivery",
-    "customer",
-    "payment",
-    "invoice",
-    "product",
-    "shipping",
-    "return",
-    "account",
-    "balance",
-    "service",
-    "quality",
-    "request",
-    "update",
-    "status",
-    "note",
-    "review",
-]
-"""The filler vocabulary: plain ASCII words, no digits (so row numbers appended stay unique)."""
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> tuple[str, ...]:
+    """The vocabulary of text columns that kept no words of their own (a personal column, a
+    tiny table): about 950 common English words from Faker's en_US word list, letters only (so
+    row numbers appended stay unique), never lorem ipsum. Loaded on first use (import cost)."""
+    from faker.providers.lorem.en_US import Provider
+
+    return tuple(w for w in Provider.word_list if len(w) >= 2 and w.isalpha())
 
 POOL_BYTES = 8 << 20
 """Upper bound on the text pool's size per column."""
 
 
-def word_text(rng: np.random.Generator, chars: int, words: tuple[str, ...] = tuple(WORDS)) -> str:
-    """About *chars* characters of space-separated words (built once per column)."""
+def word_text(
+    rng: np.random.Generator,
+    chars: int,
+    words: tuple[str, ...] | None = None,
+    weights: np.ndarray | None = None,
+) -> str:
+    """About *chars* characters of space-separated words (built once per column), drawn at
+    *weights* (production's word frequencies) when given; English words by default."""
+    words = words or english_words()
     average = sum(len(w) for w in words) / len(words) + 1
-    picks = rng.integers(0, len(words), int(chars / average) + 16)
+    count = int(chars / average) + 16
+    if weights is None:
+        picks = rng.integers(0, len(words), count)
+    else:
+        picks = rng.choice(len(words), count, p=weights / weights.sum())
     text = " ".join(np.asarray(words, dtype=object)[picks])
     while len(text) < chars:
         text = text + " " + text
@@ -180,24 +120,35 @@ class LengthTextGenerator:
         self.knots = np.clip(self.knots, shortest, self.bound if self.bound is not None else None)
         self.unique = ctx.unique
         self.avoid = avoid
+        self.alphabet_codes = None
         if self.unique:
             digits = len(str(max(ctx.row_count, 1) * 2))
-            if self.bound is not None and self.bound < digits:
-                raise ConfigError(
-                    f"{ctx.table.name}.{column.name}: length {self.bound} cannot hold "
-                    f"{ctx.row_count} distinct values"
-                )
+            if self.bound is not None and self.bound < digits + SHORT_PREFIX:
+                # Too short for words + a row number: codes over a whole alphabet (a unique
+                # varchar(2) holds 676 letter pairs, not 49 numbers).
+                from paritygen.generate.codes import AlphabetCodes
+
+                wanted = int(round(float(np.median(self.knots)))) if len(self.knots) else 1
+                self.alphabet_codes = AlphabetCodes(ctx, self.bound, wanted)
             self.digits = digits
         longest = int(self.knots[-1]) if len(self.knots) else 0
         self.span = max(longest, 64)
         entries = int(max(64, min(4096, POOL_BYTES // (longest + self.span + 1))))
         seed = np.random.default_rng([len(column.name), *column.name.encode("utf-8")[:16]])
-        text = word_text(seed, entries * (longest + self.span))
+        words, weights = column_words(column)
+        text = word_text(seed, entries * (longest + self.span), words, weights)
         size = longest + self.span
         self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
-        self.spaces = (np.frombuffer(text.encode("ascii"), dtype=np.uint8) == 32).reshape(
+        # One code point per element, so positions are characters whatever the script.
+        self.spaces = (np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 32).reshape(
             entries, size
         )
+        self.case = column.stats.letter_case if column.stats is not None else None
+        self._place_cache: dict[int, np.ndarray] = {}
+        # Distinct values wanted per length (the id grid, or every row), spread over the lengths.
+        spread_of_lengths = float(self.knots[-1] - self.knots[0]) if len(self.knots) else 0.0
+        lengths_used = max(1.0, spread_of_lengths + 1.0)
+        self.per_length = 1.0
         self.spaces_flat = self.spaces.ravel()
         stats = column.stats
         distinct = stats.distinct_count if stats is not None else 0
@@ -209,6 +160,8 @@ class LengthTextGenerator:
         if not self.unique and distinct > avoided:
             self.grid = grid_size(distinct - avoided, expected_non_null_rows(ctx) * share)
         self.ids = DistinctIds(self.grid, ctx, share)
+        wanted = self.grid if self.grid is not None else expected_non_null_rows(ctx)
+        self.per_length = float(wanted) / lengths_used
 
     def residual(
         self,
@@ -249,6 +202,8 @@ class LengthTextGenerator:
             offset = rng.integers(0, self.span - 2, n)  # room for _trim's moves
         lengths = draw_lengths(self.knots, u)
         offset = self._trim(entry, offset, lengths)
+        if rows is None:
+            offset, lengths = self._whole_words(entry, offset, lengths)
         if rows is not None:
             return self._unique(entry, offset, lengths, rows)
         return pl.select(
@@ -271,6 +226,47 @@ class LengthTextGenerator:
         offset += np.where(ends_in_space, np.where(before, 1, -1), 0)
         return offset
 
+    def _whole_words(
+        self, entry: np.ndarray, offset: np.ndarray, lengths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each value moved to a place of the pool where its exact length starts and ends on
+        whole words ("Love Of My Life", not "ve Of My Li"), so lengths keep production's
+        distribution exactly. The place is a function of the value's own (entry, offset), so a
+        value id keeps its value; a length no place fits (one long word) keeps its cut."""
+        if not len(entry):
+            return offset, lengths
+        size = self.spaces.shape[1]
+        key = entry * size + offset  # the value's own position: picks among the places
+        for length in np.unique(lengths):
+            places = self._places(int(length))
+            if len(places) == 0 or len(places) < PLACE_VARIETY * self.per_length:
+                continue  # too few places for the values wanted: exact cuts keep them distinct
+            rows = np.flatnonzero(lengths == length)
+            chosen = places[key[rows] % len(places)]
+            entry[rows], offset[rows] = np.divmod(chosen, size)
+        return offset, lengths
+
+    def _places(self, length: int) -> np.ndarray:
+        """Pool positions (first :data:`PLACE_CHARS` characters) where *length* characters
+        start on a word and end on one, inside one pool entry; cached per length."""
+        places = self._place_cache.get(length)
+        if places is None:
+            flat = self.spaces_flat[: PLACE_CHARS + 1]
+            total = len(flat)
+            size = self.spaces.shape[1]
+            starts = ~flat
+            starts[1:] &= flat[:-1]
+            ends = np.zeros(total + 1, dtype=bool)  # ends[p]: a word ends just before p
+            ends[1:total] = ~flat[:-1] & flat[1:]
+            if length <= 0 or length > total:
+                places = np.zeros(0, dtype=np.int64)
+            else:
+                fit = starts[: total - length + 1] & ends[length : total + 1]
+                places = np.flatnonzero(fit).astype(np.int64)
+                places = places[(places % size) + length <= size]
+            self._place_cache[length] = places
+        return places
+
     def _unique(self, entry, offset, lengths, rows: np.ndarray) -> pl.Series:
         """Distinct strings: a word prefix then the row number (the vocabulary has no digits,
         so different rows can never give the same text)."""
@@ -285,11 +281,52 @@ class LengthTextGenerator:
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         nulls = null_mask(rng, count, self.null_fraction, start)
         n = count if nulls is None else count - int(nulls.sum())
+        if self.alphabet_codes is not None:
+            codes = self.alphabet_codes.codes(non_null_rows(start, nulls, count))
+            return spread(codes, nulls).alias(self.name)
         if self.unique:
             rows = non_null_rows(start, nulls, count)
-            return spread(self.residual(n, rng, rows), nulls).alias(self.name)
-        ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
-        return spread(self.residual(n, rng, None, ordinals), nulls).alias(self.name)
+            values = self.residual(n, rng, rows)
+        else:
+            ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
+            values = self.residual(n, rng, None, ordinals)
+        return spread(apply_case(values, self.case), nulls).alias(self.name)
+
+
+def column_words(column: Column) -> tuple[tuple[str, ...], np.ndarray | None]:
+    """(words, weights) of a column's text: its own profiled vocabulary at production's word
+    frequencies, or the English fallback (:func:`english_words`) when it kept none."""
+    stats = column.stats
+    if stats is None or len(stats.words) < MIN_VOCABULARY:
+        return english_words(), None
+    words = tuple(str(item.value) for item in stats.words)
+    weights = np.asarray([item.frequency for item in stats.words], dtype=np.float64)
+    return words, weights
+
+
+SHORT_PREFIX = 2
+"""Fewest word characters a unique value keeps before its row number; shorter columns take
+alphabet codes (:class:`paritygen.generate.codes.AlphabetCodes`)."""
+
+PLACE_VARIETY = 4
+"""Places per distinct value wanted at a length before values move to whole words (fewer
+would make distinct values collide on one place)."""
+PLACE_CHARS = 1 << 20
+"""Pool characters searched for whole-word places of a length (a bitmask pass per length)."""
+
+MIN_VOCABULARY = 8
+"""Fewer profiled words than this make repetitive text: the English fallback is used instead."""
+
+
+def apply_case(values: pl.Series, case: str | None) -> pl.Series:
+    """Values written in production's letter case (``MARY SMITH``), when it had one."""
+    if case == "upper":
+        return values.str.to_uppercase()
+    if case == "lower":
+        return values.str.to_lowercase()
+    if case == "title":
+        return values.str.to_titlecase()
+    return values
 
 
 PATTERN_CLASSES = {
@@ -323,9 +360,18 @@ class PatternGenerator:
         # The matrix holds UTF-8 bytes: other characters of the shape (``é``, an emoji) stay
         # literal, and the class letters A / a / 9 are single bytes that no multi-byte
         # character contains, so slots are found on the encoded pattern.
-        encoded = pattern.encode("utf-8")
+        shape = column.stats.shape if column.stats is not None else None
+        prefix = shape.prefix if shape is not None and shape.pattern == pattern else None
+        prefix = prefix if prefix and len(prefix) < len(pattern) else ""
+        # A constant prefix (``Customer#``) stays literal; the rest follows the classes.
+        fixed = len(prefix.encode("utf-8"))
+        encoded = prefix.encode("utf-8") + pattern[len(prefix) :].encode("utf-8")
         self.literal = np.frombuffer(encoded, dtype=np.uint8)
-        self.slots = [i for i, byte in enumerate(encoded) if chr(byte) in PATTERN_CLASSES]
+        self.slots = [
+            i for i, byte in enumerate(encoded) if i >= fixed and chr(byte) in PATTERN_CLASSES
+        ]
+        # Customer#000000042: a prefix and digits are a sequence; unique ones count up.
+        self.sequential = bool(prefix) and all(encoded[i] == ord("9") for i in self.slots)
         self.alphabets = [PATTERN_CLASSES[chr(encoded[i])] for i in self.slots]
         self.capacity = int(np.prod([len(a) for a in self.alphabets], dtype=object) or 1)
         if self.unique and self.capacity < ctx.row_count:
@@ -397,6 +443,8 @@ class PatternGenerator:
         """Row-unique codes; with a short-code plan, the profiled share of rows takes the full
         pattern and the others their own cut pattern (different lengths never collide, and
         within one length the row number is a bijection of its capacity)."""
+        if self.sequential:
+            return self._sequence(rows)
         if not self.short_codes:
             return self._codes(rows)
         u = (mix64(rows.astype(np.uint64) ^ self.split_key) >> np.uint64(11)) / float(1 << 53)
@@ -415,6 +463,15 @@ class PatternGenerator:
             else:
                 out[pick] = self._cut_codes(rows[pick], int(length)).to_numpy()
         return pl.Series(self.name, out, dtype=pl.String)
+
+    def _sequence(self, rows: np.ndarray) -> pl.Series:
+        """Prefix and zero-padded row number + 1 (``Customer#000000001``, ...)."""
+        matrix = np.repeat(self.literal[None, :], len(rows), axis=0)
+        numbers = (rows.astype(np.int64) + 1) % self.capacity
+        for slot in reversed(self.slots):
+            numbers, digit = np.divmod(numbers, 10)
+            matrix[:, slot] = PATTERN_CLASSES["9"][digit]
+        return bytes_to_strings(matrix)
 
     def _cut_codes(self, ids: np.ndarray, length: int) -> pl.Series:
         """Codes of the pattern cut to *length*, a bijection of that pattern's capacity."""

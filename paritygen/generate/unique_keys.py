@@ -253,8 +253,13 @@ class CodeKey:
     def __init__(self, column: Column, n: int) -> None:
         stats = column.stats
         pattern = ""
+        prefix = ""
         if stats is not None and stats.shape is not None and stats.shape.share >= 0.5:
             pattern = stats.shape.pattern
+            prefix = stats.shape.prefix or ""
+            if len(prefix) >= len(pattern) or not prefix.isascii():
+                prefix = ""
+            pattern = prefix + pattern[len(prefix) :]  # Customer#: a literal prefix
         if not pattern:
             length = 8
             if stats is not None and stats.length is not None:
@@ -262,7 +267,7 @@ class CodeKey:
             pattern = "Z" * length  # Z: a base-36 position
         limit = column.length or 10_000
         alphabets = {"A": _UPPER, "a": _LOWER, "9": _DIGITS, "Z": _BASE36}
-        positions = [alphabets.get(ch) for ch in pattern]
+        positions = [None if i < len(prefix) else alphabets.get(ch) for i, ch in enumerate(pattern)]
         capacity = math.prod(len(a) for a in positions if a is not None)
         while capacity < max(n, 1):
             if len(positions) >= limit:

@@ -138,7 +138,9 @@ VALUE_SAMPLE = 2000
 """Values checked per column: enough for a stable share, cheap even with Python checksums."""
 
 _EMAIL = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
-_UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# A fixed-length hex token (md5, sha1, API key) is not a UUID: no dashes, any length.
+_HEX = r"^([0-9a-f]{8,}|[0-9A-F]{8,})$"
 _IPV4 = r"^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$"
 _IPV6 = r"^[0-9a-fA-F:]{2,39}$"
 _URL = r"^(https?|ftp)://[^\s]+$"
@@ -193,6 +195,10 @@ def classify_values(values: pl.Series) -> str | None:
         return "email"
     if share(_UUID) >= VALUE_SHARE:
         return "uuid"
+    if share(_HEX) >= VALUE_SHARE and share(r"[a-fA-F]") >= 0.5:
+        lengths = sample.str.len_chars()
+        if lengths.min() == lengths.max():
+            return "hex"
     if share(_URL) >= VALUE_SHARE:
         return "url"
     if share(_IPV4) >= VALUE_SHARE:

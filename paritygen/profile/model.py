@@ -78,6 +78,9 @@ class ShapeStats:
     pattern: str
     share: Fraction
     """Share of non-NULL values that match the pattern exactly."""
+    prefix: str | None = None
+    """Characters every value of the pattern starts with (``Customer#`` of
+    ``Customer#000000042``): generated codes keep them. Never for PII columns."""
 
 
 @dataclass(config=_STRICT)
@@ -105,6 +108,11 @@ class ColumnStats:
     """Largest number of digits before the decimal point seen."""
     true_fraction: Fraction | None = None
     """Share of non-NULL values that are true (boolean columns)."""
+    words: tuple[ValueFrequency, ...] = ()
+    """Words of a text column seen in at least k rows of at least k persons, with the share of
+    rows holding each (generated text is made of them); never for PII."""
+    letter_case: Literal["upper", "lower", "title"] | None = None
+    """How the values are written, when at least 90 % agree (kept for PII too: a shape)."""
 
 
 @dataclass(config=_STRICT)

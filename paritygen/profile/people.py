@@ -5,10 +5,12 @@ Why: ``invoice.billing_city`` kept 53 cities, 47 of them belonging to exactly on
 invoices each cleared k = 5 rows). Rows of one person are one person. So, table by table, parents
 measured before their children:
 
-- a table **about people** holds a column that identifies a person (:data:`PERSON_SEMANTICS`,
-  or a column a rule marks personal): each row is a person (k counts rows, as before);
+- a table **about people** holds a column that makes a row a person (:data:`PERSON_SEMANTICS`:
+  names, e-mail..., or a column a rule marks personal): each row is a person (k counts rows);
 - a table with a foreign key **leading to one** (invoice -> customer, invoice_line -> invoice
-  -> customer): each row belongs to the person its FK leads to, and k counts distinct persons;
+  -> customer): each row belongs to the person its FK leads to, and k counts distinct persons,
+  even when it holds that person's address or phone (:data:`BELONGING_SEMANTICS`);
+- a table with personal columns and no FK to people: each row is a person;
 - any other table (a product list) holds nobody: k counts rows.
 
 Free text (``description``, ``note``) is personal only in a table about people or leading to
@@ -28,20 +30,22 @@ from paritygen.profile.model import Column, Table, TableRule
 PERSON_SEMANTICS = frozenset(
     {
         "email",
-        "phone",
         "first_name",
         "last_name",
         "full_name",
         "username",
-        "street",
         "national_id",
         "birth_date",
-        "iban",
-        "card_number",
         "password",
     }
 )
-"""Tags of columns whose presence makes a table one about people (a row is a person)."""
+"""Tags that make a row a person of its own (a customer, an employee), even when the table
+also references another person (a customer's support rep)."""
+
+BELONGING_SEMANTICS = frozenset({"phone", "street", "iban", "card_number", "postcode"})
+"""Personal tags that belong to *someone*: an invoice's billing address is its customer's, so
+a table with only these and an FK to people counts that FK's persons; without one, its rows
+are persons."""
 
 
 @dataclass(frozen=True)
@@ -73,16 +77,18 @@ class People:
         """Who each read row of *table* belongs to (see the module docstring); registers the
         table's key so its children can follow it."""
         key = table.primary_key[0] if len(table.primary_key) == 1 else None
-        key_values = _values(data, key) if key is not None else None
-        if any(_identifies(column, rule) for column in columns):
-            if key_values is not None:
-                self.keys[table.name] = (key_values, None)
-            return RowOwners(about_people=True)
+        key_values = _values(data, key) if key is not None and key in data else None
         leading = [
             fk
             for fk in table.foreign_keys
             if len(fk.columns) == 1 and fk.ref_table in self.keys and fk.columns[0] in data
         ]
+        personal = [column for column in columns if _identifies(column, rule)]
+        strong = any(column.semantic not in BELONGING_SEMANTICS for column in personal)
+        if strong or (personal and not leading):
+            if key_values is not None:
+                self.keys[table.name] = (key_values, None)
+            return RowOwners(about_people=True)
         if not leading:
             return RowOwners(about_people=False)
         # The parent with the most rows is the data subject (customers outnumber clerks).
@@ -112,7 +118,7 @@ def _values(data: Mapping[str, object], column: str) -> pl.Series:
 def _identifies(column: Column, rule: TableRule | None) -> bool:
     if not column.pii:
         return False
-    if column.semantic in PERSON_SEMANTICS:
+    if column.semantic in PERSON_SEMANTICS or column.semantic in BELONGING_SEMANTICS:
         return True
     column_rule = rule.columns.get(column.name) if rule is not None else None
     return column_rule is not None and column_rule.pii is True  # the user said so

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from paritygen.profile import text
 from paritygen.profile.model import (
     Column,
     ColumnStats,
@@ -250,12 +252,22 @@ def column_stats(
         fields["length"] = _length_stats(lengths.cast(pl.Int64).to_numpy())
         if values.dtype == pl.String and fields["length"].max <= SHAPE_MAX_LENGTH:
             sample = values if present <= SHAPE_SAMPLE else values.sample(SHAPE_SAMPLE, seed=0)
-            shapes = shape_of(sample).value_counts(sort=True, name="count")
+            sample_shapes = shape_of(sample)
+            shapes = sample_shapes.value_counts(sort=True, name="count")
             share = float(shapes["count"][0]) / sample.len()
             if share >= SHAPE_MIN_SHARE:
-                fields["shape"] = ShapeStats(pattern=str(shapes[values.name][0]), share=share)
+                pattern = str(shapes[values.name][0])
+                prefix = None
+                if not pii:
+                    matching = sample.filter(sample_shapes == pattern)
+                    prefix = _constant_prefix(matching, len(pattern), min_group_size)
+                fields["shape"] = ShapeStats(pattern=pattern, share=share, prefix=prefix)
     if common and persons is not None:
         common = _people_filter(common, data.values, persons, min_group_size)
+    if values.dtype == pl.String:
+        fields["letter_case"] = text.letter_case(values)
+        if not pii and text.is_wordy(values):
+            fields["words"] = text.vocabulary(data.values, persons, min_group_size)
     if common:
         fields["most_common"] = _most_common(common, logical, present)
     return ColumnStats(**fields)
@@ -277,6 +289,16 @@ def _people_filter(
         return [(v, c) for v, c in common if float(v) in kept]
     kept = set(safe.to_list())
     return [(v, c) for v, c in common if v in kept]
+
+
+def _constant_prefix(matching: pl.Series, width: int, min_group_size: int) -> str | None:
+    """The characters every code of the shape starts with (``Customer#`` of
+    ``Customer#000000042``), when at least k codes share them and something varies after."""
+    if matching.len() < max(min_group_size, 2):
+        return None
+    # Leading zeros of a padded number are the number's, not the prefix's (SUP-001, SUP-042).
+    prefix = os.path.commonprefix(matching.to_list()).rstrip("0123456789")
+    return prefix if 0 < len(prefix) < width else None
 
 
 def _top_counts(uniques: np.ndarray, counts: np.ndarray, min_group_size: int) -> list[tuple]:

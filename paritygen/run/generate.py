@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from paritygen.errors import ConfigError, safe_url
 from paritygen.generate.keys import ExistingKeys, KeyFactory
 from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan, planned_row_count
-from paritygen.generate.rows import TableRows
+from paritygen.generate.rows import TableRows, check_value_capacity
 from paritygen.profile.io import profile_to_dict
 from paritygen.profile.keys import declared_only
 from paritygen.profile.model import Profile
@@ -180,6 +180,8 @@ def generate_database(
                     f"table {table_plan.name} has no primary key, so its deferred foreign key"
                     " (cycle or self-reference) cannot be filled after the load"
                 )
+        # Every unique value column is checked to hold its rows before anything is written.
+        check_value_capacity(profile, KeyFactory(profile, plan, seed), plan.to_generate, seed)
         names = [t.name for t in plan.to_generate]
         metadata, appended = run.prepare_schema(names, mode, unordered_fks=plan.unordered_fks)
         log.warning(  # every check passed; no row written yet

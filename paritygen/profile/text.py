@@ -1,0 +1,96 @@
+"""What a text column is made of, without keeping any of its values: its words and letter case.
+
+Why: staging text made of lorem ipsum ("eview nulla balance") looks like nothing production
+holds; the column's own vocabulary ("Rock", "Live", "Love") makes generated titles and
+descriptions read like production's and match the same ``LIKE '%live%'`` queries. A word is kept
+only when it occurs in at least k rows *and* for at least k distinct persons (the same rule as
+``most_common``, docs/profile.md "k counts people"), so no word identifies anyone. Columns
+that identify a person keep no words at all.
+
+The letter case (``MARY SMITH`` or ``mary smith``) is a shape, kept for personal columns too,
+so generated names and e-mails look like production's.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from paritygen.profile.model import ValueFrequency
+
+MAX_WORDS = 500
+"""Words kept per column (the most frequent)."""
+WORDS_SAMPLE = 200_000
+"""Rows the vocabulary is counted on (a sample beyond that)."""
+WORDY_SHARE = 0.1
+"""Share of values holding two words or more for a column to be called text (not codes)."""
+CASE_SHARE = 0.9
+"""Share of the values with letters that must share one letter case for it to be recorded."""
+WORD = r"\p{L}[\p{L}'’]*\p{L}"
+"""A word: two or more letters, apostrophes inside (don't, O'Brien); no digits, so generated
+text can carry a row number and stay unique."""
+
+
+def is_wordy(values: pl.Series) -> bool:
+    """Whether the column holds text (several words in a fair share of values), not codes."""
+    sample = values.drop_nulls()
+    if sample.dtype != pl.String or sample.len() == 0:
+        return False
+    if sample.len() > 5_000:
+        sample = sample.sample(5_000, seed=0)
+    return float(sample.str.contains(r"\S\s+\S").mean() or 0.0) >= WORDY_SHARE
+
+
+def vocabulary(
+    values: pl.Series, persons: pl.Series | None, min_group_size: int
+) -> tuple[ValueFrequency, ...]:
+    """The column's words seen in at least k rows of at least k persons, with the share of
+    non-NULL rows holding each, most frequent first (ties alphabetical: profiles diff)."""
+    frame = pl.DataFrame({"text": values})
+    frame = frame.with_columns(
+        person=persons if persons is not None else pl.int_range(pl.len(), dtype=pl.Int64)
+    )
+    frame = frame.drop_nulls("text").with_row_index("row")
+    if frame.height == 0:
+        return ()
+    if frame.height > WORDS_SAMPLE:
+        frame = frame.sample(WORDS_SAMPLE, seed=0)
+    words = (
+        frame.select("row", "person", word=pl.col("text").str.extract_all(WORD))
+        .explode("word")
+        .drop_nulls("word")
+        .unique(["row", "word"])
+    )
+    counted = (
+        words.group_by("word")
+        .agg(rows=pl.len(), people=pl.col("person").n_unique())
+        .filter((pl.col("rows") >= min_group_size) & (pl.col("people") >= min_group_size))
+        .sort(["rows", "word"], descending=[True, False])
+        .head(MAX_WORDS)
+    )
+    total = frame.height
+    return tuple(
+        ValueFrequency(value=word, frequency=min(1.0, rows / total))
+        for word, rows in counted.select("word", "rows").iter_rows()
+    )
+
+
+def letter_case(values: pl.Series) -> str | None:
+    """``upper``, ``lower`` or ``title`` when at least :data:`CASE_SHARE` of the values with
+    letters are written so, else None."""
+    sample = values.drop_nulls()
+    if sample.dtype != pl.String:
+        return None
+    if sample.len() > 5_000:
+        sample = sample.sample(5_000, seed=0)
+    sample = sample.filter(sample.str.contains(r"\p{L}"))
+    n = sample.len()
+    if n == 0:
+        return None
+    for name, converted in (
+        ("upper", sample.str.to_uppercase()),
+        ("lower", sample.str.to_lowercase()),
+        ("title", sample.str.to_titlecase()),
+    ):
+        if float((converted == sample).sum()) / n >= CASE_SHARE:
+            return name
+    return None
