@@ -387,6 +387,7 @@ class QuantileGenerator:
         self.name = ctx.column.name
         self.model = OrderedModel(ctx)
         self.null_fraction = profiled_null_fraction(ctx)
+        self.wide = WideDecimals(ctx.column) if WideDecimals.applies(ctx.column) else None
         self.unique: UniqueRanks | PermutedQuantiles | None = None
         if ctx.unique:
             self.unique = UniqueRanks(ctx, self.model)
@@ -400,8 +401,79 @@ class QuantileGenerator:
             numbers = self.unique.values(non_null_rows(start, nulls, count))
         else:
             numbers = self.model.draw(n, rng)
+        if self.wide is not None:
+            return spread(self.wide.text(numbers, rng), nulls).alias(self.name)
         values = numbers_to_series(numbers, self.model.kind, self.name)
         return spread(values, nulls).alias(self.name)
+
+
+FLOAT_DIGITS = 15
+"""Significant digits a float carries exactly; wider decimals get their last digits drawn."""
+
+
+class WideDecimals:
+    """Decimals wider than a float (``numeric(38,10)``) as exact text, never a float round trip:
+    the model's float gives the leading 15 digits, the digits past them are drawn (so values
+    stay distinct where production's are), and the result is kept within production's exact
+    min/max. Travels as text, which every bulk path hands to the database to parse."""
+
+    def __init__(self, column: Column) -> None:
+        stats = column.stats
+        self.scale = column.scale if column.scale is not None else (
+            stats.max_scale if stats is not None and stats.max_scale is not None else 0
+        )  # fmt: skip
+        self.digits = self.width(column)
+        self.drawn = max(0, self.digits - FLOAT_DIGITS)
+        self.bounds = None
+        if stats is not None and stats.min is not None and stats.max is not None and (
+            self.digits <= 38
+        ):
+            dtype = pl.Decimal(38, self.scale)
+            self.bounds = (
+                pl.Series([str(stats.min)]).cast(dtype, strict=False)[0],
+                pl.Series([str(stats.max)]).cast(dtype, strict=False)[0],
+            )
+
+    @staticmethod
+    def width(column: Column) -> int:
+        stats = column.stats
+        if column.precision is not None:
+            return int(column.precision)
+        if stats is None:
+            return 0
+        return (stats.max_integer_digits or 0) + (stats.max_scale or 0)
+
+    @classmethod
+    def applies(cls, column: Column) -> bool:
+        return column.logical_type == "decimal" and cls.width(column) > FLOAT_DIGITS
+
+    def text(self, numbers: np.ndarray, rng: np.random.Generator) -> pl.Series:
+        n = len(numbers)
+        head = np.floor(np.abs(numbers) * 10.0 ** (self.scale - self.drawn))
+        head_text = pl.Series(np.minimum(head, 9.0e17).astype(np.int64)).cast(pl.String)
+        if self.drawn:
+            tail = rng.integers(0, 10, (n, self.drawn), dtype=np.uint8) + 48
+            tail_text = pl.Series(np.ascontiguousarray(tail).view(f"S{self.drawn}").ravel())
+            digits = pl.select(pl.concat_str([head_text, tail_text.cast(pl.String)])).to_series()
+        else:
+            digits = head_text
+        frame = pl.DataFrame({"d": digits, "neg": numbers < 0})
+        digits = frame.select(
+            pl.col("d").str.strip_chars_start("0").str.zfill(self.scale + 1)
+        ).to_series()
+        whole = digits.str.head(-self.scale) if self.scale else digits
+        parts = [whole, pl.lit("."), digits.str.tail(self.scale)] if self.scale else [whole]
+        sign = pl.when(frame["neg"]).then(pl.lit("-")).otherwise(pl.lit(""))
+        text = pl.select(pl.concat_str([sign, *parts])).to_series()
+        if self.bounds is not None:
+            low, high = self.bounds
+            exact = text.cast(pl.Decimal(38, self.scale), strict=False)
+            text = pl.select(
+                pl.when(exact < low).then(pl.lit(str(low)))
+                .when(exact > high).then(pl.lit(str(high)))
+                .otherwise(text)
+            ).to_series()  # fmt: skip
+        return text
 
 
 class UniqueRanks:

@@ -120,9 +120,18 @@ class TableRows:
         name = self.table.name
         keys = self.keys.frame(start, count)
         columns: dict[str, pl.Series] = {c: keys[c] for c in keys.columns}
+        following = []
         for column, generator in self.generators.items():
+            sources = getattr(generator, "follows", ())
+            if sources and all(c in self.generators for c in sources):
+                following.append((column, generator, sources))
+                continue
             rng = block_rng(self.seed, name, column, block)
             columns[column] = generator.generate(start, count, rng).alias(column)
+        for column, generator, sources in following:  # built from the row's own values
+            rng = block_rng(self.seed, name, column, block)
+            values = generator.generate_following(start, count, rng, [columns[c] for c in sources])
+            columns[column] = values.alias(column)
         frame = pl.DataFrame([columns[c] for c in self.written])
         if self.table.relations:  # orderings and identities production held, as often
             rng = block_rng(self.seed, name, _RELATIONS_STREAM, block)

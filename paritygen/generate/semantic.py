@@ -44,6 +44,7 @@ from paritygen.generate.structured import (
 from paritygen.generate.text import (
     LengthPool,
     LengthTextGenerator,
+    apply_case,
     atom_lengths,
     bytes_to_strings,
     checked_lengths,
@@ -93,6 +94,12 @@ NUMBER_TABLE = 100_000
 """Largest digit range whose text is kept as a table (a few MB at most)."""
 
 POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
+def _ascii_letters(names: pl.Series) -> pl.Series:
+    """Names as e-mail local parts write them: accents dropped (Köhler -> Kohler), letters and
+    spaces only."""
+    return names.cast(pl.String).str.normalize("NFKD").str.replace_all(r"[^A-Za-z ]", "")
 
 
 def decimal_digits(values: np.ndarray) -> np.ndarray:
@@ -175,6 +182,8 @@ class SemanticGenerator:
         self.english = str(column_rule_param(ctx, "locale", "en_US")).startswith("en")
         self.seed = ctx.seed
         if tag == "email":
+            self.follows = stats.follows if stats is not None else ()
+            self.case = stats.letter_case if stats is not None else None
             self.pool = self._pool("email_local")
             # Local parts as they end when not cut: most rows need no per-row slice.
             self.stripped = self.pool.values.str.strip_chars_end("._")
@@ -333,6 +342,35 @@ class SemanticGenerator:
         else:
             rows = non_null_ordinals(start, nulls, count, self.null_fraction)
         return spread(self._values(n, rng, rows), nulls).alias(self.name)
+
+    def generate_following(
+        self, start: int, count: int, rng: np.random.Generator, sources: list[pl.Series]
+    ) -> pl.Series:
+        """E-mails built from the row's generated names (``mary.smith@...``, in production's
+        letter case), where production's follow its name columns (``ColumnStats.follows``);
+        distinct ones carry the row number. Rows without a name get a pool address."""
+        nulls = null_mask(rng, count, self.null_fraction, start)
+        rows = non_null_rows(start, nulls, count)
+        keep = np.flatnonzero(~nulls) if nulls is not None else np.arange(count)
+        words = [_ascii_letters(series.gather(keep)) for series in sources]
+        if len(words) == 1:  # a full name: its first and last word
+            parts = words[0].str.split(" ")
+            words = [parts.list.first(), parts.list.last()]
+        else:
+            words = [w.str.replace_all(" ", "") for w in words]
+        local = pl.select(pl.concat_str(words, separator=".")).to_series()
+        if self.unique or self.all_distinct:
+            local = pl.select(pl.concat_str([local, pl.Series(rows).cast(pl.String)])).to_series()
+        pick = (mix64(rows.astype(np.uint64) ^ self.salt) % np.uint64(len(self.domains)))
+        domain = self.domains.gather(pick.astype(np.int64))
+        if self.bound is not None:
+            room = self.bound - domain.str.len_chars() - 1
+            local = pl.select(local.str.slice(0, room)).to_series()
+        values = pl.select(pl.concat_str([local, pl.lit("@"), domain])).to_series()
+        fallback = self._values(len(keep), rng, rows if self.unique else None)
+        bad = local.is_null() | (local.str.len_chars() < 3)
+        values = pl.select(pl.when(bad).then(fallback).otherwise(values)).to_series()
+        return spread(apply_case(values, self.case), nulls).alias(self.name)
 
     def residual(self, n: int, rng: np.random.Generator) -> pl.Series:
         """*n* non-NULL values (the share not taken by a column's most-common values)."""

@@ -342,3 +342,13 @@ def schema_objects(conn: Connection, schema: str | None) -> list[str]:
             continue
         found.extend(f"{kind} {name}" for name in sorted(map(str, names)))
     return found
+
+
+def exact_distinct_min_max(conn: Connection, table_ref: str, column: str) -> tuple[int, Any, Any]:
+    """Exact distinct count, MIN and MAX of one column, computed by the server in its own type:
+    decimals wider than a float (``numeric(38,10)``) collapse when read as floats."""
+    name = conn.dialect.identifier_preparer.quote(column)
+    row = conn.exec_driver_sql(
+        f"SELECT COUNT(DISTINCT {name}), MIN({name}), MAX({name}) FROM {table_ref}"
+    ).first()
+    return (int(row[0]), row[1], row[2]) if row is not None else (0, None, None)

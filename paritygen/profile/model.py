@@ -111,6 +111,9 @@ class ColumnStats:
     words: tuple[ValueFrequency, ...] = ()
     """Words of a text column seen in at least k rows of at least k persons, with the share of
     rows holding each (generated text is made of them); never for PII."""
+    follows: tuple[str, ...] = ()
+    """Columns of the same row this value is built from (an e-mail from the row's given and
+    family name columns, ``MARY.SMITH@...``): a relation, never a value."""
     letter_case: Literal["upper", "lower", "title"] | None = None
     """How the values are written, when at least 90 % agree (kept for PII too: a shape)."""
 

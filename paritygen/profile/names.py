@@ -32,6 +32,9 @@ SINGLE_NAME_SHARE = 0.8
 SINGLE_MIN_DISTINCT = 20
 """Distinct values needed before single words are taken for names (colours, regions, months
 are dictionary names too, and come in small sets)."""
+LIST_SHARE = 0.3
+"""Share of distinct values that must be lists (commas, slashes, "and") before lists of names
+are looked for."""
 SAMPLE_DISTINCT = 2_000
 """Distinct values checked per column."""
 TOKEN = r"^[\p{L}][\p{L}'’.-]*$"
@@ -94,6 +97,8 @@ def name_tag(values: pl.Series) -> str | None:
     n = distinct.len()
     if n == 0:
         return None
+    if _lists_of_names(distinct):
+        return "full_name"
     given, family = dictionaries()
     given_list = pl.Series(sorted(given)).implode()
     family_list = pl.Series(sorted(family)).implode()
@@ -137,3 +142,43 @@ def name_tag(values: pl.Series) -> str | None:
     if family_count / n >= SINGLE_NAME_SHARE:
         return "last_name"
     return None
+
+
+LIST_SEPARATORS = r"\s*(?:[,/;&]|\band\b|\be\b|\bund\b|\bet\b|\by\b)\s*"
+"""What joins names in a list ("Angus Young, Malcolm Young & Brian Johnson", "Page/Plant")."""
+
+
+def _lists_of_names(distinct: pl.Series) -> bool:
+    """Whether most values are people or lists of people ("Jimmy Page, Robert Plant",
+    "Clapton"): credits, authors, attendees. Only for columns where lists are common (a
+    column of single words never qualifies this way); each part of a value is checked on its
+    own, as a full name or, inside such a column, a family name alone."""
+    is_list = distinct.str.contains(r"[,/;&]|\band\b")
+    if int(is_list.sum()) < FULL_NAME_MIN_MATCHES or float(is_list.mean() or 0.0) < LIST_SHARE:
+        return False
+    pieces = (
+        pl.DataFrame({"value": distinct})
+        .with_row_index("row")
+        .with_columns(part=pl.col("value").str.replace_all(LIST_SEPARATORS, "|").str.split("|"))
+        .explode("part")
+        .with_columns(pl.col("part").str.strip_chars())
+        .filter(pl.col("part") != "")
+    )
+    given, family = dictionaries()
+    given_list = pl.Series(sorted(given)).implode()
+    family_list = pl.Series(sorted(family)).implode()
+    words = pl.col("part").str.split(" ")
+    named = pieces.with_columns(
+        first=words.list.first().str.to_lowercase(),
+        last=words.list.last().str.to_lowercase(),
+        count=words.list.len(),
+    ).with_columns(
+        name=(
+            pl.col("count").is_between(2, 4)
+            & pl.col("first").is_in(given_list)
+            & pl.col("last").is_in(family_list)
+        )
+        | ((pl.col("count") == 1) & pl.col("first").is_in(family_list))
+    )
+    share = named.group_by("row").agg(pl.col("name").mean())["name"]
+    return float((share >= 0.5).sum()) / distinct.len() >= FULL_NAME_SHARE

@@ -23,9 +23,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
-from paritygen.profile.model import Column, Table, TableRule
+from paritygen.profile.model import Column, Table, TableRule, ValueFrequency
 
 PERSON_SEMANTICS = frozenset(
     {
@@ -159,3 +160,68 @@ def parents_first(tables: Mapping[str, Table], names: Sequence[str]) -> list[str
     for name in names:
         visit(name, set())
     return order
+
+
+class PersonalValues:
+    """Hashes of every personal column's values (lower-cased), so that no word or most-common
+    value of another column that equals one ("King", "Frank" in track names) reaches the
+    profile: nothing personal anywhere, whatever column it hides in. Memory: 8 bytes a
+    distinct personal value."""
+
+    def __init__(self) -> None:
+        self.hashes: list[np.ndarray] = []
+
+    def add(self, values: pl.Series) -> None:
+        """Remember one personal column's values (text columns only)."""
+        if values.dtype != pl.String:
+            return
+        present = values.drop_nulls().str.strip_chars().str.to_lowercase().unique()
+        if present.len():
+            self.hashes.append(present.hash(seed=HASH_SEED).to_numpy())
+
+    def scrub(self, tables: dict[str, Table]) -> dict[str, Table]:
+        """*tables* with every most-common value and word equal to a personal value removed."""
+        if not self.hashes:
+            return tables
+        known = np.unique(np.concatenate(self.hashes))
+        out = {}
+        for name, table in tables.items():
+            columns = {}
+            for cname, column in table.columns.items():
+                stats = column.stats
+                if stats is not None and not column.pii and (stats.most_common or stats.words):
+                    stats = dataclasses.replace(
+                        stats,
+                        most_common=_without(stats.most_common, known),
+                        words=_without(stats.words, known),
+                    )
+                    column = dataclasses.replace(column, stats=stats)
+                columns[cname] = column
+            out[name] = dataclasses.replace(table, columns=columns)
+        return out
+
+
+    def holds_any(self, rows: tuple[tuple, ...]) -> bool:
+        """Whether any text cell of *rows* equals a personal value (a lookup table is then not
+        kept verbatim: an album called "Frank" beside a customer called Frank)."""
+        texts = [v for row in rows for v in row if isinstance(v, str)]
+        if not texts or not self.hashes:
+            return False
+        known = np.unique(np.concatenate(self.hashes))
+        hashed = pl.Series(texts).str.strip_chars().str.to_lowercase().hash(seed=HASH_SEED)
+        return bool(np.isin(hashed.to_numpy(), known).any())
+
+
+HASH_SEED = 0x5EED
+"""Seed of polars' value hash for :class:`PersonalValues` (one process, one seed)."""
+
+
+def _without(items: tuple[ValueFrequency, ...], known: np.ndarray) -> tuple[ValueFrequency, ...]:
+    texts = [i for i, item in enumerate(items) if isinstance(item.value, str)]
+    if not texts:
+        return items
+    hashed = (
+        pl.Series([str(items[i].value) for i in texts]).str.strip_chars().str.to_lowercase()
+    ).hash(seed=HASH_SEED).to_numpy()
+    drop = {texts[j] for j in np.flatnonzero(np.isin(hashed, known))}
+    return tuple(item for i, item in enumerate(items) if i not in drop)

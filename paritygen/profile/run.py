@@ -40,6 +40,7 @@ from paritygen.profile import (
     relations,
     stats,
 )
+from paritygen.profile import text as profile_text
 from paritygen.profile.identity import server_identity
 from paritygen.profile.model import (
     FORMAT,
@@ -53,7 +54,7 @@ from paritygen.profile.model import (
     Table,
     TableRule,
 )
-from paritygen.profile.people import People, impersonal_text, parents_first
+from paritygen.profile.people import People, PersonalValues, impersonal_text, parents_first
 from paritygen.profile.reference import DEFAULT_REFERENCE_ROWS
 from paritygen.profile.reflect import DEFAULT_SCHEMA, list_tables, reflect_tables
 from paritygen.profile.values import ORDERED, to_scalar
@@ -283,6 +284,7 @@ def _profile(
         leave=False,
     )
     people = People()
+    personal = PersonalValues()
     try:
         order = parents_first(reflected, names)  # whom rows belong to follows the FKs
 
@@ -300,6 +302,7 @@ def _profile(
                 edges=edges,
                 fk_values=fk_values,
                 people=people,
+                personal=personal,
             )
 
         for name, table in _measure_tables(conn, order, reflected, measure, jobs):
@@ -356,13 +359,16 @@ def _profile(
             measured[name] = dataclasses.replace(table, foreign_keys=tuple(fks))
     finally:
         bar.close()
+    measured = personal.scrub(measured)  # no personal value hides in another column's stats
     for name in sorted(reference.reference_tables(measured, reference_rows)):
         ref = dialects.quote_table(conn, schema, name)
         try:
             rows = reference.read_rows(conn, ref, measured[name], reference_rows)
         except sa.exc.DBAPIError as exc:
             raise ProfilingFailed(f"table {name}: {describe_db_error(exc)}") from None
-        if rows is not None:
+        if rows is not None and personal.holds_any(rows):
+            notes.append(f"table {name} is not kept verbatim: a value of it is also personal")
+        elif rows is not None:
             measured[name] = dataclasses.replace(measured[name], reference_rows=rows)
     for name in names:  # orderings, diamonds, identities: shares read from samples
         found = relations.discover(conn, schema, measured, name)
@@ -450,6 +456,20 @@ def _measure_tables(
             session.close()
 
 
+FLOAT_DIGITS = 15
+"""Significant digits a float holds exactly: wider decimals are counted and bounded in SQL."""
+
+
+def wide_decimal(column: Column, col_stats: ColumnStats) -> bool:
+    """A decimal column whose values carry more digits than a float holds."""
+    if column.logical_type != "decimal":
+        return False
+    if column.precision is not None:
+        return column.precision > FLOAT_DIGITS
+    digits = (col_stats.max_integer_digits or 0) + (col_stats.max_scale or 0)
+    return digits > FLOAT_DIGITS
+
+
 def _rows_read(data: dict[str, read.ColumnData]) -> int:
     return next(iter(data.values())).rows if data else 0
 
@@ -468,6 +488,7 @@ def _measure_table(
     edges: dict[tuple[str, str], stats.KeyEdges],
     fk_values: dict[str, dict[str, pl.Series]],
     people: People,
+    personal: PersonalValues,
 ) -> Table:
     """Counts, bytes and every column's statistics of one table, from one read."""
     ref = dialects.quote_table(conn, schema, table.name)
@@ -531,8 +552,20 @@ def _measure_table(
         return column, col_stats
 
     measured = _stats_map(measure, columns, read_rows)
+    follows = profile_text.email_sources(columns, data)
     for column, col_stats in measured:
         values = data[column.name]
+        if column.pii:
+            personal.add(values.values)
+        if column.name in follows:
+            col_stats = dataclasses.replace(col_stats, follows=follows[column.name])
+        if wide_decimal(column, col_stats) and col_stats.distinct_count:
+            # Wider than a float: the server counts and bounds it exactly (no float round trip).
+            distinct, low, high = dialects.exact_distinct_min_max(conn, ref, column.name)
+            exact = {"distinct_count": distinct}
+            if not column.pii and low is not None:
+                exact |= {"min": reference.exact_scalar(low), "max": reference.exact_scalar(high)}
+            col_stats = dataclasses.replace(col_stats, **exact)
         if (
             sampled
             and not column.pii

@@ -94,3 +94,42 @@ def letter_case(values: pl.Series) -> str | None:
         if float((converted == sample).sum()) / n >= CASE_SHARE:
             return name
     return None
+
+
+FOLLOW_SHARE = 0.5
+"""Share of rows whose e-mail holds the row's own family name for the e-mail to follow it."""
+
+
+def email_sources(columns: list, data: dict) -> dict[str, tuple[str, ...]]:
+    """E-mail columns built from the row's name columns (``MARY.SMITH@...`` beside ``Mary`` and
+    ``Smith``): e-mail column -> (given name column, family name column) or (full name column,).
+    Only the relation is kept, never a value."""
+    by_tag: dict[str, str] = {}
+    for column in columns:
+        if column.semantic in ("first_name", "last_name", "full_name"):
+            by_tag.setdefault(column.semantic, column.name)
+    if "last_name" in by_tag and "first_name" in by_tag:
+        sources = (by_tag["first_name"], by_tag["last_name"])
+        family = data[by_tag["last_name"]].values
+    elif "full_name" in by_tag:
+        sources = (by_tag["full_name"],)
+        family = data[by_tag["full_name"]].values.str.extract(r"(\p{L}+)\W*$")
+    else:
+        return {}
+    found = {}
+    for column in columns:
+        if column.semantic != "email" or family.dtype != pl.String:
+            continue
+        frame = pl.DataFrame(
+            {"mail": data[column.name].values, "family": family.str.to_lowercase()}
+        ).drop_nulls()
+        if frame.height == 0:
+            continue
+        local = frame["mail"].str.to_lowercase().str.split("@").list.first()
+        family_letters = frame["family"].str.replace_all(r"[^\p{L}]", "")
+        holds = pl.select(
+            local.str.contains(family_letters, literal=True) & (family_letters.str.len_chars() > 1)
+        ).to_series()
+        if float(holds.mean() or 0.0) >= FOLLOW_SHARE:
+            found[column.name] = sources
+    return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import re
+from decimal import Decimal
 
 import sqlalchemy as sa
 from faker import Faker
@@ -40,18 +41,20 @@ def _production(url: str) -> dict[str, set[str]]:
         conn.execute(sa.text(
             "CREATE TABLE ticket (id integer PRIMARY KEY, subject varchar(80), owner varchar(60),"
             " payout_account varchar(34), refund_account varchar(34), card varchar(19),"
-            " client varchar(45))"
+            " client varchar(45), balance numeric(38,10))"
         ))  # fmt: skip
         rows = []
         for i in range(ROWS):
+            balance = f"{12345678901234560000 + rnd.randrange(10**4)}.{rnd.randrange(10**10):010d}"
             words = [rnd.choice(VOCABULARY) for _ in range(rnd.randint(2, 7))]
             rows.append({"i": i, "s": " ".join(words).capitalize(), "o": rnd.choice(owners),
                          "p": fake.iban(), "r": fake.iban(), "c": fake.credit_card_number(),
-                         "a": fake.ipv4()})  # fmt: skip
-        conn.execute(sa.text("INSERT INTO ticket VALUES (:i, :s, :o, :p, :r, :c, :a)"), rows)
+                         "a": fake.ipv4(),
+                         "b": balance})  # fmt: skip
+        conn.execute(sa.text("INSERT INTO ticket VALUES (:i, :s, :o, :p, :r, :c, :a, :b)"), rows)
     engine.dispose()
     return {"owner": set(owners), "payout_account": {r["p"] for r in rows},
-            "card": {r["c"] for r in rows}}  # fmt: skip
+            "card": {r["c"] for r in rows}, "balance": {r["b"] for r in rows}}  # fmt: skip
 
 
 def test_text_names_and_account_numbers(db_url_pair: tuple[str, str]) -> None:
@@ -69,7 +72,8 @@ def test_text_names_and_account_numbers(db_url_pair: tuple[str, str]) -> None:
     engine = sa.create_engine(target)
     with engine.connect() as conn:
         rows = conn.execute(sa.text(
-            "SELECT subject, owner, payout_account, refund_account, card, client FROM ticket"
+            "SELECT subject, owner, payout_account, refund_account, card, client, balance"
+            " FROM ticket"
         )).all()  # fmt: skip
     engine.dispose()
     assert len(rows) == ROWS
@@ -88,3 +92,13 @@ def test_text_names_and_account_numbers(db_url_pair: tuple[str, str]) -> None:
     for r in rows:
         if r[5]:
             ipaddress.ip_address(r[5])
+    if engine.dialect.name != "sqlite":  # SQLite keeps decimals as floats
+        # numeric(38,10) profiled and generated exactly: no float round trip.
+        stats = columns["balance"].stats
+        assert stats.distinct_count == len(production["balance"])
+        low, high = Decimal(stats.min), Decimal(stats.max)
+        assert (low, high) == (min(map(Decimal, production["balance"])),
+                               max(map(Decimal, production["balance"])))  # fmt: skip
+        balances = [Decimal(r[6]) for r in rows]
+        assert all(low <= b <= high for b in balances)
+        assert len(set(balances)) >= 0.9 * len(production["balance"])
