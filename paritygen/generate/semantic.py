@@ -96,6 +96,10 @@ NUMBER_TABLE = 100_000
 POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
 
 
+MAX_PAD = 4
+"""Digits an e-mail built from a name may carry to reach production's lengths (mary.smith77)."""
+
+
 def _ascii_letters(names: pl.Series) -> pl.Series:
     """Names as e-mail local parts write them: accents dropped (Köhler -> Kohler), letters and
     spaces only."""
@@ -358,11 +362,46 @@ class SemanticGenerator:
             words = [parts.list.first(), parts.list.last()]
         else:
             words = [w.str.replace_all(" ", "") for w in words]
-        local = pl.select(pl.concat_str(words, separator=".")).to_series()
+        initial = words[0].str.slice(0, 1)
+        forms = [
+            pl.select(pl.concat_str(words, separator=sep)).to_series()
+            for sep in (".", "")
+        ] + [pl.select(pl.concat_str([initial, words[1]], separator=sep)).to_series()
+             for sep in (".", "")]  # fmt: skip
+        suffix = pl.Series([""] * len(keep), dtype=pl.String)
         if self.unique or self.all_distinct:
-            local = pl.select(pl.concat_str([local, pl.Series(rows).cast(pl.String)])).to_series()
-        pick = (mix64(rows.astype(np.uint64) ^ self.salt) % np.uint64(len(self.domains)))
-        domain = self.domains.gather(pick.astype(np.int64))
+            suffix = pl.Series(rows).cast(pl.String)
+        bits = mix64(rows.astype(np.uint64) ^ self.salt)
+        # Aim at production's e-mail lengths: of the forms (mary.smith, marysmith, m.smith,
+        # msmith) and domains, the one whose length fits best, then up to four digits.
+        fixed = suffix.str.len_chars().to_numpy().astype(np.int64) + 1
+        lengths = np.stack(
+            [f.str.len_chars().fill_null(0).to_numpy().astype(np.int64) for f in forms], axis=1
+        )
+        wanted = self._wanted(rows.astype(np.uint64))
+        if wanted is None:
+            wanted = lengths[:, 0] + fixed + int(DOMAIN_LENGTHS.mean())
+        totals = lengths[:, :, None] + fixed[:, None, None] + DOMAIN_LENGTHS[None, None, :]
+        deficit = wanted[:, None, None] - totals
+        cost = np.where(deficit >= 0, np.maximum(deficit - MAX_PAD, 0) + deficit * 0.01, -deficit)
+        best = cost.reshape(len(keep), -1).argmin(axis=1)
+        form, pick = np.divmod(best, len(DOMAIN_LENGTHS))
+        local = forms[0]
+        for index in range(1, len(forms)):
+            chosen = pl.Series(form == index)
+            local = pl.select(pl.when(chosen).then(forms[index]).otherwise(local)).to_series()
+        room = deficit.reshape(len(keep), -1)[np.arange(len(keep)), best]
+        pad = np.clip(room, 0, MAX_PAD)
+        if self.unique or self.all_distinct:
+            # The row number, zero-padded to the room: names have no digits, so the digits'
+            # value (the row) keeps every address distinct whatever its width.
+            width = pl.Series(fixed - 1 + pad, dtype=pl.UInt32)
+            tail = pl.select(suffix.str.zfill(width)).to_series()
+        else:
+            digits = pl.Series((bits % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
+            tail = digits.str.zfill(MAX_PAD).str.slice(0, pl.Series(pad, dtype=pl.UInt32))
+        local = pl.select(pl.concat_str([local, tail])).to_series()
+        domain = self.domains.gather(pick)
         if self.bound is not None:
             room = self.bound - domain.str.len_chars() - 1
             local = pl.select(local.str.slice(0, room)).to_series()

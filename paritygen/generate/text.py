@@ -144,7 +144,7 @@ class LengthTextGenerator:
             entries, size
         )
         self.case = column.stats.letter_case if column.stats is not None else None
-        self._place_cache: dict[int, np.ndarray] = {}
+        self._place_cache: dict[int, tuple[np.ndarray, int]] = {}
         # Distinct values wanted per length (the id grid, or every row), spread over the lengths.
         spread_of_lengths = float(self.knots[-1] - self.knots[0]) if len(self.knots) else 0.0
         lengths_used = max(1.0, spread_of_lengths + 1.0)
@@ -190,8 +190,10 @@ class LengthTextGenerator:
         rows: np.ndarray | None,
         id_rows: np.ndarray | None,
     ) -> pl.Series:
+        place_ids = id_rows  # distinct ordinals: distinct whole-word places (no grid)
         if self.grid is not None:
             value_ids = self.ids.draw(n, rng, id_rows)
+            place_ids = value_ids
             bits = mix64(value_ids)
             u = id_ranks(value_ids)
             entry = (bits % np.uint64(len(self.pool))).astype(np.int64)
@@ -203,7 +205,7 @@ class LengthTextGenerator:
         lengths = draw_lengths(self.knots, u)
         offset = self._trim(entry, offset, lengths)
         if rows is None:
-            offset, lengths = self._whole_words(entry, offset, lengths)
+            offset, lengths = self._whole_words(entry, offset, lengths, place_ids)
         if rows is not None:
             return self._unique(entry, offset, lengths, rows)
         return pl.select(
@@ -227,7 +229,11 @@ class LengthTextGenerator:
         return offset
 
     def _whole_words(
-        self, entry: np.ndarray, offset: np.ndarray, lengths: np.ndarray
+        self,
+        entry: np.ndarray,
+        offset: np.ndarray,
+        lengths: np.ndarray,
+        ids: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each value moved to a place of the pool where its exact length starts and ends on
         whole words ("Love Of My Life", not "ve Of My Li"), so lengths keep production's
@@ -236,21 +242,24 @@ class LengthTextGenerator:
         if not len(entry):
             return offset, lengths
         size = self.spaces.shape[1]
-        key = entry * size + offset  # the value's own position: picks among the places
+        # The value id picks the place (distinct ids, distinct places: an affine map of the
+        # id onto the places); without ids, the value's own position does.
+        key = (entry * size + offset) if ids is None else ids.astype(np.int64)
         for length in np.unique(lengths):
-            places = self._places(int(length))
-            if len(places) == 0 or len(places) < PLACE_VARIETY * self.per_length:
-                continue  # too few places for the values wanted: exact cuts keep them distinct
+            places, variety = self._places(int(length))
+            if len(places) == 0 or variety < PLACE_VARIETY * self.per_length:
+                continue  # too few whole-word values for the variety wanted: exact cuts
             rows = np.flatnonzero(lengths == length)
-            chosen = places[key[rows] % len(places)]
+            chosen = places[(key[rows] * PLACE_STEP) % len(places)]
             entry[rows], offset[rows] = np.divmod(chosen, size)
         return offset, lengths
 
-    def _places(self, length: int) -> np.ndarray:
+    def _places(self, length: int) -> tuple[np.ndarray, int]:
         """Pool positions (first :data:`PLACE_CHARS` characters) where *length* characters
-        start on a word and end on one, inside one pool entry; cached per length."""
-        places = self._place_cache.get(length)
-        if places is None:
+        start on a word and end on one, inside one pool entry, and how many distinct strings
+        they hold (a single word's length has few); cached per length."""
+        cached = self._place_cache.get(length)
+        if cached is None:
             flat = self.spaces_flat[: PLACE_CHARS + 1]
             total = len(flat)
             size = self.spaces.shape[1]
@@ -264,8 +273,18 @@ class LengthTextGenerator:
                 fit = starts[: total - length + 1] & ends[length : total + 1]
                 places = np.flatnonzero(fit).astype(np.int64)
                 places = places[(places % size) + length <= size]
-            self._place_cache[length] = places
-        return places
+            texts = self.pool.gather(places // size).str.slice(
+                pl.Series(places % size), length
+            )  # fmt: skip
+            # One place per distinct string, so distinct ids give distinct values.
+            places = (
+                pl.DataFrame({"place": places, "text": texts})
+                .unique(subset="text", keep="first", maintain_order=True)["place"]
+                .to_numpy()
+            )
+            cached = (places, len(places))
+            self._place_cache[length] = cached
+        return cached
 
     def _unique(self, entry, offset, lengths, rows: np.ndarray) -> pl.Series:
         """Distinct strings: a word prefix then the row number (the vocabulary has no digits,
@@ -308,7 +327,10 @@ SHORT_PREFIX = 2
 """Fewest word characters a unique value keeps before its row number; shorter columns take
 alphabet codes (:class:`paritygen.generate.codes.AlphabetCodes`)."""
 
-PLACE_VARIETY = 4
+PLACE_STEP = 7_919
+"""Odd prime stepping value ids across the places (distinct ids below the count, distinct
+places, unless the count is a multiple of it)."""
+PLACE_VARIETY = 1.5
 """Places per distinct value wanted at a length before values move to whole words (fewer
 would make distinct values collide on one place)."""
 PLACE_CHARS = 1 << 20
