@@ -225,3 +225,44 @@ class BooleanGenerator:
         n = count if nulls is None else count - int(nulls.sum())
         values = pl.Series(self.name, stratified_uniform(rng, n) < self.true_fraction)
         return spread(values, nulls).alias(self.name)
+
+
+class Determined:
+    """A categorical column that production ties to another of the row (a city's country):
+    where the row's source value is one of the profiled pairs, this column takes its partner;
+    elsewhere (and where production's column is NULL) the column's own generator decides."""
+
+    def __init__(self, base: object, column: Column) -> None:
+        stats = column.stats
+        assert stats is not None and stats.follows and stats.mapping
+        self.base = base
+        self.follows = stats.follows
+        self.name = column.name
+        self.sources = [str(a) for a, _ in stats.mapping]
+        self.partners = typed_values([b for _, b in stats.mapping], column)
+
+    def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
+        return self.base.generate(start, count, rng)  # type: ignore[attr-defined]
+
+    def generate_following(
+        self, start: int, count: int, rng: np.random.Generator, sources: list[pl.Series]
+    ) -> pl.Series:
+        own = self.generate(start, count, rng)
+        source = sources[0].cast(pl.String)
+        partner = source.replace_strict(
+            self.sources, self.partners, default=None, return_dtype=self.partners.dtype
+        )
+        return pl.select(
+            pl.when(own.is_null()).then(None)
+            .when(partner.is_not_null()).then(partner)
+            .otherwise(own)
+            .alias(self.name)
+        ).to_series()  # fmt: skip
+
+
+def determined(generator: object, column: Column) -> object:
+    """*generator*, tied to the column it follows when the profile holds value pairs."""
+    stats = column.stats
+    if stats is None or not stats.follows or not stats.mapping or column.semantic == "email":
+        return generator
+    return Determined(generator, column)

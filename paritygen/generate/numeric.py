@@ -10,6 +10,7 @@ on a grid sized to production's distinct count.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 
@@ -412,36 +413,38 @@ FLOAT_DIGITS = 15
 
 
 class WideDecimals:
-    """Decimals wider than a float (``numeric(38,10)``) as exact text, never a float round trip:
-    the model's float gives the leading 15 digits, the digits past them are drawn (so values
-    stay distinct where production's are), and the result is kept within production's exact
-    min/max. Travels as text, which every bulk path hands to the database to parse."""
+    """Decimals wider than a float (``numeric(38,10)``) as exact text, never a float round trip.
+
+    Production's exact min and max (profiled in SQL) bound the values in integer units of the
+    scale (Python integers, any width); the model's float only says *where* between them a
+    value falls (its rank, 53 bits), the digits below that resolution are drawn, so values stay
+    distinct where production's are. Where the float cannot tell production's values apart at
+    all (1,000 values within one float step), the place is uniform between min and max. The
+    text travels as it is: every bulk path hands it to the database to parse."""
 
     def __init__(self, column: Column) -> None:
         stats = column.stats
         self.scale = column.scale if column.scale is not None else (
             stats.max_scale if stats is not None and stats.max_scale is not None else 0
         )  # fmt: skip
-        self.digits = self.width(column)
-        self.drawn = max(0, self.digits - FLOAT_DIGITS)
-        self.bounds = None
-        if stats is not None and stats.min is not None and stats.max is not None and (
-            self.digits <= 38
-        ):
-            dtype = pl.Decimal(38, self.scale)
-            self.bounds = (
-                pl.Series([str(stats.min)]).cast(dtype, strict=False)[0],
-                pl.Series([str(stats.max)]).cast(dtype, strict=False)[0],
-            )
+        self.bounds: tuple[int, int] | None = None
+        if stats is not None and stats.min is not None and stats.max is not None:
+            unit = decimal.Decimal(10) ** self.scale
+            low = int(decimal.Decimal(str(stats.min)) * unit)
+            high = int(decimal.Decimal(str(stats.max)) * unit)
+            self.bounds = (min(low, high), max(low, high))
+            self.float_bounds = (float(stats.min), float(stats.max))
 
     @staticmethod
     def width(column: Column) -> int:
+        """Digits the values carry: the widest production held (integer digits + the scale),
+        else the declared precision."""
         stats = column.stats
-        if column.precision is not None:
-            return int(column.precision)
-        if stats is None:
-            return 0
-        return (stats.max_integer_digits or 0) + (stats.max_scale or 0)
+        scale = column.scale if column.scale is not None else None
+        if stats is not None and stats.max_integer_digits is not None:
+            used = stats.max_integer_digits + (scale if scale is not None else stats.max_scale or 0)
+            return min(used, column.precision) if column.precision else used
+        return int(column.precision or 0)
 
     @classmethod
     def applies(cls, column: Column) -> bool:
@@ -449,31 +452,36 @@ class WideDecimals:
 
     def text(self, numbers: np.ndarray, rng: np.random.Generator) -> pl.Series:
         n = len(numbers)
-        head = np.floor(np.abs(numbers) * 10.0 ** (self.scale - self.drawn))
-        head_text = pl.Series(np.minimum(head, 9.0e17).astype(np.int64)).cast(pl.String)
-        if self.drawn:
-            tail = rng.integers(0, 10, (n, self.drawn), dtype=np.uint8) + 48
-            tail_text = pl.Series(np.ascontiguousarray(tail).view(f"S{self.drawn}").ravel())
-            digits = pl.select(pl.concat_str([head_text, tail_text.cast(pl.String)])).to_series()
+        if self.bounds is None:  # no exact bounds: the float, written at the scale
+            return pl.Series([f"{x:.{self.scale}f}" for x in numbers], dtype=pl.String)
+        low, high = self.bounds
+        span = high - low
+        f_low, f_high = self.float_bounds
+        if f_high - f_low > 4 * np.spacing(max(abs(f_low), abs(f_high), 1.0)):
+            ranks = np.clip((numbers - f_low) / (f_high - f_low), 0.0, 1.0)
+        else:  # production's values lie within a few float steps: spread them evenly
+            ranks = rng.random(n)
+        coarse = (ranks * RANK_STEPS).astype(np.int64).astype(object)
+        below = span // RANK_STEPS + 1  # what one rank step holds: drawn
+        if below < (1 << 62):
+            fine = rng.integers(0, below, n).astype(object)
         else:
-            digits = head_text
-        frame = pl.DataFrame({"d": digits, "neg": numbers < 0})
-        digits = frame.select(
-            pl.col("d").str.strip_chars_start("0").str.zfill(self.scale + 1)
-        ).to_series()
-        whole = digits.str.head(-self.scale) if self.scale else digits
-        parts = [whole, pl.lit("."), digits.str.tail(self.scale)] if self.scale else [whole]
-        sign = pl.when(frame["neg"]).then(pl.lit("-")).otherwise(pl.lit(""))
-        text = pl.select(pl.concat_str([sign, *parts])).to_series()
-        if self.bounds is not None:
-            low, high = self.bounds
-            exact = text.cast(pl.Decimal(38, self.scale), strict=False)
-            text = pl.select(
-                pl.when(exact < low).then(pl.lit(str(low)))
-                .when(exact > high).then(pl.lit(str(high)))
-                .otherwise(text)
-            ).to_series()  # fmt: skip
-        return text
+            fine = np.array([int(x) * below >> 62 for x in rng.integers(0, 1 << 62, n)], object)
+        units = (
+            low + min(c * span // RANK_STEPS + f, span) for c, f in zip(coarse, fine, strict=True)
+        )
+        return pl.Series([_units_text(u, self.scale) for u in units], dtype=pl.String)
+
+
+RANK_STEPS = 1 << 53
+"""Places a float rank tells apart between min and max (its mantissa)."""
+
+
+def _units_text(units: int, scale: int) -> str:
+    """An integer count of 10**-scale units as decimal text (``-1234`` at 2 -> ``-12.34``)."""
+    digits = str(abs(units)).zfill(scale + 1)
+    sign = "-" if units < 0 else ""
+    return f"{sign}{digits[:-scale]}.{digits[-scale:]}" if scale else f"{sign}{digits}"
 
 
 class UniqueRanks:

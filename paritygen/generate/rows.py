@@ -62,6 +62,7 @@ class TableRows:
         """*computed*: generated columns the target computes itself; they are never made nor
         written (a value written into one fails the load, ``GENERATED ALWAYS AS (...)``)."""
         from paritygen.generate.base import resolve
+        from paritygen.generate.categorical import determined
         from paritygen.generate.checks import SkippedCheck, parse_checks
 
         self.table: Table = keys.table
@@ -85,7 +86,7 @@ class TableRows:
         if len(self.table.primary_key) == 1:
             unique.add(self.table.primary_key[0])
         self.generators = {
-            name: resolve(
+            name: determined(resolve(
                 ColumnContext(
                     table=self.table,
                     column=column,
@@ -95,7 +96,7 @@ class TableRows:
                     rule=rule.columns.get(name),
                     unique=name in unique,
                 )
-            )
+            ), column)
             for name, column in self.table.columns.items()
             if name not in key_columns and name not in computed
         }
@@ -128,10 +129,17 @@ class TableRows:
                 continue
             rng = block_rng(self.seed, name, column, block)
             columns[column] = generator.generate(start, count, rng).alias(column)
-        for column, generator, sources in following:  # built from the row's own values
-            rng = block_rng(self.seed, name, column, block)
-            values = generator.generate_following(start, count, rng, [columns[c] for c in sources])
-            columns[column] = values.alias(column)
+        while following:  # built from the row's own values, sources first
+            ready = [f for f in following if all(c in columns for c in f[2])] or following[:1]
+            for column, generator, sources in ready:
+                rng = block_rng(self.seed, name, column, block)
+                if all(c in columns for c in sources):
+                    given = [columns[c] for c in sources]
+                    values = generator.generate_following(start, count, rng, given)
+                else:  # a cycle of follows: the column stands on its own
+                    values = generator.generate(start, count, rng)
+                columns[column] = values.alias(column)
+            following = [f for f in following if f[0] not in columns]
         frame = pl.DataFrame([columns[c] for c in self.written])
         if self.table.relations:  # orderings and identities production held, as often
             rng = block_rng(self.seed, name, _RELATIONS_STREAM, block)

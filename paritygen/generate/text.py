@@ -140,9 +140,8 @@ class LengthTextGenerator:
         size = longest + self.span
         self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
         # One code point per element, so positions are characters whatever the script.
-        self.spaces = (np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 32).reshape(
-            entries, size
-        )
+        self.codes_flat = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        self.spaces = (self.codes_flat == 32).reshape(entries, size)
         self.case = column.stats.letter_case if column.stats is not None else None
         self._place_cache: dict[int, tuple[np.ndarray, int]] = {}
         # Distinct values wanted per length (the id grid, or every row), spread over the lengths.
@@ -150,6 +149,8 @@ class LengthTextGenerator:
         lengths_used = max(1.0, spread_of_lengths + 1.0)
         self.per_length = 1.0
         self.spaces_flat = self.spaces.ravel()
+        self._prefix: tuple[np.ndarray, np.ndarray] | None = None
+        self._word_edges: tuple[np.ndarray, np.ndarray] | None = None
         stats = column.stats
         distinct = stats.distinct_count if stats is not None else 0
         avoided = len(avoid) if avoid is not None else 0
@@ -260,31 +261,48 @@ class LengthTextGenerator:
         they hold (a single word's length has few); cached per length."""
         cached = self._place_cache.get(length)
         if cached is None:
-            flat = self.spaces_flat[: PLACE_CHARS + 1]
-            total = len(flat)
+            if self._word_edges is None:
+                flat = self.spaces_flat[: PLACE_CHARS + 1]
+                starts = ~flat
+                starts[1:] &= flat[:-1]
+                ends = np.zeros(len(flat) + 1, dtype=bool)  # ends[p]: a word ends before p
+                ends[1 : len(flat)] = ~flat[:-1] & flat[1:]
+                self._word_edges = (starts, ends)
+            starts, ends = self._word_edges
+            total = len(starts)
             size = self.spaces.shape[1]
-            starts = ~flat
-            starts[1:] &= flat[:-1]
-            ends = np.zeros(total + 1, dtype=bool)  # ends[p]: a word ends just before p
-            ends[1:total] = ~flat[:-1] & flat[1:]
-            if length <= 0 or length > total:
+            if length <= 0 or length > min(total, WHOLE_WORD_MAX):
                 places = np.zeros(0, dtype=np.int64)
             else:
                 fit = starts[: total - length + 1] & ends[length : total + 1]
                 places = np.flatnonzero(fit).astype(np.int64)
                 places = places[(places % size) + length <= size]
-            texts = self.pool.gather(places // size).str.slice(
-                pl.Series(places % size), length
-            )  # fmt: skip
-            # One place per distinct string, so distinct ids give distinct values.
-            places = (
-                pl.DataFrame({"place": places, "text": texts})
-                .unique(subset="text", keep="first", maintain_order=True)["place"]
-                .to_numpy()
-            )
+            # One place per distinct string, so distinct ids give distinct values (strings
+            # told apart by a rolling hash of their characters: no substring is copied).
+            _, first = np.unique(self._substring_hashes(places, length), return_index=True)
+            places = places[np.sort(first)]
             cached = (places, len(places))
             self._place_cache[length] = cached
         return cached
+
+    def _substring_hashes(self, starts: np.ndarray, length: int) -> np.ndarray:
+        """A 64-bit hash of the pool's *length* characters at each start: position-weighted
+        prefix sums of the code points, brought to a common base by the inverse power of the
+        (odd) multiplier, all modulo 2**64 (numpy's wrapping uint64 arithmetic)."""
+        if self._prefix is None:
+            codes = self.codes_flat[: PLACE_CHARS + 1].astype(np.uint64)
+            steps = np.full(len(codes), HASH_BASE, dtype=np.uint64)
+            steps[0] = 1
+            inverse = np.full(len(codes) + 1, HASH_INVERSE, dtype=np.uint64)
+            inverse[0] = 1
+            with np.errstate(over="ignore"):
+                powers = np.cumprod(steps, dtype=np.uint64)
+                prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+                prefix[1:] = np.cumsum(codes * powers, dtype=np.uint64)
+                self._prefix = (prefix, np.cumprod(inverse, dtype=np.uint64))
+        prefix, inverse = self._prefix
+        with np.errstate(over="ignore"):
+            return (prefix[starts + length] - prefix[starts]) * inverse[starts]
 
     def _unique(self, entry, offset, lengths, rows: np.ndarray) -> pl.Series:
         """Distinct strings: a word prefix then the row number (the vocabulary has no digits,
@@ -327,14 +345,21 @@ SHORT_PREFIX = 2
 """Fewest word characters a unique value keeps before its row number; shorter columns take
 alphabet codes (:class:`paritygen.generate.codes.AlphabetCodes`)."""
 
+HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
+"""Odd multiplier of the substring hash (odd, so it has an inverse modulo 2**64)."""
+HASH_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
+
 PLACE_STEP = 7_919
 """Odd prime stepping value ids across the places (distinct ids below the count, distinct
 places, unless the count is a multiple of it)."""
 PLACE_VARIETY = 1.5
 """Places per distinct value wanted at a length before values move to whole words (fewer
 would make distinct values collide on one place)."""
-PLACE_CHARS = 1 << 20
+PLACE_CHARS = 1 << 18
 """Pool characters searched for whole-word places of a length (a bitmask pass per length)."""
+WHOLE_WORD_MAX = 80
+"""Longest value moved onto whole words (titles, names, short notes); longer text keeps its
+exact cut, trimmed of spaces at its ends."""
 
 MIN_VOCABULARY = 8
 """Fewer profiled words than this make repetitive text: the English fallback is used instead."""

@@ -114,6 +114,9 @@ class ColumnStats:
     follows: tuple[str, ...] = ()
     """Columns of the same row this value is built from (an e-mail from the row's given and
     family name columns, ``MARY.SMITH@...``): a relation, never a value."""
+    mapping: tuple[tuple[Scalar, Scalar], ...] = ()
+    """With ``follows`` naming one categorical column A: the (A value, this value) pairs that
+    production ties together (a city's country), each held by at least k persons."""
     letter_case: Literal["upper", "lower", "title"] | None = None
     """How the values are written, when at least 90 % agree (kept for PII too: a shape)."""
 

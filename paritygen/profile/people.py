@@ -194,6 +194,7 @@ class PersonalValues:
                         stats,
                         most_common=_without(stats.most_common, known),
                         words=_without(stats.words, known),
+                        mapping=_pairs_without(stats.mapping, known),
                     )
                     column = dataclasses.replace(column, stats=stats)
                 columns[cname] = column
@@ -225,3 +226,12 @@ def _without(items: tuple[ValueFrequency, ...], known: np.ndarray) -> tuple[Valu
     ).hash(seed=HASH_SEED).to_numpy()
     drop = {texts[j] for j in np.flatnonzero(np.isin(hashed, known))}
     return tuple(item for i, item in enumerate(items) if i not in drop)
+
+
+def _pairs_without(pairs: tuple, known: np.ndarray) -> tuple:
+    if not pairs:
+        return pairs
+    texts = pl.Series([str(v) for pair in pairs for v in pair]).str.strip_chars().str.to_lowercase()
+    hit = np.isin(texts.hash(seed=HASH_SEED).to_numpy(), known).reshape(len(pairs), 2).any(axis=1)
+    return tuple(pair for pair, drop in zip(pairs, hit, strict=True) if not drop)
+

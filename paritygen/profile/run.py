@@ -35,6 +35,7 @@ from paritygen.profile import (
     infer,
     key_names,
     keys,
+    pairs,
     read,
     reference,
     relations,
@@ -54,7 +55,12 @@ from paritygen.profile.model import (
     Table,
     TableRule,
 )
-from paritygen.profile.people import People, PersonalValues, impersonal_text, parents_first
+from paritygen.profile.people import (
+    People,
+    PersonalValues,
+    impersonal_text,
+    parents_first,
+)
 from paritygen.profile.reference import DEFAULT_REFERENCE_ROWS
 from paritygen.profile.reflect import DEFAULT_SCHEMA, list_tables, reflect_tables
 from paritygen.profile.values import ORDERED, to_scalar
@@ -553,12 +559,16 @@ def _measure_table(
 
     measured = _stats_map(measure, columns, read_rows)
     follows = profile_text.email_sources(columns, data)
+    tied = pairs.determined_pairs(measured, data, owners.ids, min_group_size)
     for column, col_stats in measured:
         values = data[column.name]
         if column.pii:
             personal.add(values.values)
         if column.name in follows:
             col_stats = dataclasses.replace(col_stats, follows=follows[column.name])
+        elif column.name in tied:
+            source, mapping = tied[column.name]
+            col_stats = dataclasses.replace(col_stats, follows=(source,), mapping=mapping)
         if wide_decimal(column, col_stats) and col_stats.distinct_count:
             # Wider than a float: the server counts and bounds it exactly (no float round trip).
             distinct, low, high = dialects.exact_distinct_min_max(conn, ref, column.name)

@@ -14,6 +14,7 @@ import random
 import re
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from faker import Faker
 
@@ -102,3 +103,38 @@ def test_text_names_and_account_numbers(db_url_pair: tuple[str, str]) -> None:
         balances = [Decimal(r[6]) for r in rows]
         assert all(low <= b <= high for b in balances)
         assert len(set(balances)) >= 0.9 * len(production["balance"])
+
+
+CITIES = {"Lyon": "France", "Paris": "France", "Nice": "France", "Porto": "Portugal",
+          "Lisbon": "Portugal", "Braga": "Portugal", "Osaka": "Japan", "Kyoto": "Japan",
+          "Tokyo": "Japan", "Lima": "Peru", "Cusco": "Peru", "Quito": "Ecuador"}  # fmt: skip
+
+
+@pytest.mark.parametrize("db_url_pair", ["postgresql"], indirect=True)
+def test_cities_stay_in_their_countries(db_url_pair: tuple[str, str]) -> None:
+    source, target = db_url_pair
+    rnd = random.Random(5)
+    engine = sa.create_engine(source)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE TABLE member (id integer PRIMARY KEY, email varchar(60), city varchar(30),"
+            " country varchar(30))"
+        ))  # fmt: skip
+        rows = []
+        for i in range(900):
+            city = rnd.choice(sorted(CITIES))
+            rows.append({"i": i, "e": f"m{i}@club.test", "c": city, "n": CITIES[city]})
+        conn.execute(sa.text("INSERT INTO member VALUES (:i, :e, :c, :n)"), rows)
+    engine.dispose()
+    profile = profile_database(source, progress=False)
+    stats = profile.tables["member"].columns["country"].stats
+    assert stats.follows == ("city",)
+    assert dict(stats.mapping) == CITIES
+    generate_database(profile, target, seed=4, progress=False)
+    staging = sa.create_engine(target)
+    with staging.connect() as conn:
+        pairs = conn.execute(sa.text("SELECT city, country FROM member")).all()
+    staging.dispose()
+    known = [(city, country) for city, country in pairs if city in CITIES]
+    assert len(known) >= 0.9 * len(pairs)
+    assert all(CITIES[city] == country for city, country in known)
