@@ -60,6 +60,14 @@ POOL_BYTES = 8 << 20
 """Upper bound on the text pool's size per column."""
 
 
+def __getattr__(name: str) -> object:
+    """``WORDS``, the English vocabulary, loaded on first use (PEP 562): importing this module
+    stays cheap for runs that make no text."""
+    if name == "WORDS":
+        return english_words()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def word_text(
     rng: np.random.Generator,
     chars: int,
