@@ -19,7 +19,6 @@ import polars as pl
 
 from paritygen.generate.base import POLARS_TYPES
 from paritygen.profile.model import Column, Profile, Table
-from paritygen.profile.volume import verbatim_row_count
 
 
 def is_reference(profile: Profile, name: str, row_count: int) -> bool:
@@ -36,11 +35,6 @@ def is_reference(profile: Profile, name: str, row_count: int) -> bool:
     return not any(
         rule.columns.get(c) is not None and rule.columns[c].pii for c in table.columns
     )
-
-
-def reference_row_count(profile: Profile, name: str) -> int | None:
-    """Rows of a verbatim table at any scale, or None when the table is not one."""
-    return verbatim_row_count(profile, name)
 
 
 def column_series(column: Column, values: list) -> pl.Series:
