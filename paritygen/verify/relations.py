@@ -41,9 +41,20 @@ def describe(relation: Relation) -> str:
     return f"{columns[0]} = {columns[1]} {operator} {columns[2]}"
 
 
-def relation_measure(production: float, staging: float) -> float:
-    """The value of a relation measure: the absolute difference of the two shares."""
-    return abs(production - staging)
+# A share measured over n rows carries binomial noise (standard error sqrt(p(1-p)/n)): on a
+# 300-row table one share point is three rows. The difference is judged beyond this many
+# standard errors, so small tables are not missed for noise while large ones keep the 2-point bar.
+SAMPLING_ALLOWANCE_Z = 2.0
+
+
+def relation_measure(production: float, staging: float, rows: int | None = None) -> float:
+    """The value of a relation measure: the absolute difference of the two shares, less the
+    sampling allowance of a share measured over *rows* rows (none when *rows* is not given)."""
+    difference = abs(production - staging)
+    if not rows:
+        return difference
+    allowance = SAMPLING_ALLOWANCE_Z * (production * (1 - production) / rows) ** 0.5
+    return max(0.0, difference - allowance)
 
 
 def relation_measures(
@@ -61,12 +72,12 @@ def relation_measures(
                 if found is None or found[1] == 0:
                     out.skip(name, column, measure, f"{describe(relation)}: no rows to compare")
                     continue
-                share, _ = found
+                share, rows = found
                 out.add(
                     name,
                     column,
                     measure,
-                    relation_measure(relation.share, share),
+                    relation_measure(relation.share, share, rows),
                     expected=relation.share,
                     observed=share,
                     detail=f"{describe(relation)} in {share:.1%} of rows,"
