@@ -45,6 +45,21 @@ class DatasetError(RuntimeError):
     """A sample data set is missing or its load failed (the client's stderr is in the message)."""
 
 
+def _missing(message: str) -> None:
+    """A data set absent from this clone: under pytest the test skips (fails only when
+    ``PARITYGEN_REQUIRE_SERVERS=1``, as CI sets it), so every caller of the loaders is covered;
+    elsewhere (benchmarks) it is an error."""
+    import sys
+
+    if "pytest" not in sys.modules:
+        raise DatasetError(message)
+    import pytest
+
+    if os.environ.get("PARITYGEN_REQUIRE_SERVERS") == "1":
+        pytest.fail(f"{message} (PARITYGEN_REQUIRE_SERVERS=1)")
+    pytest.skip(message)
+
+
 def chinook_script(dialect: str) -> str:
     """The vendor script for *dialect* without the statements that switch databases."""
     try:
@@ -52,7 +67,7 @@ def chinook_script(dialect: str) -> str:
     except KeyError:
         raise DatasetError(f"no Chinook script for dialect {dialect!r}") from None
     if not path.exists():
-        raise DatasetError(f"Chinook script not found at {path}")
+        _missing(f"Chinook script not found at {path}")
     return _OWN_DATABASE.sub("", path.read_text(encoding="utf-8"))
 
 
@@ -82,7 +97,7 @@ def load_chinook(dialect: str, url: str) -> str:
     if dialect == "sqlite":
         source = CHINOOK_DIR / CHINOOK_SQLITE
         if not source.exists():
-            raise DatasetError(f"Chinook SQLite file not found at {source}")
+            _missing(f"Chinook SQLite file not found at {source}")
         shutil.copyfile(source, parsed.database)
         return url
     script = chinook_script(dialect)
