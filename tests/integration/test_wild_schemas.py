@@ -16,7 +16,6 @@ ON UPDATE timestamps, zero dates, AUTO_INCREMENT at 1,000,000, FULLTEXT, dashed 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -501,9 +500,7 @@ def _roundtrip(
 def test_wild_postgres(db_url_pair: tuple[str, str]) -> None:
     source, target = db_url_pair
     _run_script(source, _pg_script(source))
-    started = time.perf_counter()
     share, profile = _roundtrip(source, target, PG_TABLES, PG_FKS)
-    assert time.perf_counter() - started < 60
     # only the chosen schema, never a view, never a partition (its rows are its parent's)
     assert "ignored" not in profile.tables and "customer_orders" not in profile.tables
     assert "measurement_2021" not in profile.tables and "measurement" in profile.tables
@@ -542,9 +539,7 @@ def test_wild_postgres(db_url_pair: tuple[str, str]) -> None:
 def test_wild_mariadb(db_url_pair: tuple[str, str]) -> None:
     source, target = db_url_pair
     _run_script(source, MY_SCHEMA)
-    started = time.perf_counter()
     _roundtrip(source, target, MY_TABLES, MY_FKS)
-    assert time.perf_counter() - started < 60
     engine = _engine(target)
     with engine.connect() as conn:
         # AUTO_INCREMENT keeps production's range and moves past the keys written
