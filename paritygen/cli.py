@@ -302,6 +302,14 @@ def profile(
     "--create-virtual-fks", is_flag=True,
     help="Also create the profile's virtual keys (rules:) as constraints in the target.",
 )  # fmt: skip
+@click.option(
+    "--schema-from", default=None, metavar="SOURCE_URL",
+    help="Build the target's schema (views, triggers, routines, every index) from this source"
+    " of the same database with its own read-only dump tool (pg_dump --schema-only /"
+    " mariadb-dump --no-data), then load the rows into it; triggers and events are added after"
+    " the load. Replaces the source's tables in the target (rows only with --if-exists"
+    " truncate).",
+)  # fmt: skip
 @handle_errors
 def generate(
     profile_path: str,
@@ -321,6 +329,7 @@ def generate(
     progress: bool | None,
     create_virtual_fks: bool,
     scale_lookups: bool,
+    schema_from: str | None,
 ) -> None:
     """Fill a staging database with synthetic rows shaped like PROFILE.
 
@@ -364,6 +373,7 @@ def generate(
         max_rows=max_rows,
         max_bytes=parse_size(max_bytes),
         scale_lookups=scale_lookups,
+        schema_from=schema_from,
     )
     width = max((len(name) for name in summary.tables), default=5)
     for name, table in summary.tables.items():

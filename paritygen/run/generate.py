@@ -39,6 +39,8 @@ from paritygen.profile.io import profile_to_dict
 from paritygen.profile.keys import declared_only
 from paritygen.profile.model import Profile
 from paritygen.run.load import TableLoad, TableSummary, Update
+from paritygen.run.schema_from import SchemaFrom
+from paritygen.run.schema_from import check_options as check_schema_from
 from paritygen.run.stage import RunOptions, TargetRun
 from paritygen.run.target import (
     MAX_BYTES,
@@ -129,12 +131,17 @@ def generate_database(
     max_rows: int = MAX_ROWS,
     max_bytes: int = MAX_BYTES,
     scale_lookups: bool = False,
+    schema_from: str | None = None,
 ) -> GenerateSummary:
     """Fill *target* with synthetic rows shaped like *profile* (see the module docstring).
 
     Virtual keys (``rules:``) are generated like declared ones but get no constraint in the
-    target, and so order no load, unless *create_virtual_fks*."""
+    target, and so order no load, unless *create_virtual_fks*. With *schema_from* (a source
+    URL of the target's database family) the target's schema is built by the database's dump
+    tool first (:mod:`paritygen.run.schema_from`) and the rows go into it."""
     check_scale(scale)
+    if schema_from:
+        check_schema_from(tables=tables, if_exists=if_exists, schema_mode=schema_mode)
     began = time.perf_counter()
     selected = selected_tables(profile, tables)
     if tables:
@@ -164,8 +171,11 @@ def generate_database(
         progress=progress,
         create_virtual_fks=create_virtual_fks,
     )
-    with TargetRun(profile, target, options) as run:
+    with TargetRun(profile, target, options) as run, _schema(schema_from) as built:
         mode = run.schema_mode(selected)
+        if built is not None:
+            built.build(run)
+            mode = "existing"
         plan = build_plan(
             run.profile,  # the target's constraints order the load (virtual keys need none)
             scale=scale,
@@ -194,8 +204,20 @@ def generate_database(
         keys = KeyFactory(profile, plan, seed, existing)
         loads = table_loads(profile, plan, keys, metadata, seed)
         summary = run.load(metadata, loads)
+        if built is not None:
+            built.after_load()
         run.finish(metadata)
     return GenerateSummary(tables=summary, seconds=time.perf_counter() - began)
+
+
+@contextlib.contextmanager
+def _schema(source: str | None) -> Iterator[SchemaFrom | None]:
+    """The ``--schema-from`` builder, or None without one."""
+    if source is None:
+        yield None
+        return
+    with SchemaFrom(source) as built:
+        yield built
 
 
 @contextlib.contextmanager

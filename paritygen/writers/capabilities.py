@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from paritygen.registry import writers
 
 if TYPE_CHECKING:
+    from paritygen.writers.schema_tool import SchemaTool
     from paritygen.writers.sqltypes import TypeMapper
 
 DEFERRABLE = frozenset({"primary_key", "unique", "index", "foreign_key", "check"})
@@ -106,6 +107,9 @@ class Capabilities:
     :mod:`paritygen.writers.inspect`); the identity for dialects that reflect names exactly."""
     move_sequences: Callable[[Connection, sa.Table], None] | None = None
     """Moves the table's sequences / identity / AUTO_INCREMENT past its largest key."""
+    schema_tool: SchemaTool | None = None
+    """The database's own read-only dump tool that builds the target's schema from a source of
+    the same family (``generate --schema-from``); None: not offered for this database."""
 
     def names(self) -> tuple[str, ...]:
         """Every dialect name of this family."""

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from paritygen.errors import LoadError
 from paritygen.profile.reflect import undouble_backticks
 from paritygen.registry import writers
+from paritygen.writers import mariadb_dump
 from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
 from paritygen.writers.capabilities import Capabilities
 from paritygen.writers.sqltypes import (
@@ -292,6 +293,7 @@ CAPABILITIES = Capabilities(
     analyze_sql="ANALYZE TABLE {table}",
     truncate_sql="TRUNCATE TABLE {tables}",  # https://mariadb.com/kb/en/truncate-table/
     move_sequences=move_auto_increment,
+    schema_tool=mariadb_dump.SCHEMA_TOOL,
     reflected_name=undouble_backticks,  # SQLAlchemy keeps `x``y` doubled
 )
 

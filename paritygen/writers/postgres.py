@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from paritygen.errors import LoadError
 from paritygen.registry import writers
+from paritygen.writers import pg_dump
 from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
 from paritygen.writers.capabilities import DEFERRABLE, Capabilities
 from paritygen.writers.sqltypes import TypeContext, TypeMapper, cut_identifier, type_argument
@@ -159,6 +160,7 @@ CAPABILITIES = Capabilities(
     truncate_sql="TRUNCATE {tables} RESTART IDENTITY",
     truncate_many=True,
     move_sequences=move_sequences,
+    schema_tool=pg_dump.SCHEMA_TOOL,
 )
 
 

@@ -1,0 +1,157 @@
+"""``--schema-from SOURCE_URL``: production's whole schema in staging, built by the database's tool.
+
+A profile carries tables, keys, indexes and CHECKs, not views, triggers, routines, rules or
+events (``profile.not_carried``). With ``--schema-from`` the run builds the target's schema with
+the database's own read-only dump tool (``pg_dump --schema-only``, ``mariadb-dump --no-data``;
+:attr:`~paritygen.writers.capabilities.Capabilities.schema_tool`), then loads the rows into
+that schema (existing schema mode, its differences from the profile listed before any row is
+written). On a :class:`~paritygen.run.stage.TargetRun`, so ``generate`` uses it today and
+``mask`` and jobs can later::
+
+    with TargetRun(profile, target, options) as run, SchemaFrom(source_url) as schema:
+        run.schema_mode(selected)            # an unfinished run's debris goes first
+        schema.build(run)                    # dump the source, restore all but triggers
+        ...prepare_schema(names, "existing"), load...
+        schema.after_load()                  # triggers and events, once rows are in
+        run.finish(metadata)
+
+Checks before anything is read or written: the source and the target are of one database
+family (a dump is not portable: one line says so), the source passes the same identity guard as
+``--source`` (the target is never the source), and tables of the target holding rows are only
+replaced with ``--if-exists truncate``. The source is only read: the tools read its catalog.
+Triggers and events are restored after the load, so none fires on the rows paritygen writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from paritygen.db import make_engine, resolve_url
+from paritygen.errors import ConfigError, UnsafeTarget, safe_url
+from paritygen.profile.identity import server_identity
+from paritygen.run.guard import refuse_source
+from paritygen.run.stage import TargetRun
+from paritygen.run.state import STATE_TABLE
+from paritygen.run.target import non_empty
+from paritygen.writers.capabilities import capabilities
+from paritygen.writers.schema_tool import SchemaTool, find_program, private_folder
+
+log = logging.getLogger("paritygen")
+
+
+def check_options(*, tables: Any, if_exists: str, schema_mode: str) -> None:
+    """Options that cannot go with ``--schema-from``, refused before anything is opened."""
+    if tables:
+        raise ConfigError(
+            "--schema-from rebuilds every table of the source, so it cannot be combined with"
+            " --tables"
+        )
+    if if_exists == "append":
+        raise ConfigError(
+            "--schema-from rebuilds the tables, so it cannot be combined with --if-exists append"
+        )
+    if schema_mode == "create":
+        raise ConfigError(
+            "--schema-from builds the schema with the database's dump tool; drop --schema-mode"
+            " create (the rows then go into that schema)"
+        )
+
+
+class SchemaFrom:
+    """The source's schema, dumped once into a private folder and restored around the load."""
+
+    def __init__(self, source: str | sa.engine.URL):
+        self.url = resolve_url(source)
+        self.folder: Path | None = None
+        self.tool: SchemaTool | None = None
+        self.target: sa.engine.URL | None = None
+
+    def __enter__(self) -> SchemaFrom:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the dump (it holds production's schema, never rows)."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def build(self, run: TargetRun) -> None:
+        """Check, dump the source, and restore everything but triggers and events into the
+        target of *run*. After an unfinished run resumed with ``--resume``, that run's schema
+        (and its complete tables) are kept; only the triggers come after the load."""
+        engine = run.engine
+        if engine is None:
+            raise RuntimeError("SchemaFrom.build needs an open TargetRun")
+        target_caps = capabilities(engine.dialect.name)
+        source = make_engine(self.url)
+        try:
+            source_caps = capabilities(source.dialect.name)
+            if source_caps.family != target_caps.family:
+                raise ConfigError(
+                    f"--schema-from {safe_url(self.url)} is {source_caps.display_name} and the"
+                    f" target is {target_caps.display_name}: a dump only rebuilds its own"
+                    " database's schema; drop --schema-from to build the tables from the profile"
+                )
+            with source.connect() as conn:
+                identity = server_identity(conn)
+        finally:
+            source.dispose()
+        refuse_source(run.identity, run.url, None, identity)
+        tool = target_caps.schema_tool
+        if tool is None:
+            raise ConfigError(
+                f"--schema-from: paritygen knows no schema dump tool for"
+                f" {target_caps.display_name}"
+            )
+        for names in tool.programs:
+            find_program(names)
+        previous = run.previous
+        keep = run.options.resume and previous is not None and previous.unfinished
+        if not keep:
+            self._check_rows(run)
+        self.tool, self.target = tool, run.url
+        self.folder = private_folder()
+        log.warning(
+            "reading the schema of %s with %s", safe_url(self.url), tool.description
+        )
+        tool.dump(self.url, self.folder, [STATE_TABLE])
+        if keep:
+            log.warning("--resume: the schema the unfinished run built is kept")
+            return
+        log.warning("building that schema in %s (triggers and events after the load)",
+                    safe_url(run.url))  # fmt: skip
+        tool.restore_before(run.url, self.folder)
+
+    def after_load(self) -> None:
+        """Restore the triggers and events, now that the rows are in."""
+        if self.tool is None or self.folder is None or self.target is None:
+            return
+        self.tool.restore_after(self.target, self.folder)
+
+    @staticmethod
+    def _check_rows(run: TargetRun) -> None:
+        """The dump replaces tables of its names: ones holding rows only with ``truncate``."""
+        engine = run.engine
+        assert engine is not None
+        present = [t for t in sa.inspect(engine).get_table_names() if t != STATE_TABLE]
+        full = non_empty(engine, present)
+        if not full:
+            return
+        if run.options.if_exists != "truncate":
+            raise UnsafeTarget(
+                f"target {safe_url(run.url)} already holds rows in {', '.join(full)};"
+                " --schema-from replaces the tables the source has: pass --if-exists truncate"
+                " to let it"
+            )
+        log.warning(
+            "--schema-from replaces the tables of the source's schema in %s; these hold rows: %s",
+            safe_url(run.url), ", ".join(full),
+        )  # fmt: skip

@@ -1,0 +1,110 @@
+"""PostgreSQL's schema tool: ``pg_dump --schema-only`` of the source, ``pg_restore`` into staging.
+
+The dump is taken once, in the custom format (``-Fc``), so it can be restored in two parts from
+a table of contents (https://www.postgresql.org/docs/current/app-pgrestore.html, ``-l`` /
+``-L``): every entry but triggers and event triggers before the load, those after it. That is
+the effect of ``pg_restore --disable-triggers`` (or ``session_replication_role = replica``)
+without needing a superuser, and no trigger can be left disabled by a killed run. Both parts
+run ``--clean --if-exists --single-transaction --exit-on-error``: a rerun replaces what an
+earlier run built, and a failure (or a kill) leaves the target as it was.
+
+``--no-owner --no-privileges``: the objects belong to the target's user, and production's
+roles and grants need not exist on staging. The whole database is dumped (every schema the
+user may read), so extensions (citext, hstore) and types a table needs come with it.
+
+Connection settings travel as libpq environment variables (``PGHOST``, ``PGPORT``, ``PGUSER``,
+``PGPASSWORD``, https://www.postgresql.org/docs/current/libpq-envars.html); only the database
+name is on the command line, so no password reaches ``ps`` or a log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from paritygen.writers.schema_tool import SchemaTool, find_program, run_program, url_password
+
+DUMP_FILE = "schema.dump"
+BEFORE_LIST = "before.list"
+AFTER_LIST = "after.list"
+
+# A table-of-contents line: "3303; 2620 23621 TRIGGER public film film_fts owner".
+_AFTER_LOAD = re.compile(r"^\d+; \d+ \d+ (EVENT )?TRIGGER ")
+
+LIBPQ_QUERY_ENV = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "options": "PGOPTIONS",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+}
+"""URL query parameters passed on to the tools as their libpq variables."""
+
+
+def libpq_env(url: URL) -> dict[str, str]:
+    """The libpq environment of *url* (password included: the environment is not ``ps``)."""
+    env = {"PGHOST": url.host or "", "PGPORT": str(url.port or ""), "PGUSER": url.username or ""}
+    password = url_password(url)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    for key, value in url.query.items():
+        if key in LIBPQ_QUERY_ENV:
+            env[LIBPQ_QUERY_ENV[key]] = value if isinstance(value, str) else value[0]
+    env["PGAPPNAME"] = "paritygen-schema-from"
+    return {k: v for k, v in env.items() if v}
+
+
+def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
+    """``pg_dump -Fc --schema-only`` of the source, and the two restore lists."""
+    archive = folder / DUMP_FILE
+    argv = [find_program(("pg_dump",)), "--format=custom", "--schema-only", "--no-owner",
+            "--no-privileges", f"--file={archive}"]  # fmt: skip
+    # Double quotes make a pg_dump pattern match the name exactly (case, wildcards).
+    argv += [f'--exclude-table="{name.replace(chr(34), chr(34) * 2)}"' for name in skip_tables]
+    if source.database:
+        argv.append(source.database)
+    run_program(argv, env=libpq_env(source), what="pg_dump --schema-only of the --schema-from"
+                " source", secrets=[url_password(source)])  # fmt: skip
+    listing = folder / "all.list"
+    run_program([find_program(("pg_restore",)), "--list", str(archive)], env={},
+                what="pg_restore --list", stdout=listing)  # fmt: skip
+    before, after = [], []
+    for line in listing.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith(";"):
+            continue
+        (after if _AFTER_LOAD.match(line) else before).append(line)
+    (folder / BEFORE_LIST).write_text("".join(before), encoding="utf-8")
+    (folder / AFTER_LIST).write_text("".join(after), encoding="utf-8")
+
+
+def _restore(target: URL, folder: Path, listing: str, what: str) -> None:
+    if not (folder / listing).read_text(encoding="utf-8").strip():
+        return  # nothing of this part (no triggers): pg_restore would restore everything
+    database = target.database or target.username or ""
+    argv = [find_program(("pg_restore",)), "--clean", "--if-exists", "--single-transaction",
+            "--exit-on-error", "--no-owner", "--no-privileges", f"--use-list={folder / listing}",
+            f"--dbname={database}", str(folder / DUMP_FILE)]  # fmt: skip
+    run_program(argv, env=libpq_env(target), what=what, secrets=[url_password(target)])
+
+
+def restore_before(target: URL, folder: Path) -> None:
+    """Everything but triggers and event triggers (tables, keys, indexes, views, functions)."""
+    _restore(target, folder, BEFORE_LIST, "pg_restore of the schema into the target")
+
+
+def restore_after(target: URL, folder: Path) -> None:
+    """Triggers and event triggers, once the rows are in."""
+    _restore(target, folder, AFTER_LIST, "pg_restore of the triggers into the target")
+
+
+SCHEMA_TOOL = SchemaTool(
+    programs=(("pg_dump",), ("pg_restore",)),
+    dump=dump,
+    restore_before=restore_before,
+    restore_after=restore_after,
+    description="pg_dump --schema-only / pg_restore",
+)

@@ -1,0 +1,116 @@
+"""A database's own schema dump tool, run read-only on the source to build the target's schema.
+
+``generate --schema-from SOURCE_URL`` gives staging production's *whole* schema, which a
+profile does not carry (views, triggers, routines, rules, events, every index and constraint as
+written). Each database module that has such a tool describes it in one :class:`SchemaTool`
+(``Capabilities.schema_tool``): :mod:`paritygen.writers.pg_dump` and
+:mod:`paritygen.writers.mariadb_dump`. The orchestration lives in
+:mod:`paritygen.run.schema_from`; this module is the shared, database-free part: the three
+steps a tool offers, and how a program is run without a password on its command line.
+
+Why three steps: triggers must not fire while rows are loaded (a ``last_update`` trigger would
+overwrite production's dates, an audit trigger would fill a table paritygen loads next), so the
+schema is restored in two parts around the load, the way ``pg_restore --section`` and
+``pg_restore --disable-triggers`` separate them: everything but triggers (and events) before,
+triggers and events after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from paritygen.errors import SECRET_QUERY_KEYS, ConfigError, LoadError, redact
+
+STDERR_LINES = 3
+"""Lines of a failing tool's error output shown on the error line (passwords removed)."""
+
+
+@dataclass(frozen=True)
+class SchemaTool:
+    """One database's dump tool, as three steps on files in a private folder."""
+
+    programs: tuple[tuple[str, ...], ...]
+    """The programs needed, each as its names in order of preference (``mariadb-dump`` first,
+    ``mysqldump`` as the older spelling)."""
+    dump: Callable[[URL, Path, Sequence[str]], None]
+    """Reads the source's schema (no rows) into files in the folder, skipping the tables
+    named; read-only by nature: the tool only reads the catalog."""
+    restore_before: Callable[[URL, Path], None]
+    """Builds everything but triggers and events in the target, replacing objects of the same
+    name (and so emptying tables that held rows)."""
+    restore_after: Callable[[URL, Path], None]
+    """Adds the triggers and events once the rows are in; rerunning it is harmless."""
+    description: str = ""
+    """How notes name the tool (``pg_dump --schema-only / pg_restore``)."""
+
+
+def find_program(names: Sequence[str]) -> str:
+    """The path of the first of *names* on ``PATH``; one clear line when none is installed."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ConfigError(
+        f"--schema-from needs {' or '.join(names)} on PATH (the database's own dump tool);"
+        " install the database's client tools or drop --schema-from"
+    )
+
+
+def url_password(url: URL) -> str | None:
+    """The URL's password, from its authority or a ``?password=`` query value."""
+    if url.password:
+        return str(url.password)
+    for key, value in url.query.items():
+        if key.lower() in SECRET_QUERY_KEYS:
+            return value if isinstance(value, str) else value[0]
+    return None
+
+
+def run_program(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    what: str,
+    secrets: Sequence[str | None] = (),
+    stdin: Path | None = None,
+    stdout: Path | None = None,
+) -> None:
+    """Run *argv* with *env* added to the environment; a failure becomes one :class:`LoadError`
+    line naming *what* failed and the tool's first error lines, with every secret removed.
+
+    Passwords travel in *env* (``PGPASSWORD``) or a private defaults file, never in *argv*,
+    which any user of the machine can read (``ps``)."""
+    full_env = {**os.environ, **env}
+    try:
+        with (
+            open(stdin, "rb") if stdin else open(os.devnull, "rb") as source,
+            open(stdout, "wb") if stdout else open(os.devnull, "wb") as sink,
+        ):
+            done = subprocess.run(
+                list(argv), env=full_env, stdin=source, stdout=sink, stderr=subprocess.PIPE,
+                check=False,
+            )  # fmt: skip
+    except OSError as exc:
+        raise LoadError(f"{what}: cannot run {Path(argv[0]).name}: {exc.strerror}") from None
+    if done.returncode != 0:
+        text = done.stderr.decode("utf-8", "replace")
+        for secret in secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        lines = [line.strip() for line in redact(text).splitlines() if line.strip()]
+        reason = "; ".join(lines[:STDERR_LINES]) or f"exit status {done.returncode}"
+        raise LoadError(f"{what} failed: {reason}")
+
+
+def private_folder(parent: Path | None = None) -> Path:
+    """A folder only this user can read (the dump and, for MariaDB, the password file)."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="paritygen-schema-", dir=parent))
