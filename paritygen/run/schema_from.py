@@ -39,7 +39,7 @@ from paritygen.run.stage import TargetRun
 from paritygen.run.state import STATE_TABLE
 from paritygen.run.target import non_empty
 from paritygen.writers.capabilities import capabilities
-from paritygen.writers.schema_tool import SchemaTool, find_program, private_folder
+from paritygen.writers.schema_tool import SchemaTool, private_folder, schema_tool
 
 log = logging.getLogger("paritygen")
 
@@ -105,14 +105,7 @@ class SchemaFrom:
         finally:
             source.dispose()
         refuse_source(run.identity, run.url, None, identity)
-        tool = target_caps.schema_tool
-        if tool is None:
-            raise ConfigError(
-                f"--schema-from: paritygen knows no schema dump tool for"
-                f" {target_caps.display_name}"
-            )
-        for names in tool.programs:
-            find_program(names)
+        tool = schema_tool(engine.dialect.name)
         previous = run.previous
         keep = run.options.resume and previous is not None and previous.unfinished
         if not keep:

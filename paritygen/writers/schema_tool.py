@@ -3,16 +3,15 @@
 ``generate --schema-from SOURCE_URL`` gives staging production's *whole* schema, which a
 profile does not carry (views, triggers, routines, rules, events, every index and constraint as
 written). Each database module that has such a tool describes it in one :class:`SchemaTool`
-(``Capabilities.schema_tool``): :mod:`paritygen.writers.pg_dump` and
-:mod:`paritygen.writers.mariadb_dump`. The orchestration lives in
-:mod:`paritygen.run.schema_from`; this module is the shared, database-free part: the three
-steps a tool offers, and how a program is run without a password on its command line.
+(``Capabilities.schema_tool``, read by :func:`schema_tool`); the orchestration lives in
+:mod:`paritygen.run.schema_from`. This module is the shared part, and names no database: the
+three steps a tool offers, and how a program runs without a password on its command line.
 
 Why three steps: triggers must not fire while rows are loaded (a ``last_update`` trigger would
 overwrite production's dates, an audit trigger would fill a table paritygen loads next), so the
-schema is restored in two parts around the load, the way ``pg_restore --section`` and
-``pg_restore --disable-triggers`` separate them: everything but triggers (and events) before,
-triggers and events after.
+schema is restored in two parts around the load: everything but triggers (and events) before,
+triggers and events after, which is what a restore tool's "disable triggers" option achieves,
+without a superuser and without anything left disabled by a killed run.
 """
 
 from __future__ import annotations
@@ -37,8 +36,8 @@ class SchemaTool:
     """One database's dump tool, as three steps on files in a private folder."""
 
     programs: tuple[tuple[str, ...], ...]
-    """The programs needed, each as its names in order of preference (``mariadb-dump`` first,
-    ``mysqldump`` as the older spelling)."""
+    """The programs needed, each as its names in order of preference (a current name first,
+    an older spelling after it)."""
     dump: Callable[[URL, Path, Sequence[str]], None]
     """Reads the source's schema (no rows) into files in the folder, skipping the tables
     named; read-only by nature: the tool only reads the catalog."""
@@ -48,7 +47,23 @@ class SchemaTool:
     restore_after: Callable[[URL, Path], None]
     """Adds the triggers and events once the rows are in; rerunning it is harmless."""
     description: str = ""
-    """How notes name the tool (``pg_dump --schema-only / pg_restore``)."""
+    """How notes name the tool (its programs and main options)."""
+
+
+def schema_tool(dialect_name: str) -> SchemaTool:
+    """The registered tool of *dialect_name*'s family, its programs found on ``PATH``; one
+    clear line when the database has none or the programs are missing."""
+    from paritygen.writers.capabilities import capabilities
+
+    caps = capabilities(dialect_name)
+    tool = caps.schema_tool
+    if tool is None:
+        raise ConfigError(
+            f"--schema-from: paritygen knows no schema dump tool for {caps.display_name}"
+        )
+    for names in tool.programs:
+        find_program(names)
+    return tool
 
 
 def find_program(names: Sequence[str]) -> str:
@@ -85,7 +100,7 @@ def run_program(
     """Run *argv* with *env* added to the environment; a failure becomes one :class:`LoadError`
     line naming *what* failed and the tool's first error lines, with every secret removed.
 
-    Passwords travel in *env* (``PGPASSWORD``) or a private defaults file, never in *argv*,
+    Passwords travel in *env* or a private defaults file, never in *argv*,
     which any user of the machine can read (``ps``)."""
     full_env = {**os.environ, **env}
     try:
@@ -110,7 +125,7 @@ def run_program(
 
 
 def private_folder(parent: Path | None = None) -> Path:
-    """A folder only this user can read (the dump and, for MariaDB, the password file)."""
+    """A folder only this user can read (the dump, and a password file where a tool reads one)."""
     import tempfile
 
     return Path(tempfile.mkdtemp(prefix="paritygen-schema-", dir=parent))

@@ -31,6 +31,7 @@ GENERIC_MODULES = (
     "sqltypes.py",
     "schema_diff.py",
     "inspect.py",
+    "schema_tool.py",
 )
 DATABASE_NAMES = re.compile(r"postgres|mysql|maria|sqlite|innodb|\bpg_", re.IGNORECASE)
 
