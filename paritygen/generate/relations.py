@@ -81,6 +81,74 @@ def order_after(
     return out
 
 
+HARD_ORDER_SHARE = 0.9995
+"""An ordering held in at least this share of production's rows is kept in every row, also
+where it is not its column's driver (a floor)."""
+
+
+def _later(relation: Relation) -> str:
+    """The column an ordering moves: the later one (``b`` of ``a <= b``; an FK ordering's own)."""
+    return relation.columns[0] if relation.kind == "fk_order" else relation.columns[1]
+
+
+def raise_to(bound: np.ndarray, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """*values* with each one below its *bound* moved just past it, by a gap drawn from the rows
+    already in order (so the moved ones look like the rest); NaN stays where it was."""
+    out = values.copy()
+    known = ~(np.isnan(bound) | np.isnan(values))
+    late = known & (values < bound)
+    if not late.any():
+        return out
+    gaps = (values - bound)[known & ~late]
+    draw = rng.choice(gaps, size=int(late.sum())) if gaps.size else np.zeros(int(late.sum()))
+    out[late] = bound[late] + np.maximum(draw, 0.0)
+    return out
+
+
+def lower_between(
+    floor: np.ndarray, bound: np.ndarray, values: np.ndarray, share: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """*values* with rows in order (``>= bound``) beyond *share* brought between their *floor*
+    and their *bound* (an order shipped after its required date, still after it was placed)."""
+    out = values.copy()
+    known = np.flatnonzero(~(np.isnan(bound) | np.isnan(out)))
+    if not known.size:
+        return out
+    wanted = int(np.ceil(share * known.size - 1e-9))
+    excess = int((out[known] >= bound[known]).sum()) - wanted
+    room = known[(out[known] >= bound[known]) & (bound[known] - floor[known] >= 1.0)]
+    if excess <= 0 or not room.size:
+        return out
+    rows = rng.choice(room, size=min(excess, room.size), replace=False)
+    # Whole steps below the bound: dates, timestamps and integers stay below it once rounded.
+    out[rows] = floor[rows] + np.floor((bound[rows] - floor[rows]) * rng.random(rows.size))
+    return out
+
+
+def _floor(
+    relation: Relation,
+    relations: tuple[Relation, ...],
+    bound_of: Callable[[Relation], np.ndarray | None],
+) -> np.ndarray | None:
+    """The row-wise largest hard floor (an ordering held in every production row) of
+    *relation*'s column, other than *relation* itself; None when it has none."""
+    target = _later(relation)
+    bounds = [
+        bound_of(other)
+        for other in relations
+        if other is not relation
+        and other.kind in ("order", "fk_order")
+        and _later(other) == target
+        and other.share >= HARD_ORDER_SHARE
+    ]
+    known = [b for b in bounds if b is not None]
+    if not known:
+        return None
+    with np.errstate(all="ignore"):
+        return np.fmax.reduce(np.vstack(known), axis=0)
+
+
 def _drivers(table: Table, relations: tuple[Relation, ...], fixed: set[str]) -> list[Relation]:
     """One ordering per column it moves, in an order where a column's driver is settled first
     (FK orderings before row orderings; a row ordering after the one that moved its earlier
@@ -126,27 +194,54 @@ def apply_relations(
     def column(name: str) -> pl.Series:
         return changed.get(name, frame[name])
 
-    for relation in _drivers(table, relations, fixed | computed):
-        target = relation.columns[0] if relation.kind == "fk_order" else relation.columns[1]
-        if target not in frame.columns:
-            continue
+    def bound_of(relation: Relation) -> np.ndarray | None:
+        """The values *relation*'s later column must not fall below, row by row."""
         if relation.kind == "order":
             if relation.columns[0] not in frame.columns:
-                continue
-            bound = _numbers(column(relation.columns[0]))
-        else:
-            parents = parent_values(relation)
-            fk_column = relation.via[0]
-            source = links if links is not None and fk_column in links.columns else frame
-            if parents is None or fk_column not in source.columns:
-                continue
-            keys = source[fk_column].alias("__key").cast(parents["__key"].dtype, strict=False)
-            joined = pl.DataFrame([keys]).join(parents, on="__key", how="left",
-                                               maintain_order="left")  # fmt: skip
-            bound = _numbers(joined["__value"])
+                return None
+            return _numbers(column(relation.columns[0]))
+        parents = parent_values(relation)
+        fk_column = relation.via[0]
+        source = links if links is not None and fk_column in links.columns else frame
+        if parents is None or fk_column not in source.columns:
+            return None
+        keys = source[fk_column].alias("__key").cast(parents["__key"].dtype, strict=False)
+        joined = pl.DataFrame([keys]).join(parents, on="__key", how="left",
+                                           maintain_order="left")  # fmt: skip
+        return _numbers(joined["__value"])
+
+    drivers = _drivers(table, relations, fixed | computed)
+    for relation in drivers:
+        target = _later(relation)
+        bound = bound_of(relation) if target in frame.columns else None
+        if bound is None:
+            continue
         series = column(target)
-        moved = order_after(bound, _numbers(series), relation.share, rng)
+        floor = _floor(relation, relations, bound_of) if relation.share < 1.0 else None
+        if floor is None:
+            moved = order_after(bound, _numbers(series), relation.share, rng)
+        else:  # out of order as often as production, never below a hard floor
+            moved = raise_to(floor, order_after(bound, _numbers(series), 1.0, rng), rng)
+            moved = lower_between(floor, bound, moved, relation.share, rng)
         changed[target] = _back(moved, series)
+    # A column has one driver; its other orderings that held in every production row (an
+    # order's required date after its order date, when the driver is its shipped date) are
+    # floors: only the rows below one are moved, just past it.
+    moved_columns = {_later(r) for r in drivers}
+    for relation in relations:
+        target = _later(relation) if relation.kind in ("order", "fk_order") else None
+        if (
+            target is None
+            or relation in drivers
+            or target not in moved_columns
+            or relation.share < HARD_ORDER_SHARE
+        ):
+            continue
+        bound = bound_of(relation)
+        if bound is None:
+            continue
+        series = column(target)
+        changed[target] = _back(raise_to(bound, _numbers(series), rng), series)
     for relation in relations:
         if relation.kind not in ("sum", "product") or not set(relation.columns) <= set(
             frame.columns

@@ -211,7 +211,7 @@ class SemanticGenerator:
             self.pool = self._pool("street_name", fit=True, shorter_by=5)  # "1234 " or " 12"
         elif tag == "phone":
             # Templates whose last four characters are digits get a varied ending.
-            self.pool = self._pool("phone_template")
+            self.pool = self._pool("phone_template", fit=True)
         else:
             # The pool grows (other locales, joined pairs) toward the run's variety; made-up
             # words (VarietyPool) supply what real values cannot at a length.

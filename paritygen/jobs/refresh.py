@@ -32,7 +32,6 @@ from paritygen.db import resolve_url
 from paritygen.errors import (
     ExitStatus,
     ParitygenError,
-    ProfileError,
     SchemaMismatch,
     UnsafeTarget,
     safe_url,
@@ -79,6 +78,9 @@ class RunState:
     reports: list[str] = field(default_factory=list)
     history: str | None = None
     error: str | None = None
+    captured: bool = False
+    """Production was measured by this run (``reprofile: true``, or the job's first run, when
+    the profile file does not exist yet): the capture becomes the profile file."""
 
     def summary(self) -> dict[str, Any]:
         """The run in one JSON-ready mapping (printed last, sent to webhooks and commands)."""
@@ -109,7 +111,7 @@ class RunState:
             "target": _safe(self.job.target),
             "profile": str(self.job.profile_path),
             "profile_digest": self.digest,
-            "reprofiled": self.job.reprofile,
+            "reprofiled": self.captured,
             "verdict": parity.verdict() if parity is not None else None,
             "parity": {"passed": parity.passed, "counts": parity.counts()} if parity else None,
             "drift": self.plan.drift_lines if self.plan is not None else [],
@@ -204,7 +206,7 @@ def _record_failure(state: RunState, log: JobLog) -> None:
     (verdict ``error``): the growth is real even when staging could not follow it. Only for a
     fresh capture: a reused profile's figures are not a new observation."""
     job = state.job
-    if not job.reprofile or state.profile is None or job.history_path is None:
+    if not state.captured or state.profile is None or job.history_path is None:
         return
     modes = {t.name: t.mode for t in state.plan.tables} if state.plan is not None else {}
     record = hist.HistoryRecord(
@@ -235,11 +237,12 @@ def _steps(
     state: RunState, log: JobLog, *, dry_run: bool, progress: bool | None, echo: Any
 ) -> None:
     job = state.job
-    previous, profile = _profiles(job, log)
+    state.captured = job.reprofile or not job.profile_path.exists()
+    previous, profile = _profiles(job, log, capture=state.captured)
     state.profile, state.digest = profile, hist.profile_digest(profile)
     profile = job_rules(job, profile)
     present = target_rows(job.target)
-    plan = build_plan(job, profile, previous, present, reprofiled=job.reprofile)
+    plan = build_plan(job, profile, previous, present, reprofiled=state.captured)
     profile = with_modes(profile, {t.name: t.mode for t in plan.tables})
     plan.blocking.extend(_blocking_drift(job, profile, plan, present))
     state.plan = plan
@@ -268,7 +271,7 @@ def _steps(
         emptied=emptied,
     )
     _fill(state, profile, plan, log, progress)
-    if job.reprofile:
+    if state.captured:
         _keep_capture(job, state.profile, previous)
     _verify(state, profile, plan, log, progress)
     _reports(state, profile, log)
@@ -324,23 +327,24 @@ def hold_target(job: Job, log: JobLog) -> Iterator[None]:
         engine.dispose()
 
 
-def _profiles(job: Job, log: JobLog) -> tuple[Profile | None, Profile]:
-    """(the last capture or None, the capture this run uses)."""
+def _profiles(job: Job, log: JobLog, *, capture: bool) -> tuple[Profile | None, Profile]:
+    """(the previous profile, the one this run fills staging from). With *capture* production
+    is measured now: every run with ``reprofile: true``, and a job's first run when its profile
+    file does not exist yet (the minimal job works as written; the capture is kept at the
+    profile's path once staging holds it)."""
     from paritygen.profile.io import read_profile
 
     path = job.profile_path
-    if not job.reprofile:
-        if not path.exists():
-            raise ProfileError(
-                f"profile {path} does not exist; take it with 'paritygen profile' or set"
-                " 'reprofile: true' in the job"
-            )
+    if not capture:
         profile = read_profile(path)
         prev = job.previous_profile_path
         previous = read_profile(prev) if prev.exists() else None
         log.info("profile", f"reusing {path}: {len(profile.tables)} tables,"
                  f" {sum(t.row_count for t in profile.tables.values()):,} rows")  # fmt: skip
         return previous, profile
+    if not job.reprofile:
+        log.info("profile", f"{path} does not exist yet: measuring the source (first run);"
+                 " the profile is kept there once staging is filled")  # fmt: skip
     from paritygen.profile.run import profile_database
 
     previous = read_profile(path) if path.exists() else None

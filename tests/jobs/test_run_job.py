@@ -95,19 +95,22 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 def test_minimal_job_as_written(servers: tuple[str, str], tmp_path: Path) -> None:
-    """The issue's six lines, with a profile taken once by hand: staging filled, in parity."""
+    """The issue's six lines exactly, on a first run: no profile file yet, so the run measures
+    the source, fills staging in parity and keeps the capture at the profile's path; the next
+    run reuses it."""
     source, target = servers
     job = write_job(tmp_path / "jobs", MINIMAL)
-    assert (
-        CliRunner()
-        .invoke(cli, ["profile", source, "-o", str(tmp_path / "jobs/profiles/shop.yaml")])
-        .exit_code
-        == 0
-    )
+    profile = tmp_path / "jobs/profiles/shop.yaml"
+    assert not profile.exists()
     code, out, err = run(job, source=source, target=target)
     assert code == 0, err
     assert counts(target) == counts(source)
     assert "PARITY HOLDS" in out and "job shop: ok" in out
+    assert "does not exist yet: measuring the source (first run)" in err
+    assert profile.exists()
+    code, out, err = run(job, source=source, target=target)
+    assert code == 0, err
+    assert counts(target) == counts(source)
     assert "profile: reusing" in err
 
 
