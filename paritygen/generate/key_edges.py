@@ -33,7 +33,7 @@ from paritygen.generate.fk_values import (
     unique_target,
     value_target,
 )
-from paritygen.generate.partners import ParentGroups, PartnerMap
+from paritygen.generate.partners import DenseJunctionMap, ParentGroups, PartnerMap
 from paritygen.generate.plan import fk_nullable
 from paritygen.generate.structure import (
     OwnerMap,
@@ -108,15 +108,17 @@ class KeyEdge:
     combination ``forward(r)`` under a tweak per lead parent, so siblings' tuples are distinct
     up to the product of the partners' key spaces (items x warehouses), not their minimum."""
     partner_tweak: int = 0
-    partner_builds: dict[int, Callable[[], PartnerMap | None]] = field(default_factory=dict)
+    partner_builds: dict[int, Callable[[], PartnerMap | DenseJunctionMap | None]] = field(
+        default_factory=dict
+    )
     """Per partner FK (by ``id``), a callable making its :class:`PartnerMap` (None: no fan-out
     known, or more than one partner FK)."""
-    _partner_maps: dict[int, PartnerMap | None] = field(default_factory=dict)
+    _partner_maps: dict[int, PartnerMap | DenseJunctionMap | None] = field(default_factory=dict)
     shared: tuple[str, ...] = ()
     """Columns of this FK made by an earlier, overlapping FK (a composite key's tenant_id)."""
     groups: ParentGroups | None = None
 
-    def partner_map(self, partner: ForeignKey) -> PartnerMap | None:
+    def partner_map(self, partner: ForeignKey) -> PartnerMap | DenseJunctionMap | None:
         if id(partner) not in self._partner_maps:
             build = self.partner_builds.get(id(partner))
             self._partner_maps[id(partner)] = build() if build is not None else None
@@ -144,7 +146,7 @@ class KeyEdge:
             combination = combination // max(size, 1)
         if len(self.partner_radices) == 1:
             partner_map = self.partner_map(partner)
-            if partner_map is not None:  # a sparse junction: the partner's own fan-out
+            if partner_map is not None:  # the partner FK's own fan-out (spaced or in rounds)
                 chosen = partner_map.choose(parent, rank)
                 row = np.where(chosen >= 0, chosen, row)
         return row
@@ -246,11 +248,12 @@ def _owner_map(keys: TableKeys, fk: ForeignKey) -> OwnerMap | None:
 
 def partner_map_builder(
     keys: TableKeys, edge: KeyEdge, partner: ForeignKey
-) -> Callable[[], PartnerMap | None]:
-    """A callable making the :class:`PartnerMap` of a sparse junction's partner FK (None when
-    no fan-out is known or the partners cannot be spaced)."""
+) -> Callable[[], PartnerMap | DenseJunctionMap | None]:
+    """A callable making the map of a junction's partner FK that keeps its profiled fan-out:
+    a :class:`PartnerMap` (sparse: spaced slots) or a :class:`DenseJunctionMap` (rounds);
+    None when no fan-out is known or neither layout keeps the pairs distinct."""
 
-    def build() -> PartnerMap | None:
+    def build() -> PartnerMap | DenseJunctionMap | None:
         lead = edge.mapping
         if partner.fanout is None or not isinstance(lead, FanoutMap) or not lead.cum.size:
             return None
@@ -265,7 +268,10 @@ def partner_map_builder(
         if placed.size and int(placed.max()) > lead_parents:
             placed = apply_cap(placed, lead_parents)
         partner_map = PartnerMap(lead, placed, key)
-        return partner_map if partner_map.stride else None
+        if partner_map.stride:
+            return partner_map
+        dense = DenseJunctionMap(lead, placed)  # groups too large to space: rounds
+        return dense if dense.feasible else None
 
     return build
 

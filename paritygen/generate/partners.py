@@ -1,7 +1,9 @@
 """Key columns that depend on another FK of the same row: junction partners and tenant groups.
 
 - :class:`PartnerMap`: the second FK of a junction's composite key (``product_category``)
-  follows its own profiled fan-out while each lead parent's partners stay distinct.
+  follows its own profiled fan-out while each lead parent's partners stay distinct;
+  :class:`DenseJunctionMap` does the same where the groups are too large to space
+  (``playlist_track``).
 - :class:`ParentGroups`: overlapping composite FKs (``(tenant_id, customer_id)`` and
   ``(tenant_id, product_id)``) pick the second parent among those of the row's tenant.
 
@@ -73,6 +75,66 @@ def _spacing_stride(total: int, largest_count: int, largest_group: int, rng) -> 
         if math.gcd(candidate, total) == 1:
             return candidate
     return 0
+
+
+class DenseJunctionMap:
+    """The second FK of a dense junction (``playlist_track``: one playlist holds 94 % of the
+    tracks, each track sits in 2-5 playlists): each partner gets exactly its profiled count and
+    each lead parent's partners stay distinct, where no spacing stride exists.
+
+    The partners' slots are laid out in rounds (a Gale-Ryser style realisation): round r lists,
+    heaviest first, every partner whose count is at least r, so each round's list is a prefix
+    of the one before. The lead parents' groups, largest first, take consecutive runs of that
+    layout. A run inside one round names distinct partners; a run that starts at offset a of
+    round r and spills b slots into round r + 1 does too when ``b <= a`` (round r + 1 holds
+    partners ``[0, n[r+1])``, the run's part of round r partners ``[a, n[r])``). The layout is
+    *feasible* when every group's run is such; otherwise the caller draws its own way. Drawing
+    each group's partners independently instead (a permutation per lead parent) gave
+    Chinook's tracks 1 playlist in 5 % of rows where production's minimum is 2.
+    Memory: O(lead parents + partners); a pure function of (lead parent, rank).
+    """
+
+    def __init__(self, lead: FanoutMap, partner_counts: np.ndarray) -> None:
+        counts = partner_counts.astype(np.int64)
+        lead_counts = lead.counts.astype(np.int64)
+        self.partner_order = np.argsort(-counts, kind="stable")
+        by_size = np.argsort(-lead_counts, kind="stable")
+        self.start = np.zeros(lead_counts.size, dtype=np.int64)
+        self.start[by_size] = np.cumsum(lead_counts[by_size]) - lead_counts[by_size]
+        # round r (1-based) holds the partners with a count >= r: n[r] = partners - #(count < r)
+        histogram = np.bincount(counts, minlength=1)
+        at_least = counts.size - np.cumsum(histogram)[:-1]  # rounds 1..max count
+        self.round_start = np.concatenate([[0], np.cumsum(at_least)]).astype(np.int64)
+        self.feasible = bool(
+            int(counts.sum()) == int(lead_counts.sum())
+            and counts.size
+            and self._runs_distinct(lead_counts)
+        )
+
+    def _round(self, slot: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.round_start, slot, side="right") - 1
+
+    def _runs_distinct(self, lead_counts: np.ndarray) -> bool:
+        live = lead_counts > 0
+        first = self.start[live]
+        last = first + lead_counts[live] - 1
+        first_round, last_round = self._round(first), self._round(last)
+        offset = first - self.round_start[first_round]
+        spill = last - self.round_start[np.minimum(last_round, self.round_start.size - 1)] + 1
+        inside = last_round == first_round
+        spills_once = (last_round == first_round + 1) & (spill <= offset)
+        return bool(np.all(inside | spills_once))
+
+    def choose(self, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """Partner row per child (-1 for a NULL lead parent, or everywhere when infeasible)."""
+        out = np.full(parent.size, -1, dtype=np.int64)
+        if not self.feasible:
+            return out
+        live = parent >= 0
+        slot = self.start[parent[live]] + rank[live]
+        offset = slot - self.round_start[self._round(slot)]
+        out[live] = self.partner_order[np.minimum(offset, self.partner_order.size - 1)]
+        return out
 
 
 class ParentGroups:

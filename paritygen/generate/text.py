@@ -168,9 +168,17 @@ class LengthTextGenerator:
             share = max(0.0, 1.0 - sum(item.frequency for item in stats.most_common))
         if not self.unique and distinct > avoided:
             self.grid = grid_size(distinct - avoided, expected_non_null_rows(ctx) * share)
-        self.ids = DistinctIds(self.grid, ctx, share)
-        wanted = self.grid if self.grid is not None else expected_non_null_rows(ctx)
-        self.per_length = float(wanted) / lengths_used
+        self.lengths_used = lengths_used
+        self.aim_distinct(ctx, self.grid, share)
+
+    def aim_distinct(self, ctx: ColumnContext, grid: int | None, share: float) -> None:
+        """Draw value ids from *grid* cells for the *share* of the rows this generator makes
+        (a pattern's other values are 7 % of a state column: they hold its 2 non-code values,
+        not another 10 of its 25)."""
+        self.grid = grid
+        self.ids = DistinctIds(grid, ctx, share)
+        wanted = grid if grid is not None else expected_non_null_rows(ctx) * share
+        self.per_length = float(wanted) / self.lengths_used
 
     def residual(
         self,
@@ -459,6 +467,10 @@ class PatternGenerator:
         if not self.unique and distinct:
             shaped = max(1, round(min(distinct * self.share, self.capacity)))
             self.grid = grid_size(shaped, expected_non_null_rows(ctx) * self.share)
+            if self.other is not None:  # the rest of the distinct values, over the rest
+                rest = 1.0 - self.share
+                grid = grid_size(max(1, distinct - shaped), expected_non_null_rows(ctx) * rest)
+                self.other.aim_distinct(ctx, grid, rest)
         self.ids = DistinctIds(self.grid, ctx, self.share)
         # A multiplier near capacity x 0.618 (golden ratio) and coprime with the capacity turns
         # consecutive ids into codes scattered over every position (a bijection of the range).

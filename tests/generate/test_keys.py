@@ -525,3 +525,41 @@ def test_partner_map_dense_junction_leaves_the_choice_to_the_caller() -> None:
     partner_map, _, partner = _partner_pairs(lead_counts, partner_counts, 5)
     assert partner_map.stride == 0
     assert (partner == -1).all()
+
+
+def test_dense_junction_keeps_both_fanouts_exactly() -> None:
+    """Chinook's playlist_track: 14 playlists (one holds 94 % of the tracks), each track in
+    2-5 playlists. Drawing each playlist's tracks on its own left tracks in 1 playlist (5 %
+    of them, production's minimum is 2); the rounds layout keeps every track's count."""
+    from paritygen.generate.fanout import FanoutMap
+    from paritygen.generate.partners import DenseJunctionMap, PartnerMap
+
+    lead_counts = np.array([3290, 1, 213, 0, 1477, 1, 0, 3290, 213, 39, 75, 25, 25, 25, 15, 26])
+    partner_counts = np.repeat([2, 3, 4, 5], [1946, 1446, 70, 41])
+    partner_counts = np.random.default_rng(2).permutation(partner_counts)
+    children = int(lead_counts.sum())
+    assert int(partner_counts.sum()) == children
+    lead = FanoutMap(lead_counts, children, 0, 13)
+    assert PartnerMap(lead, partner_counts, 7).stride == 0  # too dense to space
+    dense = DenseJunctionMap(lead, partner_counts)
+    assert dense.feasible
+    choice = lead.choose(np.arange(children, dtype=np.int64))
+    partner = dense.choose(choice.parent, choice.rank)
+    half = children // 2
+    parts = np.concatenate([dense.choose(choice.parent[:half], choice.rank[:half]),
+                            dense.choose(choice.parent[half:], choice.rank[half:])])  # fmt: skip
+    assert np.array_equal(partner, parts)  # any block alone gives the same partners
+    assert np.array_equal(np.bincount(partner, minlength=partner_counts.size), partner_counts)
+    assert np.array_equal(np.bincount(choice.parent, minlength=lead_counts.size), lead_counts)
+    assert np.unique(choice.parent * partner_counts.size + partner).size == children
+
+
+def test_dense_junction_that_cannot_be_laid_out_says_so() -> None:
+    from paritygen.generate.fanout import FanoutMap
+    from paritygen.generate.partners import DenseJunctionMap
+
+    # two parents of 3 children over 2 partners of 3: every pair would repeat a partner
+    lead = FanoutMap(np.array([3, 3]), 6, 0, 5)
+    dense = DenseJunctionMap(lead, np.array([3, 3]))
+    assert not dense.feasible
+    assert (dense.choose(np.array([0, 1]), np.array([0, 0])) == -1).all()
