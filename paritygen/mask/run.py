@@ -159,7 +159,8 @@ def mask_database(
             metadata, _ = run.prepare_schema(written, mode, unordered_fks=plan.unordered_fks)
             with snapshot(source_engine) as source_snapshot:
                 loads = _loads(
-                    profile, actions, plan, metadata, state, source_snapshot, run.engine, seed
+                    profile, actions, plan, metadata, state, source_snapshot, run.engine, seed,
+                    run.writer,
                 )
                 summary = run.load(metadata, loads)
             for name in written:
@@ -187,6 +188,35 @@ def _read(
         yield from copy.chunks(stream_table(conn, ref, columns, name, as_text=as_text), bar)
 
 
+def _raw_format(source: Any, writer: Any) -> str | None:
+    """The raw COPY format source and writer share (tables with nothing to mask pass through
+    as the server's own bytes), or None."""
+    from paritygen.profile.stream import raw_copy_format
+
+    wanted = getattr(writer, "raw_copy_format", None)
+    return wanted if wanted is not None and raw_copy_format(source.conn) == wanted else None
+
+
+def _passes_through(action: TableAction) -> bool:
+    """Every column kept as it is (keys included): the rows need no Python at all."""
+    return all(column.mode == "keep" for column in action.columns.values())
+
+
+def _raw(
+    source: Any, writer: Any, table: sa.Table, columns: list, name: str, bar: Any
+) -> int:
+    """A table with nothing to mask: the source's COPY text straight into the target's COPY."""
+    from paritygen.profile.dialects import quote_table
+    from paritygen.profile.stream import stream_raw
+
+    with source.reader() as conn:
+        blocks = stream_raw(conn, quote_table(conn, None, name), columns)
+        try:
+            return int(writer.load_raw(table, [c.name for c in columns], blocks, bar.advance))
+        finally:
+            blocks.close()  # type: ignore[attr-defined]
+
+
 def _schema_profile(source: sa.engine.URL, tables: Sequence[str] | None) -> Profile:
     """The source's schema and PII tags (no statistics: mask copies the rows themselves)."""
     from paritygen.profile.run import read_only_engine
@@ -208,6 +238,7 @@ def _loads(
     source: Any,
     target: Any,
     seed: int,
+    writer: Any = None,
 ) -> list[TableLoad]:
     """A :class:`TableLoad` per written table, in the plan's dependency order."""
     from paritygen.profile.dialects import quote_table
@@ -215,6 +246,7 @@ def _loads(
     # Same kind of database on both sides: values travel as the server's own text.
     same_kind = source.conn.dialect.name == target.dialect.name
     copied = {n for n, a in actions.items() if a.mode == "mask"}
+    raw_format = _raw_format(source, writer)
     generated = {n for n, a in actions.items() if a.mode == "generate"}
     synthetic: dict[str, TableLoad] = {}
     if generated:
@@ -242,6 +274,20 @@ def _loads(
         action = actions[name]
         if action.mode == "generate":
             loads.append(synthetic[name])
+        elif action.mode == "mask" and raw_format is not None and _passes_through(action):
+            table = profile.table(name)
+            columns = [table.columns[c] for c in action.columns]
+            state.counts[name] = {c: ColumnCounts("keep") for c in action.columns}
+            loads.append(
+                TableLoad(
+                    name=name,
+                    rows=table.row_count,
+                    chunks=lambda bar: iter(()),
+                    write=lambda writer, target_table, bar, columns=columns, name=name: _raw(
+                        source, writer, target_table, columns, name, bar
+                    ),
+                )
+            )
         elif action.mode == "mask":
             table = profile.table(name)
             copy = TableCopy(table, action, state, table.row_count, plan.chunk_rows)

@@ -166,6 +166,89 @@ def stream_table(
                                  columns, label)  # fmt: skip
 
 
+def raw_copy_format(conn: Connection) -> str | None:
+    """The bulk text format this source can hand out untouched (:func:`stream_raw`), or None.
+
+    PostgreSQL: COPY's own ``text`` format, what ``pg_dump`` writes and ``psql`` restores
+    (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format"). Text rather than
+    binary: the target parses it into its own column types, so a column whose type differs a
+    little (``int`` read, ``bigint`` created) still loads, where binary COPY would refuse."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        return "text"
+    return None
+
+
+def stream_raw(conn: Connection, table_ref: str, columns: Sequence[Column]) -> Iterator[bytes]:
+    """The table's rows as the server prints them (:func:`raw_copy_format`), in blocks of whole
+    rows (about 8 MB), read in a thread so the caller writes one block while the next arrives.
+
+    For a table with nothing to mask going to a target of the same kind: no value is parsed or
+    re-printed in Python, the copy costs what ``pg_dump | psql`` costs. In the text format a
+    row is one line (newlines inside values are escaped), so a block's rows are its ``\\n``s."""
+    if raw_copy_format(conn) is None:
+        raise LoadError(f"{table_ref}: this source cannot hand out its rows as raw COPY text")
+    sql = f"COPY (SELECT {_select_list(conn, columns)} FROM {table_ref}) TO STDOUT"
+    raw = conn.connection.driver_connection
+
+    import psycopg
+
+    def produce(emit: Any) -> None:
+        try:
+            _copy_out_released(raw, sql, emit)
+        except psycopg.Error as exc:
+            raise sa.exc.DBAPIError(sql, None, exc) from None
+
+    yield from _threaded(produce, lambda block: block)
+
+
+def _copy_out_released(raw: Any, sql: str, emit: Any) -> None:
+    """:func:`~paritygen.profile.read._copy_out` without blocking inside libpq: a blocking
+    ``PQgetCopyData`` holds the GIL while it waits for the network, which stalls the thread
+    writing the previous block into the target (measured: the copy took the time of reading
+    plus writing). Here the reader waits in ``select`` (GIL released) and drains what arrived."""
+    import select
+
+    from psycopg import pq
+
+    from paritygen.profile.read import SPOOL_BATCH_BYTES, _result_error
+
+    pgconn = raw.pgconn
+    with raw.lock:
+        pgconn.send_query(sql.encode(raw.info.encoding))
+        first = pgconn.get_result()
+        if first is None or first.status != pq.ExecStatus.COPY_OUT:
+            error = first
+            while pgconn.get_result() is not None:
+                continue
+            raise _result_error(error, raw)
+        pending: list[bytes] = []
+        size = 0
+        get, consume, append = pgconn.get_copy_data, pgconn.consume_input, pending.append
+        socket = pgconn.socket
+        while True:
+            nbytes, block = get(1)
+            if nbytes == 0:  # nothing complete buffered: wait for the socket, GIL released
+                select.select([socket], [], [])
+                consume()
+                continue
+            if nbytes < 0:
+                break
+            append(bytes(block))
+            size += nbytes
+            if size >= SPOOL_BATCH_BYTES:
+                emit(b"".join(pending))
+                pending.clear()
+                size = 0
+        if pending:
+            emit(b"".join(pending))
+        error = None
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK and error is None:
+                error = result
+        if error is not None:
+            raise _result_error(error, raw)
+
+
 def _select_list(conn: Connection, columns: Sequence[Column]) -> str:
     return ", ".join(conn.dialect.identifier_preparer.quote(c.name) for c in columns)
 
@@ -246,7 +329,7 @@ def _postgres(
     yield from _threaded(produce, parse)
 
 
-def _threaded(produce: Any, parse: Any) -> Iterator[pl.DataFrame]:
+def _threaded(produce: Any, parse: Any) -> Iterator[Any]:
     """Run the blocking reader *produce(emit)* in a thread; parse and yield its batches here.
 
     A bounded queue keeps memory flat: the reader blocks while :data:`QUEUE_BATCHES` batches

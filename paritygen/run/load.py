@@ -42,6 +42,9 @@ class TableLoad:
     """Rows planned (for the progress bar; the writer counts what it really wrote)."""
     chunks: Callable[[Advance], Iterable[pl.DataFrame]]
     updates: Sequence[Update] = field(default_factory=tuple)
+    write: Callable[[Any, sa.Table, Advance], int] | None = None
+    """Instead of *chunks*: writes the table itself through the writer and returns the rows
+    (``mask``'s pass-through of a table with nothing to mask, as raw COPY text)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,11 @@ def load_tables(
             current = load
             began = time.perf_counter()
             bar.start_table(load.name, load.rows)
-            rows = writer.load(metadata.tables[load.name], _counted(load.chunks(bar), chunks))
+            table = metadata.tables[load.name]
+            if load.write is not None:
+                rows = load.write(writer, table, bar)
+            else:
+                rows = writer.load(table, _counted(load.chunks(bar), chunks))
             bar.end_table()
             done[load.name] = TableSummary(rows, time.perf_counter() - began)
             if on_loaded is not None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 import polars as pl
@@ -31,10 +31,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from paritygen.errors import LoadError
+from paritygen.errors import LoadError, ParitygenError
 from paritygen.registry import writers
 from paritygen.writers import pg_dump
-from paritygen.writers.base import SqlAlchemyWriter, column_list, pipelined, update_table
+from paritygen.writers.base import (
+    SqlAlchemyWriter,
+    column_list,
+    load_failure,
+    pipelined,
+    update_table,
+)
 from paritygen.writers.capabilities import DEFERRABLE, Capabilities
 from paritygen.writers.sqltypes import TypeContext, TypeMapper, cut_identifier, type_argument
 
@@ -169,6 +175,39 @@ class PostgresWriter(SqlAlchemyWriter):
     """COPY FROM STDIN (CSV), pipelined with generation; one transaction per chunk."""
 
     caps: ClassVar[Capabilities] = CAPABILITIES
+    raw_copy_format: ClassVar[str] = "text"
+    """The COPY format :meth:`load_raw` reads: a PostgreSQL source's own text (``mask``)."""
+
+    def load_raw(
+        self, table: sa.Table, columns: list[str], blocks: Iterable[bytes],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:  # fmt: skip
+        """COPY text of *columns* from a PostgreSQL source written as is, in one transaction
+        (a crash leaves nothing of it); returns the rows the server counted. *progress* gets
+        each block's rows (one line per row in the text format)."""
+        target = self.engine.dialect.identifier_preparer.format_table(table)
+        sql = f"COPY {target} ({column_list(self.engine, columns)}) FROM STDIN"
+        rows = 0
+        try:
+            with self._session() as session:
+                try:
+                    with session.cursor() as cur:
+                        cur.execute("SET LOCAL synchronous_commit = off")
+                        with cur.copy(sql) as copy:
+                            for block in blocks:
+                                copy.write(block)
+                                if progress is not None:
+                                    progress(block.count(b"\n"))
+                        rows = cur.rowcount
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        except ParitygenError:
+            raise
+        except Exception as exc:  # psycopg's errors, the source's (as DBAPIError), I/O
+            raise load_failure(table, 0, exc) from exc
+        return rows
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[Any]:
