@@ -26,6 +26,7 @@ table, :mod:`paritygen.profile.reference`) keeps its rows at every scale like a 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,21 +48,33 @@ LOOKUP_MIN_CHILDREN = 10
 """A lookup's largest child table holds at least this many rows per lookup row."""
 
 
-def _children_rows(profile: Profile, name: str) -> int:
-    """Rows of the largest other table that references *name*."""
-    return max(
-        (
-            child.row_count
-            for child in profile.tables.values()
-            if child.name != name and any(fk.ref_table == name for fk in child.foreign_keys)
-        ),
-        default=0,
-    )
+def _largest_children(profile: Profile) -> dict[str, int]:
+    """Rows of the largest other table that references each table, in one pass over the FKs
+    (asked per table, the question cost tables x tables x FKs: 20 s on 240 tables)."""
+    largest: dict[str, int] = {}
+    for child in profile.tables.values():
+        for parent in {fk.ref_table for fk in child.foreign_keys} - {child.name}:
+            largest[parent] = max(largest.get(parent, 0), child.row_count)
+    return largest
+
+
+_detected: tuple[weakref.ref[Profile], frozenset[str]] | None = None
+"""The last profile's lookups: a run asks once per table (planner, row counts, verify)."""
 
 
 def detected_lookups(profile: Profile) -> frozenset[str]:
     """The tables detected as lookups (rules not applied), see the module docstring."""
+    global _detected
+    if _detected is not None and _detected[0]() is profile:
+        return _detected[1]
+    found = _detect_lookups(profile)
+    _detected = (weakref.ref(profile), found)
+    return found
+
+
+def _detect_lookups(profile: Profile) -> frozenset[str]:
     candidates = set()
+    children = _largest_children(profile)
     for name, table in profile.tables.items():
         if not 0 < table.row_count <= LOOKUP_MAX_ROWS:
             continue
@@ -70,7 +83,7 @@ def detected_lookups(profile: Profile) -> frozenset[str]:
             continue
         if not kinds & LABEL_TYPES or kinds & MEASURE_TYPES:
             continue
-        if _children_rows(profile, name) < LOOKUP_MIN_CHILDREN * table.row_count:
+        if children.get(name, 0) < LOOKUP_MIN_CHILDREN * table.row_count:
             continue
         candidates.add(name)
     # A lookup's own FKs lead to lookups only: drop candidates until that holds (a fixpoint).

@@ -66,8 +66,9 @@ def load_tables(
 ) -> dict[str, TableSummary]:
     """Load every table of *loads* in order, then run their updates.
 
-    *on_loaded(name, rows)* is called when a table's rows are in; *on_complete(name, rows)* when
-    its updates (if any) are done too, so a run's state can record exactly what is finished.
+    *on_loaded(name, rows)* is called when the rows of a table with updates are in;
+    *on_complete(name, rows)* when its updates are done too (at once for a table without), so a
+    run's state can record exactly what is finished.
     """
     done: dict[str, TableSummary] = {}
     current: TableLoad | None = None
@@ -85,10 +86,10 @@ def load_tables(
                 rows = writer.load(table, _counted(load.chunks(bar), chunks))
             bar.end_table()
             done[load.name] = TableSummary(rows, time.perf_counter() - began)
-            if on_loaded is not None:
+            if load.updates and on_loaded is not None:
                 on_loaded(load.name, rows)
             if not load.updates and on_complete is not None:
-                on_complete(load.name, rows)
+                on_complete(load.name, rows)  # one state write a table: it implies loaded
             fault_point(f"after-table:{load.name}")
         current = None
         for load in loads:
