@@ -227,14 +227,28 @@ class UniqueConstraint:
 
 @dataclass(config=_STRICT)
 class Index:
-    """A non-unique index (unique ones are :class:`UniqueConstraint`)."""
+    """A non-unique index (unique ones are :class:`UniqueConstraint`, except unique indexes on
+    expressions or with a predicate: see ``unique``)."""
 
-    columns: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+    """The plain column elements, in order (none for an index on expressions only)."""
     name: str | None = None
     kind: str | None = None
     """Index method when not the default B-tree: ``gin``, ``gist``, ``brin``, ``hash``,
     ``spgist`` (PostgreSQL), ``fulltext``, ``spatial`` (MariaDB / MySQL). Kept within the
     family; elsewhere the index is a B-tree or left out, with a note."""
+    expressions: tuple[str, ...] = ()
+    """Every element of an index that has an expression among them, as the source spells it
+    (``lower(email)``, ``(n * 2)``, or a column's name); empty for an index of columns only,
+    whose ``columns`` then say it all (``columns`` holds the plain column elements). Parsed as
+    data through :mod:`paritygen.writers.expressions` and kept within the family only."""
+    where: str | None = None
+    """The predicate of a partial index (``deleted_at IS NULL``), parsed the same way; a
+    target without partial indexes gets the whole index (non-unique) or none (unique)."""
+    unique: bool | None = None
+    """True for a unique index on expressions or with a predicate: not a unique constraint of
+    its columns, so the generator does not make them unique; built after the load, and left
+    out with a note when the generated rows do not satisfy it."""
 
 
 @dataclass(config=_STRICT)

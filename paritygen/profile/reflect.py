@@ -327,8 +327,9 @@ def reflect_tables(
     """Reflect *names* of *schema* into model tables; also the notes about what was left out.
 
     Foreign keys to tables outside *names* (or in another schema) are left out, with a note, so
-    the profile stays self-contained and valid. Indexes the profile cannot carry (on expressions,
-    partial unique ones) are appended to *left_out* when given.
+    the profile stays self-contained and valid. Expression and partial indexes are carried as
+    text (``Index.expressions`` / ``where``); one whose expressions SQLAlchemy cannot read is
+    appended to *left_out* when given.
     """
     left_out = [] if left_out is None else left_out
     inspector = sa.inspect(conn)
@@ -417,17 +418,24 @@ def reflect_tables(
         for ix in indexes.get(key, []):
             cols_ix = ix.get("column_names") or []
             options = ix.get("dialect_options") or {}
-            if not cols_ix or any(c is None for c in cols_ix):
+            expressions = tuple(ix.get("expressions") or ()) if None in cols_ix else ()
+            where = _predicate(options)
+            if (not cols_ix or None in cols_ix) and len(expressions) != len(cols_ix):
                 notes.append(f"{name}: expression index {ix.get('name')} left out")
                 left_out.append(f"expression index {ix.get('name')} on {name}")
                 continue
-            columns_ix = tuple(cols_ix)
-            if options.get("postgresql_where") and ix.get("unique"):
-                notes.append(f"{name}: partial unique index {ix.get('name')} left out")
-                left_out.append(f"partial unique index {ix.get('name')} on {name}")
+            columns_ix = tuple(c for c in cols_ix if c is not None)
+            if expressions or where:
+                # Carried as data (elements and predicate as text), re-rendered for the target
+                # through the expression allow-list when the schema is built.
+                plain.append(
+                    Index(
+                        columns=columns_ix, name=ix.get("name"), kind=index_kind(options),
+                        expressions=expressions, where=where,
+                        unique=True if ix.get("unique") else None,
+                    )
+                )  # fmt: skip
                 continue
-            if options.get("postgresql_where"):
-                left_out.append(f"partial index {ix.get('name')} on {name} (kept whole)")
             if ix.get("unique"):
                 if ix.get("duplicates_constraint") or columns_ix in seen or columns_ix == pk:
                     continue
@@ -449,6 +457,19 @@ def reflect_tables(
             comment=comment,
         )
     return out, notes
+
+
+PREDICATE_OPTIONS = ("postgresql_where", "sqlite_where")
+"""SQLAlchemy's reflected ``dialect_options`` keys holding a partial index's predicate."""
+
+
+def _predicate(options: dict[str, Any]) -> str | None:
+    """A partial index's predicate as the server prints it (``(deleted_at IS NULL)``)."""
+    for key in PREDICATE_OPTIONS:
+        text = options.get(key)
+        if text:
+            return str(text)
+    return None
 
 
 _NAME_KEYS = ("name", "referred_table")

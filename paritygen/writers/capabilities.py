@@ -79,6 +79,12 @@ class Capabilities:
     """Index methods besides the B-tree this database builds (a profile's ``Index.kind``)."""
     index_kind_option: str | None = None
     """SQLAlchemy's ``Index`` keyword that carries the method (its value upper-cased)."""
+    expression_indexes: bool = False
+    """True when an index may have expressions among its elements (``lower(email)``); a
+    profile's expression indexes are kept within the family only."""
+    partial_index_option: str | None = None
+    """SQLAlchemy's ``Index`` keyword carrying a partial index's predicate (None: the target
+    has no partial indexes; a non-unique one is then built whole, with a note)."""
     json_check: str | None = None
     """CHECK that keeps a JSON column valid when the type itself does not (``{column}``)."""
     create_extension_sql: str | None = None

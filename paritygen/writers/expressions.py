@@ -61,6 +61,9 @@ _NEVER: tuple[type[exp.Expression], ...] = (
 ANONYMOUS_FUNCTIONS = frozenset({"json_valid", "char_length", "octet_length", "btrim"})
 """Functions sqlglot has no node for that a CHECK may call (checked by lower-case name)."""
 
+INDEX_FUNCTIONS = ANONYMOUS_FUNCTIONS | {"to_tsvector", "setweight"}
+"""Also allowed in an index's expressions: the full-text functions an index is built over."""
+
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ ]*$")
 
 
@@ -78,10 +81,12 @@ def safe_expression(
     target: str,
     *,
     columns: dict[str, str] | None = None,
+    functions: frozenset[str] = ANONYMOUS_FUNCTIONS,
 ) -> str:
     """*text* (written for database family *source*) parsed, checked and rendered for
     *target*; *columns* maps the column names it may use to their names in the target (None:
-    no column may be named, as in a default). Raises :class:`Dropped` with the reason."""
+    no column may be named, as in a default); *functions* are the calls sqlglot has no node
+    for that may appear. Raises :class:`Dropped` with the reason."""
     try:
         parsed = sqlglot.parse(text, read=dialect_of(source))
     except SqlglotError:
@@ -106,7 +111,7 @@ def safe_expression(
                               else "a default cannot read a column")  # fmt: skip
             continue
         if isinstance(node, exp.Anonymous):
-            if str(node.this).lower() not in ANONYMOUS_FUNCTIONS:
+            if str(node.this).lower() not in functions:
                 raise Dropped(f"calls {node.this}(), which is not allowed")
             continue
         if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.USERDEFINED:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from paritygen.errors import LoadError
 from paritygen.writers.capabilities import Capabilities, capabilities
 from paritygen.writers.held import add_late_checks
+from paritygen.writers.index_exprs import BY_NAME, OPTIONAL
 from paritygen.writers.inspect import TargetInspector
 
 log = logging.getLogger("paritygen")
@@ -96,11 +97,16 @@ def _missing_ddl(
     indexes = inspector.get_indexes(table.name, schema=table.schema)
     uniques |= {tuple(i["column_names"]) for i in indexes if i.get("unique")}
     plain = {tuple(i["column_names"]) for i in indexes}
+    named = {str(i.get("name")).lower() for i in indexes}
     for cons in table.constraints:
         unique = isinstance(cons, sa.UniqueConstraint)
         if unique and tuple(c.name for c in cons.columns) not in uniques:
             out.append(sa.schema.AddConstraint(cons))
     for ix in sorted(table.indexes, key=lambda i: i.name or ""):
+        if ix.info.get(BY_NAME):  # expressions or a predicate: its columns do not name it
+            if str(ix.name).lower() not in named:
+                out.append(sa.schema.CreateIndex(ix))
+            continue
         cols = tuple(c.name for c in ix.columns)
         if cols not in (uniques if ix.unique else plain | uniques):
             out.append(sa.schema.CreateIndex(ix))
@@ -116,6 +122,12 @@ def _run_ddl(
 ) -> None:
     """Run *ddl*; with ``combine_alter`` as one ``ALTER TABLE`` so the table is read once and
     every index is built in the same pass."""
+    optional = [
+        e for e in ddl if isinstance(e, sa.schema.CreateIndex) and e.element.info.get(OPTIONAL)
+    ]
+    for element in optional:
+        _try_index(conn, element)
+    ddl = [e for e in ddl if all(e is not o for o in optional)]
     if not caps.combine_alter or len(ddl) < 2:
         for element in ddl:
             conn.execute(element)
@@ -133,6 +145,20 @@ def _run_ddl(
     if clauses:
         target = conn.dialect.identifier_preparer.format_table(table)
         conn.exec_driver_sql(f"ALTER TABLE {target} {', '.join(clauses)}")
+
+
+def _try_index(conn: Connection, element: sa.schema.CreateIndex) -> None:
+    """Build a unique index the generator did not aim at (on expressions, or partial) in a
+    savepoint; when the generated rows do not satisfy it, leave it out with a note."""
+    try:
+        with conn.begin_nested():
+            conn.execute(element)
+    except sa.exc.DBAPIError as exc:
+        index = element.element
+        log.warning(
+            "%s: unique index %s left out: the generated rows do not satisfy it (%s)",
+            index.table.name if index.table is not None else "?", index.name, db_reason(exc),
+        )  # fmt: skip
 
 
 def _move_sequences(conn: Connection, table: sa.Table, caps: Capabilities) -> None:

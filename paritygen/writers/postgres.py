@@ -153,6 +153,9 @@ CAPABILITIES = Capabilities(
     # https://www.postgresql.org/docs/current/indexes-types.html
     index_kinds=frozenset({"gin", "gist", "brin", "hash", "spgist"}),
     index_kind_option="postgresql_using",
+    # https://www.postgresql.org/docs/current/indexes-expressional.html, .../indexes-partial.html
+    expression_indexes=True,
+    partial_index_option="postgresql_where",
     # https://www.postgresql.org/docs/current/sql-createextension.html
     create_extension_sql="CREATE EXTENSION IF NOT EXISTS {name}",
     # https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT

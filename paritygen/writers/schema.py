@@ -34,6 +34,7 @@ from paritygen.writers.held import (
     detach_checks,
     drop_foreign_keys,
 )
+from paritygen.writers.index_exprs import add_special_index, is_special
 from paritygen.writers.key_limits import (
     fit_key_type,
     keyed_columns,
@@ -213,6 +214,14 @@ def _add_constraints(
         else:
             table.append_constraint(sa.UniqueConstraint(*cols, name=unique_name(wanted, name)))
     for ix in spec.indexes:
+        if is_special(ix):  # expressions or a predicate: parsed as data, same family only
+            note = add_special_index(
+                table, ix, caps, source_family, {c: table.c[c].name for c in spec.columns},
+                lambda wanted: unique_name(wanted, name),
+            )  # fmt: skip
+            if note:
+                notes.append(note)
+            continue
         cols = [table.c[c] for c in ix.columns]
         kind = ix.kind if ix.kind in caps.index_kinds and source_family == target else None
         label = f"index ({', '.join(ix.columns)})"
@@ -469,7 +478,9 @@ def _stripped_copy(table: sa.Table, into: sa.MetaData, deferred: frozenset[str])
     copy = sa.Table(table.name, into, *columns, *keep, schema=table.schema)
     for ix in table.indexes:
         if ("unique" if ix.unique else "index") not in deferred:
-            sa.Index(
-                ix.name, *(copy.c[c.key] for c in ix.columns), unique=ix.unique, **ix.dialect_kwargs
+            elements = [copy.c[e.key] if isinstance(e, sa.Column) else e for e in ix.expressions]
+            made = sa.Index(
+                ix.name, *elements, unique=ix.unique, _table=copy, **ix.dialect_kwargs
             )
+            made.info.update(ix.info)
     return copy

@@ -88,6 +88,9 @@ CAPABILITIES = Capabilities(
     # The JSON type is plain TEXT here; json_valid() keeps it JSON (https://www.sqlite.org/
     # json1.html#jvalid). IS NULL first: json_valid(NULL) was 0 before 3.45.
     json_check="{column} IS NULL OR json_valid({column})",
+    # https://www.sqlite.org/expridx.html, https://www.sqlite.org/partialindex.html
+    expression_indexes=True,
+    partial_index_option="sqlite_where",
     analyze_sql="ANALYZE {table}",  # https://www.sqlite.org/lang_analyze.html
     truncate_sql="DELETE FROM {tables}",  # https://www.sqlite.org/lang_delete.html
 )

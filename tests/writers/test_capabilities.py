@@ -32,6 +32,7 @@ GENERIC_MODULES = (
     "schema_diff.py",
     "inspect.py",
     "schema_tool.py",
+    "index_exprs.py",
 )
 DATABASE_NAMES = re.compile(r"postgres|mysql|maria|sqlite|innodb|\bpg_", re.IGNORECASE)
 
