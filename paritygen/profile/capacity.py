@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from paritygen.errors import ConfigError
 from paritygen.profile.model import ForeignKey, Table
@@ -60,17 +60,43 @@ def key_capacity(
     return math.prod(rows for _, rows in factors), factors
 
 
+def fanout_cap(table: Table, fk: ForeignKey, counts: Mapping[str, int]) -> int | None:
+    """Most children one parent of *fk* can have under *table*'s keys made only of FKs: one per
+    combination of the key's other FKs' parents (a date's items x warehouses, a playlist's
+    tracks). Generate caps the fan-out there and verify judges the fan-out against the same
+    cap (a snapshot fact filled to every combination has 80 items on each date, whatever
+    production's spread). None when no such key holds *fk* or a count is not known."""
+    caps = []
+    for key in [table.primary_key, *(u.columns for u in table.unique_constraints)]:
+        fks = _key_foreign_keys(table, tuple(key)) if key else None
+        if fks is None or not any(f is fk for f in fks):
+            continue
+        others = [f for f in fks if f is not fk]
+        if others and all(f.ref_table in counts for f in others):
+            caps.append(math.prod(int(counts[f.ref_table]) for f in others))
+    return min(caps) if caps else None
+
+
 def _describe(factors: list[tuple[str, int]]) -> str:
     parts = " x ".join(f"{rows} {name}" for name, rows in factors)
     return parts if len(factors) > 1 else f"{parts} rows"
 
 
-def fit_capacity(table: Table, rows: int, counts: Mapping[str, int], *, exact: bool) -> int:
+def fit_capacity(
+    table: Table,
+    rows: int,
+    counts: Mapping[str, int],
+    *,
+    exact: bool,
+    kept: Collection[str] = (),
+) -> int:
     """The planned row count of *table* once its keys are checked against its parents' counts.
 
     *exact* says *rows* was asked for as is (scale 1 or a pinned count): a key that cannot hold
     it is an error naming the table and the numbers. Otherwise (a scaled count) the largest
-    count that fits is made, with a warning.
+    count that fits is made, with a note naming the parents that kept their rows (*kept*:
+    lookups and reference tables at ``--scale``) and how to let them grow; verify judges the
+    fan-outs against the same combinations (:func:`fanout_cap`).
     """
     keys = [table.primary_key, *(u.columns for u in table.unique_constraints)]
     for key in keys:
@@ -91,9 +117,16 @@ def fit_capacity(table: Table, rows: int, counts: Mapping[str, int], *, exact: b
                 " row_count or raise its parents' in rules:"
             )
         fitted = rows - (needed - capacity)
+        fixed = sorted({name for name, _ in factors if name in kept})
+        grow = (
+            f" ({', '.join(fixed)} keep their rows at every scale; 'lookup: false' under"
+            " rules: tables: NAME, or --scale-lookups, lets them grow)"
+            if fixed
+            else ""
+        )
         log.warning(
             "%s: %d rows planned but (%s) allows only %s = %d combinations at this scale;"
-            " making %d", table.name, rows, columns, _describe(factors), capacity, fitted,
+            " making %d%s", table.name, rows, columns, _describe(factors), capacity, fitted, grow,
         )  # fmt: skip
         rows = fitted
     for fk in table.foreign_keys:

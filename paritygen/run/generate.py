@@ -35,11 +35,12 @@ import sqlalchemy as sa
 
 from paritygen.errors import ConfigError, safe_url
 from paritygen.generate.keys import ExistingKeys, KeyFactory
-from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan, planned_row_count
+from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan
 from paritygen.generate.rows import TableRows, check_value_capacity
 from paritygen.profile.io import profile_to_dict
 from paritygen.profile.keys import declared_only
 from paritygen.profile.model import Profile
+from paritygen.profile.volume import planned_counts
 from paritygen.run.load import TableLoad, TableSummary, Update
 from paritygen.run.schema_from import SchemaFrom
 from paritygen.run.schema_from import check_options as check_schema_from
@@ -148,10 +149,9 @@ def generate_database(
     selected = selected_tables(profile, tables)
     if tables:
         build_plan(profile, scale=scale, tables=tables, scale_lookups=scale_lookups)
-    planned = {
-        name: planned_row_count(profile, name, scale, scale_lookups=scale_lookups)
-        for name in selected
-    }
+    with _quiet():  # the rows each table gets once its keys are fitted (notes come below)
+        fitted = planned_counts(profile, scale, scale_lookups=scale_lookups)
+    planned = {name: fitted[name] for name in selected}
     rows, size = sum(planned.values()), planned_size(profile, planned)
     check_size(rows, size, max_rows, max_bytes)
     # Every table's keys must fit before anything is opened (profile/capacity.py): a plan that

@@ -14,13 +14,15 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import numpy as np
 import sqlalchemy as sa
 
 from paritygen.db import resolve_url
 from paritygen.errors import ConfigError, safe_url
+from paritygen.profile.capacity import fanout_cap
 from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, Table
 from paritygen.profile.values import ORDERED, TEMPORAL, to_number
-from paritygen.profile.volume import planned_counts, planned_rows, thinned_childless
+from paritygen.profile.volume import capped_fanout, planned_counts, planned_rows, thinned_childless
 from paritygen.verify import measures as m
 from paritygen.verify.relations import relation_measures
 from paritygen.verify.result import Collector, Measure, ParityResult
@@ -395,7 +397,8 @@ def _fanout_measures(
         a, b = fk.fanout, other.fanout
         growth = _fanout_growth(profile, table, fk.ref_table, counts)
         childless = thinned_childless(a.quantiles, a.childless_fraction, growth)
-        distance = m.ks_distance(_fanout_cdf(a, growth), _fanout_cdf(b))
+        cap = fanout_cap(table, fk, counts)
+        distance = m.ks_distance(_fanout_cdf(a, growth, cap), _fanout_cdf(b))
         noise = m.ks_critical(a.parent_rows, b.parent_rows, out.tolerances.ks_noise)
         out.add(
             table.name,
@@ -404,7 +407,8 @@ def _fanout_measures(
             distance,
             floor=noise,
             detail=f"children per {fk.ref_table} row: mean {b.mean:.2f}, max {b.max}"
-            f" (production mean {a.mean * growth:.2f}, max {a.max * growth:.0f})",
+            f" (production mean {a.mean * growth:.2f}, max {a.max * growth:.0f})"
+            + (f"; the key's combinations allow {cap}" if cap and a.max * growth > cap else ""),
         )
         out.add(
             table.name,
@@ -436,9 +440,12 @@ def _fanout_growth(profile: Profile, table: Table, parent: str, counts: dict[str
     return 1.0 if abs(growth - 1.0) < FANOUT_GROWTH_NOISE else growth
 
 
-def _fanout_cdf(stats: FanoutStats, growth: float = 1.0) -> m.CDF:
+def _fanout_cdf(stats: FanoutStats, growth: float = 1.0, cap: int | None = None) -> m.CDF:
+    """Production's fan-out as staging should show it: every count times *growth*, at most
+    *cap* per parent (a key made of FKs holds one child per combination of the others)."""
     if stats.quantiles:
-        return m.QuantileCDF.from_quantiles([math.floor(q * growth + 0.5) for q in stats.quantiles])
+        scaled = capped_fanout(np.asarray(stats.quantiles, dtype=np.float64) * growth, cap)
+        return m.QuantileCDF.from_quantiles([math.floor(q + 0.5) for q in scaled])
     return m.StepCDF.from_frequencies({0.0: 1.0})
 
 
