@@ -52,6 +52,8 @@ class MaskState:
     key: MaskKey
     seed: int = 0
     overrides: dict[tuple[Any, ...], Overrides] = field(default_factory=dict)
+    caches: dict[tuple[Any, ...], dict[Any, str]] = field(default_factory=dict)
+    """First-attempt pseudonyms per masker signature, shared by the columns masked alike."""
     counts: dict[str, dict[str, ColumnCounts]] = field(default_factory=dict)
 
 
@@ -97,6 +99,8 @@ class TableCopy:
         for name, column in action.columns.items():
             masker = column.masker
             counts[name] = ColumnCounts(column.mode, masker.name if masker else None)
+            if masker is not None and hasattr(masker, "share_cache"):
+                masker.share_cache(state.caches.setdefault(masker.signature(), {}))
             if masker is not None and name in unique and masker.name != "integer_key":
                 self.guards[name] = UniqueGuard(f"{table.name}.{name}", self._fallback(column))
         self.generators = {

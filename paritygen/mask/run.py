@@ -159,7 +159,14 @@ def mask_database(
             metadata, _ = run.prepare_schema(written, mode, unordered_fks=plan.unordered_fks)
             with snapshot(source_engine) as source_snapshot:
                 loads = _loads(
-                    profile, actions, plan, metadata, state, source_snapshot, run.engine, seed,
+                    profile,
+                    actions,
+                    plan,
+                    metadata,
+                    state,
+                    source_snapshot,
+                    run.engine,
+                    seed,
                     run.writer,
                 )
                 summary = run.load(metadata, loads)
@@ -202,9 +209,7 @@ def _passes_through(action: TableAction) -> bool:
     return all(column.mode == "keep" for column in action.columns.values())
 
 
-def _raw(
-    source: Any, writer: Any, table: sa.Table, columns: list, name: str, bar: Any
-) -> int:
+def _raw(source: Any, writer: Any, table: sa.Table, columns: list, name: str, bar: Any) -> int:
     """A table with nothing to mask: the source's COPY text straight into the target's COPY."""
     from paritygen.profile.dialects import quote_table
     from paritygen.profile.stream import stream_raw

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from paritygen.errors import LoadError
 from paritygen.profile.dialects import dialect_sql, start_session
 from paritygen.profile.model import Column
-from paritygen.profile.read import FETCH_CHUNK, _copy_out
+from paritygen.profile.read import FETCH_CHUNK
 from paritygen.profile.read_mysql import (
     MYSQL_FIELD_SEPARATOR,
     MYSQL_NULL_MARK,
@@ -322,7 +322,7 @@ def _postgres(
 
     def produce(emit: Any) -> None:
         try:
-            _copy_out(raw, sql, emit)
+            _copy_out_released(raw, sql, emit)
         except psycopg.Error as exc:
             raise sa.exc.DBAPIError(sql, None, exc) from None
 

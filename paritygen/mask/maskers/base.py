@@ -136,9 +136,15 @@ class StringMasker(Masker):
         masked = self._mask_new(distinct, key, attempt)
         return spread(values.name, masked, index)
 
+    def share_cache(self, cache: dict[Any, str]) -> None:
+        """Use *cache* for first-attempt pseudonyms: the run hands one to every masker of the
+        same :meth:`signature` (equal inputs give equal outputs), so the e-mails a child table
+        repeats from its parent are not masked twice."""
+        self.__dict__["_cache"] = cache
+
     def _cached(self, distinct: list[str], key: MaskKey) -> list[str]:
-        """First-attempt pseudonyms, remembered per masker instance (bounded): a parent's
-        e-mails are masked once, not again in every child table and chunk."""
+        """First-attempt pseudonyms, remembered per masker instance or signature (bounded): a
+        parent's e-mails are masked once, not again in every child table and chunk."""
         cache = self.__dict__.setdefault("_cache", {})
         if cache.get(None) is not key:
             cache.clear()
@@ -207,8 +213,11 @@ class ShapedMasker(StringMasker):
     def mask_distinct(self, values: list[str], key: MaskKey, attempt: int) -> list[str]:
         width = max((len(v) for v in values), default=0)
         draws = self.draws(key, values, attempt, width)
-        keep = np.array([self.keep_of(v) for v in values], dtype=np.int64)
-        return replace_many(values, draws, keep)
+        return replace_many(values, draws, self.keeps(values))
+
+    def keeps(self, values: list[str]) -> np.ndarray:
+        """:meth:`keep_of` of every value (maskers with a vectorised rule override this)."""
+        return np.array([self.keep_of(v) for v in values], dtype=np.int64)
 
 
 DIGITS = "0123456789"

@@ -18,6 +18,7 @@ import polars as pl
 
 from paritygen.mask.keys import MaskKey
 from paritygen.mask.maskers.base import (
+    DIGITS,
     MaskColumn,
     ShapedMasker,
     StringMasker,
@@ -121,6 +122,23 @@ class PhoneMasker(ShapedMasker):
         head = value[1:]
         run = len(head) - len(head.lstrip("0123456789"))
         return min(run, 3) if run < len(head) else min(2, run)
+
+    def keeps(self, values: list[str]) -> np.ndarray:
+        """:meth:`keep_of` of many values at once (polars string kernels, same rule)."""
+        if not self.params["keep_country"]:
+            return np.zeros(len(values), dtype=np.int64)
+        head = pl.col("v").str.slice(1)
+        length = head.str.len_chars().cast(pl.Int64)
+        run = length - head.str.strip_chars_start(DIGITS).str.len_chars().cast(pl.Int64)
+        keep = (
+            pl.when(~pl.col("v").str.starts_with("+"))
+            .then(0)
+            .when(run < length)
+            .then(pl.min_horizontal(run, pl.lit(3)))
+            .otherwise(pl.min_horizontal(run, pl.lit(2)))
+        )
+        frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+        return frame.select(keep.cast(pl.Int64)).to_series().to_numpy()
 
 
 @maskers.register("ip")

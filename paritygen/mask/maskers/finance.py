@@ -117,6 +117,8 @@ class CardMasker(StringMasker):
 
 def _respace(layout: str, compact: str) -> str:
     """*compact* with the spaces of *layout* put back where they were."""
+    if " " not in layout:  # the usual electronic form: nothing to put back
+        return compact
     out, chars = [], iter(compact)
     for ch in layout:
         out.append(" " if ch == " " else next(chars, ""))
