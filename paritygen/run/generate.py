@@ -178,6 +178,12 @@ def generate_database(
         if built is not None:
             built.build(run)
             mode = "existing"
+        elif mode == "create" and profile.not_carried:
+            log.warning(
+                "not in the profile, so not created in the target (%d): %s; --schema-from"
+                " SOURCE_URL builds production's whole schema",
+                len(profile.not_carried), ", ".join(profile.not_carried),
+            )  # fmt: skip
         plan = build_plan(
             run.profile,  # the target's constraints order the load (virtual keys need none)
             scale=scale,

@@ -26,6 +26,7 @@ from paritygen.profile.volume import capped_fanout, planned_counts, planned_rows
 from paritygen.verify import measures as m
 from paritygen.verify.relations import relation_measures
 from paritygen.verify.result import Collector, Measure, ParityResult
+from paritygen.verify.schema_notes import schema_differences
 from paritygen.verify.tolerances import Tolerances
 
 CATEGORICAL_TYPES = frozenset({"string", "text", "enum", "boolean"})
@@ -528,6 +529,7 @@ def verify_database(
     return ParityResult(
         measures=measures,
         not_measured=notes,
+        schema=schema_differences(profile, staging, wanted),
         scale=scale,
         scale_lookups=scale_lookups,
         target=safe_url(resolve_url(target)),

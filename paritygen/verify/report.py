@@ -124,6 +124,12 @@ def build_report(
         "totals": totals,
         "largest_tables": [r["table"] for r in by_size[:LARGEST]],
         "parity": parity.to_dict() if parity else None,
+        "schema": {
+            # Objects of production the profile does not carry (a staging built from the
+            # profile lacks them), and, with a target, what staging's schema really lacks.
+            "not_carried": list(profile.not_carried),
+            "differences": list(parity.schema) if parity else None,
+        },
     }
 
 
@@ -208,7 +214,20 @@ def render_md(report: dict[str, Any]) -> str:
                 )
         if parity["not_measured"]:
             lines += ["", "## Not measured", ""] + [f"- {n}" for n in parity["not_measured"]]
+    lines += _md_schema(report["schema"])
     return "\n".join(lines) + "\n"
+
+
+def _md_schema(schema: dict[str, Any]) -> list[str]:
+    """Staging's schema against production's: measured differences with a target, else what
+    the profile does not carry."""
+    if schema["differences"]:
+        return ["", "## Schema (not a measure)", ""] + [f"- {n}" for n in schema["differences"]]
+    if schema["differences"] is None and schema["not_carried"]:
+        return ["", "## Not carried by the profile", "",
+                "Staging built from the profile lacks these; `generate --schema-from` builds them.",
+                ""] + [f"- {n}" for n in schema["not_carried"]]  # fmt: skip
+    return []
 
 
 def _share(part: int | None, whole: int | None) -> str:

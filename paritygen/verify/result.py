@@ -77,6 +77,9 @@ class ParityResult:
     """The target URL, password hidden."""
     seconds: float = 0.0
     staging: Profile | None = None
+    schema: list[str] = field(default_factory=list)
+    """What staging's schema lacks or holds differently from production's (views, triggers,
+    indexes, changed types; :mod:`paritygen.verify.schema_notes`): notes, never a miss."""
 
     @property
     def passed(self) -> bool:
@@ -122,6 +125,7 @@ class ParityResult:
             "counts": self.counts(),
             "measures": [x.to_dict() for x in self.ordered()],
             "not_measured": list(self.not_measured),
+            "schema": list(self.schema),
         }
 
 

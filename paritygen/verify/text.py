@@ -35,5 +35,8 @@ def render_text(result: ParityResult, *, show_all: bool = False, notes: bool = T
     if notes and result.not_measured:
         lines.append(f"NOT MEASURED ({len(result.not_measured)}):")
         lines += [f"  - {n}" for n in result.not_measured]
+    if notes and result.schema:
+        lines.append(f"SCHEMA, NOT A MEASURE ({len(result.schema)}):")
+        lines += [f"  - {n}" for n in result.schema]
     lines.append(result.verdict())
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from paritygen.cli import cli
 from paritygen.errors import ConfigError, UnsafeTarget
 from paritygen.profile.run import profile_database
 from paritygen.run.generate import generate_database
+from paritygen.verify.compare import verify_database
 from paritygen.writers import schema_tool
 
 PG_SOURCE = """
@@ -135,6 +136,9 @@ def test_whole_schema_from_the_source(db_url_pair: tuple[str, str], argv_seen) -
         assert _scalar(target, routine + " DATABASE() AND routine_name = 'film_count'") == 1
         assert _scalar(target, "SELECT count(*) FROM information_schema.events WHERE"
                        " event_schema = DATABASE()") == 1  # fmt: skip
+    # verify names no schema difference: staging has production's views, triggers, routines.
+    result = verify_database(profile, target, progress=False)
+    assert result.schema == [], result.schema
     # ... and fire for the application's own writes afterwards.
     _scalar(target, "INSERT INTO film (id, author_id, title, last_update) SELECT max(id) + 1, 1,"
             " 'new', '2021-01-01' FROM film")  # fmt: skip
