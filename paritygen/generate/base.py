@@ -446,7 +446,7 @@ def default_generator_name(ctx: ColumnContext) -> str:
     kind = column.logical_type
     if kind == "boolean":
         return "boolean"
-    if kind == "enum":
+    if kind == "enum" or column.member_set:
         return "categorical"
     from paritygen.generate.native import makes
 

@@ -49,7 +49,9 @@ def typed_values(values: list[object], column: Column) -> pl.Series:
 
 def category_atoms(ctx: ColumnContext) -> tuple[list[object], np.ndarray]:
     """The categories and shares of a column: MCVs, completed by enum labels or a CHECK IN list
-    (labels never seen share the leftover mass evenly), restricted to what the CHECK allows."""
+    (labels never seen share the leftover mass evenly), restricted to what the CHECK allows.
+    A SET's categories are production's member combinations (``''`` included) at their shares,
+    completed by its single members."""
     column = ctx.column
     stats = column.stats
     seen = [(item.value, item.frequency) for item in stats.most_common] if stats else []
@@ -57,7 +59,11 @@ def category_atoms(ctx: ColumnContext) -> tuple[list[object], np.ndarray]:
     for rule in column_rules(parse_checks(ctx.table), column.name):
         if isinstance(rule, InCheck) and not rule.negated:
             allowed = list(rule.values)
-    if column.enum_values:
+    if column.member_set:  # production's member combinations, then the unseen members
+        members = set(column.enum_values or ())
+        combos = [v for v, _ in seen if not str(v) or set(str(v).split(",")) <= members]
+        allowed = combos + [m for m in column.enum_values or () if m not in combos]
+    elif column.enum_values:
         allowed = [v for v in column.enum_values if allowed is None or v in allowed]
     if allowed is None:
         values = [v for v, _ in seen]

@@ -140,6 +140,9 @@ class Column:
     unsigned: bool = False
     timezone: bool = False
     enum_values: tuple[str, ...] | None = None
+    """Allowed labels of an ENUM (logical type ``enum``), or the members of a MySQL SET
+    (logical type ``string``: a value is a comma-separated combination of members, ``''``
+    the empty set), see :attr:`member_set`."""
     enum_name: str | None = None
     """PostgreSQL enum type name, when the column uses a named enum type."""
     semantic: str | None = None
@@ -160,6 +163,12 @@ class Column:
     ``point``, ``line``, ``lseg``, ``box``, ``path``, ``polygon``, ``circle``, ``geometry``.
     Generators make values of that form; the writers keep the source type within its family and
     pick the closest type elsewhere. None for the portable types."""
+
+    @property
+    def member_set(self) -> bool:
+        """A MySQL SET: values are combinations of :attr:`enum_values` (``'a,c'``), drawn as
+        production's combinations at their shares, never as free text."""
+        return self.logical_type == "string" and bool(self.enum_values)
 
 
 @dataclass(config=_STRICT)
