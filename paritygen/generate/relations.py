@@ -210,6 +210,13 @@ def apply_relations(
                                            maintain_order="left")  # fmt: skip
         return _numbers(joined["__value"])
 
+    # A column production holds constant (a bulk load's last_update) keeps its one value:
+    # moving it past a bound would make values production never had.
+    constant = {
+        name for name, spec in table.columns.items()
+        if spec.stats is not None and spec.stats.distinct_count <= 1
+    }  # fmt: skip
+    fixed = fixed | constant
     drivers = _drivers(table, relations, fixed | computed)
     for relation in drivers:
         target = _later(relation)
@@ -233,6 +240,7 @@ def apply_relations(
         if (
             target is None
             or relation in drivers
+            or target in fixed
             or target not in moved_columns
             or relation.share < HARD_ORDER_SHARE
         ):

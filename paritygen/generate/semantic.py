@@ -90,6 +90,18 @@ EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.test", "shop
 
 DOMAIN_LENGTHS = np.array([len(domain) for domain in EMAIL_DOMAINS], dtype=np.int64)
 
+NAMED_EMAIL_DOMAINS = EMAIL_DOMAINS + tuple(
+    f"{label}.{base}"
+    for label in ("mail", "shop", "users", "members", "customer", "customers", "accounts",
+                  "newsletter", "subscribers")
+    for base in ("example.com", "example.org", "example.net")
+)  # fmt: skip
+"""Domains for e-mails built from a row's names: subdomains of the reserved ones (still never a
+real mailbox) give lengths from 6 to 23 characters, so ``mary.smith@`` plus a domain reaches
+production's lengths (``MARY.SMITH@sakilacustomer.org``) without a run of padding digits."""
+
+NAMED_DOMAIN_LENGTHS = np.array([len(domain) for domain in NAMED_EMAIL_DOMAINS], dtype=np.int64)
+
 NUMBER_TABLE = 100_000
 """Largest digit range whose text is kept as a table (a few MB at most)."""
 
@@ -381,11 +393,11 @@ class SemanticGenerator:
         wanted = self._wanted(rows.astype(np.uint64))
         if wanted is None:
             wanted = lengths[:, 0] + fixed + int(DOMAIN_LENGTHS.mean())
-        totals = lengths[:, :, None] + fixed[:, None, None] + DOMAIN_LENGTHS[None, None, :]
+        totals = lengths[:, :, None] + fixed[:, None, None] + NAMED_DOMAIN_LENGTHS[None, None, :]
         deficit = wanted[:, None, None] - totals
         cost = np.where(deficit >= 0, np.maximum(deficit - MAX_PAD, 0) + deficit * 0.01, -deficit)
         best = cost.reshape(len(keep), -1).argmin(axis=1)
-        form, pick = np.divmod(best, len(DOMAIN_LENGTHS))
+        form, pick = np.divmod(best, len(NAMED_DOMAIN_LENGTHS))
         local = forms[0]
         for index in range(1, len(forms)):
             chosen = pl.Series(form == index)
@@ -401,7 +413,7 @@ class SemanticGenerator:
             digits = pl.Series((bits % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
             tail = digits.str.zfill(MAX_PAD).str.slice(0, pl.Series(pad, dtype=pl.UInt32))
         local = pl.select(pl.concat_str([local, tail])).to_series()
-        domain = self.domains.gather(pick)
+        domain = pl.Series(NAMED_EMAIL_DOMAINS).gather(pick)
         if self.bound is not None:
             room = self.bound - domain.str.len_chars() - 1
             local = pl.select(local.str.slice(0, room)).to_series()

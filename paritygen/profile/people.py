@@ -92,8 +92,10 @@ class People:
             return RowOwners(about_people=True)
         if not leading:
             return RowOwners(about_people=False)
-        # The parent with the most rows is the data subject (customers outnumber clerks).
-        fk = max(leading, key=lambda f: (self.keys[f.ref_table][0].len(), f.ref_table))
+        # The parent leading to the most persons is the data subject (customers outnumber
+        # clerks); counted in persons, not rows: Sakila's 4,581 inventory rows lead to the two
+        # staff managing the stores, its 599 customers to 599 people.
+        fk = max(leading, key=lambda f: (self._persons(f.ref_table), f.ref_table))
         parent_keys, parent_people = self.keys[fk.ref_table]
         child = _values(data, fk.columns[0]).cast(pl.String)
         if parent_people is None:
@@ -110,6 +112,12 @@ class People:
         if key_values is not None:
             self.keys[table.name] = (key_values, ids)
         return RowOwners(about_people=True, ids=ids)
+
+
+    def _persons(self, table: str) -> int:
+        """Distinct persons the rows of *table* belong to."""
+        keys, people = self.keys[table]
+        return int((keys if people is None else people).n_unique())
 
 
 def _values(data: Mapping[str, object], column: str) -> pl.Series:

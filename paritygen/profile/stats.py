@@ -284,7 +284,7 @@ def _people_filter(
         return []
     people = frame.group_by("value").agg(pl.col("person").n_unique().alias("people"))
     safe = people.filter(pl.col("people") >= k)["value"]
-    if values.dtype in (pl.Float64, pl.Float32, pl.Int64, pl.Int32):
+    if values.dtype.is_numeric():  # decimals too: Decimal("4.99") != 4.99, compare as floats
         kept = set(safe.cast(pl.Float64).to_list())
         return [(v, c) for v, c in common if float(v) in kept]
     kept = set(safe.to_list())

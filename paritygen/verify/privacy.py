@@ -113,6 +113,9 @@ def _lookup(
     )
     with target.connect() as conn:
         rows = {tuple(_normal(v) for v in row) for row in conn.execute(sample)}
+    # An empty string identifies no one (Sakila's addresses without a phone hold ''): equal
+    # blanks in both databases are no leak.
+    rows = {row for row in rows if not any(isinstance(v, str) and not v.strip() for v in row)}
     found = _present(source, production, columns, rows, key.name)
     label = " + ".join(columns)
     return Finding(
@@ -156,14 +159,15 @@ def row_copies(
     """Share of sampled staging rows equal, column for column, to a production row.
 
     Only for synthetic tables (rule mode ``generate``) of at least *min_rows* rows: masked tables
-    keep their non-PII columns by design, and tiny lookup tables legitimately repeat production.
+    keep their non-PII columns by design, reference tables (kept as their rows in the profile)
+    and tiny lookup tables legitimately repeat production.
     """
     for name, table in profile.tables.items():
         staging, production = tables.get(name), source_tables.get(name)
         if staging is None or production is None or table.row_count < min_rows:
             continue
-        if profile.table_rule(name).mode != "generate":
-            continue
+        if profile.table_rule(name).mode != "generate" or table.reference_rows is not None:
+            continue  # a reference table comes out verbatim by design (no personal value)
         columns = [c for c in table.columns if c in staging.c and c in production.c]
         keys = set(table.primary_key).union(*(fk.columns for fk in table.foreign_keys))
         if not columns or set(columns) <= keys:

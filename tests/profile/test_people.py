@@ -81,3 +81,17 @@ def test_name_columns_found_whatever_they_are_called() -> None:
     assert name_tag(pl.Series(["Rock", "Jazz", "Metal", "Blues", "Pop", "Latin"])) is None
     cities = ["Paris", "London", "Berlin", "New York", "San Jose", "Sao Paulo", "Lisbon"]
     assert name_tag(pl.Series(cities * 5)) is None
+
+
+def test_k_counts_people_for_decimal_columns() -> None:
+    """PostgreSQL's numeric arrives as polars Decimal while the counted values are floats: a
+    payment amount paid by many customers stays a most-common value (Sakila's 4.99 was lost)."""
+    from decimal import Decimal
+
+    from paritygen.profile.stats import _people_filter
+
+    values = pl.Series("amount", [Decimal("4.99")] * 6 + [Decimal("0.99")] * 6,
+                       dtype=pl.Decimal(5, 2))  # fmt: skip
+    persons = pl.Series("person", [1, 2, 3, 4, 5, 6] + [7] * 6)
+    kept = _people_filter([(4.99, 6), (0.99, 6)], values, persons, 5)
+    assert kept == [(4.99, 6)]  # 0.99 is one person's six payments
