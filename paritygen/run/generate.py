@@ -37,6 +37,7 @@ from paritygen.errors import ConfigError, safe_url
 from paritygen.generate.keys import ExistingKeys, KeyFactory
 from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan
 from paritygen.generate.rows import TableRows, check_value_capacity
+from paritygen.parallel import default_jobs
 from paritygen.profile.io import profile_to_dict
 from paritygen.profile.keys import declared_only
 from paritygen.profile.model import Profile
@@ -176,6 +177,7 @@ def generate_database(
         fingerprint=fingerprint(profile, seed, scale, selected),
         progress=progress,
         create_virtual_fks=create_virtual_fks,
+        jobs=default_jobs() if jobs is None else jobs,
     )
     with TargetRun(profile, target, options) as run, _schema(schema_from) as built:
         mode = run.schema_mode(selected)
@@ -214,7 +216,9 @@ def generate_database(
             existing_keys(run.engine, profile, appended) if appended else {}
         )
         keys = KeyFactory(profile, plan, seed, existing)
-        loads = table_loads(profile, plan, keys, metadata, seed)
+        loads = table_loads(
+            profile, plan, keys, metadata, seed, parents_first=run.parents_first(mode)
+        )
         summary = run.load(metadata, loads)
         if built is not None:
             built.after_load()
@@ -243,7 +247,13 @@ def _quiet() -> Iterator[None]:
 
 
 def table_loads(
-    profile: Profile, plan: GenerationPlan, keys: KeyFactory, metadata: sa.MetaData, seed: int
+    profile: Profile,
+    plan: GenerationPlan,
+    keys: KeyFactory,
+    metadata: sa.MetaData,
+    seed: int,
+    *,
+    parents_first: bool = True,
 ) -> list[TableLoad]:
     """A :class:`TableLoad` per planned table, its rows made by :class:`TableRows` (built when
     the table's turn comes, kept for its deferred FK updates, and dropped once its last rows are
@@ -293,6 +303,18 @@ def table_loads(
                     else then_drop(tp.name, maker(tp).chunks(plan.chunk_rows, bar))
                 ),
                 updates=updates,
+                after=_parents(profile, table_plan) if parents_first else frozenset(),
             )
         )
     return loads
+
+
+def _parents(profile: Profile, table_plan: TablePlan) -> frozenset[str]:
+    """Tables *table_plan*'s rows reference at load time (its FKs but the deferred ones, which
+    are filled by update once every table is in)."""
+    deferred = {tuple(fk.columns) for fk in table_plan.deferred_fks}
+    return frozenset(
+        fk.ref_table
+        for fk in profile.table(table_plan.name).foreign_keys
+        if tuple(fk.columns) not in deferred and fk.ref_table != table_plan.name
+    )

@@ -10,6 +10,7 @@ the table and the cause.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -63,39 +64,51 @@ def load_tables(
     progress: bool = False,
     on_loaded: Callable[[str, int], None] | None = None,
     on_complete: Callable[[str, int], None] | None = None,
+    jobs: int = 1,
 ) -> dict[str, TableSummary]:
-    """Load every table of *loads* in order, then run their updates.
+    """Load every table of *loads*, then run their updates.
+
+    With ``jobs == 1`` (or a writer without ``concurrent_sessions``) the tables load one by one
+    in the given order; else up to *jobs* tables load at once on their own sessions, each after
+    its :attr:`TableLoad.after` (:func:`paritygen.parallel.run_units`). What each table holds is
+    the same either way: its rows are a function of (seed, table, column, block).
 
     *on_loaded(name, rows)* is called when the rows of a table with updates are in;
     *on_complete(name, rows)* when its updates are done too (at once for a table without), so a
-    run's state can record exactly what is finished.
+    run's state can record exactly what is finished. Both run in the calling thread.
     """
     done: dict[str, TableSummary] = {}
-    current: TableLoad | None = None
-    bar = Progress(progress, sum(t.rows for t in loads))
-    chunks = [0]
+    running: list[str] = []
+    side_by_side = jobs > 1 and len(loads) > 1 and getattr(writer, "concurrent_sessions", False)
+    bar = Progress(progress, sum(t.rows for t in loads), per_table=not side_by_side)
+    chunks = _ChunkCount()
+
+    def loaded(name: str, rows: int, seconds: float) -> None:
+        done[name] = TableSummary(rows, seconds)
+        load = by_name[name]
+        if load.updates and on_loaded is not None:
+            on_loaded(name, rows)
+        if not load.updates and on_complete is not None:
+            on_complete(name, rows)  # one state write a table: it implies loaded
+        fault_point(f"after-table:{name}")
+
+    by_name = {load.name: load for load in loads}
     try:
-        for load in loads:
-            current = load
-            began = time.perf_counter()
-            bar.start_table(load.name, load.rows)
-            table = metadata.tables[load.name]
-            if load.write is not None:
-                rows = load.write(writer, table, bar)
-            else:
-                rows = writer.load(table, _counted(load.chunks(bar), chunks))
-            bar.end_table()
-            done[load.name] = TableSummary(rows, time.perf_counter() - began)
-            if load.updates and on_loaded is not None:
-                on_loaded(load.name, rows)
-            if not load.updates and on_complete is not None:
-                on_complete(load.name, rows)  # one state write a table: it implies loaded
-            fault_point(f"after-table:{load.name}")
-        current = None
+        if side_by_side:
+            _side_by_side(writer, metadata, loads, jobs, bar, chunks, loaded, done, running)
+        else:
+            for load in loads:
+                running[:] = [load.name]
+                began = time.perf_counter()
+                bar.start_table(load.name, load.rows)
+                rows = writer.load(metadata.tables[load.name], chunks.counted(load.chunks(bar)))
+                bar.end_table()
+                loaded(load.name, rows, time.perf_counter() - began)
+        running.clear()
         for load in loads:
             if not load.updates:
                 continue
-            current = load
+            running[:] = [load.name]
             began = time.perf_counter()
             for update in load.updates:
                 writer.update(
@@ -110,53 +123,112 @@ def load_tables(
             )
             if on_complete is not None:
                 on_complete(load.name, previous.rows)
-        current = None
+        running.clear()
     except KeyboardInterrupt:
-        raise state_error("interrupted", loads, done, current, ExitStatus.INTERRUPTED) from None
+        raise state_error("interrupted", loads, done, running, ExitStatus.INTERRUPTED) from None
     except ParitygenError as exc:
-        raise state_error(str(exc), loads, done, current, exc.exit_status) from None
+        raise state_error(str(exc), loads, done, running, exc.exit_status) from None
     except sa.exc.DBAPIError as exc:
-        raise state_error(describe_db_error(exc), loads, done, current, ExitStatus.ERROR) from None
+        raise state_error(describe_db_error(exc), loads, done, running, ExitStatus.ERROR) from None
     finally:
         bar.close()
     return done
 
 
-def _counted(chunks: Iterable[pl.DataFrame], count: list[int]) -> Iterator[pl.DataFrame]:
-    """The chunks, counted across the run, for the ``after-chunk:<n>`` crash point (the chunk
-    is made, so the kill lands while the writer holds uncommitted or half-sent work)."""
+def _side_by_side(
+    writer: Any,
+    metadata: sa.MetaData,
+    loads: Sequence[TableLoad],
+    jobs: int,
+    bar: Progress,
+    chunks: _ChunkCount,
+    loaded: Callable[[str, int, float], None],
+    done: dict[str, TableSummary],
+    running: list[str],
+) -> None:
+    """The tables as units of :func:`paritygen.parallel.run_units`: each unit loads one table
+    on its own session (the writer opens one per ``load``); a failure stops the others at
+    their next chunk and is re-raised here as the unit's own exception, with *running* naming
+    the tables left partial (those running, and those that finished after the failure: their
+    rows are in but the state does not say so)."""
+    from paritygen.parallel import Unit, Units, UnitsFailed, run_units
+
+    units_state = Units()
+
+    def unit(load: TableLoad) -> Callable[[], tuple[int, float]]:
+        def run() -> tuple[int, float]:
+            began = time.perf_counter()
+            source = _stoppable(chunks.counted(load.chunks(bar)), units_state)
+            rows = writer.load(metadata.tables[load.name], source)
+            return rows, time.perf_counter() - began
+
+        return run
+
+    names = {load.name for load in loads}
+    units = [
+        Unit(load.name, unit(load), after=frozenset(load.after & names - {load.name}))
+        for load in loads
+    ]
+    try:
+        run_units(
+            units, jobs, state=units_state,
+            on_done=lambda name, result: loaded(name, *result),
+        )  # fmt: skip
+    except UnitsFailed as failed:
+        running[:] = list(failed.running) + [n for n in failed.done if n not in done]
+        raise failed.cause from None
+
+
+def _stoppable(chunks: Iterable[pl.DataFrame], units: Any) -> Iterator[pl.DataFrame]:
+    """The chunks, until another unit failed (then :class:`~paritygen.parallel.Stopped`)."""
     for chunk in chunks:
-        count[0] += 1
-        fault_point(f"after-chunk:{count[0]}")
+        units.check()
         yield chunk
+
+
+class _ChunkCount:
+    """Chunks counted across the run, for the ``after-chunk:<n>`` crash point (the chunk is
+    made, so the kill lands while the writer holds uncommitted or half-sent work); tables
+    loading side by side share the count."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def counted(self, chunks: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for chunk in chunks:
+            with self.lock:
+                self.count += 1
+                number = self.count
+            fault_point(f"after-chunk:{number}")
+            yield chunk
 
 
 def state_error(
     reason: str,
     order: Sequence[TableLoad],
     done: dict[str, TableSummary],
-    current: TableLoad | None,
+    running: Sequence[str],
     status: ExitStatus,
 ) -> LoadError:
     """One line naming the failed table and the cause, with counts of the others and how to
     finish; the lists of complete, partial and untouched tables go to ``error.detail`` (the
     state table and ``--debug``), because on a 240-table schema they would fill a screen."""
-    complete = [t.name for t in order if t.name in done]
-    partial = current.name if current is not None else None
-    if partial is not None and partial in done:
-        complete.remove(partial)  # its deferred FK update did not finish
-    untouched = [t.name for t in order if t.name not in done and t.name != partial]
+    partial = [name for name in running]
+    complete = [t.name for t in order if t.name in done and t.name not in partial]
+    # (a table in done and running: its deferred FK update did not finish)
+    untouched = [t.name for t in order if t.name not in done and t.name not in partial]
     # the writer's own advice repeats ours: keep one
     cause = re.sub(r"\s*\(rerun with --if-exists truncate[^)]*\)\s*$", "", reason).rstrip(".")
-    if partial is not None and partial not in cause:
-        cause = f"table {partial}: {cause}"
+    if len(partial) == 1 and partial[0] not in cause:
+        cause = f"table {partial[0]}: {cause}"
     error = LoadError(
         f"{cause} ({len(complete)} table(s) complete, {len(untouched)} not started; rerun with"
         " --if-exists truncate, or --resume to keep the complete ones)"
     )
     parts = [f"complete: {', '.join(complete) or 'none'}"]
-    if partial is not None:
-        parts.append(f"partial: {partial}")
+    if partial:
+        parts.append(f"partial: {', '.join(partial)}")
     parts.append(f"not started: {', '.join(untouched) or 'none'}")
     error.detail = "; ".join(parts)
     error.exit_status = status

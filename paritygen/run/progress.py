@@ -22,8 +22,10 @@ class Advance(Protocol):
 class Progress:
     """A bar per table and one overall, or nothing when *enabled* is False."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
+    def __init__(self, enabled: bool, total: int, per_table: bool = True) -> None:
+        """*per_table* False: the overall bar only (tables loading side by side)."""
         self.enabled = enabled
+        self.per_table = per_table
         self.overall = (
             tqdm(total=total, desc="all tables", unit="rows", unit_scale=True, position=0)
             if enabled
@@ -32,7 +34,7 @@ class Progress:
         self.table: Any = None
 
     def start_table(self, name: str, rows: int) -> None:
-        if self.enabled:
+        if self.enabled and self.per_table:
             self.table = tqdm(
                 total=rows, desc=name, unit="rows", unit_scale=True, position=1, leave=False
             )

@@ -74,6 +74,9 @@ class RunOptions:
     create_virtual_fks: bool = False
     """Also create the profile's virtual keys (``rules:``) as constraints; by default they
     exist in the data only, as in production."""
+    jobs: int = 1
+    """Sessions loading tables (and building keys, ANALYZE) side by side; 1: one by one, in
+    plan order. The tables' contents are the same for any value."""
 
     def __post_init__(self) -> None:
         if self.schema_mode not in SCHEMA_MODES:
@@ -82,6 +85,8 @@ class RunOptions:
             raise ConfigError(f"--if-exists must be one of {', '.join(IF_EXISTS)}")
         if self.resume and self.if_exists == "append":
             raise ConfigError("--resume and --if-exists append cannot be combined")
+        if not isinstance(self.jobs, int) or self.jobs < 1:
+            raise ConfigError(f"--jobs must be a whole number of at least 1, not {self.jobs!r}")
 
 
 class TargetRun:
@@ -241,6 +246,14 @@ class TargetRun:
             getattr(self.writer, "constraints_after_load", False)
         )
 
+    def parents_first(self, mode: str) -> bool:
+        """True when a table's FK parents must hold their rows before it loads (the target
+        checks FKs during the load); tables loading side by side then wait for their parents.
+        False when FKs are added after the load or not checked in the writer's session."""
+        if not getattr(self.writer, "checks_fks_during_load", True):
+            return False
+        return mode == "existing" or not getattr(self.writer, "constraints_after_load", False)
+
     def schema_mode(self, selected: Sequence[str]) -> str:
         """The concrete mode (create | existing) for the tables *selected*. The run's first
         step: after an unfinished run, ``--if-exists truncate`` first drops the tables that run
@@ -336,6 +349,7 @@ class TargetRun:
             self.writer, metadata, todo, progress=progress_on(self.options.progress),
             on_loaded=lambda name, rows: state.table(name, "loaded", rows),
             on_complete=lambda name, rows: state.table(name, "complete", rows),
+            jobs=self.options.jobs,
         )  # fmt: skip
 
     def finish(self, metadata: sa.MetaData) -> None:
@@ -343,7 +357,7 @@ class TargetRun:
         from paritygen.writers import schema as target_schema
 
         fault_point("before-finish")
-        target_schema.finish_tables(self._engine, metadata)
+        target_schema.finish_tables(self._engine, metadata, jobs=self.options.jobs)
         self._state.finish("complete")
         self._finished = True
 

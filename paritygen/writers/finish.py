@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -26,11 +26,17 @@ from paritygen.writers.inspect import TargetInspector
 log = logging.getLogger("paritygen")
 
 
-def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
+def finish_tables(engine: Engine, metadata: sa.MetaData, *, jobs: int = 1) -> None:
     """Add the PK, unique constraints, indexes and FKs of *metadata* the target lacks, then move
     every sequence / identity / AUTO_INCREMENT past the largest key so the application can
-    insert rows of its own afterwards, and refresh the planner's statistics."""
+    insert rows of its own afterwards, and refresh the planner's statistics.
+
+    With ``jobs > 1`` on a target with ``concurrent_sessions``, tables are finished side by side
+    on up to *jobs* sessions (:func:`_finish_side_by_side`); else in one transaction."""
     caps = capabilities(engine.dialect.name)
+    if jobs > 1 and caps.concurrent_sessions and len(metadata.tables) > 1:
+        _finish_side_by_side(engine, metadata, caps, jobs)
+        return
     try:
         with engine.begin() as conn, _no_fk_checks(conn, caps):
             inspector = TargetInspector(conn)
@@ -42,6 +48,71 @@ def finish_tables(engine: Engine, metadata: sa.MetaData) -> None:
             for table in metadata.sorted_tables:
                 _move_sequences(conn, table, caps)
                 _analyze(conn, table, caps)
+    except sa.exc.DBAPIError as exc:
+        reason = db_reason(exc)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+
+
+def _finish_side_by_side(
+    engine: Engine, metadata: sa.MetaData, caps: Capabilities, jobs: int
+) -> None:
+    """:func:`finish_tables` as units on up to *jobs* sessions, each its own transaction (a
+    rerun after a crash adds what is still missing, as for the one-transaction path).
+
+    A table's keys and indexes build while other tables build theirs (the server's cores
+    idle otherwise); its FKs come after its own keys and its parents' (an FK needs the key it
+    references) and never at the same time as the FKs of a table it is linked to (adding an
+    FK locks both tables: two linked ALTERs could wait on each other). CHECKs added late then
+    run in one session, and the sequences and ANALYZE side by side again."""
+    from paritygen.parallel import Unit, UnitsFailed, run_units
+
+    tables = metadata.sorted_tables
+    linked: dict[str, set[str]] = {t.name: set() for t in tables}
+    for table in tables:
+        for fk in table.foreign_key_constraints:
+            parent = fk.referred_table.name
+            if parent in linked and parent != table.name:
+                linked[table.name].add(parent)
+                linked[parent].add(table.name)
+
+    def on_session(work: Callable[[Connection, TargetInspector], None]) -> Callable[[], None]:
+        def run() -> None:
+            with engine.begin() as conn, _no_fk_checks(conn, caps):
+                work(conn, TargetInspector(conn))
+
+        return run
+
+    def ddl(table: sa.Table, foreign_keys: bool) -> Callable[[], None]:
+        return on_session(lambda conn, inspector: _run_ddl(
+            conn, table, _missing_ddl(inspector, table, caps, foreign_keys=foreign_keys), caps
+        ))  # fmt: skip
+
+    def statistics(table: sa.Table) -> Callable[[], None]:
+        def work(conn: Connection, _inspector: TargetInspector) -> None:
+            _move_sequences(conn, table, caps)
+            _analyze(conn, table, caps)
+
+        return on_session(work)
+
+    keys = [Unit(f"keys:{t.name}", ddl(t, False)) for t in tables]
+    fks = [
+        Unit(
+            f"fks:{t.name}", ddl(t, True),
+            after=frozenset({f"keys:{t.name}"} | {f"keys:{p}" for p in linked[t.name]}),
+            apart_from=frozenset(f"fks:{other}" for other in linked[t.name]),
+        )
+        for t in tables
+    ]  # fmt: skip
+    try:
+        run_units(keys + fks, jobs)
+        with engine.begin() as conn, _no_fk_checks(conn, caps):
+            add_late_checks(conn, metadata, caps)
+        run_units([Unit(f"analyze:{t.name}", statistics(t)) for t in tables], jobs)
+    except UnitsFailed as failed:
+        if not isinstance(failed.cause, sa.exc.DBAPIError):
+            raise failed.cause from None
+        reason = db_reason(failed.cause)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
     except sa.exc.DBAPIError as exc:
         reason = db_reason(exc)
         raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
