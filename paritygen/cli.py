@@ -303,6 +303,12 @@ def profile(
     help="Also create the profile's virtual keys (rules:) as constraints in the target.",
 )  # fmt: skip
 @click.option(
+    "--jobs", default=None, type=click.IntRange(min=1), metavar="N",
+    help="Sessions loading tables, building keys and running ANALYZE side by side (default:"
+    " the cores this process may use, at most 8; 1: one table after another). The tables"
+    " hold the same rows for any N.",
+)  # fmt: skip
+@click.option(
     "--schema-from", default=None, metavar="SOURCE_URL",
     help="Build the target's schema (views, triggers, routines, every index) from this source"
     " of the same database with its own read-only dump tool (pg_dump --schema-only /"
@@ -329,6 +335,7 @@ def generate(
     progress: bool | None,
     create_virtual_fks: bool,
     scale_lookups: bool,
+    jobs: int | None,
     schema_from: str | None,
 ) -> None:
     """Fill a staging database with synthetic rows shaped like PROFILE.
@@ -374,6 +381,7 @@ def generate(
         max_bytes=parse_size(max_bytes),
         scale_lookups=scale_lookups,
         schema_from=schema_from,
+        jobs=jobs,
     )
     width = max((len(name) for name in summary.tables), default=5)
     for name, table in summary.tables.items():

@@ -136,8 +136,13 @@ def generate_database(
     max_bytes: int = MAX_BYTES,
     scale_lookups: bool = False,
     schema_from: str | None = None,
+    jobs: int | None = None,
 ) -> GenerateSummary:
     """Fill *target* with synthetic rows shaped like *profile* (see the module docstring).
+
+    *jobs*: sessions loading tables, building keys and running ANALYZE side by side (None: the
+    cores this process may use, :func:`paritygen.parallel.default_jobs`; 1: one table after
+    another in plan order). The tables hold the same rows for any value.
 
     Virtual keys (``rules:``) are generated like declared ones but get no constraint in the
     target, and so order no load, unless *create_virtual_fks*. With *schema_from* (a source

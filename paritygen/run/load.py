@@ -46,6 +46,9 @@ class TableLoad:
     write: Callable[[Any, sa.Table, Advance], int] | None = None
     """Instead of *chunks*: writes the table itself through the writer and returns the rows
     (``mask``'s pass-through of a table with nothing to mask, as raw COPY text)."""
+    after: frozenset[str] = frozenset()
+    """Tables whose rows must be in first (FK parents, when the writer checks FKs during the
+    load); only ``jobs > 1`` reads it, ``jobs == 1`` loads in the given order anyway."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def load_tables(
                 running[:] = [load.name]
                 began = time.perf_counter()
                 bar.start_table(load.name, load.rows)
-                rows = writer.load(metadata.tables[load.name], chunks.counted(load.chunks(bar)))
+                rows = _write(writer, metadata.tables[load.name], load, bar, chunks.counted)
                 bar.end_table()
                 loaded(load.name, rows, time.perf_counter() - began)
         running.clear()
@@ -158,8 +161,10 @@ def _side_by_side(
     def unit(load: TableLoad) -> Callable[[], tuple[int, float]]:
         def run() -> tuple[int, float]:
             began = time.perf_counter()
-            source = _stoppable(chunks.counted(load.chunks(bar)), units_state)
-            rows = writer.load(metadata.tables[load.name], source)
+            rows = _write(
+                writer, metadata.tables[load.name], load, bar,
+                lambda made: _stoppable(chunks.counted(made), units_state),
+            )  # fmt: skip
             return rows, time.perf_counter() - began
 
         return run
@@ -177,6 +182,19 @@ def _side_by_side(
     except UnitsFailed as failed:
         running[:] = list(failed.running) + [n for n in failed.done if n not in done]
         raise failed.cause from None
+
+
+def _write(
+    writer: Any,
+    table: sa.Table,
+    load: TableLoad,
+    bar: Progress,
+    wrap: Callable[[Iterable[pl.DataFrame]], Iterable[pl.DataFrame]],
+) -> int:
+    """One table's rows through the writer (its own *write* when it has one); returns rows."""
+    if load.write is not None:
+        return load.write(writer, table, bar)
+    return writer.load(table, wrap(load.chunks(bar)))
 
 
 def _stoppable(chunks: Iterable[pl.DataFrame], units: Any) -> Iterator[pl.DataFrame]:

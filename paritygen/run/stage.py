@@ -327,7 +327,9 @@ class TargetRun:
                 "emptying %d table(s) in %s before loading: %s",
                 len(full), safe_url(engine.url), ", ".join(full),
             )  # fmt: skip
-            target_schema.truncate_tables(engine, subset(metadata, full))
+            # Only the tables that hold rows: a subset of the metadata would lose the FK parents
+            # its sort needs (a resumed run with the parent complete and the child partial).
+            target_schema.truncate_tables(engine, metadata, only=full)
         target_schema.detach_checks(engine, metadata)
         if unordered_fks and getattr(self.writer, "checks_fks_during_load", True):
             # A NOT NULL cycle (store <-> staff) loads in no order with its FKs in place:
@@ -393,11 +395,3 @@ def drop_tables(engine: Engine, names: Sequence[str]) -> None:
     reflected = sa.MetaData()
     reflected.reflect(engine, only=names)
     reflected.drop_all(engine, checkfirst=True)
-
-
-def subset(metadata: sa.MetaData, names: Sequence[str]) -> sa.MetaData:
-    """Metadata holding only *names* (truncate exactly the tables this run writes)."""
-    part = sa.MetaData()
-    for name in names:
-        metadata.tables[name].to_metadata(part)
-    return part

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -70,7 +70,7 @@ def _finish_side_by_side(
     linked: dict[str, set[str]] = {t.name: set() for t in tables}
     for table in tables:
         for fk in table.foreign_key_constraints:
-            parent = fk.referred_table.name
+            parent = fk.elements[0].target_fullname.rsplit(".", 1)[0]
             if parent in linked and parent != table.name:
                 linked[table.name].add(parent)
                 linked[parent].add(table.name)
@@ -244,8 +244,11 @@ def db_reason(exc: BaseException) -> str:
 
 
 # -- emptying ------------------------------------------------------------------------------------
-def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
-    """Empty the tables of *metadata* that exist in the target, children before parents.
+def truncate_tables(
+    engine: Engine, metadata: sa.MetaData, only: Sequence[str] | None = None
+) -> None:
+    """Empty the tables of *metadata* (those named in *only*, when given) that exist in the
+    target, children before parents.
 
     A table outside *metadata* that references one of them must be empty (it is then emptied
     along, a no-op), else :class:`LoadError` names it: emptying the parents would orphan its rows
@@ -259,7 +262,9 @@ def truncate_tables(engine: Engine, metadata: sa.MetaData) -> None:
         with engine.begin() as conn:
             inspector = TargetInspector(conn)
             present = {t.lower(): t for t in inspector.get_table_names()}
-            order = [t.name for t in reversed(metadata.sorted_tables) if t.name.lower() in present]
+            chosen = set(metadata.tables if only is None else only)
+            order = [t.name for t in reversed(metadata.sorted_tables)
+                     if t.name.lower() in present and t.name in chosen]  # fmt: skip
             if not order:
                 return
             order = _empty_referrers(conn, inspector, list(present.values()), order) + order
