@@ -20,6 +20,8 @@ SAMPLE_SEED = 20240601
 """Fixed seed of the in-database sample, so two profiles of the same data agree (PG, MariaDB)."""
 STATEMENT_TIMEOUT_SECONDS = 3600
 """Per-statement limit set on the source so a runaway query cannot load production for hours."""
+LOCK_WAIT_SECONDS = 5
+"""Longest wait for a table's metadata lock while listing its triggers (MariaDB)."""
 SYSTEM_SAMPLE_RATIO = 50
 """PostgreSQL: tables more than this many times ``sample_rows`` are sampled by block (SYSTEM),
 which reads only the chosen pages; smaller ones row by row (BERNOULLI), which scans but is
@@ -166,12 +168,21 @@ DIALECTS: dict[str, DialectSQL] = {
         ),
         current_schema_sql="SELECT DATABASE()",
         sample=_mysql_sample,
-        # https://mariadb.com/kb/en/information-schema-tables/ (triggers are not listed: reading
-        # information_schema.triggers waits on the metadata lock of every table in the schema)
+        # https://mariadb.com/kb/en/information-schema-tables/
         schema_objects_sql=(
             (
                 "view",
                 "SELECT table_name FROM information_schema.views WHERE table_schema = :schema",
+            ),
+            (
+                # MariaDB reads each table's trigger file under its metadata lock: the wait is
+                # bounded (https://mariadb.com/kb/en/set-statement/; the /*M! comment is
+                # MariaDB's alone, MySQL reads its data dictionary and ignores it), and a
+                # timeout skips the kind like any object the server cannot list.
+                "trigger",
+                f"/*M!100102 SET STATEMENT lock_wait_timeout = {LOCK_WAIT_SECONDS} FOR */"
+                " SELECT DISTINCT CONCAT(trigger_name, ' on ', event_object_table)"
+                " FROM information_schema.triggers WHERE trigger_schema = :schema",
             ),
             (
                 "routine",
