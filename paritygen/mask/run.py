@@ -32,6 +32,7 @@ from paritygen.generate.plan import build_plan
 from paritygen.mask.copy import ColumnCounts, MaskState, TableCopy
 from paritygen.mask.keys import key_from_env
 from paritygen.mask.mixed import ParentKeys, copied_parent_fks, wrap
+from paritygen.mask.passthrough import PassThrough, passes_through, raw_format
 from paritygen.mask.rules import RulesFile, TableAction, plan_tables, read_rules
 from paritygen.profile.model import Profile
 from paritygen.run.generate import table_loads
@@ -158,18 +159,18 @@ def mask_database(
             )  # fmt: skip
             metadata, _ = run.prepare_schema(written, mode, unordered_fks=plan.unordered_fks)
             with snapshot(source_engine) as source_snapshot:
+                passthrough = _passthrough(source_snapshot, run, mode)
                 loads = _loads(
-                    profile,
-                    actions,
-                    plan,
-                    metadata,
-                    state,
-                    source_snapshot,
-                    run.engine,
-                    seed,
-                    run.writer,
-                )
-                summary = run.load(metadata, loads)
+                    profile, actions, plan, metadata, state, source_snapshot, run.engine, seed,
+                    passthrough, run.skip,
+                )  # fmt: skip
+                try:
+                    if passthrough is not None:
+                        passthrough.start()
+                    summary = run.load(metadata, loads)
+                finally:
+                    if passthrough is not None:
+                        passthrough.close()
             for name in written:
                 if actions[name].mode == "empty":
                     summary[name] = TableSummary(0, 0.0)
@@ -195,31 +196,19 @@ def _read(
         yield from copy.chunks(stream_table(conn, ref, columns, name, as_text=as_text), bar)
 
 
-def _raw_format(source: Any, writer: Any) -> str | None:
-    """The raw COPY format source and writer share (tables with nothing to mask pass through
-    as the server's own bytes), or None."""
-    from paritygen.profile.stream import raw_copy_format
-
-    wanted = getattr(writer, "raw_copy_format", None)
-    return wanted if wanted is not None and raw_copy_format(source.conn) == wanted else None
-
-
-def _passes_through(action: TableAction) -> bool:
-    """Every column kept as it is (keys included): the rows need no Python at all."""
-    return all(column.mode == "keep" for column in action.columns.values())
-
-
-def _raw(source: Any, writer: Any, table: sa.Table, columns: list, name: str, bar: Any) -> int:
-    """A table with nothing to mask: the source's COPY text straight into the target's COPY."""
-    from paritygen.profile.dialects import quote_table
-    from paritygen.profile.stream import stream_raw
-
-    with source.reader() as conn:
-        blocks = stream_raw(conn, quote_table(conn, None, name), columns)
-        try:
-            return int(writer.load_raw(table, [c.name for c in columns], blocks, bar.advance))
-        finally:
-            blocks.close()  # type: ignore[attr-defined]
+def _passthrough(source: Any, run: TargetRun, mode: str) -> PassThrough | None:
+    """The run's pass-through copier when source and target share a raw COPY format; side by
+    side when the snapshot has a session per reader, the target takes several sessions and
+    its FKs are added after the load (created tables), so no load order is needed."""
+    if raw_format(source, run.writer) is None:
+        return None
+    side_by_side = (
+        source.parallel
+        and mode == "create"
+        and bool(getattr(run.writer, "concurrent_sessions", False))
+        and bool(getattr(run.writer, "constraints_after_load", False))
+    )
+    return PassThrough(source, run.writer, side_by_side)
 
 
 def _schema_profile(source: sa.engine.URL, tables: Sequence[str] | None) -> Profile:
@@ -243,7 +232,8 @@ def _loads(
     source: Any,
     target: Any,
     seed: int,
-    writer: Any = None,
+    passthrough: PassThrough | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
 ) -> list[TableLoad]:
     """A :class:`TableLoad` per written table, in the plan's dependency order."""
     from paritygen.profile.dialects import quote_table
@@ -251,7 +241,6 @@ def _loads(
     # Same kind of database on both sides: values travel as the server's own text.
     same_kind = source.conn.dialect.name == target.dialect.name
     copied = {n for n, a in actions.items() if a.mode == "mask"}
-    raw_format = _raw_format(source, writer)
     generated = {n for n, a in actions.items() if a.mode == "generate"}
     synthetic: dict[str, TableLoad] = {}
     if generated:
@@ -279,17 +268,19 @@ def _loads(
         action = actions[name]
         if action.mode == "generate":
             loads.append(synthetic[name])
-        elif action.mode == "mask" and raw_format is not None and _passes_through(action):
+        elif action.mode == "mask" and passthrough is not None and passes_through(action):
             table = profile.table(name)
             columns = [table.columns[c] for c in action.columns]
             state.counts[name] = {c: ColumnCounts("keep") for c in action.columns}
+            if name not in skip:
+                passthrough.add(name, metadata.tables[name], columns)
             loads.append(
                 TableLoad(
                     name=name,
                     rows=table.row_count,
                     chunks=lambda bar: iter(()),
-                    write=lambda writer, target_table, bar, columns=columns, name=name: _raw(
-                        source, writer, target_table, columns, name, bar
+                    write=lambda writer, target_table, bar, columns=columns, name=name: (
+                        passthrough.write(name, target_table, columns, bar)
                     ),
                 )
             )

@@ -35,11 +35,14 @@ def iban_check_digits_many(countries: Sequence[str], bbans: Sequence[str]) -> li
     padded = "".join(t.rjust(width, "0") for t in texts)  # leading zeros add nothing
     codes = np.frombuffer(padded.encode("utf-32-le"), dtype="<u4").reshape(len(texts), width)
     digit = (codes >= 48) & (codes <= 57)
-    value = np.where(digit, codes - 48, codes - 55).astype(np.int64)
-    scale = np.where(digit, 10, 100)
+    # one row per position (contiguous), so each step reads a whole row
+    value = np.ascontiguousarray(np.where(digit, codes - 48, codes - 55).T, dtype=np.int64)
+    scale = np.ascontiguousarray(np.where(digit, 10, 100).T, dtype=np.int64)
     remainder = np.zeros(len(texts), dtype=np.int64)
     for position in range(width):
-        remainder = (remainder * scale[:, position] + value[:, position]) % 97
+        remainder *= scale[position]
+        remainder += value[position]
+        remainder %= 97
     return [f"{98 - r:02d}" for r in remainder.tolist()]
 
 
