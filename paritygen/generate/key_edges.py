@@ -108,6 +108,11 @@ class KeyEdge:
     combination ``forward(r)`` under a tweak per lead parent, so siblings' tuples are distinct
     up to the product of the partners' key spaces (items x warehouses), not their minimum."""
     partner_tweak: int = 0
+    partner_key: int = 0
+    active_builds: dict[int, Callable[[], np.ndarray | None]] = field(default_factory=dict)
+    """Per partner FK (by ``id``), a callable giving the parent rows its children may use (None:
+    every row), see :func:`partner_active_builder`."""
+    _partner_layout: tuple[Permutation, list] | None = None
     partner_builds: dict[int, Callable[[], PartnerMap | DenseJunctionMap | None]] = field(
         default_factory=dict
     )
@@ -125,25 +130,46 @@ class KeyEdge:
         return self._partner_maps[id(partner)]
 
     def set_partners(self, radices: list[tuple[ForeignKey, int]], key: int, tweak: int) -> None:
-        """Declare the partner FKs of this lead edge and their parents' sizes."""
+        """Declare the partner FKs of this lead edge and their parents' sizes (the layout of
+        their combinations is made on first use, see :meth:`_layout`)."""
         self.partner_radices = radices
-        space = math.prod(size for _, size in radices)
-        self.partner_space = Permutation(min(space, PARTNER_SPACE_LIMIT), key)
+        self.partner_key = key
         self.partner_tweak = tweak
+
+    def _layout(self) -> tuple[Permutation, list[tuple[ForeignKey, np.ndarray | None, int]]]:
+        """The partners' combinations: per partner FK, the parent rows its children may use
+        (those its profiled fan-out gives children, placed where its values lie: a snapshot
+        stocks 60 of 150 products), as long as their product still holds the largest sibling
+        group; else every parent row."""
+        if self._partner_layout is None:
+            actives = [(fk, self.active_builds[id(fk)]() if id(fk) in self.active_builds
+                        else None, size) for fk, size in self.partner_radices]  # fmt: skip
+            digits = [(fk, rows, rows.size if rows is not None else size)
+                      for fk, rows, size in actives]  # fmt: skip
+            counts = getattr(self.mapping, "counts", None)
+            largest = int(counts.max(initial=0)) if counts is not None else 0
+            if math.prod(width for _, _, width in digits) < largest:
+                digits = [(fk, None, size) for fk, _, size in actives]
+            space = math.prod(width for _, _, width in digits)
+            self.partner_space = Permutation(min(space, PARTNER_SPACE_LIMIT), self.partner_key)
+            self._partner_layout = (self.partner_space, digits)
+        return self._partner_layout
 
     def partner_rows(self, partner: ForeignKey, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
         """The row of *partner*'s parent for each child (lead *parent*, sibling *rank*)."""
-        assert self.partner_space is not None
-        space = self.partner_space.n
-        combination = self.partner_space.forward(
+        permutation, digits = self._layout()
+        space = permutation.n
+        combination = permutation.forward(
             np.maximum(rank, 0) % max(space, 1), mix64(np.maximum(parent, 0), self.partner_tweak)
         )
         row = combination
-        for fk, size in self.partner_radices:
+        for fk, rows, width in digits:
             if fk is partner:
-                row = combination % max(size, 1)
+                row = combination % max(width, 1)
+                if rows is not None:
+                    row = rows[row]
                 break
-            combination = combination // max(size, 1)
+            combination = combination // max(width, 1)
         if len(self.partner_radices) == 1:
             partner_map = self.partner_map(partner)
             if partner_map is not None:  # the partner FK's own fan-out (spaced or in rounds)
@@ -272,6 +298,33 @@ def partner_map_builder(
             return partner_map
         dense = DenseJunctionMap(lead, placed)  # groups too large to space: rounds
         return dense if dense.feasible else None
+
+    return build
+
+
+def partner_active_builder(
+    keys: TableKeys, edge: KeyEdge, partner: ForeignKey
+) -> Callable[[], np.ndarray | None]:
+    """A callable giving the parent rows of a partner FK that have children: its profiled
+    fan-out (childless share kept) placed where the FK's values lie, the same counts the
+    partner's own map keeps (None when no fan-out is known or every parent has children)."""
+
+    def build() -> np.ndarray | None:
+        lead = edge.mapping
+        if partner.fanout is None or not isinstance(lead, FanoutMap) or not lead.cum.size:
+            return None
+        plan = keys.factory.plan
+        parents = plan.row_count(partner.ref_table)
+        children = int(lead.cum[-1])
+        others = [size for fk, size in edge.partner_radices if fk is not partner]
+        cap = int(lead.counts.size) * math.prod(others)
+        if parents == 0 or children > parents * cap:
+            return None
+        counts = fanout_counts(partner.fanout, parents, children, cap)
+        key = derive_key(keys.factory.seed, keys.table.name, "partner-fk", *partner.columns)
+        placed = place_counts(counts, fk_target(keys, partner, parents), key ^ 0x77)
+        active = np.flatnonzero(placed > 0)
+        return active if 0 < active.size < parents else None
 
     return build
 

@@ -34,6 +34,7 @@ from paritygen.generate.key_edges import (
     KeyEdge,
     choose_lead,
     edge_map_builder,
+    partner_active_builder,
     partner_map_builder,
     same_group_parents,
 )
@@ -230,6 +231,7 @@ class TableKeys:
                 self.column_edge.setdefault(col, edge)
             for partner, _ in partners.values():
                 edge.partner_builds[id(partner)] = partner_map_builder(self, edge, partner)
+                edge.active_builds[id(partner)] = partner_active_builder(self, edge, partner)
             if fk in deferred:
                 self.deferred_columns.update(fk.columns)
 
