@@ -86,6 +86,18 @@ def length_inverse(knots: np.ndarray) -> InverseCDF:
     return inverse
 
 
+def place_within_length(knots: np.ndarray, ranks: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each id's place in [0, 1) among the ranks that round to its length: with evenly spread
+    ranks (:func:`~paritygen.generate.base.id_ranks`) the ids of one length are evenly spread
+    there too, a function of the id alone (the same in every block)."""
+    knots = np.asarray(knots, dtype=np.float64)
+    probabilities = quantile_probabilities(len(knots))
+    low = np.interp(lengths - 0.5, knots, probabilities)
+    high = np.interp(lengths + 0.5, knots, probabilities)
+    place = (ranks - low) / np.maximum(high - low, 1e-12)
+    return np.clip(place, 0.0, 1.0 - 1e-12)
+
+
 SLOT_PRIME = np.uint64(2_147_483_647)
 """Multiplier spreading consecutive slots over a pool (a prime: coprime with every size)."""
 
@@ -128,11 +140,21 @@ class LengthPool:
         """A value per id, of the wanted length or the nearest length the pool has."""
         return self.values.gather(self.pick_index(wanted, bits))
 
-    def pick_index(self, wanted: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """Positions of the wanted length; distinct slots below the bucket size never share."""
+    def pick_index(
+        self, wanted: np.ndarray, slots: np.ndarray, within: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Positions of the wanted length; distinct slots below the bucket size never share.
+        With *within* (each id's place in [0, 1) among the ids wanting its length, see
+        :func:`place_within_length`) the ids of one length spread evenly over its bucket, so
+        as many of them as the bucket holds get distinct values, whatever their slots."""
         wanted = np.clip(wanted, 0, self.top)
-        count = self.count[wanted].astype(np.uint64)
-        return self.start[wanted] + ((slots * SLOT_PRIME) % count).astype(np.int64)
+        count = self.count[wanted]
+        if within is not None:
+            offset = np.minimum((within * count).astype(np.int64), count - 1)
+            return self.start[wanted] + offset
+        return self.start[wanted] + ((slots * SLOT_PRIME) % count.astype(np.uint64)).astype(
+            np.int64
+        )
 
     def misses(self, knots: np.ndarray) -> float:
         """Share of the profiled length distribution the pool cannot hit exactly."""

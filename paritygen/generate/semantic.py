@@ -33,6 +33,7 @@ from paritygen.generate.base import (
     spread,
     stable_hash,
 )
+from paritygen.generate.lengths import place_within_length
 from paritygen.generate.pools import EXTRA_LOCALES, POOL_SIZE, POOLED, draw_values, known_locale
 from paritygen.generate.structured import (
     digits_from_ids,
@@ -260,10 +261,14 @@ class SemanticGenerator:
     def _single_index(self, ids: np.ndarray) -> np.ndarray:
         """Pool positions of a single-pool kind (city, company, postcode...) for value ids."""
         slots = ids.astype(np.uint64)
-        wanted = self._wanted(slots)
-        if wanted is None:
+        if self.knots is None:
             return self.pool.any_index(slots)
-        return self.pool.pick_index(wanted, slots)
+        ranks = id_ranks(slots)
+        wanted = draw_lengths(self.knots, ranks)
+        # Ids of one length spread over its bucket: a 109-row country list shows 109 names,
+        # not the 91 that slots hashed into small buckets showed.
+        within = place_within_length(self.knots, ranks, wanted)
+        return self.pool.pick_index(wanted, slots, within)
 
     def _calibrate_grid(self, distinct: int, draws: float) -> int | None:
         """The id grid that shows about *distinct* values after ids map onto the pool (several
