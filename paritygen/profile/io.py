@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from paritygen.errors import ProfileError
 from paritygen.files import write_atomic
-from paritygen.profile import keys
+from paritygen.profile import keys, parse_cache
 from paritygen.profile.model import FORMAT, Profile
 
 _ADAPTER = TypeAdapter(Profile)
@@ -150,14 +150,18 @@ def write_profile(profile: Profile, path: str | Path) -> Path:
 
 
 def loads(text: str, origin: str = "profile") -> Profile:
-    """Parse YAML or JSON text (JSON is YAML) into a validated profile."""
-    try:
-        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 (a safe loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", exc)
-        raise ProfileError(f"{origin}: not valid YAML{where}: {problem}") from None
+    """Parse YAML or JSON text (JSON is YAML) into a validated profile (a large text's data
+    comes from :mod:`paritygen.profile.parse_cache` when it was parsed before)."""
+    data = parse_cache.cached(text)
+    if data is None:
+        try:
+            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", exc)
+            raise ProfileError(f"{origin}: not valid YAML{where}: {problem}") from None
+        parse_cache.remember(text, data)
     return profile_from_dict(data, origin)
 
 

@@ -1,0 +1,50 @@
+"""A large profile's parsed data is cached as JSON: the same profile comes back, an edited or
+damaged entry is never used, data JSON would change is not cached, and the switch turns it off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paritygen.profile import parse_cache
+from paritygen.profile.io import loads, read_profile
+
+SHOP = Path(__file__).resolve().parents[2] / "profiles" / "demo-shop.yaml"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv(parse_cache.CACHE_ENV, raising=False)
+    monkeypatch.setattr(parse_cache, "MIN_CACHED_CHARS", 0)
+    return tmp_path / "paritygen" / "profiles"
+
+
+def test_cached_profile_is_the_same(cache: Path) -> None:
+    first = read_profile(SHOP)
+    entries = list(cache.glob("*.json"))
+    assert len(entries) == 1
+    assert read_profile(SHOP) == first
+    entries[0].write_text("{not json", encoding="utf-8")  # damaged: parsed afresh
+    assert read_profile(SHOP) == first
+
+
+def test_edited_text_is_parsed_afresh(cache: Path) -> None:
+    text = SHOP.read_text(encoding="utf-8")
+    loads(text)
+    edited = loads(text.replace("format: paritygen/1", "format: paritygen/1\n# edited", 1))
+    assert edited == loads(text)
+    assert len(list(cache.glob("*.json"))) == 2
+
+
+def test_data_json_would_change_is_not_cached(cache: Path) -> None:
+    parse_cache.remember("a: 2024-01-01", {"a": __import__("datetime").date(2024, 1, 1)})
+    parse_cache.remember("1: x", {1: "x"})
+    assert not cache.exists() or not list(cache.glob("*.json"))
+
+
+def test_switched_off(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(parse_cache.CACHE_ENV, "off")
+    read_profile(SHOP)
+    assert not cache.exists()
