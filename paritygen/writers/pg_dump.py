@@ -6,7 +6,8 @@ a table of contents (https://www.postgresql.org/docs/current/app-pgrestore.html,
 the effect of ``pg_restore --disable-triggers`` (or ``session_replication_role = replica``)
 without needing a superuser, and no trigger can be left disabled by a killed run. Both parts
 run ``--clean --if-exists --single-transaction --exit-on-error``: a rerun replaces what an
-earlier run built, and a failure (or a kill) leaves the target as it was.
+earlier run built, and a failure (or a kill) leaves the target as it was. Materialized views
+come WITH NO DATA in a schema-only dump; they are refreshed from the loaded rows at the end.
 
 ``--no-owner --no-privileges``: the objects belong to the target's user, and production's
 roles and grants need not exist on staging. The whole database is dumped (every schema the
@@ -96,13 +97,30 @@ def restore_before(target: URL, folder: Path) -> None:
     _restore(target, folder, BEFORE_LIST, "pg_restore of the schema into the target")
 
 
+# A schema-only dump creates materialized views WITH NO DATA (their REFRESH is data); filled
+# from the loaded rows, in creation order so one built on another comes after it
+# (https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html, psql's \gexec).
+REFRESH_SQL = """SELECT format('REFRESH MATERIALIZED VIEW %I.%I', n.nspname, c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'm' AND NOT c.relispopulated ORDER BY c.oid
+\\gexec
+"""
+
+
 def restore_after(target: URL, folder: Path) -> None:
-    """Triggers and event triggers, once the rows are in."""
+    """Triggers and event triggers, once the rows are in; then the materialized views are
+    filled from those rows, so a query on one runs on staging as on production."""
     _restore(target, folder, AFTER_LIST, "pg_restore of the triggers into the target")
+    script = folder / "refresh.sql"
+    script.write_text(REFRESH_SQL, encoding="utf-8")
+    argv = [find_program(("psql",)), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+            f"--dbname={target.database or target.username or ''}"]  # fmt: skip
+    run_program(argv, env=libpq_env(target), what="refreshing materialized views in the target",
+                secrets=[url_password(target)], stdin=script)  # fmt: skip
 
 
 SCHEMA_TOOL = SchemaTool(
-    programs=(("pg_dump",), ("pg_restore",)),
+    programs=(("pg_dump",), ("pg_restore",), ("psql",)),
     dump=dump,
     restore_before=restore_before,
     restore_after=restore_after,

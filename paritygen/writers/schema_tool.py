@@ -124,8 +124,29 @@ def run_program(
         raise LoadError(f"{what} failed: {reason}")
 
 
+FOLDER_PREFIX = "paritygen-schema-"
+"""Dump folders are ``paritygen-schema-<pid>-<random>`` in the temporary directory."""
+
+
 def private_folder(parent: Path | None = None) -> Path:
-    """A folder only this user can read (the dump, and a password file where a tool reads one)."""
+    """A folder only this user can read (the dump, and a password file where a tool reads one).
+    Folders a killed run left behind (its process is gone) are removed first."""
     import tempfile
 
-    return Path(tempfile.mkdtemp(prefix="paritygen-schema-", dir=parent))
+    root = Path(parent or tempfile.gettempdir())
+    for old in root.glob(f"{FOLDER_PREFIX}*-*"):
+        pid = old.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=root))
+
+
+def _alive(pid: int) -> bool:
+    """True when a process *pid* exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: not ours to judge
+    return True

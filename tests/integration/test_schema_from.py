@@ -12,6 +12,7 @@ cross-dialect source and the target itself are refused in one line.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from paritygen.profile.run import profile_database
 from paritygen.run.generate import generate_database
 from paritygen.verify.compare import verify_database
 from paritygen.writers import schema_tool
+from paritygen.writers.schema_tool import _alive
 
 PG_SOURCE = """
 CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL);
@@ -48,6 +50,7 @@ INSERT INTO film (id, author_id, title, description, fulltext, last_update)
          to_tsvector('english', 'film drama story ' || g),
          timestamptz '2020-01-01 00:00:00+00' + g * interval '1 hour'
   FROM generate_series(1, 600) g;
+CREATE MATERIALIZED VIEW film_counts AS SELECT author_id, count(*) AS n FROM film GROUP BY 1;
 """
 PG_FULLTEXT = "SELECT count(*) FROM film WHERE fulltext @@ to_tsquery('english', 'drama')"
 
@@ -133,6 +136,7 @@ def test_whole_schema_from_the_source(db_url_pair: tuple[str, str], argv_seen) -
     assert str(_scalar(target, "SELECT max(last_update) FROM film")) < "2020-02-01"
     if dialect == "postgresql":
         assert _scalar(target, "SELECT count(*) FROM pg_proc WHERE proname = 'touch'") == 1
+        assert _scalar(target, "SELECT sum(n) FROM film_counts") == 600  # filled after the load
     else:
         routine = "SELECT count(*) FROM information_schema.routines WHERE routine_schema ="
         assert _scalar(target, routine + " DATABASE() AND routine_name = 'film_count'") == 1
@@ -211,3 +215,50 @@ def test_password_never_on_a_command_line(mysql_url: str, tmp_path: Path, argv_s
             conn.exec_driver_sql("DROP USER IF EXISTS %s@%s", (user, "%"))
         admin.dispose()
         next(target_gen, None)
+
+
+def _generate(profile: Path, target: str, source: str, *extra: str, fault: str | None = None):
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PARITYGEN_FAULT"}
+    if fault:
+        env["PARITYGEN_FAULT"] = fault
+    args = [sys.executable, "-m", "paritygen.cli", "generate", str(profile), "--target", target,
+            "--schema-from", source, "--no-progress", *extra]  # fmt: skip
+    return subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("db_url_pair", ["postgresql", "mysql"], indirect=True)
+def test_a_killed_run_finishes(db_url_pair: tuple[str, str], tmp_path: Path) -> None:
+    """Killed after a table: --resume keeps it and adds the triggers after the rest; killed
+    before the finish: --if-exists truncate rebuilds the schema and finishes. Exact counts,
+    triggers in place, none fired on loaded rows, no dump folder left by the killed runs."""
+    from paritygen.profile.io import write_profile
+
+    source, target = db_url_pair
+    dialect = sa.make_url(source).get_backend_name()
+    script, _, triggers = CASES[dialect]
+    _load(source, script)
+    path = tmp_path / "p.yaml"
+    write_profile(profile_database(source, progress=False), path)
+
+    killed = _generate(path, target, source, fault="after-table:author")
+    assert killed.returncode < 0, killed.stderr
+    done = _generate(path, target, source, "--resume")
+    assert done.returncode == 0, done.stderr
+    assert "complete in the earlier run are kept: author" in done.stderr
+    assert _scalar(target, "SELECT count(*) FROM film") == 600
+    assert _scalar(target, "SELECT count(*) FROM film_log") == 600
+    assert _scalar(target, triggers) == 2
+
+    killed = _generate(path, target, source, "--if-exists", "truncate", fault="before-finish")
+    assert killed.returncode < 0, killed.stderr
+    done = _generate(path, target, source, "--if-exists", "truncate")
+    assert done.returncode == 0, done.stderr
+    assert _scalar(target, "SELECT count(*) FROM film") == 600
+    assert _scalar(target, "SELECT count(*) FROM film_log") == 600
+    assert _scalar(target, triggers) == 2
+    left = [p.name for p in Path(tempfile.gettempdir()).glob("paritygen-schema-*")
+            if not _alive(int(p.name.split("-")[2]))]  # fmt: skip
+    assert not left  # the killed runs' dumps were swept by the next run
