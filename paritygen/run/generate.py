@@ -40,7 +40,7 @@ from paritygen.generate.rows import TableRows, check_value_capacity
 from paritygen.parallel import default_jobs
 from paritygen.profile.io import profile_to_dict
 from paritygen.profile.keys import declared_only
-from paritygen.profile.model import Profile
+from paritygen.profile.model import ForeignKey, Profile
 from paritygen.profile.volume import planned_counts
 from paritygen.run.load import TableLoad, TableSummary, Update
 from paritygen.run.schema_from import SchemaFrom
@@ -308,18 +308,29 @@ def table_loads(
                     else then_drop(tp.name, maker(tp).chunks(plan.chunk_rows, bar))
                 ),
                 updates=updates,
-                after=_parents(profile, table_plan) if parents_first else frozenset(),
+                after=(
+                    _parents(profile, table_plan, plan.unordered_fks)
+                    if parents_first
+                    else frozenset()
+                ),
             )
         )
     return loads
 
 
-def _parents(profile: Profile, table_plan: TablePlan) -> frozenset[str]:
+def _parents(
+    profile: Profile,
+    table_plan: TablePlan,
+    unordered: Sequence[tuple[str, ForeignKey]] = (),
+) -> frozenset[str]:
     """Tables *table_plan*'s rows reference at load time (its FKs but the deferred ones, which
-    are filled by update once every table is in)."""
+    are filled by update once every table is in, and a NOT NULL cycle's, which are off for the
+    load: Sakila's staff <-> store would otherwise wait on each other)."""
     deferred = {tuple(fk.columns) for fk in table_plan.deferred_fks}
+    deferred |= {tuple(fk.columns) for name, fk in unordered if name == table_plan.name}
     return frozenset(
         fk.ref_table
         for fk in profile.table(table_plan.name).foreign_keys
-        if tuple(fk.columns) not in deferred and fk.ref_table != table_plan.name
+        if tuple(fk.columns) not in deferred
+        and fk.ref_table != table_plan.name
     )
