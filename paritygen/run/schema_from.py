@@ -37,7 +37,6 @@ from paritygen.profile.identity import server_identity
 from paritygen.run.guard import refuse_source
 from paritygen.run.stage import TargetRun
 from paritygen.run.state import STATE_TABLE
-from paritygen.run.target import non_empty
 from paritygen.writers.capabilities import capabilities
 from paritygen.writers.schema_tool import SchemaTool, private_folder, schema_tool
 
@@ -109,7 +108,7 @@ class SchemaFrom:
         previous = run.previous
         keep = run.options.resume and previous is not None and previous.unfinished
         if not keep:
-            self._check_rows(run)
+            self._check_rows(run, tool.all_schemas)
         self.tool, self.target = tool, run.url
         self.folder = private_folder()
         log.warning(
@@ -130,12 +129,12 @@ class SchemaFrom:
         self.tool.restore_after(self.target, self.folder)
 
     @staticmethod
-    def _check_rows(run: TargetRun) -> None:
-        """The dump replaces tables of its names: ones holding rows only with ``truncate``."""
+    def _check_rows(run: TargetRun, all_schemas: bool) -> None:
+        """The dump replaces tables of its names: ones holding rows only with ``truncate``
+        (every schema's when the dump holds every schema)."""
         engine = run.engine
         assert engine is not None
-        present = [t for t in sa.inspect(engine).get_table_names() if t != STATE_TABLE]
-        full = non_empty(engine, present)
+        full = _tables_with_rows(engine, all_schemas)
         if not full:
             return
         if run.options.if_exists != "truncate":
@@ -148,3 +147,27 @@ class SchemaFrom:
             "--schema-from replaces the tables of the source's schema in %s; these hold rows: %s",
             safe_url(run.url), ", ".join(full),
         )  # fmt: skip
+
+
+SYSTEM_SCHEMAS = ("information_schema",)
+"""The SQL standard's catalog schema, which SQLAlchemy lists and no dump replaces."""
+
+
+def _tables_with_rows(engine: sa.engine.Engine, all_schemas: bool) -> list[str]:
+    """Tables of the target holding a row (``schema.table`` outside the default schema)."""
+    inspector = sa.inspect(engine)
+    schemas: list[str | None] = [None]
+    if all_schemas:
+        default = inspector.default_schema_name
+        schemas += [s for s in inspector.get_schema_names()
+                    if s != default and s.lower() not in SYSTEM_SCHEMAS]  # fmt: skip
+    full = []
+    with engine.connect() as conn:
+        for schema in schemas:
+            for name in inspector.get_table_names(schema=schema):
+                if schema is None and name == STATE_TABLE:
+                    continue
+                table = sa.table(name, schema=schema)
+                if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
+                    full.append(f"{schema}.{name}" if schema else name)
+    return full

@@ -125,4 +125,5 @@ SCHEMA_TOOL = SchemaTool(
     restore_before=restore_before,
     restore_after=restore_after,
     description="pg_dump --schema-only / pg_restore",
+    all_schemas=True,
 )

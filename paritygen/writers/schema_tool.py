@@ -48,6 +48,9 @@ class SchemaTool:
     """Adds the triggers and events once the rows are in; rerunning it is harmless."""
     description: str = ""
     """How notes name the tool (its programs and main options)."""
+    all_schemas: bool = False
+    """True when the dump holds every schema of the source database (and so replaces tables
+    in any schema of the target), not only its default one."""
 
 
 def schema_tool(dialect_name: str) -> SchemaTool:

@@ -174,6 +174,11 @@ def test_refusals(pg_url: str, mysql_url: str, tmp_path: Path) -> None:
             generate_database(profile, copy, progress=False, schema_from=copy)
         with pytest.raises(ConfigError, match="--tables"):
             generate_database(profile, copy, progress=False, schema_from=pg_url, tables=["t"])
+        # The dump holds every schema: rows in another schema of the target are protected too.
+        _load(copy, "CREATE SCHEMA side; CREATE TABLE side.t (id int); INSERT INTO side.t SELECT 1")
+        with pytest.raises(UnsafeTarget, match=r"rows in side\.t"):
+            generate_database(profile, copy, progress=False, schema_from=pg_url)
+        assert _scalar(copy, "SELECT count(*) FROM side.t") == 1
     finally:
         next(other, None)
 
