@@ -32,6 +32,10 @@ class JobLog:
         self.job = job
         self.fmt = fmt
         self.stream = stream if stream is not None else sys.stderr
+        self.modes: dict[str, str] = {}
+        """table -> mode of the run's tables, named in the per-table fill lines."""
+        self.filled: set[str] = set()
+        """Tables whose fill line was logged as their rows went in."""
 
     def info(self, event: str, message: str, **fields: Any) -> None:
         self.emit("info", event, message, **fields)
@@ -55,27 +59,45 @@ class JobLog:
         print(line, file=self.stream, flush=True)
 
 
+TABLE_DONE = "table_done"
+"""The run stage's per-table record attribute (``paritygen.run.load.TABLE_DONE``; named here
+too so this module imports nothing of the stages)."""
+
+
 class _Forward(logging.Handler):
     def __init__(self, log: JobLog) -> None:
-        super().__init__(level=logging.WARNING)
+        super().__init__(level=logging.INFO)
         self.log = log
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.log.warning("note", record.getMessage())
+        done = getattr(record, TABLE_DONE, None)
+        if done is not None:  # a table's rows are in: say so now, not after the whole fill
+            name, rows, seconds = done
+            self.log.filled.add(name)
+            mode = self.log.modes.get(name)
+            label = f"{name} ({mode})" if mode else name
+            self.log.info("fill", f"{label}: {rows:,} rows in {seconds:.2f} s", table=name,
+                          mode=mode, rows=rows, seconds=round(seconds, 3))  # fmt: skip
+        elif record.levelno >= logging.WARNING:
+            self.log.warning("note", record.getMessage())
 
 
 @contextlib.contextmanager
 def stage_notes(log: JobLog) -> Iterator[None]:
-    """Route the stages' notices into *log* for the duration of the run (and only then)."""
+    """Route the stages' notices into *log* for the duration of the run (and only then): their
+    warnings, and a line per table as it is filled."""
     logger = logging.getLogger("paritygen")
     saved = list(logger.handlers)
+    level = logger.level
     for handler in saved:
         logger.removeHandler(handler)
     forward = _Forward(log)
     logger.addHandler(forward)
+    logger.setLevel(logging.INFO)
     try:
         yield
     finally:
         logger.removeHandler(forward)
+        logger.setLevel(level)
         for handler in saved:
             logger.addHandler(handler)

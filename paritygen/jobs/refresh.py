@@ -419,6 +419,7 @@ def _fill(
         return
     began = time.monotonic()
     modes = {t.name: t.mode for t in plan.tables}
+    log.modes = modes  # named in the line logged as each table is filled
     if plan.names("mask"):
         from paritygen.mask.rules import RulesFile
         from paritygen.mask.run import mask_database
@@ -455,7 +456,9 @@ def _fill(
         )
     for name, table in summary.tables.items():
         state.filled[name] = {"rows": table.rows, "seconds": round(table.seconds, 3)}
-        log.info(
+        if name in log.filled:
+            continue  # logged as its rows went in
+        log.info(  # a table copied outside the run stage's load (mask's pass-through)
             "fill",
             f"{name} ({modes[name]}): {table.rows:,} rows in {table.seconds:.2f} s",
             table=name,

@@ -9,6 +9,7 @@ the table and the cause.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -23,6 +24,12 @@ from paritygen.db import describe_db_error
 from paritygen.errors import ExitStatus, LoadError, ParitygenError
 from paritygen.run.faults import fault_point
 from paritygen.run.progress import Advance, Progress
+
+log = logging.getLogger("paritygen")
+
+TABLE_DONE = "table_done"
+"""Attribute of the INFO record logged as each table's rows are in: (table, rows, seconds), for
+a job's log (a line per table as it finishes, not after the whole fill)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ def load_tables(
 
     def loaded(name: str, rows: int, seconds: float) -> None:
         done[name] = TableSummary(rows, seconds)
+        log.info("%s: %s rows in %.2f s", name, f"{rows:,}", seconds,
+                 extra={TABLE_DONE: (name, rows, seconds)})  # fmt: skip
         load = by_name[name]
         if load.updates and on_loaded is not None:
             on_loaded(name, rows)

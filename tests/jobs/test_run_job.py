@@ -273,6 +273,12 @@ def test_json_log_and_notifications(pg_servers: tuple[str, str], tmp_path: Path)
     assert {"start", "profile", "fill", "verify", "report", "notify", "end"} <= {
         e["event"] for e in events}  # fmt: skip
     assert all(e["job"] == "shop" for e in events)
+    # One line per table, logged as its rows went in (before the fill's total line).
+    fills = [e for e in events if e["event"] == "fill"]
+    per_table = [e["table"] for e in fills if "table" in e]
+    assert sorted(per_table) == sorted(counts(source))
+    assert "table" not in fills[-1] and fills[-1]["message"].startswith("wrote ")
+    assert all(e["mode"] == "generate" for e in fills if "table" in e)
     summary = json.loads(out)
     assert summary["status"] == "ok" and summary["exit_code"] == 0
     assert summary["rows"] == sum(counts(source).values())
