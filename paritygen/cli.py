@@ -429,6 +429,11 @@ def generate(
     " after a crash).",
 )  # fmt: skip
 @click.option(
+    "--resume", is_flag=True,
+    help="Finish an unfinished (killed, failed) run: keep the tables it completed, copy the"
+    " others again. Needs the same tables, rules, seed and key.",
+)  # fmt: skip
+@click.option(
     "--allow-production-name", is_flag=True,
     help="Write even though the target's name says prod/production/live.",
 )  # fmt: skip
@@ -445,7 +450,7 @@ def generate(
 @handle_errors
 def mask(
     source: str, target: str, profile_path: str | None, rules_path: str | None,
-    key_env: str | None, tables: str | None, schema_mode: str, if_exists: str,
+    key_env: str | None, tables: str | None, schema_mode: str, if_exists: str, resume: bool,
     allow_production_name: bool, seed: int, chunk_rows: int | None, as_json: bool,
     progress: bool | None,
 ) -> None:  # fmt: skip
@@ -454,7 +459,8 @@ def mask(
     Keyed (HMAC-SHA256, secret from --key-env), deterministic and format-preserving: the same
     value gives the same pseudonym in every table and run, so joins on masked values hold.
     Tables are read in one read-only snapshot, in dependency order, through the bulk path.
-    Prints rows, masked values and collisions resolved per table. See docs/mask.md.
+    Prints rows, masked values and collisions resolved per table. A killed or failed run is
+    finished by the same command with --if-exists truncate (or --resume). See docs/mask.md.
 
     \b
     Example:
@@ -470,7 +476,7 @@ def mask(
         source, target,
         profile=read_profile(profile_path) if profile_path else None,
         rules=rules_path, key_env=key_env, tables=_csv(tables) or None,
-        schema_mode=schema_mode, if_exists=if_exists,
+        schema_mode=schema_mode, if_exists=if_exists, resume=resume,
         allow_production_name=allow_production_name, progress=progress,
         chunk_rows=chunk_rows, seed=seed,
     )  # fmt: skip

@@ -10,12 +10,15 @@ generator with their FKs to copied parents moved onto real keys (:mod:`paritygen
 empty tables are only created. The summary counts rows, masked values and collisions per column.
 
 A crash leaves the same state as a crashed ``generate``: rerun with ``--if-exists truncate`` and
-the run starts the tables again and finishes with exact counts.
+the run starts the tables again and finishes with exact counts, or ``--resume`` to keep the
+tables it completed (the run's :func:`fingerprint` must match).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,10 +33,11 @@ from paritygen.errors import ConfigError, UnsafeTarget, safe_url
 from paritygen.generate.keys import KeyFactory
 from paritygen.generate.plan import build_plan
 from paritygen.mask.copy import ColumnCounts, MaskState, TableCopy
-from paritygen.mask.keys import key_from_env
+from paritygen.mask.keys import MaskKey, key_from_env
 from paritygen.mask.mixed import ParentKeys, copied_parent_fks, wrap
 from paritygen.mask.passthrough import PassThrough, passes_through, raw_format
 from paritygen.mask.rules import RulesFile, TableAction, plan_tables, read_rules
+from paritygen.profile.io import profile_to_dict
 from paritygen.profile.model import Profile
 from paritygen.run.generate import table_loads
 from paritygen.run.load import TableLoad, TableSummary
@@ -83,6 +87,40 @@ class MaskSummary:
         }
 
 
+def fingerprint(
+    actions: dict[str, TableAction], key: MaskKey, seed: int, profile: Profile | None
+) -> str:
+    """What a resumed run must share with the run it finishes (``--resume``): the same tables,
+    modes, maskers and parameters, seed, profile file (statistics of generated tables) and key,
+    so kept tables and reloaded ones agree. The key enters as a keyed digest of a constant:
+    another key is told apart, the key itself cannot be recovered from it."""
+    plan = {
+        name: [
+            action.mode,
+            {
+                column: [
+                    how.mode,
+                    how.masker.signature() if how.masker is not None else None,
+                    how.value,
+                ]
+                for column, how in action.columns.items()
+            },
+        ]
+        for name, action in actions.items()
+    }
+    content = json.dumps(
+        [
+            plan,
+            seed,
+            profile_to_dict(profile) if profile is not None else None,
+            key.digest("run/fingerprint", b"").hex(),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def refuse_source_as_target(source: sa.engine.URL, target: sa.engine.URL) -> None:
     """The target must not be the source: same server address and database (or SQLite file).
     Checked on the URLs before anything connects; the source is read in a read-only
@@ -114,6 +152,7 @@ def mask_database(
     progress: bool | None = None,
     chunk_rows: int | None = None,
     seed: int = 0,
+    resume: bool = False,
 ) -> MaskSummary:
     """Copy *source* into *target* with PII masked, per the rules (see the module docstring)."""
     from paritygen.profile.run import read_only_engine
@@ -147,6 +186,8 @@ def mask_database(
         schema_mode=schema_mode, if_exists=if_exists,
         allow_production_name=allow_production_name, progress=progress,
         source=source,  # the server is asked who both are: never write into the source
+        resume=resume,
+        fingerprint=fingerprint(actions, key, seed, profile if given_profile else None),
     )  # fmt: skip
     state = MaskState(key=key, seed=seed)
     source_engine = read_only_engine(source_url)

@@ -88,6 +88,14 @@ def _distinct_words(values: pl.Series) -> pl.Series:
     return present
 
 
+@functools.lru_cache(maxsize=1)
+def _dictionary_lists() -> tuple[pl.Series, pl.Series]:
+    """:func:`dictionaries` as sorted one-row list series for ``is_in``, built once: sorting
+    the ~100,000 names cost 0.15 s per text column profiled."""
+    given, family = dictionaries()
+    return pl.Series(sorted(given)).implode(), pl.Series(sorted(family)).implode()
+
+
 def name_tag(values: pl.Series) -> str | None:
     """``full_name``, ``first_name`` or ``last_name`` when most distinct *values* are person
     names (see the module docstring), else None."""
@@ -99,9 +107,7 @@ def name_tag(values: pl.Series) -> str | None:
         return None
     if _lists_of_names(distinct):
         return "full_name"
-    given, family = dictionaries()
-    given_list = pl.Series(sorted(given)).implode()
-    family_list = pl.Series(sorted(family)).implode()
+    given_list, family_list = _dictionary_lists()
     frame = pl.DataFrame({"value": distinct}).with_columns(
         tokens=pl.col("value").str.replace_all(r",", " , ").str.split(" ").list.eval(
             pl.element().filter(pl.element() != "")
