@@ -25,7 +25,7 @@ from paritygen.profile.model import ForeignKey, Table
 log = logging.getLogger("paritygen")
 
 
-def _key_foreign_keys(table: Table, key: tuple[str, ...]) -> list[ForeignKey] | None:
+def key_foreign_keys(table: Table, key: tuple[str, ...]) -> list[ForeignKey] | None:
     """The FKs whose columns make up *key* entirely, or None when a column of the key is not an
     FK column (a line number, a sequence: such a key is unlimited)."""
     fks = [fk for fk in table.foreign_keys if set(fk.columns) <= set(key)]
@@ -53,7 +53,7 @@ def key_capacity(
     """The most distinct tuples *key* can hold given the parents' planned *counts*, with the
     factors (parent table, rows); None when the key is not made of FKs only or a parent's count
     is not known yet."""
-    fks = _key_foreign_keys(table, key)
+    fks = key_foreign_keys(table, key)
     if fks is None or any(fk.ref_table not in counts for fk in fks):
         return None
     factors = [(fk.ref_table, int(counts[fk.ref_table])) for fk in fks]
@@ -68,7 +68,7 @@ def fanout_cap(table: Table, fk: ForeignKey, counts: Mapping[str, int]) -> int |
     production's spread). None when no such key holds *fk* or a count is not known."""
     caps = []
     for key in [table.primary_key, *(u.columns for u in table.unique_constraints)]:
-        fks = _key_foreign_keys(table, tuple(key)) if key else None
+        fks = key_foreign_keys(table, tuple(key)) if key else None
         if fks is None or not any(f is fk for f in fks):
             continue
         others = [f for f in fks if f is not fk]
@@ -106,7 +106,7 @@ def fit_capacity(
         if found is None:
             continue
         capacity, factors = found
-        needed = _non_null_rows(table, tuple(key), _key_foreign_keys(table, key) or [], rows)
+        needed = _non_null_rows(table, tuple(key), key_foreign_keys(table, key) or [], rows)
         if needed <= capacity:
             continue
         columns = ", ".join(key)

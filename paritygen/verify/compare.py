@@ -14,16 +14,15 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import numpy as np
 import sqlalchemy as sa
 
 from paritygen.db import resolve_url
 from paritygen.errors import ConfigError, safe_url
-from paritygen.profile.capacity import fanout_cap
-from paritygen.profile.model import Column, ColumnStats, FanoutStats, Profile, Table
+from paritygen.profile.model import Column, ColumnStats, Profile, Table
 from paritygen.profile.values import ORDERED, TEMPORAL, to_number
-from paritygen.profile.volume import capped_fanout, planned_counts, planned_rows, thinned_childless
+from paritygen.profile.volume import planned_counts, planned_rows
 from paritygen.verify import measures as m
+from paritygen.verify.fanout import crowded_key_fks, fanout_measures
 from paritygen.verify.relations import relation_measures
 from paritygen.verify.result import Collector, Measure, ParityResult
 from paritygen.verify.schema_notes import schema_differences
@@ -92,14 +91,18 @@ def compare_profiles(
         row_factor = want_rows / table.row_count if table.row_count else 1.0
         parent_factors = _parent_factors(expected, table, counts)
         moved = _moved_keys(expected, observed, table, counts)
+        crowded_fks = crowded_key_fks(expected, table, counts)
+        crowded = {c: crowded_fks[id(fk)] for fk in table.foreign_keys if id(fk) in crowded_fks
+                   for c in fk.columns}  # fmt: skip
         for cname, column in table.columns.items():
             other = staging.columns.get(cname)
             if other is None:
                 out.add(name, cname, "null_fraction", 1.0, detail="column missing in the target")
                 continue
             factor, key = parent_factors.get(cname), moved.get(cname, False)
-            _column_measures(out, table, column, other, row_factor, parent_factor=factor, key=key)
-        _fanout_measures(out, expected, table, staging, counts)
+            _column_measures(out, table, column, other, row_factor, parent_factor=factor, key=key,
+                             crowded=crowded.get(cname))  # fmt: skip
+        fanout_measures(out, expected, table, staging, counts)
     return out.measures, out.not_measured
 
 
@@ -259,9 +262,11 @@ def _column_measures(
     *,
     parent_factor: float | None = None,
     key: KeyShift | Literal[False] = False,
+    crowded: str | None = None,
 ) -> None:
     """The column measures; *key* (not False) marks a key column whose raw values moved with
-    ``--scale`` (see :func:`_moved_keys`)."""
+    ``--scale`` (see :func:`_moved_keys`); *crowded* is why an FK column of a crowded key
+    (:func:`~paritygen.verify.fanout.crowded_key_fks`) cannot keep its parents' spread."""
     name, cname = table.name, column.name
     a, b = column.stats, staging.stats
     if a is None or b is None:
@@ -284,7 +289,9 @@ def _column_measures(
     kind = column.logical_type
     if kind in ORDERED and out.wants("ks", name, cname):
         cdf_a, cdf_b = column_cdf(column, a), column_cdf(column, b)
-        if column.pii and kind in TEMPORAL:
+        if crowded:
+            out.skip(name, cname, "ks", crowded)
+        elif column.pii and kind in TEMPORAL:
             # PII dates keep year-level quantiles only (PII policy, docs/profile.md): a KS
             # against those steps says nothing about day-level dates.
             out.skip(name, cname, "ks", "PII date: the profile keeps year-level quantiles only")
@@ -352,7 +359,9 @@ def _column_measures(
                 floor=_tv_noise(freq_a, n_a, n_b, out.tolerances.tv_noise),
                 detail="total variation of value frequencies",
             )
-    if a.distinct_count >= out.tolerances.distinct_min_values:
+    if crowded and a.distinct_count >= out.tolerances.distinct_min_values:
+        out.skip(name, cname, "distinct", crowded)
+    elif a.distinct_count >= out.tolerances.distinct_min_values:
         nonnull = table.row_count * (1.0 - a.null_fraction)
         if parent_factor is not None:
             want = a.distinct_count * parent_factor
@@ -378,76 +387,6 @@ def frequencies(stats: ColumnStats) -> dict[Any, float] | None:
     if stats.distinct_count == 0:
         return None
     return {}  # values exist but none is frequent enough to be listed: all in "other"
-
-
-def _fanout_measures(
-    out: Collector, profile: Profile, table: Table, staging: Table, counts: dict[str, int]
-) -> None:
-    """Fan-out shape and childless share per FK. Under ``--scale`` production's counts are
-    multiplied by the planned change of the mean fan-out (1 when parents and children grow
-    alike; F under a lookup that keeps its rows), the rule generate follows."""
-    staged = {(fk.columns, fk.ref_table, fk.condition): fk for fk in staging.foreign_keys}
-    for fk in table.foreign_keys:
-        if fk.fanout is None:
-            continue
-        column = ",".join(fk.columns)
-        other = staged.get((fk.columns, fk.ref_table, fk.condition))
-        if other is None or other.fanout is None:
-            out.skip(table.name, column, "fanout_ks", "no fan-out measured in the target")
-            continue
-        a, b = fk.fanout, other.fanout
-        growth = _fanout_growth(profile, table, fk.ref_table, counts)
-        childless = thinned_childless(a.quantiles, a.childless_fraction, growth)
-        cap = fanout_cap(table, fk, counts)
-        distance = m.ks_distance(_fanout_cdf(a, growth, cap), _fanout_cdf(b))
-        noise = m.ks_critical(a.parent_rows, b.parent_rows, out.tolerances.ks_noise)
-        out.add(
-            table.name,
-            column,
-            "fanout_ks",
-            distance,
-            floor=noise,
-            detail=f"children per {fk.ref_table} row: mean {b.mean:.2f}, max {b.max}"
-            f" (production mean {a.mean * growth:.2f}, max {a.max * growth:.0f})"
-            + (f"; the key's combinations allow {cap}" if cap and a.max * growth > cap else ""),
-        )
-        out.add(
-            table.name,
-            column,
-            "childless",
-            abs(childless - b.childless_fraction),
-            floor=m.share_resolution(b.parent_rows, a.parent_rows),
-            expected=childless,
-            observed=b.childless_fraction,
-            detail=f"{b.childless_fraction:.1%} of {fk.ref_table} rows childless,"
-            f" production {childless:.1%}",
-        )
-
-
-FANOUT_GROWTH_NOISE = 0.05
-"""A planned change of the mean fan-out below this share is rounding of the scaled row counts."""
-
-
-def _fanout_growth(profile: Profile, table: Table, parent: str, counts: dict[str, int]) -> float:
-    """Planned change of the mean fan-out: (children / parents) planned over production's."""
-    parent_rows = profile.tables[parent].row_count if parent in profile.tables else 0
-    planned_parents = counts.get(parent, parent_rows)
-    if not table.row_count or not parent_rows or not planned_parents:
-        return 1.0
-    planned = counts.get(table.name, table.row_count) / planned_parents
-    growth = planned / (table.row_count / parent_rows)
-    # Rounding the scaled tables moves the mean by a percent or so: that is no growth, and
-    # multiplying a sketch of whole counts by 0.98 would turn every 2 into 1.96.
-    return 1.0 if abs(growth - 1.0) < FANOUT_GROWTH_NOISE else growth
-
-
-def _fanout_cdf(stats: FanoutStats, growth: float = 1.0, cap: int | None = None) -> m.CDF:
-    """Production's fan-out as staging should show it: every count times *growth*, at most
-    *cap* per parent (a key made of FKs holds one child per combination of the others)."""
-    if stats.quantiles:
-        scaled = capped_fanout(np.asarray(stats.quantiles, dtype=np.float64) * growth, cap)
-        return m.QuantileCDF.from_quantiles([math.floor(q + 0.5) for q in scaled])
-    return m.StepCDF.from_frequencies({0.0: 1.0})
 
 
 def verify_database(
