@@ -68,12 +68,22 @@ def _finish_side_by_side(
 
     tables = metadata.sorted_tables
     linked: dict[str, set[str]] = {t.name: set() for t in tables}
+    parents_of: dict[str, set[str]] = {t.name: set() for t in tables}
     for table in tables:
         for fk in table.foreign_key_constraints:
             parent = fk.elements[0].target_fullname.rsplit(".", 1)[0]
             if parent in linked and parent != table.name:
                 linked[table.name].add(parent)
                 linked[parent].add(table.name)
+                parents_of[table.name].add(parent)
+    # Two children adding FKs to the same parents lock those parents (PostgreSQL: SHARE ROW
+    # EXCLUSIVE, which conflicts with itself) in their own orders: a sales fact and an
+    # inventory snapshot over the same dimensions deadlocked. Siblings add theirs apart.
+    siblings = {
+        t.name: {o.name for o in tables if o.name != t.name
+                 and parents_of[t.name] & parents_of[o.name]}
+        for t in tables
+    }  # fmt: skip
 
     def on_session(work: Callable[[Connection, TargetInspector], None]) -> Callable[[], None]:
         def run() -> None:
@@ -99,7 +109,7 @@ def _finish_side_by_side(
         Unit(
             f"fks:{t.name}", ddl(t, True),
             after=frozenset({f"keys:{t.name}"} | {f"keys:{p}" for p in linked[t.name]}),
-            apart_from=frozenset(f"fks:{other}" for other in linked[t.name]),
+            apart_from=frozenset(f"fks:{o}" for o in linked[t.name] | siblings[t.name]),
         )
         for t in tables
     ]  # fmt: skip
