@@ -10,16 +10,18 @@ written). On a :class:`~paritygen.run.stage.TargetRun`, so ``generate`` uses it 
 
     with TargetRun(profile, target, options) as run, SchemaFrom(source_url) as schema:
         run.schema_mode(selected)            # an unfinished run's debris goes first
-        schema.build(run)                    # dump the source, restore all but triggers
+        schema.build(run)                    # dump the source, restore the first part
         ...prepare_schema(names, "existing"), load...
-        schema.after_load()                  # triggers and events, once rows are in
+        schema.after_load()                  # triggers, events (and keys), once rows are in
         run.finish(metadata)
 
 Checks before anything is read or written: the source and the target are of one database
 family (a dump is not portable: one line says so), the source passes the same identity guard as
 ``--source`` (the target is never the source), and tables of the target holding rows are only
 replaced with ``--if-exists truncate``. The source is only read: the tools read its catalog.
-Triggers and events are restored after the load, so none fires on the rows paritygen writes.
+Triggers and events are restored after the load, so none fires on the rows paritygen writes;
+into an empty target, keys and indexes too where the tool can (``SchemaTool.keys_after_load``,
+then ``TargetRun.keys_after_load`` tells the existing-mode check not to ask for them yet).
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class SchemaFrom:
         self.folder: Path | None = None
         self.tool: SchemaTool | None = None
         self.target: sa.engine.URL | None = None
+        self.keys_later = False
+        """Keys, indexes and FKs are built after the load (an empty target)."""
 
     def __enter__(self) -> SchemaFrom:
         return self
@@ -106,9 +110,15 @@ class SchemaFrom:
         refuse_source(run.identity, run.url, None, identity)
         tool = schema_tool(engine.dialect.name)
         previous = run.previous
-        keep = run.options.resume and previous is not None and previous.unfinished
+        keep = bool(run.options.resume and previous is not None and previous.unfinished)
         if not keep:
             self._check_rows(run, tool.all_schemas)
+        # Into an empty target (or finishing such a run) keys, indexes and FKs are built once
+        # over the loaded rows where the tool can; a rebuild over an existing schema replaces
+        # it whole first (its drops must go in dependency order) and adds only the triggers.
+        fresh = keep or not _target_tables(engine, tool.all_schemas)
+        self.keys_later = tool.keys_after_load and fresh
+        run.keys_after_load = self.keys_later
         self.tool, self.target = tool, run.url
         self.folder = private_folder()
         log.warning(
@@ -118,15 +128,15 @@ class SchemaFrom:
         if keep:
             log.warning("--resume: the schema the unfinished run built is kept")
             return
-        log.warning("building that schema in %s (triggers and events after the load)",
-                    safe_url(run.url))  # fmt: skip
-        tool.restore_before(run.url, self.folder)
+        later = "keys, indexes, triggers" if self.keys_later else "triggers and events"
+        log.warning("building that schema in %s (%s after the load)", safe_url(run.url), later)
+        tool.restore_before(run.url, self.folder, self.keys_later)
 
     def after_load(self) -> None:
         """Restore the triggers and events, now that the rows are in."""
         if self.tool is None or self.folder is None or self.target is None:
             return
-        self.tool.restore_after(self.target, self.folder)
+        self.tool.restore_after(self.target, self.folder, self.keys_later)
 
     @staticmethod
     def _check_rows(run: TargetRun, all_schemas: bool) -> None:
@@ -153,21 +163,24 @@ SYSTEM_SCHEMAS = ("information_schema",)
 """The SQL standard's catalog schema, which SQLAlchemy lists and no dump replaces."""
 
 
-def _tables_with_rows(engine: sa.engine.Engine, all_schemas: bool) -> list[str]:
-    """Tables of the target holding a row (``schema.table`` outside the default schema)."""
+def _target_tables(engine: sa.engine.Engine, all_schemas: bool) -> list[tuple[str | None, str]]:
+    """(schema, table) of the target's tables a dump may replace (schema None: the default)."""
     inspector = sa.inspect(engine)
     schemas: list[str | None] = [None]
     if all_schemas:
         default = inspector.default_schema_name
         schemas += [s for s in inspector.get_schema_names()
                     if s != default and s.lower() not in SYSTEM_SCHEMAS]  # fmt: skip
+    return [(schema, name) for schema in schemas for name in inspector.get_table_names(schema)
+            if not (schema is None and name == STATE_TABLE)]  # fmt: skip
+
+
+def _tables_with_rows(engine: sa.engine.Engine, all_schemas: bool) -> list[str]:
+    """Tables of the target holding a row (``schema.table`` outside the default schema)."""
     full = []
     with engine.connect() as conn:
-        for schema in schemas:
-            for name in inspector.get_table_names(schema=schema):
-                if schema is None and name == STATE_TABLE:
-                    continue
-                table = sa.table(name, schema=schema)
-                if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
-                    full.append(f"{schema}.{name}" if schema else name)
+        for schema, name in _target_tables(engine, all_schemas):
+            table = sa.table(name, schema=schema)
+            if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
+                full.append(f"{schema}.{name}" if schema else name)
     return full

@@ -104,6 +104,9 @@ class TargetRun:
         self.state: RunState | None = None
         self.skip: set[str] = set()
         """Tables complete in the unfinished run being resumed: not loaded again."""
+        self.keys_after_load = False
+        """Keys, unique constraints and FKs come after the load from outside the profile
+        (``--schema-from``'s dump): the existing-mode check does not ask for them."""
         self._lock: TargetLock | None = None
         self._sigterm: Any = None
         self._finished = False
@@ -305,7 +308,7 @@ class TargetRun:
         differences = [f"{n}: table missing in target" for n in ours
                        if n in names and n.lower() not in present]  # fmt: skip
         differences += target_schema.compare_schema(
-            engine, self.profile, [n for n in names if n not in ours]
+            engine, self.profile, [n for n in names if n not in ours], keys=not self.keys_after_load
         )
         if resuming:
             differences = [d for d in differences if ": foreign key (" not in d]

@@ -101,12 +101,13 @@ def _restore(target: URL, folder: Path, file: str, what: str) -> None:
         options.unlink(missing_ok=True)
 
 
-def restore_before(target: URL, folder: Path) -> None:
-    """Tables (keys, indexes, FKs, CHECKs), views and routines."""
+def restore_before(target: URL, folder: Path, keys_later: bool = False) -> None:
+    """Tables (keys, indexes, FKs, CHECKs: MariaDB writes them inside CREATE TABLE, so they
+    come now whatever *keys_later* says), views and routines."""
     _restore(target, folder, BEFORE_FILE, "mariadb restore of the schema into the target")
 
 
-def restore_after(target: URL, folder: Path) -> None:
+def restore_after(target: URL, folder: Path, keys_later: bool = False) -> None:
     """Triggers and events, once the rows are in."""
     _restore(target, folder, AFTER_FILE, "mariadb restore of the triggers into the target")
 

@@ -1,10 +1,15 @@
 """PostgreSQL's schema tool: ``pg_dump --schema-only`` of the source, ``pg_restore`` into staging.
 
-The dump is taken once, in the custom format (``-Fc``), so it can be restored in two parts from
-a table of contents (https://www.postgresql.org/docs/current/app-pgrestore.html, ``-l`` /
-``-L``): every entry but triggers and event triggers before the load, those after it. That is
-the effect of ``pg_restore --disable-triggers`` (or ``session_replication_role = replica``)
-without needing a superuser, and no trigger can be left disabled by a killed run. Both parts
+The dump is taken once, in the custom format (``-Fc``), so it can be restored in two parts
+(https://www.postgresql.org/docs/current/app-pgrestore.html). Into an empty target: the
+pre-data section (tables, views, functions, types) before the load, the post-data section
+(keys, indexes, FKs, triggers, rules) after it, as pg_restore orders a restore of data: the
+rows go into bare tables and every index is built once. Over an existing schema (a rerun),
+whose objects must be dropped in dependency order, FKs first: every entry of the table of
+contents (``-l`` / ``-L``) but triggers and event triggers before, those after. Either way no
+trigger fires on the loaded rows: the effect of ``pg_restore --disable-triggers`` (or
+``session_replication_role = replica``) without needing a superuser, and no trigger can be
+left disabled by a killed run. Both parts
 run ``--clean --if-exists --single-transaction --exit-on-error``: a rerun replaces what an
 earlier run built, and a failure (or a kill) leaves the target as it was. Materialized views
 come WITH NO DATA in a schema-only dump; they are refreshed from the loaded rows at the end.
@@ -82,19 +87,33 @@ def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
     (folder / AFTER_LIST).write_text("".join(after), encoding="utf-8")
 
 
-def _restore(target: URL, folder: Path, listing: str, what: str) -> None:
-    if not (folder / listing).read_text(encoding="utf-8").strip():
+PRE_DATA = "--section=pre-data"
+POST_DATA = "--section=post-data"
+"""pg_restore's sections: tables, views and functions before the rows; keys, indexes, FKs,
+triggers and rules after them (what pg_restore itself does around a data load)."""
+
+
+def _restore(
+    target: URL, folder: Path, listing: str | None, what: str, section: str | None = None
+) -> None:
+    """pg_restore of the dump's entries in *listing*, or of *section*."""
+    if listing is not None and not (folder / listing).read_text(encoding="utf-8").strip():
         return  # nothing of this part (no triggers): pg_restore would restore everything
     database = target.database or target.username or ""
+    selection = [f"--use-list={folder / listing}"] if listing is not None else [str(section)]
     argv = [find_program(("pg_restore",)), "--clean", "--if-exists", "--single-transaction",
-            "--exit-on-error", "--no-owner", "--no-privileges", f"--use-list={folder / listing}",
+            "--exit-on-error", "--no-owner", "--no-privileges", *selection,
             f"--dbname={database}", str(folder / DUMP_FILE)]  # fmt: skip
     run_program(argv, env=libpq_env(target), what=what, secrets=[url_password(target)])
 
 
-def restore_before(target: URL, folder: Path) -> None:
-    """Everything but triggers and event triggers (tables, keys, indexes, views, functions)."""
-    _restore(target, folder, BEFORE_LIST, "pg_restore of the schema into the target")
+def restore_before(target: URL, folder: Path, keys_later: bool) -> None:
+    """The pre-data section (tables, views, functions, types) with *keys_later*; else
+    everything but triggers and event triggers (tables, keys, indexes, views, functions)."""
+    if keys_later:
+        _restore(target, folder, None, "pg_restore of the schema into the target", PRE_DATA)
+    else:
+        _restore(target, folder, BEFORE_LIST, "pg_restore of the schema into the target")
 
 
 # A schema-only dump creates materialized views WITH NO DATA (their REFRESH is data); filled
@@ -107,10 +126,14 @@ WHERE c.relkind = 'm' AND NOT c.relispopulated ORDER BY c.oid
 """
 
 
-def restore_after(target: URL, folder: Path) -> None:
-    """Triggers and event triggers, once the rows are in; then the materialized views are
+def restore_after(target: URL, folder: Path, keys_later: bool) -> None:
+    """The post-data section (keys, indexes, FKs, triggers, rules) with *keys_later*, else
+    triggers and event triggers, once the rows are in; then the materialized views are
     filled from those rows, so a query on one runs on staging as on production."""
-    _restore(target, folder, AFTER_LIST, "pg_restore of the triggers into the target")
+    if keys_later:
+        _restore(target, folder, None, "pg_restore of keys, indexes and triggers", POST_DATA)
+    else:
+        _restore(target, folder, AFTER_LIST, "pg_restore of the triggers into the target")
     script = folder / "refresh.sql"
     script.write_text(REFRESH_SQL, encoding="utf-8")
     argv = [find_program(("psql",)), "-X", "-q", "-v", "ON_ERROR_STOP=1",
@@ -126,4 +149,5 @@ SCHEMA_TOOL = SchemaTool(
     restore_after=restore_after,
     description="pg_dump --schema-only / pg_restore",
     all_schemas=True,
+    keys_after_load=True,
 )

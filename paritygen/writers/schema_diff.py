@@ -122,9 +122,13 @@ def fits(col: Column, type_: sa.types.TypeEngine) -> list[str]:
     return problems
 
 
-def compare_schema(engine: Engine, profile: Profile, tables: Sequence[str] | None) -> list[str]:
+def compare_schema(
+    engine: Engine, profile: Profile, tables: Sequence[str] | None, *, keys: bool = True
+) -> list[str]:
     """Every difference between the target's tables and the profile's, one line each, before
-    anything is written (``--schema-mode existing``). Empty when the target can take the rows."""
+    anything is written (``--schema-mode existing``). Empty when the target can take the rows.
+    *keys* False leaves primary keys, unique constraints and FKs out of the comparison: they
+    are built after the load (``generate --schema-from`` into an empty target)."""
     out: list[str] = []
     names = list(tables) if tables is not None else list(profile.tables)
     try:
@@ -136,13 +140,13 @@ def compare_schema(engine: Engine, profile: Profile, tables: Sequence[str] | Non
             if real is None:
                 out.append(f"{name}: table missing in target")
                 continue
-            out.extend(_compare_table(inspector, spec, real))
+            out.extend(_compare_table(inspector, spec, real, keys))
     except sa.exc.DBAPIError as exc:
         raise SchemaMismatch(f"cannot read the target schema: {describe_db_error(exc)}") from None
     return out
 
 
-def _compare_table(inspector: TargetInspector, spec: Table, real: str) -> list[str]:
+def _compare_table(inspector: TargetInspector, spec: Table, real: str, keys: bool) -> list[str]:
     out: list[str] = []
     name = spec.name
     with warnings.catch_warnings():  # types SQLAlchemy cannot name (xml, point) pass as unknown
@@ -176,6 +180,8 @@ def _compare_table(inspector: TargetInspector, spec: Table, real: str) -> list[s
                 f"{name}.{have['name']}: NOT NULL column without default in target, "
                 "absent from profile"
             )
+    if not keys:
+        return out
     pk = tuple(
         c.lower() for c in inspector.get_pk_constraint(real).get("constrained_columns") or ()
     )

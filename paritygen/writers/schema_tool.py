@@ -41,11 +41,16 @@ class SchemaTool:
     dump: Callable[[URL, Path, Sequence[str]], None]
     """Reads the source's schema (no rows) into files in the folder, skipping the tables
     named; read-only by nature: the tool only reads the catalog."""
-    restore_before: Callable[[URL, Path], None]
-    """Builds everything but triggers and events in the target, replacing objects of the same
-    name (and so emptying tables that held rows)."""
-    restore_after: Callable[[URL, Path], None]
-    """Adds the triggers and events once the rows are in; rerunning it is harmless."""
+    restore_before: Callable[[URL, Path, bool], None]
+    """Builds the schema the rows go into, replacing objects of the same name (and so emptying
+    tables that held rows). With ``keys_later`` true (an empty target) only what the rows
+    need, when :attr:`keys_after_load`; else everything but triggers and events."""
+    restore_after: Callable[[URL, Path, bool], None]
+    """Adds the rest once the rows are in: triggers and events, and with ``keys_later`` true
+    the keys and indexes too (built once over the rows). Rerunning it is harmless."""
+    keys_after_load: bool = False
+    """True when the tool can build keys, indexes and FKs after the load (a dump in sections):
+    loading into bare tables then building them beats maintaining them row by row."""
     description: str = ""
     """How notes name the tool (its programs and main options)."""
     all_schemas: bool = False

@@ -52,6 +52,10 @@ INSERT INTO film (id, author_id, title, description, fulltext, last_update)
   FROM generate_series(1, 600) g;
 CREATE MATERIALIZED VIEW film_counts AS SELECT author_id, count(*) AS n FROM film GROUP BY 1;
 """
+PG_FILM_KEYS = (
+    "SELECT (SELECT count(*) FROM pg_indexes WHERE tablename = 'film')"
+    " + (SELECT count(*) FROM pg_constraint WHERE contype = 'f')"
+)
 PG_FULLTEXT = "SELECT count(*) FROM film WHERE fulltext @@ to_tsquery('english', 'drama')"
 
 MARIADB_SOURCE = """
@@ -137,6 +141,7 @@ def test_whole_schema_from_the_source(db_url_pair: tuple[str, str], argv_seen) -
     if dialect == "postgresql":
         assert _scalar(target, "SELECT count(*) FROM pg_proc WHERE proname = 'touch'") == 1
         assert _scalar(target, "SELECT sum(n) FROM film_counts") == 600  # filled after the load
+        assert _scalar(target, PG_FILM_KEYS) == 3  # primary key, GIN index, FK: after the load
     else:
         routine = "SELECT count(*) FROM information_schema.routines WHERE routine_schema ="
         assert _scalar(target, routine + " DATABASE() AND routine_name = 'film_count'") == 1
@@ -158,6 +163,8 @@ def test_whole_schema_from_the_source(db_url_pair: tuple[str, str], argv_seen) -
     assert _scalar(target, "SELECT count(*) FROM film_log") == 600
     assert _scalar(target, "SELECT count(*) FROM film") == 600
     assert _scalar(target, triggers) == 2
+    if dialect == "postgresql":
+        assert _scalar(target, PG_FILM_KEYS) == 3
 
 
 def test_refusals(pg_url: str, mysql_url: str, tmp_path: Path) -> None:
@@ -256,6 +263,8 @@ def test_a_killed_run_finishes(db_url_pair: tuple[str, str], tmp_path: Path) -> 
     assert _scalar(target, "SELECT count(*) FROM film") == 600
     assert _scalar(target, "SELECT count(*) FROM film_log") == 600
     assert _scalar(target, triggers) == 2
+    if dialect == "postgresql":
+        assert _scalar(target, PG_FILM_KEYS) == 3
 
     killed = _generate(path, target, source, "--if-exists", "truncate", fault="before-finish")
     assert killed.returncode < 0, killed.stderr
