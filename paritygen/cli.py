@@ -442,6 +442,12 @@ def generate(
     "--chunk-rows", default=None, type=click.IntRange(min=1), metavar="N",
     help="Rows per chunk sent to the database (rounded to 65,536).",
 )  # fmt: skip
+@click.option(
+    "--jobs", default=None, type=click.IntRange(min=1), metavar="N",
+    help="Sessions copying tables, building keys and running ANALYZE side by side (default:"
+    " the cores this process may use, at most 8; 1: one table after another). The target"
+    " holds the same rows for any N.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(
     "--progress/--no-progress", default=None,
@@ -451,8 +457,8 @@ def generate(
 def mask(
     source: str, target: str, profile_path: str | None, rules_path: str | None,
     key_env: str | None, tables: str | None, schema_mode: str, if_exists: str, resume: bool,
-    allow_production_name: bool, seed: int, chunk_rows: int | None, as_json: bool,
-    progress: bool | None,
+    allow_production_name: bool, seed: int, chunk_rows: int | None, jobs: int | None,
+    as_json: bool, progress: bool | None,
 ) -> None:  # fmt: skip
     """Copy production (--source) into staging (--target) with PII columns pseudonymised.
 
@@ -478,7 +484,7 @@ def mask(
         rules=rules_path, key_env=key_env, tables=_csv(tables) or None,
         schema_mode=schema_mode, if_exists=if_exists, resume=resume,
         allow_production_name=allow_production_name, progress=progress,
-        chunk_rows=chunk_rows, seed=seed,
+        chunk_rows=chunk_rows, seed=seed, jobs=jobs,
     )  # fmt: skip
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2))

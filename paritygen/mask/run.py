@@ -35,10 +35,10 @@ from paritygen.generate.plan import build_plan
 from paritygen.mask.copy import ColumnCounts, MaskState, TableCopy
 from paritygen.mask.keys import MaskKey, key_from_env
 from paritygen.mask.mixed import ParentKeys, copied_parent_fks, wrap
-from paritygen.mask.passthrough import PassThrough, passes_through, raw_format
+from paritygen.mask.passthrough import copy_raw, passes_through, raw_format
 from paritygen.mask.rules import RulesFile, TableAction, plan_tables, read_rules
 from paritygen.profile.io import profile_to_dict
-from paritygen.profile.model import Profile
+from paritygen.profile.model import Profile, Table
 from paritygen.run.generate import table_loads
 from paritygen.run.load import TableLoad, TableSummary
 from paritygen.run.stage import RunOptions, TargetRun
@@ -153,8 +153,13 @@ def mask_database(
     chunk_rows: int | None = None,
     seed: int = 0,
     resume: bool = False,
+    jobs: int | None = None,
 ) -> MaskSummary:
-    """Copy *source* into *target* with PII masked, per the rules (see the module docstring)."""
+    """Copy *source* into *target* with PII masked, per the rules (see the module docstring).
+
+    *jobs*: sessions loading tables, building keys and running ANALYZE side by side (None: the
+    cores this process may use; 1: one table after another); the target is the same for any."""
+    from paritygen.parallel import default_jobs
     from paritygen.profile.run import read_only_engine
     from paritygen.profile.stream import snapshot
 
@@ -186,7 +191,7 @@ def mask_database(
         schema_mode=schema_mode, if_exists=if_exists,
         allow_production_name=allow_production_name, progress=progress,
         source=source,  # the server is asked who both are: never write into the source
-        resume=resume,
+        resume=resume, jobs=default_jobs() if jobs is None else jobs,
         fingerprint=fingerprint(actions, key, seed, profile if given_profile else None),
     )  # fmt: skip
     state = MaskState(key=key, seed=seed)
@@ -200,18 +205,10 @@ def mask_database(
             )  # fmt: skip
             metadata, _ = run.prepare_schema(written, mode, unordered_fks=plan.unordered_fks)
             with snapshot(source_engine) as source_snapshot:
-                passthrough = _passthrough(source_snapshot, run, mode)
                 loads = _loads(
-                    profile, actions, plan, metadata, state, source_snapshot, run.engine, seed,
-                    passthrough, run.skip,
+                    profile, actions, plan, metadata, state, source_snapshot, run, mode, seed
                 )  # fmt: skip
-                try:
-                    if passthrough is not None:
-                        passthrough.start()
-                    summary = run.load(metadata, loads)
-                finally:
-                    if passthrough is not None:
-                        passthrough.close()
+                summary = run.load(metadata, loads)
             for name in written:
                 if actions[name].mode == "empty":
                     summary[name] = TableSummary(0, 0.0)
@@ -237,21 +234,6 @@ def _read(
         yield from copy.chunks(stream_table(conn, ref, columns, name, as_text=as_text), bar)
 
 
-def _passthrough(source: Any, run: TargetRun, mode: str) -> PassThrough | None:
-    """The run's pass-through copier when source and target share a raw COPY format; side by
-    side when the snapshot has a session per reader, the target takes several sessions and
-    its FKs are added after the load (created tables), so no load order is needed."""
-    if raw_format(source, run.writer) is None:
-        return None
-    side_by_side = (
-        source.parallel
-        and mode == "create"
-        and bool(getattr(run.writer, "concurrent_sessions", False))
-        and bool(getattr(run.writer, "constraints_after_load", False))
-    )
-    return PassThrough(source, run.writer, side_by_side)
-
-
 def _schema_profile(source: sa.engine.URL, tables: Sequence[str] | None) -> Profile:
     """The source's schema and PII tags (no statistics: mask copies the rows themselves)."""
     from paritygen.profile.run import read_only_engine
@@ -271,16 +253,24 @@ def _loads(
     metadata: sa.MetaData,
     state: MaskState,
     source: Any,
-    target: Any,
+    run: TargetRun,
+    mode: str,
     seed: int,
-    passthrough: PassThrough | None = None,
-    skip: set[str] | frozenset[str] = frozenset(),
 ) -> list[TableLoad]:
-    """A :class:`TableLoad` per written table, in the plan's dependency order."""
+    """A :class:`TableLoad` per written table, in the plan's dependency order.
+
+    Under ``--jobs`` the run stage loads tables side by side, each after its ``after`` set:
+    its FK parents where the target checks FKs during the load; the copied parents a generated
+    table reads keys from; and, for a masked table, the masked table before it, so tables that
+    share pseudonyms (the caches and collision overrides of a masker signature) are masked in
+    the same order in every run. Pass-through tables need no such order."""
     from paritygen.profile.dialects import quote_table
 
+    target = run.engine
+    parents_first = run.parents_first(mode)
     # Same kind of database on both sides: values travel as the server's own text.
     same_kind = source.conn.dialect.name == target.dialect.name
+    raw = raw_format(source, run.writer) is not None
     copied = {n for n, a in actions.items() if a.mode == "mask"}
     generated = {n for n, a in actions.items() if a.mode == "generate"}
     synthetic: dict[str, TableLoad] = {}
@@ -290,56 +280,74 @@ def _loads(
             tables=tuple(dataclasses.replace(t, generate=t.name in generated) for t in plan.tables),
         )
         keys = KeyFactory(profile, only, seed, {})
-        parents = ParentKeys(target, profile.tables)
-        for load in table_loads(profile, only, keys, metadata, seed):
+        parent_keys = ParentKeys(target, profile.tables)
+        for load in table_loads(profile, only, keys, metadata, seed, parents_first=parents_first):
             fks = copied_parent_fks(profile.table(load.name), copied)
             if fks:
                 load = dataclasses.replace(
                     load,
-                    chunks=wrap(load.chunks, fks, parents),
+                    chunks=wrap(load.chunks, fks, parent_keys),
                     updates=[
-                        dataclasses.replace(u, chunks=wrap(u.chunks, fks, parents))
+                        dataclasses.replace(u, chunks=wrap(u.chunks, fks, parent_keys))
                         for u in load.updates
                     ],
+                    after=load.after | {fk.ref_table for fk in fks},
                 )
             synthetic[load.name] = load
     loads: list[TableLoad] = []
+    masked_before: frozenset[str] = frozenset()
     for table_plan in plan.to_generate:
         name = table_plan.name
         action = actions[name]
         if action.mode == "generate":
             loads.append(synthetic[name])
-        elif action.mode == "mask" and passthrough is not None and passes_through(action):
-            table = profile.table(name)
+            continue
+        if action.mode != "mask":
+            continue
+        table = profile.table(name)
+        after = _load_parents(table, table_plan, plan) if parents_first else frozenset()
+        if raw and passes_through(action):
             columns = [table.columns[c] for c in action.columns]
             state.counts[name] = {c: ColumnCounts("keep") for c in action.columns}
-            if name not in skip:
-                passthrough.add(name, metadata.tables[name], columns)
             loads.append(
                 TableLoad(
                     name=name,
                     rows=table.row_count,
                     chunks=lambda bar: iter(()),
-                    write=lambda writer, target_table, bar, columns=columns, name=name: (
-                        passthrough.write(name, target_table, columns, bar)
+                    write=lambda writer, target_table, bar, columns=columns, name=name: copy_raw(
+                        source, writer, target_table, columns, name, bar
                     ),
+                    after=after,
                 )
             )
-        elif action.mode == "mask":
-            table = profile.table(name)
-            copy = TableCopy(table, action, state, table.row_count, plan.chunk_rows)
-            columns = [table.columns[c] for c in copy.read]
-            ref = quote_table(source.conn, None, name)
-            loads.append(
-                TableLoad(
-                    name=name,
-                    rows=table.row_count,
-                    chunks=lambda bar, copy=copy, ref=ref, columns=columns, name=name: _read(
-                        source, copy, ref, columns, name, same_kind, bar
-                    ),
-                )
+            continue
+        copy = TableCopy(table, action, state, table.row_count, plan.chunk_rows)
+        columns = [table.columns[c] for c in copy.read]
+        ref = quote_table(source.conn, None, name)
+        loads.append(
+            TableLoad(
+                name=name,
+                rows=table.row_count,
+                chunks=lambda bar, copy=copy, ref=ref, columns=columns, name=name: _read(
+                    source, copy, ref, columns, name, same_kind, bar
+                ),
+                after=after | masked_before,
             )
+        )
+        masked_before = frozenset({name})
     return loads
+
+
+def _load_parents(table: Table, table_plan: Any, plan: Any) -> frozenset[str]:
+    """The tables a copied table's rows reference at load time: its FK parents but those filled
+    after the load (deferred FKs) and a NOT NULL cycle's (off for the load)."""
+    deferred = {tuple(fk.columns) for fk in table_plan.deferred_fks}
+    deferred |= {tuple(fk.columns) for name, fk in plan.unordered_fks if name == table_plan.name}
+    return frozenset(
+        fk.ref_table
+        for fk in table.foreign_keys
+        if tuple(fk.columns) not in deferred and fk.ref_table != table_plan.name
+    )
 
 
 def summary_lines(summary: MaskSummary) -> list[str]:
