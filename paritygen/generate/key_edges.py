@@ -33,7 +33,12 @@ from paritygen.generate.fk_values import (
     unique_target,
     value_target,
 )
-from paritygen.generate.partners import DenseJunctionMap, ParentGroups, PartnerMap
+from paritygen.generate.partners import (
+    DenseJunctionMap,
+    GreedyJunctionMap,
+    ParentGroups,
+    PartnerMap,
+)
 from paritygen.generate.plan import fk_nullable
 from paritygen.generate.structure import (
     OwnerMap,
@@ -47,6 +52,9 @@ from paritygen.profile.model import ForeignKey, Table
 
 if TYPE_CHECKING:
     from paritygen.generate.keys import TableKeys
+
+PartnerChoice = PartnerMap | DenseJunctionMap | GreedyJunctionMap
+"""The maps that keep a junction's partner FK at its own profiled counts."""
 
 PARTNER_SPACE_LIMIT = 1 << 60
 """Combinations of partners beyond this are never needed (sibling groups are far smaller); the
@@ -113,17 +121,15 @@ class KeyEdge:
     """Per partner FK (by ``id``), a callable giving the parent rows its children may use (None:
     every row), see :func:`partner_active_builder`."""
     _partner_layout: tuple[Permutation, list] | None = None
-    partner_builds: dict[int, Callable[[], PartnerMap | DenseJunctionMap | None]] = field(
-        default_factory=dict
-    )
+    partner_builds: dict[int, Callable[[], PartnerChoice | None]] = field(default_factory=dict)
     """Per partner FK (by ``id``), a callable making its :class:`PartnerMap` (None: no fan-out
     known, or more than one partner FK)."""
-    _partner_maps: dict[int, PartnerMap | DenseJunctionMap | None] = field(default_factory=dict)
+    _partner_maps: dict[int, PartnerChoice | None] = field(default_factory=dict)
     shared: tuple[str, ...] = ()
     """Columns of this FK made by an earlier, overlapping FK (a composite key's tenant_id)."""
     groups: ParentGroups | None = None
 
-    def partner_map(self, partner: ForeignKey) -> PartnerMap | DenseJunctionMap | None:
+    def partner_map(self, partner: ForeignKey) -> PartnerChoice | None:
         if id(partner) not in self._partner_maps:
             build = self.partner_builds.get(id(partner))
             self._partner_maps[id(partner)] = build() if build is not None else None
@@ -274,12 +280,13 @@ def _owner_map(keys: TableKeys, fk: ForeignKey) -> OwnerMap | None:
 
 def partner_map_builder(
     keys: TableKeys, edge: KeyEdge, partner: ForeignKey
-) -> Callable[[], PartnerMap | DenseJunctionMap | None]:
+) -> Callable[[], PartnerChoice | None]:
     """A callable making the map of a junction's partner FK that keeps its profiled fan-out:
-    a :class:`PartnerMap` (sparse: spaced slots) or a :class:`DenseJunctionMap` (rounds);
-    None when no fan-out is known or neither layout keeps the pairs distinct."""
+    a :class:`PartnerMap` (sparse: spaced slots), a :class:`DenseJunctionMap` (rounds) or, for
+    a small junction the rounds cannot lay out, a :class:`GreedyJunctionMap`; None when no
+    fan-out is known or no layout keeps the pairs distinct."""
 
-    def build() -> PartnerMap | DenseJunctionMap | None:
+    def build() -> PartnerChoice | None:
         lead = edge.mapping
         if partner.fanout is None or not isinstance(lead, FanoutMap) or not lead.cum.size:
             return None
@@ -297,7 +304,10 @@ def partner_map_builder(
         if partner_map.stride:
             return partner_map
         dense = DenseJunctionMap(lead, placed)  # groups too large to space: rounds
-        return dense if dense.feasible else None
+        if dense.feasible:
+            return dense
+        greedy = GreedyJunctionMap(lead, placed)  # rounds too short: the greedy, if small
+        return greedy if greedy.feasible else None
 
     return build
 

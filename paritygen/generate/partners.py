@@ -137,6 +137,63 @@ class DenseJunctionMap:
         return out
 
 
+GREEDY_JUNCTION_SLOTS = 2_000_000
+"""Largest junction (child rows) :class:`GreedyJunctionMap` lays out: it holds one partner per
+child (4 bytes each), so it serves the small dense junctions the rounds cannot lay out."""
+
+GREEDY_JUNCTION_WORK = 20_000_000
+"""Largest partners x lead parents product it works through (one selection per partner)."""
+
+
+class GreedyJunctionMap:
+    """The second FK of a dense junction when the rounds of :class:`DenseJunctionMap` do not
+    fit (students kept at 600 under three times the enrolments: each takes 3-24 of 40 courses,
+    the late rounds are shorter than the small courses): each partner, heaviest first, joins
+    the lead groups with the most room left (the Havel-Hakimi greedy, which realises any
+    realisable pair of count sequences), so both FKs keep their counts exactly. Memory: one
+    partner per child, hence only up to :data:`GREEDY_JUNCTION_SLOTS` children.
+    """
+
+    def __init__(self, lead: FanoutMap, partner_counts: np.ndarray) -> None:
+        counts = partner_counts.astype(np.int64)
+        room = lead.counts.astype(np.int64).copy()
+        self.start = np.cumsum(room) - room
+        self.feasible = False
+        self.partner_of = np.zeros(0, dtype=np.int32)
+        total = int(room.sum())
+        if total != int(counts.sum()) or total > GREEDY_JUNCTION_SLOTS or not total:
+            return
+        if counts.size * room.size > GREEDY_JUNCTION_WORK:
+            return
+        groups, partners = [], []
+        for partner in np.argsort(-counts, kind="stable"):
+            need = int(counts[partner])
+            if need == 0:
+                break
+            if need > room.size:
+                return
+            chosen = np.argpartition(-room, need - 1)[:need]
+            if int(room[chosen].min()) <= 0:
+                return  # not realisable: the caller draws its own way
+            room[chosen] -= 1
+            groups.append(chosen)
+            partners.append(np.full(need, partner, dtype=np.int32))
+        group = np.concatenate(groups)
+        order = np.argsort(group, kind="stable")
+        self.partner_of = np.concatenate(partners)[order]
+        self.feasible = True
+
+    def choose(self, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """Partner row per child (-1 for a NULL lead parent, or everywhere when infeasible)."""
+        out = np.full(parent.size, -1, dtype=np.int64)
+        if not self.feasible:
+            return out
+        live = parent >= 0
+        slot = self.start[parent[live]] + rank[live]
+        out[live] = self.partner_of[np.minimum(slot, self.partner_of.size - 1)]
+        return out
+
+
 class ParentGroups:
     """The parent rows grouped by the values of some key columns (a tenant's customers), for
     moving a chosen parent into the group a row's values name. Memory: O(parents)."""

@@ -563,3 +563,25 @@ def test_dense_junction_that_cannot_be_laid_out_says_so() -> None:
     dense = DenseJunctionMap(lead, np.array([3, 3]))
     assert not dense.feasible
     assert (dense.choose(np.array([0, 1]), np.array([0, 0])) == -1).all()
+
+
+def test_greedy_junction_where_the_rounds_are_too_short() -> None:
+    """600 students kept as they are under three times the enrolments: 3-24 courses each of
+    40, a late round (students with 22+ courses) shorter than a small course. The rounds
+    cannot lay that out; the greedy keeps both sides' counts exactly with distinct pairs."""
+    from paritygen.generate.fanout import FanoutMap, apply_cap, integerise
+    from paritygen.generate.partners import DenseJunctionMap, GreedyJunctionMap
+
+    rng = np.random.default_rng(4)
+    partner_counts = 3 * rng.integers(1, 9, size=600)
+    weights = 1.0 / (1.0 + np.arange(40)) ** 0.7  # a few popular courses, a long tail
+    lead_counts = apply_cap(integerise(weights, int(partner_counts.sum())), 600)
+    children = int(lead_counts.sum())
+    lead = FanoutMap(lead_counts, children, 0, 3)
+    assert not DenseJunctionMap(lead, partner_counts).feasible
+    greedy = GreedyJunctionMap(lead, partner_counts)
+    assert greedy.feasible
+    choice = lead.choose(np.arange(children, dtype=np.int64))
+    partner = greedy.choose(choice.parent, choice.rank)
+    assert np.array_equal(np.bincount(partner, minlength=600), partner_counts)
+    assert np.unique(choice.parent * 600 + partner).size == children
