@@ -30,7 +30,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from paritygen.writers.schema_tool import SchemaTool, find_program, run_program, url_password
+from paritygen.errors import ConfigError
+from paritygen.writers.schema_tool import (
+    SchemaTool,
+    find_program,
+    run_program,
+    url_database,
+    url_password,
+)
 
 DUMP_PROGRAMS = ("mariadb-dump", "mysqldump")
 CLIENT_PROGRAMS = ("mariadb", "mysql")
@@ -68,11 +75,19 @@ def defaults_file(url: URL, folder: Path, name: str) -> Path:
     return path
 
 
+def _database(url: URL) -> str:
+    """The URL's database: the tools work on one named database."""
+    database = url_database(url)
+    if not database:
+        raise ConfigError("--schema-from on MariaDB/MySQL needs the database named in both URLs")
+    return database
+
+
 def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
     """The two dumps of the source's schema, definers removed."""
     program = find_program(DUMP_PROGRAMS)
+    database = _database(source)
     options = defaults_file(source, folder, "source.cnf")
-    database = source.database or ""
     ignore = [f"--ignore-table={database}.{name}" for name in skip_tables]
     parts = {
         BEFORE_FILE: ("--skip-triggers", "--routines"),
@@ -92,10 +107,11 @@ def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
 
 
 def _restore(target: URL, folder: Path, file: str, what: str) -> None:
+    database = _database(target)
     options = defaults_file(target, folder, "target.cnf")
     try:
         argv = [find_program(CLIENT_PROGRAMS), f"--defaults-extra-file={options}", "--batch",
-                target.database or ""]  # fmt: skip
+                database]  # fmt: skip
         run_program(argv, env={}, what=what, secrets=[url_password(target)], stdin=folder / file)
     finally:
         options.unlink(missing_ok=True)

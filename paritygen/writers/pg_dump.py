@@ -31,7 +31,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from paritygen.writers.schema_tool import SchemaTool, find_program, run_program, url_password
+from paritygen.writers.schema_tool import (
+    SchemaTool,
+    find_program,
+    run_program,
+    url_database,
+    url_password,
+)
 
 DUMP_FILE = "schema.dump"
 BEFORE_LIST = "before.list"
@@ -41,6 +47,8 @@ AFTER_LIST = "after.list"
 _AFTER_LOAD = re.compile(r"^\d+; \d+ \d+ (EVENT )?TRIGGER ")
 
 LIBPQ_QUERY_ENV = {
+    "host": "PGHOST",  # a socket folder: ?host=/var/run/postgresql
+    "port": "PGPORT",
     "sslmode": "PGSSLMODE",
     "sslrootcert": "PGSSLROOTCERT",
     "sslcert": "PGSSLCERT",
@@ -64,6 +72,14 @@ def libpq_env(url: URL) -> dict[str, str]:
     return {k: v for k, v in env.items() if v}
 
 
+def dbname_option(url: URL) -> str:
+    """``--dbname=dbname='...'``: a connection string naming only the database, quoted, so a
+    database name holding ``=`` is a name and never read as connection settings
+    (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING)."""
+    name = url_database(url) or url.username or ""
+    return "--dbname=dbname='" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
     """``pg_dump -Fc --schema-only`` of the source, and the two restore lists."""
     archive = folder / DUMP_FILE
@@ -71,8 +87,7 @@ def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
             "--no-privileges", f"--file={archive}"]  # fmt: skip
     # Double quotes make a pg_dump pattern match the name exactly (case, wildcards).
     argv += [f'--exclude-table="{name.replace(chr(34), chr(34) * 2)}"' for name in skip_tables]
-    if source.database:
-        argv.append(source.database)
+    argv.append(dbname_option(source))
     run_program(argv, env=libpq_env(source), what="pg_dump --schema-only of the --schema-from"
                 " source", secrets=[url_password(source)])  # fmt: skip
     listing = folder / "all.list"
@@ -99,11 +114,10 @@ def _restore(
     """pg_restore of the dump's entries in *listing*, or of *section*."""
     if listing is not None and not (folder / listing).read_text(encoding="utf-8").strip():
         return  # nothing of this part (no triggers): pg_restore would restore everything
-    database = target.database or target.username or ""
     selection = [f"--use-list={folder / listing}"] if listing is not None else [str(section)]
     argv = [find_program(("pg_restore",)), "--clean", "--if-exists", "--single-transaction",
             "--exit-on-error", "--no-owner", "--no-privileges", *selection,
-            f"--dbname={database}", str(folder / DUMP_FILE)]  # fmt: skip
+            dbname_option(target), str(folder / DUMP_FILE)]  # fmt: skip
     run_program(argv, env=libpq_env(target), what=what, secrets=[url_password(target)])
 
 
@@ -137,7 +151,7 @@ def restore_after(target: URL, folder: Path, keys_later: bool) -> None:
     script = folder / "refresh.sql"
     script.write_text(REFRESH_SQL, encoding="utf-8")
     argv = [find_program(("psql",)), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-            f"--dbname={target.database or target.username or ''}"]  # fmt: skip
+            dbname_option(target)]  # fmt: skip
     run_program(argv, env=libpq_env(target), what="refreshing materialized views in the target",
                 secrets=[url_password(target)], stdin=script)  # fmt: skip
 

@@ -96,6 +96,22 @@ def url_password(url: URL) -> str | None:
     return None
 
 
+DATABASE_QUERY_KEYS = ("dbname", "database", "db")
+"""URL query parameters a driver reads as the database name."""
+
+
+def url_database(url: URL) -> str | None:
+    """The database *url* names: its path, else a ``?dbname=`` / ``?database=`` / ``?db=``
+    query value, the way the driver reads it (the tool must reach the very database the
+    identity check was asked of)."""
+    if url.database:
+        return str(url.database)
+    for key, value in url.query.items():
+        if key.lower() in DATABASE_QUERY_KEYS:
+            return value if isinstance(value, str) else value[0]
+    return None
+
+
 def run_program(
     argv: Sequence[str],
     *,
