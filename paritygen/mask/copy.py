@@ -25,7 +25,7 @@ from paritygen.mask.keys import MaskKey
 from paritygen.mask.maskers.base import TEXT_TYPES, MaskColumn
 from paritygen.mask.maskers.generic import HashMasker
 from paritygen.mask.rules import ColumnAction, TableAction, unique_columns
-from paritygen.mask.unique import Overrides, UniqueGuard, apply_overrides
+from paritygen.mask.unique import CompositeGuard, Overrides, UniqueGuard, apply_overrides
 from paritygen.profile.model import Table
 from paritygen.profile.stream import COPY_TYPES
 
@@ -103,6 +103,15 @@ class TableCopy:
                 masker.share_cache(state.caches.setdefault(masker.signature(), {}))
             if masker is not None and name in unique and masker.name != "integer_key":
                 self.guards[name] = UniqueGuard(f"{table.name}.{name}", self._fallback(column))
+        self.composites = [
+            CompositeGuard(
+                f"{table.name}.({', '.join(columns)})",
+                columns,
+                resolved,
+                self._fallback(action.columns[resolved]),
+            )  # fmt: skip
+            for columns, resolved in composite_guarded(table, action, unique)
+        ]
         self.generators = {
             name: resolve(
                 ColumnContext(
@@ -161,6 +170,15 @@ class TableCopy:
         if generated:
             fixed = enforce_column_limits(chunk.select(generated), self.table)
             chunk = chunk.with_columns(fixed.get_columns())
+        for guard in self.composites:  # after every column: the tuples are final
+            name = guard.resolved_column
+            masker = self.action.columns[name].masker
+            assert masker is not None
+            before = guard.resolved
+            fixed_column = guard.admit(chunk, frame.get_column(name), masker, self.state.key)
+            counts[name].collisions += guard.resolved - before
+            if guard.resolved != before:
+                chunk = chunk.with_columns(fixed_column)
         return chunk
 
     def _mask(
@@ -188,6 +206,30 @@ class TableCopy:
         ]
         series = parts[0] if len(parts) == 1 else pl.concat(parts)
         return series.rename(name)
+
+
+def composite_guarded(
+    table: Table, action: TableAction, unique: set[str]
+) -> list[tuple[tuple[str, ...], str]]:
+    """(columns, column to re-mask) of each composite unique constraint or PK that a masker
+    could break: it holds a masked column (not ``integer_key``, a bijection) and no column
+    unique on its own (that one already makes every tuple unique)."""
+    constraints = [uc.columns for uc in table.unique_constraints if len(uc.columns) > 1]
+    if len(table.primary_key) > 1:
+        constraints.append(tuple(table.primary_key))
+    out = []
+    for columns in dict.fromkeys(tuple(c) for c in constraints):
+        if any(c in unique or c not in action.columns for c in columns):
+            continue
+        masked = [
+            c for c in columns
+            if action.columns[c].mode == "mask"
+            and action.columns[c].masker is not None
+            and action.columns[c].masker.name != "integer_key"
+        ]  # fmt: skip
+        if masked:
+            out.append((columns, masked[-1]))
+    return out
 
 
 def rebatch(batches: Iterable[pl.DataFrame], rows: int) -> Iterator[pl.DataFrame]:

@@ -107,6 +107,89 @@ class UniqueGuard:
         return pl.Series(masked.name, values, dtype=masked.dtype)
 
 
+class CompositeGuard:
+    """One composite unique constraint (or PK) holding a masked column: the tuples written.
+
+    ``(tenant_id, first_name)`` unique: two different names of one tenant may draw the same
+    pseudonym from a pool. The tuples already written are remembered as 64-bit hashes; a row
+    whose tuple is taken has its *resolved* column (the constraint's last masked column)
+    re-masked with attempt 1, 2, ... until the tuple is new, then the keyed-hash fallback. Rows
+    come in the same order in every run, so the resolution is deterministic. It is local to
+    the row: the same input elsewhere keeps its pseudonym (the value is not unique on its own,
+    so no global override applies). Rows with a NULL in the constraint never clash (SQL).
+    """
+
+    def __init__(
+        self, label: str, columns: tuple[str, ...], resolved: str,
+        fallback: Callable[[pl.Series, int], pl.Series],
+    ) -> None:  # fmt: skip
+        self.label = label
+        self.columns = columns
+        self.resolved_column = resolved
+        self.seen: set[int] = set()
+        self.resolved = 0
+        self._fallback = fallback
+
+    def _tuples(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(hash of each row's tuple, whether the row has no NULL in the constraint)."""
+        cols = list(self.columns)
+        out = frame.select(
+            pl.struct(cols).hash(seed=HASH_SEED).alias("h"),
+            pl.all_horizontal([pl.col(c).is_not_null() for c in cols]).alias("p"),
+        )
+        return out.get_column("h").to_numpy(), out.get_column("p").to_numpy()
+
+    def admit(
+        self, chunk: pl.DataFrame, inputs: pl.Series, masker: Masker, key: MaskKey
+    ) -> pl.Series:
+        """The resolved column of *chunk* (the written values), with every row whose tuple is
+        already taken (by earlier rows or within the chunk) re-masked from its *inputs*."""
+        hashes, present = self._tuples(chunk)
+        taken: set[int] = set()
+        pending: list[int] = []
+        for i in np.flatnonzero(present).tolist():
+            h = int(hashes[i])
+            if h in self.seen or h in taken:
+                pending.append(i)
+            else:
+                taken.add(h)
+        column = chunk.get_column(self.resolved_column)
+        if pending:
+            values = column.to_list()
+            for attempt in range(1, MAX_ATTEMPTS + 2):
+                if not pending:
+                    break
+                originals = inputs.gather(pending)
+                if attempt <= MAX_ATTEMPTS:
+                    candidates = masker.mask(originals, key, attempt)
+                else:
+                    candidates = self._fallback(originals, attempt)
+                trial = chunk.select(list(self.columns))[pending].with_columns(
+                    candidates.alias(self.resolved_column)
+                )
+                trial_hashes, _ = self._tuples(trial)
+                still = []
+                for row, candidate, h in zip(
+                    pending, candidates.to_list(), trial_hashes.tolist(), strict=True
+                ):
+                    if h in self.seen or h in taken:
+                        still.append(row)
+                        continue
+                    taken.add(h)
+                    values[row] = candidate
+                    self.resolved += 1
+                pending = still
+            if pending:
+                raise LoadError(
+                    f"{self.label}: no unique pseudonym found for a value of"
+                    f" ({', '.join(self.columns)}) after {MAX_ATTEMPTS} attempts; the column is"
+                    " too short for its masker (choose masker hash or shape in the rules)"
+                )
+            column = pl.Series(column.name, values, dtype=column.dtype)
+        self.seen |= taken
+        return column
+
+
 def apply_overrides(inputs: pl.Series, masked: pl.Series, overrides: Overrides) -> pl.Series:
     """*masked* with the resolved pseudonyms of earlier collisions (same signature) applied."""
     if not overrides:
