@@ -21,7 +21,7 @@ from paritygen.errors import LoadError
 from paritygen.writers.capabilities import Capabilities, capabilities
 from paritygen.writers.held import add_late_checks
 from paritygen.writers.index_exprs import BY_NAME, OPTIONAL
-from paritygen.writers.inspect import TargetInspector
+from paritygen.writers.inspect import Snapshot, TargetInspector
 
 log = logging.getLogger("paritygen")
 
@@ -40,6 +40,7 @@ def finish_tables(engine: Engine, metadata: sa.MetaData, *, jobs: int = 1) -> No
     try:
         with engine.begin() as conn, _no_fk_checks(conn, caps):
             inspector = TargetInspector(conn)
+            inspector = TargetInspector(conn, inspector.snapshot(metadata.sorted_tables))
             for foreign_keys in (False, True):
                 for table in metadata.sorted_tables:
                     ddl = _missing_ddl(inspector, table, caps, foreign_keys=foreign_keys)
@@ -85,10 +86,12 @@ def _finish_side_by_side(
         for t in tables
     }  # fmt: skip
 
+    snapshot: Snapshot = {}  # every table's keys as they are now, read at once below
+
     def on_session(work: Callable[[Connection, TargetInspector], None]) -> Callable[[], None]:
         def run() -> None:
             with engine.begin() as conn, _no_fk_checks(conn, caps):
-                work(conn, TargetInspector(conn))
+                work(conn, TargetInspector(conn, snapshot))
 
         return run
 
@@ -114,6 +117,8 @@ def _finish_side_by_side(
         for t in tables
     ]  # fmt: skip
     try:
+        with engine.connect() as conn:
+            snapshot.update(TargetInspector(conn).snapshot(tables))
         run_units(keys + fks, jobs)
         with engine.begin() as conn, _no_fk_checks(conn, caps):
             add_late_checks(conn, metadata, caps)
