@@ -256,7 +256,8 @@ def profile(
     "--schema-mode", default="auto", show_default=True,
     type=click.Choice(["auto", "create", "existing"]),
     help="create: build the tables from the profile; existing: fill tables that exist, after"
-    " listing every difference from the profile; auto: create when absent, else existing.",
+    " listing every difference from the profile; auto: create when absent, else existing"
+    " (tables the target lacks are created).",
 )  # fmt: skip
 @click.option(
     "--if-exists", default="fail", show_default=True,

@@ -381,9 +381,9 @@ def _blocking_drift(
 ) -> list[str]:
     """Column differences between the target's tables and the profile, for the tables the run
     writes and the target holds: production's migrations staging has not had. Table-level
-    differences (keys or constraints missing, a table missing) are left to the run stage, which
-    tells an interrupted run's debris (it drops it) from a real mismatch (it stops, before
-    writing too)."""
+    differences (keys or constraints missing) are left to the run stage, which tells an
+    interrupted run's debris (it drops it) from a real mismatch (it stops, before writing too);
+    a table staging lacks is created by it."""
     from paritygen.profile.run import read_only_engine
     from paritygen.writers.schema_diff import compare_schema
 
@@ -391,19 +391,19 @@ def _blocking_drift(
     there = [n for n in plan.written if n.lower() in lower]
     if not there:
         return []  # nothing there yet: the run creates every table it writes
-    added = set(plan.drift["tables_added"]) if plan.drift else set()
-    new = [
-        f"{name}: new in production, missing in staging (create it there, or give it"
-        f" 'tables: {{{name}: skip}}' in the job)"
-        for name in plan.written
-        if name in added and name.lower() not in lower
-    ]
+    # A table staging lacks (new in production) is drift staging can take: the fill creates it
+    # (the run stage's ``auto`` mode), named in the plan's notes.
+    missing = [n for n in plan.written if n.lower() not in lower]
+    if missing:
+        plan.notes.append(
+            f"created in staging by this run (it lacks them): {', '.join(missing)}"
+        )
     engine = read_only_engine(job.target)
     try:
         differences = compare_schema(engine, profile, there)
     finally:
         engine.dispose()
-    return new + [line for line in differences if any(line.startswith(f"{n}.") for n in there)]
+    return [line for line in differences if any(line.startswith(f"{n}.") for n in there)]
 
 
 def _fill(

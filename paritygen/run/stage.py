@@ -305,11 +305,22 @@ class TargetRun:
         # (finish() adds them); tables it filled may lack the cycle FKs it dropped for its load.
         ours = self.previous.created if resuming and self.previous else frozenset()
         present = {t.lower() for t in sa.inspect(engine).get_table_names()}
+        # ``auto`` fills the tables the target has and creates the ones it lacks (a table new
+        # in production since staging was made); ``existing`` names them as differences.
+        create = (
+            [n for n in names if n.lower() not in present]
+            if self.options.schema_mode == "auto"
+            else []
+        )
         differences = [f"{n}: table missing in target" for n in ours
                        if n in names and n.lower() not in present]  # fmt: skip
         differences += target_schema.compare_schema(
-            engine, self.profile, [n for n in names if n not in ours], keys=not self.keys_after_load
+            engine,
+            self.profile,
+            [n for n in names if n not in ours and n not in create],
+            keys=not self.keys_after_load,
         )
+        differences = [d for d in differences if not any(d.startswith(f"{n}:") for n in create)]
         if resuming:
             differences = [d for d in differences if ": foreign key (" not in d]
         if differences:
@@ -320,11 +331,18 @@ class TargetRun:
         to_load = [n for n in names if n not in self.skip]
         resumed = self.options.resume and self.previous is not None and self.previous.unfinished
         if_exists = "truncate" if resumed else self.options.if_exists
-        full = check_tables(self.profile, engine, to_load, if_exists)
+        full = check_tables(
+            self.profile, engine, [n for n in to_load if n not in create], if_exists
+        )
         self._start_state()
         state = self._state
         if not resumed:
-            state.tables(list(names), created=False)
+            state.tables([n for n in names if n not in create], created=False)
+        if create:
+            log.warning("creating %d table(s) the target lacks: %s", len(create), ", ".join(create))
+            state.tables(create, created=True)  # debris of this run if it stops
+            # Keys and FKs inline: the existing tables' rows are loaded parents first.
+            target_schema.create_tables(engine, metadata, constraints_after_load=False)
         if full and if_exists == "truncate":
             log.warning(
                 "emptying %d table(s) in %s before loading: %s",

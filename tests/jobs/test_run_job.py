@@ -175,7 +175,7 @@ def test_drift_is_named_and_stops_before_writing(
     assert code == 2
     assert "drift: WARNING tasks: new column label" in err
     assert "drift: WARNING new table audit_events" in err
-    assert "audit_events: new in production, missing in staging" in err
+    assert "created in staging by this run (it lacks them): audit_events" in err
     assert "staging cannot take" in err and "nothing was written" in err
     assert table_digest(target) == before_db
     after_files = tree_digest(tmp_path / "jobs")
@@ -185,6 +185,29 @@ def test_drift_is_named_and_stops_before_writing(
     }  # the profile is kept: staging still holds what it describes
     last = json.loads((tmp_path / "jobs" / history).read_text().splitlines()[-1])
     assert last["verdict"] == "error" and "staging_rows" not in last["tables"]["tasks"]
+
+
+def test_new_production_table_is_created_in_staging(
+    pg_servers: tuple[str, str], tmp_path: Path
+) -> None:
+    """A table new in production is drift staging can take: the next run creates it there
+    (keys inline), fills it and the rest, and is in parity."""
+    source, target = pg_servers
+    job = write_job(tmp_path / "jobs")
+    assert run(job, source=source, target=target)[0] == 0
+    add_table(source)
+    code, out, err = run(job, source=source, target=target)
+    assert code == 0, err
+    assert "drift: WARNING new table audit_events" in err
+    assert "creating 1 table(s) the target lacks: audit_events" in err
+    assert counts(target) == counts(source)
+    engine = sa.create_engine(target)
+    try:
+        assert sa.inspect(engine).get_pk_constraint("audit_events")["constrained_columns"] == [
+            "id"
+        ]
+    finally:
+        engine.dispose()
 
 
 def test_three_runs_make_a_history_report(pg_servers: tuple[str, str], tmp_path: Path) -> None:
