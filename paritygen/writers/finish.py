@@ -77,8 +77,8 @@ def _finish_side_by_side(
                 linked[table.name].add(parent)
                 linked[parent].add(table.name)
                 parents_of[table.name].add(parent)
-    # Two children adding FKs to the same parents lock those parents (PostgreSQL: SHARE ROW
-    # EXCLUSIVE, which conflicts with itself) in their own orders: a sales fact and an
+    # Two children adding FKs to the same parents lock those parents (a SHARE ROW EXCLUSIVE
+    # lock, which conflicts with itself) in their own orders: a sales fact and an
     # inventory snapshot over the same dimensions deadlocked. Siblings add theirs apart.
     siblings = {
         t.name: {o.name for o in tables if o.name != t.name
