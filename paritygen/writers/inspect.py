@@ -36,7 +36,7 @@ class TargetInspector:
 
     *snapshot* (from :meth:`snapshot`) answers the key, index and FK questions of the tables it
     holds without a round trip: asked table by table, finishing 240 tables cost about a
-    thousand catalog queries (about 10 s on PostgreSQL); read for all at once, four."""
+    thousand catalog queries (about 10 s); read for all at once, four."""
 
     def __init__(self, bind: Engine | Connection, snapshot: Snapshot | None = None) -> None:
         self._inspector = sa.inspect(bind)
