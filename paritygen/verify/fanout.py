@@ -9,8 +9,10 @@ import math
 
 import numpy as np
 
+from paritygen.errors import ConfigError
 from paritygen.profile.capacity import fanout_cap, key_foreign_keys
-from paritygen.profile.model import FanoutStats, Profile, Table
+from paritygen.profile.fanout_shape import fanout_counts
+from paritygen.profile.model import FanoutStats, ForeignKey, Profile, Table
 from paritygen.profile.volume import capped_fanout, thinned_childless
 from paritygen.verify import measures as m
 from paritygen.verify.result import Collector
@@ -40,7 +42,11 @@ def fanout_measures(
         growth = fanout_growth(profile, table, fk.ref_table, counts)
         childless = thinned_childless(a.quantiles, a.childless_fraction, growth)
         cap = fanout_cap(table, fk, counts)
-        distance = m.ks_distance(fanout_cdf(a, growth, cap), fanout_cdf(b))
+        expected = fanout_cdf(a, growth, cap)
+        planned = _planned_counts(table, fk, counts, cap) if growth != 1.0 else None
+        if planned is not None:  # scaled: the very counts generate deals (mean kept exactly)
+            expected = _counts_cdf(planned, len(a.quantiles))
+        distance = m.ks_distance(expected, fanout_cdf(b))
         noise = m.ks_critical(a.parent_rows, b.parent_rows, out.tolerances.ks_noise)
         out.add(
             table.name,
@@ -63,6 +69,31 @@ def fanout_measures(
             detail=f"{b.childless_fraction:.1%} of {fk.ref_table} rows childless,"
             f" production {childless:.1%}",
         )
+
+
+def _planned_counts(
+    table: Table, fk: ForeignKey, counts: dict[str, int], cap: int | None
+) -> np.ndarray | None:
+    """Children per parent that generate plans for *fk* at this scale (production's shape
+    with every count times the change of the mean, whole counts summing to the planned
+    children: rounding 0.5 and 1.5 up alone would promise more children than there are)."""
+    stats = fk.fanout
+    parents = counts.get(fk.ref_table, 0)
+    if stats is None or fk.ref_table == table.name or not parents:
+        return None
+    rows = counts.get(table.name, table.row_count)
+    children = rows - round(rows * stats.null_fraction)
+    try:
+        return fanout_counts(stats, parents, children, cap or None)
+    except ConfigError:
+        return None
+
+
+def _counts_cdf(planned: np.ndarray, points: int) -> m.CDF:
+    """The CDF of whole counts, at the nearest-rank quantiles the profiler keeps."""
+    ordered = np.sort(planned)
+    positions = np.rint(np.linspace(0, ordered.size - 1, max(points, 2))).astype(np.int64)
+    return m.QuantileCDF.from_quantiles([float(q) for q in ordered[positions]])
 
 
 def crowded_key_fks(profile: Profile, table: Table, counts: dict[str, int]) -> dict[int, str]:
