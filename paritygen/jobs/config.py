@@ -140,7 +140,9 @@ class Job:
         VerifyJob, BeforeValidator(lambda v: {"enabled": v} if v in (True, False) else v)
     ] = field(default_factory=VerifyJob)
     reports: tuple[Annotated[ReportOutput, BeforeValidator(_report_shorthand)], ...] = ()
-    history: str | None = None
+    history: str | Literal[False] | None = None
+    """The growth history file; None (left out): ``history/NAME.jsonl`` beside the job file, so
+    every job keeps production's growth on record; ``false``: none."""
     notify: Notify | None = None
     mask_key: Annotated[str, Field(pattern=r"^env:[A-Za-z_][A-Za-z0-9_]*$")] = (
         "env:PARITYGEN_MASK_KEY"
@@ -168,7 +170,9 @@ class Job:
 
     @property
     def history_path(self) -> Path | None:
-        return self.path(self.history) if self.history else None
+        if self.history is False:
+            return None
+        return self.path(self.history or f"history/{self.name or 'job'}.jsonl")
 
     @property
     def mask_key_env(self) -> str:
@@ -290,8 +294,8 @@ def _check(job: Job, origin: str) -> None:
                 f"{where}.format: cannot tell the format of {report.path!r} from its suffix;"
                 f" give format: one of {', '.join(REPORT_FORMATS)}"
             )
-        if report.kind == "growth" and not job.history:
-            raise ConfigError(f"{where}.kind: a growth report needs history: FILE")
+        if report.kind == "growth" and job.history is False:
+            raise ConfigError(f"{where}.kind: a growth report needs a history (history: false)")
         for name in _placeholders(report.path, f"{where}.path"):
             if name not in PLACEHOLDERS:
                 raise ConfigError(
@@ -300,7 +304,7 @@ def _check(job: Job, origin: str) -> None:
                 )
     for key in ("profile", "history"):
         value = getattr(job, key)
-        if value and _placeholders(value, f"{origin}: {key}"):
+        if isinstance(value, str) and value and _placeholders(value, f"{origin}: {key}"):
             raise ConfigError(f"{origin}: {key}: placeholders are for report paths only; this"
                               " file must stay the same from run to run")  # fmt: skip
     if job.notify is not None and not (job.notify.webhook or job.notify.command):

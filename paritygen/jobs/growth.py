@@ -33,9 +33,9 @@ SHORT_SPAN_DAYS = 1.0
 CHART_TABLES = 40
 """Tables charted one by one in the HTML page (largest first); the summary table lists all."""
 METHOD = (
-    f"Production's figures are placed at the time production was measured (runs that reuse a"
-    f" profile add no new point). Projection: an ordinary least-squares line through those"
-    f" points (value against time in days), read {PROJECTION_DAYS} days after the last"
+    f"Production's figures are placed at the time production was measured (a run that reuses"
+    f" a profile counts production's rows at its start). Projection: an ordinary least-squares"
+    f" line through those points (value against time in days), read {PROJECTION_DAYS} days after the last"
     f" measurement; R² says how well a straight line fits. It needs two measurements at"
     f" different times and assumes steady, linear growth."
 )

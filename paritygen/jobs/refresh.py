@@ -21,6 +21,7 @@ loading, and the history gains a line only when a run got that far.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterator
@@ -49,6 +50,7 @@ from paritygen.jobs.plan import (
     target_rows,
     with_modes,
 )
+from paritygen.profile.counts import pinned_counts, with_counts
 from paritygen.profile.model import Profile
 
 SUMMARY_KIND = "paritygen-run-summary"
@@ -238,11 +240,25 @@ def _steps(
 ) -> None:
     job = state.job
     state.captured = job.reprofile or not job.profile_path.exists()
-    previous, profile = _profiles(job, log, capture=state.captured)
-    state.profile, state.digest = profile, hist.profile_digest(profile)
+    previous, profile, now = _profiles(job, log, capture=state.captured)
+    # Production as it is now (the history's and the summary's figures); staging's volumes
+    # follow it through pinned counts, the statistics staying the reused profile's.
+    measured = profile
+    if now:  # counted now: a measurement of its own in the history, at the run's start
+        measured = with_counts(profile, now)[0]
+        source = dataclasses.replace(measured.source, captured_at=hist.utc_text(state.started))
+        measured = dataclasses.replace(measured, source=source)
+    state.profile, state.digest = measured, hist.profile_digest(measured)
     profile = job_rules(job, profile)
+    if now:
+        profile = pinned_counts(profile, now, job.scale)
     present = target_rows(job.target)
     plan = build_plan(job, profile, previous, present, reprofiled=state.captured)
+    if now:  # production's rows as counted now, not as the reused profile had them
+        plan = dataclasses.replace(plan, tables=[
+            dataclasses.replace(t, production_rows=now.get(t.name, t.production_rows))
+            for t in plan.tables
+        ])  # fmt: skip
     profile = with_modes(profile, {t.name: t.mode for t in plan.tables})
     plan.blocking.extend(_blocking_drift(job, profile, plan, present))
     state.plan = plan
@@ -327,11 +343,14 @@ def hold_target(job: Job, log: JobLog) -> Iterator[None]:
         engine.dispose()
 
 
-def _profiles(job: Job, log: JobLog, *, capture: bool) -> tuple[Profile | None, Profile]:
-    """(the previous profile, the one this run fills staging from). With *capture* production
-    is measured now: every run with ``reprofile: true``, and a job's first run when its profile
-    file does not exist yet (the minimal job works as written; the capture is kept at the
-    profile's path once staging holds it)."""
+def _profiles(
+    job: Job, log: JobLog, *, capture: bool
+) -> tuple[Profile | None, Profile, dict[str, int] | None]:
+    """(the previous profile, the one this run fills staging from, production's rows now when
+    the profile is reused). With *capture* production is measured now: every run with
+    ``reprofile: true``, and a job's first run when its profile file does not exist yet (the
+    minimal job works as written; the capture is kept at the profile's path once staging holds
+    it)."""
     from paritygen.profile.io import read_profile
 
     path = job.profile_path
@@ -341,7 +360,7 @@ def _profiles(job: Job, log: JobLog, *, capture: bool) -> tuple[Profile | None, 
         previous = read_profile(prev) if prev.exists() else None
         log.info("profile", f"reusing {path}: {len(profile.tables)} tables,"
                  f" {sum(t.row_count for t in profile.tables.values()):,} rows")  # fmt: skip
-        return previous, profile
+        return previous, profile, _current_rows(job, profile, log)
     if not job.reprofile:
         log.info("profile", f"{path} does not exist yet: measuring the source (first run);"
                  " the profile is kept there once staging is filled")  # fmt: skip
@@ -373,7 +392,34 @@ def _profiles(job: Job, log: JobLog, *, capture: bool) -> tuple[Profile | None, 
         tables=len(profile.tables),
         rows=rows,
     )
-    return previous, profile
+    return previous, profile, None
+
+
+def _current_rows(job: Job, profile: Profile, log: JobLog) -> dict[str, int]:
+    """Production's rows of now for a reused profile (read-only counts): staging keeps
+    production's quantity and the history records its growth, while the distributions stay the
+    profile's (``reprofile: true`` measures those again)."""
+    from paritygen.profile.counts import source_row_counts
+    from paritygen.profile.run import read_only_engine
+
+    engine = read_only_engine(job.source)
+    try:
+        counts = source_row_counts(
+            engine, list(profile.tables), schema=job.profiling.schema,
+            estimate=job.profiling.estimate_rows,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    changed = {n: (profile.tables[n].row_count, rows) for n, rows in counts.items()
+               if rows != profile.tables[n].row_count}  # fmt: skip
+    if changed:
+        before = sum(old for old, _ in changed.values())
+        after = sum(new for _, new in changed.values())
+        detail = ", ".join(f"{name} {old:,} -> {new:,}" for name, (old, new) in changed.items())
+        log.info("profile", f"production's rows now: {before:,} -> {after:,} in"
+                 f" {len(changed)} table(s) since the profile was taken ({detail})",
+                 tables=len(changed), rows_before=before, rows_now=after)  # fmt: skip
+    return counts
 
 
 def _blocking_drift(

@@ -35,7 +35,8 @@ def test_the_minimal_job_loads_as_written(tmp_path: Path) -> None:
     # relative paths resolve against the job file's folder, not the working directory
     assert job.profile_path == tmp_path / "jobs" / "profiles" / "shop.yaml"
     assert job.previous_profile_path == tmp_path / "jobs" / "profiles" / "shop.prev.yaml"
-    assert job.verify.enabled and job.history_path is None
+    # growth on record by default, beside the job file
+    assert job.verify.enabled and job.history_path == tmp_path / "jobs" / "history" / "shop.jsonl"
 
 
 def test_every_documented_key(tmp_path: Path) -> None:
@@ -96,8 +97,8 @@ BASE = {"source": "env:A", "target": "env:B", "profile": "p.yaml"}
         ({"reports": [{"path": "r.html", "format": "pdf"}]},
          "job.yaml: reports.0.format: must be one of html, md, json, csv"),
         ({"reports": ["r/{dat}/p.html"]}, "job.yaml: reports.0.path: unknown placeholder {dat}"),
-        ({"reports": [{"path": "g.html", "kind": "growth"}]},
-         "job.yaml: reports.0.kind: a growth report needs history: FILE"),
+        ({"reports": [{"path": "g.html", "kind": "growth"}], "history": False},
+         "job.yaml: reports.0.kind: a growth report needs a history (history: false)"),
         ({"history": "h/{date}.jsonl"}, "job.yaml: history: placeholders are for report paths"),
         ({"notify": {}}, "job.yaml: notify: give webhook, command or both"),
         ({"notify": {"command": 5}}, "job.yaml: notify.command: expected a string or a list"),

@@ -108,10 +108,19 @@ def test_minimal_job_as_written(servers: tuple[str, str], tmp_path: Path) -> Non
     assert "PARITY HOLDS" in out and "job shop: ok" in out
     assert "does not exist yet: measuring the source (first run)" in err
     assert profile.exists()
+    # production grows; the next run reuses the profile, counts production's rows again, fills
+    # staging at the new volume and records the growth in the default history file
+    grown = grow(source)
     code, out, err = run(job, source=source, target=target)
     assert code == 0, err
-    assert counts(target) == counts(source)
-    assert "profile: reusing" in err
+    assert counts(target) == grown
+    assert "profile: reusing" in err and "production's rows now:" in err
+    history = tmp_path / "jobs/history/shop.jsonl"
+    lines = [json.loads(line) for line in history.read_text().splitlines()]
+    assert [line["tables"]["tasks"]["production_rows"] for line in lines] == [1500, grown["tasks"]]
+    result = CliRunner().invoke(cli, ["report", "--history", str(history), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert f"| tasks | `▁█` | 1,500 | {grown['tasks']:,} |" in result.output
 
 
 def test_refresh_end_to_end_then_growth(servers: tuple[str, str], tmp_path: Path) -> None:
