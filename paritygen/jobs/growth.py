@@ -35,9 +35,9 @@ CHART_TABLES = 40
 METHOD = (
     f"Production's figures are placed at the time production was measured (a run that reuses"
     f" a profile counts production's rows at its start). Projection: an ordinary least-squares"
-    f" line through those points (value against time in days), read {PROJECTION_DAYS} days after the last"
-    f" measurement; R² says how well a straight line fits. It needs two measurements at"
-    f" different times and assumes steady, linear growth."
+    f" line through those points (value against time in days), read {PROJECTION_DAYS} days"
+    f" after the last measurement; R² says how well a straight line fits. It needs two"
+    f" measurements at different times and assumes steady, linear growth."
 )
 SPARKS = "▁▂▃▄▅▆▇█"
 CSV_FIELDS = (
