@@ -136,17 +136,30 @@ _Dumper.add_representer(list, _represent_list)
 
 def dumps(profile: Profile, fmt: str = "yaml") -> str:
     """Serialise a profile as YAML (default) or JSON text."""
-    data = profile_to_dict(profile)
+    return _dump_data(profile_to_dict(profile), fmt)
+
+
+def _dump_data(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_profile(profile: Profile, path: str | Path) -> Path:
-    """Write atomically (temp file + rename) so a crash never leaves half a profile."""
+    """Write atomically (temp file + rename) so a crash never leaves half a profile.
+
+    A large YAML profile's data also goes to :mod:`paritygen.profile.parse_cache`, so the
+    first ``generate`` after ``profile`` reads it without parsing: the safe dumper quotes any
+    string that would load as another type, so loading this text gives back this data (and
+    the cache only takes data that JSON carries unchanged)."""
     path = Path(path)
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    return write_atomic(path, dumps(profile, fmt), ProfileError)
+    data = profile_to_dict(profile)
+    text = _dump_data(data, fmt)
+    written = write_atomic(path, text, ProfileError)
+    if fmt == "yaml":
+        parse_cache.remember(text, data)
+    return written
 
 
 def loads(text: str, origin: str = "profile") -> Profile:

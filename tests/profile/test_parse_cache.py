@@ -48,3 +48,18 @@ def test_switched_off(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parse_cache.CACHE_ENV, "off")
     read_profile(SHOP)
     assert not cache.exists()
+
+
+def test_written_profile_is_cached_as_it_reads(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paritygen.profile.io import write_profile
+
+    profile = read_profile(SHOP)
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    path = write_profile(profile, tmp_path / "copy.yaml")
+    assert len(list(cache.glob("*.json"))) == 1  # cached by the write, before any read
+    cached = read_profile(path)
+    monkeypatch.setenv(parse_cache.CACHE_ENV, "off")
+    assert cached == read_profile(path) == profile  # the same as parsing the YAML
