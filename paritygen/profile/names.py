@@ -2,8 +2,14 @@
 
 Why: production schemas hide people in columns called ``owner``, ``manager``, ``contact`` or
 ``cc_name``; the column name says nothing, the values say "Mary Smith". The dictionary is the
-union of every Faker and mimesis locale's given and family names (about 50,000 each), built once
-per process from the packages' own data (no download), lower-cased.
+union of every Faker and mimesis locale's given and family names (about 50,000 each), built from
+the packages' own data (no download), lower-cased. Building it imports some 100 Faker modules and
+parses every mimesis locale: 1.4-1.8 s, the largest fixed cost of a ``mask`` run's schema and
+tag phase. The lists are therefore kept as JSON in the user's cache folder (beside the parsed
+profiles of :mod:`paritygen.profile.parse_cache`, named by the Faker and mimesis versions, so
+an upgrade rebuilds them) and read back in a few hundredths of a second. The entry is plain data
+(two lists of strings, checked as such); any I/O problem or damage just means building again;
+``PARITYGEN_PROFILE_CACHE=off`` turns it off.
 
 The dictionaries are large and noisy (``west``, ``green``, ``paris`` are family names somewhere),
 so a column is only called a name column when most of its distinct values *look like* names:
@@ -15,13 +21,19 @@ so a column is only called a name column when most of its distinct values *look 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import importlib
 import json
+import os
 import pkgutil
+from importlib import metadata
 from pathlib import Path
 
 import polars as pl
+
+from paritygen.profile.parse_cache import cache_dir
 
 FULL_NAME_SHARE = 0.5
 """Share of distinct values that must read as full names for a ``full_name`` tag."""
@@ -51,9 +63,78 @@ def _flatten(value: object) -> list[str]:
     return []
 
 
+NAMES_CACHE_FORMAT = 1
+"""Version of the cached lists' layout: bumped when :func:`_build` changes what it collects."""
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _cache_entry() -> Path | None:
+    """The cache file of the dictionaries for the installed Faker and mimesis, or None (off)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    stamp = f"{NAMES_CACHE_FORMAT}/faker {_version('faker')}/mimesis {_version('mimesis')}"
+    return folder.parent / "names" / f"{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.json"
+
+
+def _read_cached(entry: Path) -> tuple[list[str], list[str]] | None:
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    given, family = data.get("given"), data.get("family")
+    if not (isinstance(given, list) and given and isinstance(family, list) and family):
+        return None
+    if not all(isinstance(name, str) for name in (*given, *family)):
+        return None
+    return given, family
+
+
+def _remember(entry: Path, given: list[str], family: list[str]) -> None:
+    """Write the lists atomically (a concurrent reader sees the old file or the new); never
+    raises: a read-only or full cache folder just means building again next time."""
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"given": given, "family": family}), encoding="utf-8")
+        tmp.replace(entry)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _sorted_names() -> tuple[list[str], list[str]]:
+    """(given names, family names), sorted: read from the cache when an entry for the installed
+    versions exists, else built and kept there."""
+    entry = _cache_entry()
+    if entry is not None:
+        cached = _read_cached(entry)
+        if cached is not None:
+            return cached
+    given, family = (sorted(names) for names in _build())
+    if entry is not None:
+        _remember(entry, given, family)
+    return given, family
+
+
 @functools.lru_cache(maxsize=1)
 def dictionaries() -> tuple[frozenset[str], frozenset[str]]:
     """(given names, family names), lower-cased, from every Faker and mimesis locale."""
+    given, family = _sorted_names()
+    return frozenset(given), frozenset(family)
+
+
+def _build() -> tuple[frozenset[str], frozenset[str]]:
+    """The dictionaries from the packages' own data (1.4-1.8 s)."""
     given: set[str] = set()
     family: set[str] = set()
     import faker.providers.person as person
@@ -92,8 +173,8 @@ def _distinct_words(values: pl.Series) -> pl.Series:
 def _dictionary_lists() -> tuple[pl.Series, pl.Series]:
     """:func:`dictionaries` as sorted one-row list series for ``is_in``, built once: sorting
     the ~100,000 names cost 0.15 s per text column profiled."""
-    given, family = dictionaries()
-    return pl.Series(sorted(given)).implode(), pl.Series(sorted(family)).implode()
+    given, family = _sorted_names()
+    return pl.Series(given).implode(), pl.Series(family).implode()
 
 
 def name_tag(values: pl.Series) -> str | None:
@@ -170,9 +251,7 @@ def _lists_of_names(distinct: pl.Series) -> bool:
         .with_columns(pl.col("part").str.strip_chars())
         .filter(pl.col("part") != "")
     )
-    given, family = dictionaries()
-    given_list = pl.Series(sorted(given)).implode()
-    family_list = pl.Series(sorted(family)).implode()
+    given_list, family_list = _dictionary_lists()
     words = pl.col("part").str.split(" ")
     named = pieces.with_columns(
         first=words.list.first().str.to_lowercase(),
