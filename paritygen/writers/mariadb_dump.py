@@ -4,7 +4,8 @@ Two dumps are taken at once (https://mariadb.com/kb/en/mariadb-dump/): the table
 routines (``--skip-triggers --routines``), restored before the load; the triggers and events
 (``--no-create-info --triggers --events``), restored after it. MariaDB has no switch that keeps
 triggers from firing during a load, so they do not exist yet while rows arrive; events are
-scheduled work (a nightly purge) that must not run on half-loaded tables either.
+scheduled work (a nightly purge) that must not run on half-loaded tables either. Into an empty
+target the FULLTEXT and SPATIAL indexes are also built after the load (:data:`LATE_INDEX_TYPES`).
 
 ``--single-transaction``: the dump reads one consistent snapshot and takes no ``LOCK TABLES``
 on production (``--opt`` would lock every table ``READ LOCAL``). ``--no-tablespaces`` needs no
@@ -24,13 +25,16 @@ never on the command line.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from paritygen.errors import ConfigError
+from paritygen.errors import ConfigError, LoadError
 from paritygen.writers.schema_tool import (
     SchemaTool,
     find_program,
@@ -94,6 +98,9 @@ def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
         AFTER_FILE: ("--no-create-info", "--skip-routines", "--triggers", "--add-drop-trigger",
                      "--events"),  # fmt: skip
     }
+    skipped = set(skip_tables)
+    late = [i for i in _late_indexes(source) if i["table"] not in skipped]
+    (folder / LATE_INDEXES_FILE).write_text(json.dumps(late), encoding="utf-8")
     try:
         for file, flags in parts.items():
             argv = [program, f"--defaults-extra-file={options}", *_COMMON, *flags, *ignore,
@@ -104,6 +111,56 @@ def dump(source: URL, folder: Path, skip_tables: Sequence[str]) -> None:
             (folder / file).write_text(_DEFINER.sub("", text), encoding="utf-8")
     finally:
         options.unlink(missing_ok=True)
+
+
+LATE_INDEX_TYPES = ("FULLTEXT", "SPATIAL")
+"""Index types built after the load into an empty target: maintaining a FULLTEXT index row by
+row made 200,000 films load in 17.8 s against 3.9 s when it is built once afterwards. Other
+indexes stay (an FK needs its index; the primary key clusters the table)."""
+LATE_INDEXES_FILE = "late_indexes.json"
+_LATE_INDEXES_SQL = (
+    "SELECT table_name, index_name, index_type, column_name FROM information_schema.statistics"
+    " WHERE table_schema = DATABASE() AND index_type IN ('FULLTEXT', 'SPATIAL')"
+    " ORDER BY table_name, index_name, seq_in_index"
+)
+
+
+def _late_indexes(url: URL) -> list[dict[str, Any]]:
+    """The FULLTEXT and SPATIAL indexes of *url*'s database, read from its catalog."""
+    from paritygen.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(_LATE_INDEXES_SQL).all()
+    finally:
+        engine.dispose()
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for table, index, kind, column in rows:
+        entry = found.setdefault((table, index), {"table": table, "index": index, "type": kind,
+                                                  "columns": []})  # fmt: skip
+        entry["columns"].append(column)
+    return list(found.values())
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _alter_indexes(target: URL, statements: list[str], what: str) -> None:
+    from paritygen.db import describe_db_error, make_engine
+
+    if not statements:
+        return
+    engine = make_engine(target)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    except sa.exc.DBAPIError as exc:
+        raise LoadError(f"{what} failed: {describe_db_error(exc)}") from None
+    finally:
+        engine.dispose()
 
 
 def _restore(target: URL, folder: Path, file: str, what: str) -> None:
@@ -118,13 +175,29 @@ def _restore(target: URL, folder: Path, file: str, what: str) -> None:
 
 
 def restore_before(target: URL, folder: Path, keys_later: bool = False) -> None:
-    """Tables (keys, indexes, FKs, CHECKs: MariaDB writes them inside CREATE TABLE, so they
-    come now whatever *keys_later* says), views and routines."""
+    """Tables (keys, indexes, FKs, CHECKs: the dump writes them inside CREATE TABLE), views
+    and routines; with *keys_later* the FULLTEXT and SPATIAL indexes are then dropped, to be
+    built once over the rows by :func:`restore_after` (their definitions are the source's,
+    kept in the folder and read again by a resumed run)."""
     _restore(target, folder, BEFORE_FILE, "mariadb restore of the schema into the target")
+    if keys_later:
+        late = json.loads((folder / LATE_INDEXES_FILE).read_text(encoding="utf-8"))
+        _alter_indexes(target, [f"ALTER TABLE {_quote(i['table'])} DROP INDEX"
+                                f" {_quote(i['index'])}" for i in late],  # fmt: skip
+                       "dropping FULLTEXT / SPATIAL indexes for the load")
 
 
 def restore_after(target: URL, folder: Path, keys_later: bool = False) -> None:
-    """Triggers and events, once the rows are in."""
+    """The source's FULLTEXT and SPATIAL indexes the target lacks (*keys_later*), then the
+    triggers and events, once the rows are in."""
+    if keys_later:
+        late = json.loads((folder / LATE_INDEXES_FILE).read_text(encoding="utf-8"))
+        have = {(i["table"], i["index"]) for i in _late_indexes(target)}
+        _alter_indexes(target, [
+            f"ALTER TABLE {_quote(i['table'])} ADD {i['type']} INDEX {_quote(i['index'])}"
+            f" ({', '.join(_quote(c) for c in i['columns'])})"
+            for i in late if (i["table"], i["index"]) not in have and i["type"] in LATE_INDEX_TYPES
+        ], "building FULLTEXT / SPATIAL indexes after the load")  # fmt: skip
     _restore(target, folder, AFTER_FILE, "mariadb restore of the triggers into the target")
 
 
@@ -134,4 +207,5 @@ SCHEMA_TOOL = SchemaTool(
     restore_before=restore_before,
     restore_after=restore_after,
     description="mariadb-dump --no-data / mariadb",
+    keys_after_load=True,
 )

@@ -250,7 +250,7 @@ def test_a_killed_run_finishes(db_url_pair: tuple[str, str], tmp_path: Path) -> 
 
     source, target = db_url_pair
     dialect = sa.make_url(source).get_backend_name()
-    script, _, triggers = CASES[dialect]
+    script, fulltext, triggers = CASES[dialect]
     _load(source, script)
     path = tmp_path / "p.yaml"
     write_profile(profile_database(source, progress=False), path)
@@ -260,6 +260,7 @@ def test_a_killed_run_finishes(db_url_pair: tuple[str, str], tmp_path: Path) -> 
     done = _generate(path, target, source, "--resume")
     assert done.returncode == 0, done.stderr
     assert "complete in the earlier run are kept: author" in done.stderr
+    assert _scalar(target, fulltext) > 0  # the full-text index, built after the load, is there
     assert _scalar(target, "SELECT count(*) FROM film") == 600
     assert _scalar(target, "SELECT count(*) FROM film_log") == 600
     assert _scalar(target, triggers) == 2
