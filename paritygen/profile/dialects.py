@@ -20,8 +20,11 @@ SAMPLE_SEED = 20240601
 """Fixed seed of the in-database sample, so two profiles of the same data agree (PG, MariaDB)."""
 STATEMENT_TIMEOUT_SECONDS = 3600
 """Per-statement limit set on the source so a runaway query cannot load production for hours."""
-LOCK_WAIT_SECONDS = 5
-"""Longest wait for a table's metadata lock while listing its triggers (MariaDB)."""
+LOCK_WAIT_SECONDS = 1
+"""Longest wait for one table's metadata lock while listing triggers (MariaDB)."""
+TRIGGER_LIST_SECONDS = 10
+"""Longest the trigger listing may take in all (MariaDB): a server busy with DDL elsewhere
+made it wait on table after table; past this the triggers are left unlisted."""
 SYSTEM_SAMPLE_RATIO = 50
 """PostgreSQL: tables more than this many times ``sample_rows`` are sampled by block (SYSTEM),
 which reads only the chosen pages; smaller ones row by row (BERNOULLI), which scans but is
@@ -180,7 +183,8 @@ DIALECTS: dict[str, DialectSQL] = {
                 # MariaDB's alone, MySQL reads its data dictionary and ignores it), and a
                 # timeout skips the kind like any object the server cannot list.
                 "trigger",
-                f"/*M!100102 SET STATEMENT lock_wait_timeout = {LOCK_WAIT_SECONDS} FOR */"
+                f"/*M!100102 SET STATEMENT lock_wait_timeout = {LOCK_WAIT_SECONDS},"
+                f" max_statement_time = {TRIGGER_LIST_SECONDS} FOR */"
                 " SELECT DISTINCT CONCAT(trigger_name, ' on ', event_object_table)"
                 " FROM information_schema.triggers WHERE trigger_schema = :schema",
             ),

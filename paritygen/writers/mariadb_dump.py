@@ -120,9 +120,11 @@ indexes stay (an FK needs its index; the primary key clusters the table)."""
 LATE_INDEXES_FILE = "late_indexes.json"
 _LATE_INDEXES_SQL = (
     "SELECT table_name, index_name, index_type, column_name FROM information_schema.statistics"
-    " WHERE table_schema = DATABASE() AND index_type IN ('FULLTEXT', 'SPATIAL')"
+    " WHERE table_schema = %s AND index_type IN ('FULLTEXT', 'SPATIAL')"
     " ORDER BY table_name, index_name, seq_in_index"
 )
+"""The schema as a literal: MariaDB then reads that schema's tables only (with DATABASE() it
+opens every schema's, and waits on another session's ALTER anywhere on the server)."""
 
 
 def _late_indexes(url: URL) -> list[dict[str, Any]]:
@@ -132,7 +134,7 @@ def _late_indexes(url: URL) -> list[dict[str, Any]]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.exec_driver_sql(_LATE_INDEXES_SQL).all()
+            rows = conn.exec_driver_sql(_LATE_INDEXES_SQL, (_database(url),)).all()
     finally:
         engine.dispose()
     found: dict[tuple[str, str], dict[str, Any]] = {}
