@@ -122,7 +122,12 @@ def _finish_side_by_side(
         run_units(keys + fks, jobs)
         with engine.begin() as conn, _no_fk_checks(conn, caps):
             add_late_checks(conn, metadata, caps)
-        run_units([Unit(f"analyze:{t.name}", statistics(t)) for t in tables], jobs)
+        # Moving a sequence is an ALTER TABLE where the database keeps it in the table (an
+        # AUTO_INCREMENT): two linked tables altered at once (store <-> staff) waited on each
+        # other's table locks forever, so linked tables take their turns here too.
+        run_units([Unit(f"analyze:{t.name}", statistics(t),
+                        apart_from=frozenset(f"analyze:{o}" for o in linked[t.name]))
+                   for t in tables], jobs)  # fmt: skip
     except UnitsFailed as failed:
         if not isinstance(failed.cause, sa.exc.DBAPIError):
             raise failed.cause from None
