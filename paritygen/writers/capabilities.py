@@ -113,6 +113,11 @@ class Capabilities:
     :mod:`paritygen.writers.inspect`); the identity for dialects that reflect names exactly."""
     move_sequences: Callable[[Connection, sa.Table], None] | None = None
     """Moves the table's sequences / identity / AUTO_INCREMENT past its largest key."""
+    statistics_beside_ddl: bool = False
+    """A table's sequences and ANALYZE may run while other tables still build their keys and
+    FKs (finishing with ``--jobs``): true where neither is an ALTER TABLE (PostgreSQL); else
+    they wait for every table's keys (MariaDB's AUTO_INCREMENT is an ALTER, and concurrent
+    ALTERs on InnoDB tables hung on each other's locks)."""
     schema_tool: SchemaTool | None = None
     """The database's own read-only dump tool that builds the target's schema from a source of
     the same family (``generate --schema-from``); None: not offered for this database."""

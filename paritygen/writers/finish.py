@@ -10,6 +10,7 @@ the target's :class:`~paritygen.writers.capabilities.Capabilities`; nothing here
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -63,8 +64,10 @@ def _finish_side_by_side(
     A table's keys and indexes build while other tables build theirs (the server's cores
     idle otherwise); its FKs come after its own keys and its parents' (an FK needs the key it
     references) and never at the same time as the FKs of a table it is linked to (adding an
-    FK locks both tables: two linked ALTERs could wait on each other). CHECKs added late then
-    run in one session, and the sequences and ANALYZE side by side again."""
+    FK locks both tables: two linked ALTERs could wait on each other). Where the target allows
+    (``statistics_beside_ddl``), a table's sequences and ANALYZE follow as soon as the FKs on
+    and to it are in, beside the other tables' keys, and the CHECKs added late run in one
+    session at the end; elsewhere those CHECKs come first, then the sequences and ANALYZE."""
     from paritygen.parallel import Unit, UnitsFailed, run_units
 
     tables = metadata.sorted_tables
@@ -119,15 +122,31 @@ def _finish_side_by_side(
     try:
         with engine.connect() as conn:
             snapshot.update(TargetInspector(conn).snapshot(tables))
-        run_units(keys + fks, jobs)
-        with engine.begin() as conn, _no_fk_checks(conn, caps):
-            add_late_checks(conn, metadata, caps)
         # Moving a sequence is an ALTER TABLE where the database keeps it in the table (an
         # AUTO_INCREMENT): two linked tables altered at once (store <-> staff) waited on each
         # other's table locks forever, so linked tables take their turns here too.
-        run_units([Unit(f"analyze:{t.name}", statistics(t),
-                        apart_from=frozenset(f"analyze:{o}" for o in linked[t.name]))
-                   for t in tables], jobs)  # fmt: skip
+        statistics_units = [
+            Unit(f"analyze:{t.name}", statistics(t),
+                 apart_from=frozenset(f"analyze:{o}" for o in linked[t.name]))
+            for t in tables
+        ]  # fmt: skip
+        if caps.statistics_beside_ddl:
+            # A table's sequences and ANALYZE start once every FK on and to it is in (an FK
+            # locks parent and child; ANALYZE would wait for that lock), not after the last
+            # table's keys: the small tables' ANALYZE runs while the fact table builds its PK.
+            statistics_units = [
+                dataclasses.replace(unit, after=frozenset(
+                    {f"fks:{t.name}"} | {f"fks:{o}" for o in linked[t.name]}
+                ))
+                for unit, t in zip(statistics_units, tables, strict=True)
+            ]  # fmt: skip
+            run_units(keys + fks + statistics_units, jobs)
+        else:
+            run_units(keys + fks, jobs)
+        with engine.begin() as conn, _no_fk_checks(conn, caps):
+            add_late_checks(conn, metadata, caps)
+        if not caps.statistics_beside_ddl:
+            run_units(statistics_units, jobs)
     except UnitsFailed as failed:
         if not isinstance(failed.cause, sa.exc.DBAPIError):
             raise failed.cause from None

@@ -169,6 +169,7 @@ CAPABILITIES = Capabilities(
     truncate_sql="TRUNCATE {tables} RESTART IDENTITY",
     truncate_many=True,
     move_sequences=move_sequences,
+    statistics_beside_ddl=True,  # sequences are their own objects: no ALTER TABLE
     schema_tool=pg_dump.SCHEMA_TOOL,
 )
 
