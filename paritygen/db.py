@@ -28,7 +28,13 @@ DEFAULT_DRIVERS = {
 # Per-driver connect arguments. PyMySQL must opt in to LOAD DATA LOCAL INFILE, the bulk path of
 # writers/mysql.py (https://pymysql.readthedocs.io/en/latest/modules/connections.html).
 CONNECT_ARGS: dict[str, dict[str, Any]] = {
-    "pymysql": {"local_infile": True, "charset": "utf8mb4"},
+    # A metadata lock waited on for longer than 5 minutes is an error, not a silent hang of an
+    # unattended run (MariaDB's default lock_wait_timeout is a day).
+    "pymysql": {
+        "local_infile": True,
+        "charset": "utf8mb4",
+        "init_command": "SET SESSION lock_wait_timeout = 300",
+    },
     "psycopg": {"connect_timeout": 10},
 }
 
