@@ -57,13 +57,23 @@ def _star(meta: sa.MetaData, rng: random.Random) -> dict[str, list[dict]]:
       c("sku", sa.String(12), nullable=False, unique=True),
       c("category", sa.String(20), nullable=False),
       c("list_price", sa.Numeric(8, 2), nullable=False))  # fmt: skip
-    t("star_store", meta, c("store_id", sa.Integer, primary_key=True, autoincrement=False),
-      c("store_name", sa.String(30), nullable=False), c("region", sa.String(10), nullable=False))
+    t(
+        "star_store",
+        meta,
+        c("store_id", sa.Integer, primary_key=True, autoincrement=False),
+        c("store_name", sa.String(30), nullable=False),
+        c("region", sa.String(10), nullable=False),
+    )
     t("star_promotion", meta, c("promotion_id", sa.Integer, primary_key=True,
       autoincrement=False), c("promo_name", sa.String(30), nullable=False),
       c("discount_pct", sa.Numeric(4, 1), nullable=False))  # fmt: skip
-    t("star_customer", meta, c("customer_id", sa.Integer, primary_key=True, autoincrement=False),
-      c("segment", sa.String(12), nullable=False), c("joined_on", sa.Date, nullable=False))
+    t(
+        "star_customer",
+        meta,
+        c("customer_id", sa.Integer, primary_key=True, autoincrement=False),
+        c("segment", sa.String(12), nullable=False),
+        c("joined_on", sa.Date, nullable=False),
+    )
     t("star_sales", meta, c("sale_id", sa.Integer, primary_key=True, autoincrement=False),
       c("date_key", sa.Integer, sa.ForeignKey("star_dim_date.date_key"), nullable=False),
       c("product_id", sa.Integer, sa.ForeignKey("star_product.product_id"), nullable=False),
@@ -112,27 +122,52 @@ def _star(meta: sa.MetaData, rng: random.Random) -> dict[str, list[dict]]:
 def _snowflake(meta: sa.MetaData, rng: random.Random) -> dict[str, list[dict]]:
     t = sa.Table
     c = sa.Column
-    t("snow_quarter", meta, c("quarter_key", sa.Integer, primary_key=True, autoincrement=False),
-      c("label", sa.String(8), nullable=False))
-    t("snow_month", meta, c("month_key", sa.Integer, primary_key=True, autoincrement=False),
-      c("month_name", sa.String(12), nullable=False),
-      c("quarter_key", sa.Integer, sa.ForeignKey("snow_quarter.quarter_key"), nullable=False))
-    t("snow_day", meta, c("day_key", sa.Integer, primary_key=True, autoincrement=False),
-      c("calendar_date", sa.Date, nullable=False, unique=True),
-      c("month_key", sa.Integer, sa.ForeignKey("snow_month.month_key"), nullable=False))
-    t("snow_category", meta, c("category_id", sa.Integer, primary_key=True, autoincrement=False),
-      c("name", sa.String(20), nullable=False))
-    t("snow_subcategory", meta, c("subcategory_id", sa.Integer, primary_key=True,
-      autoincrement=False), c("name", sa.String(20), nullable=False),
-      c("category_id", sa.Integer, sa.ForeignKey("snow_category.category_id"), nullable=False))
+    t(
+        "snow_quarter",
+        meta,
+        c("quarter_key", sa.Integer, primary_key=True, autoincrement=False),
+        c("label", sa.String(8), nullable=False),
+    )
+    t(
+        "snow_month",
+        meta,
+        c("month_key", sa.Integer, primary_key=True, autoincrement=False),
+        c("month_name", sa.String(12), nullable=False),
+        c("quarter_key", sa.Integer, sa.ForeignKey("snow_quarter.quarter_key"), nullable=False),
+    )
+    t(
+        "snow_day",
+        meta,
+        c("day_key", sa.Integer, primary_key=True, autoincrement=False),
+        c("calendar_date", sa.Date, nullable=False, unique=True),
+        c("month_key", sa.Integer, sa.ForeignKey("snow_month.month_key"), nullable=False),
+    )
+    t(
+        "snow_category",
+        meta,
+        c("category_id", sa.Integer, primary_key=True, autoincrement=False),
+        c("name", sa.String(20), nullable=False),
+    )
+    t(
+        "snow_subcategory",
+        meta,
+        c("subcategory_id", sa.Integer, primary_key=True, autoincrement=False),
+        c("name", sa.String(20), nullable=False),
+        c("category_id", sa.Integer, sa.ForeignKey("snow_category.category_id"), nullable=False),
+    )
     t("snow_product", meta, c("product_id", sa.Integer, primary_key=True, autoincrement=False),
       c("name", sa.String(30), nullable=False),
       c("subcategory_id", sa.Integer, sa.ForeignKey("snow_subcategory.subcategory_id"),
         nullable=False))  # fmt: skip
-    t("snow_sales", meta, c("sale_id", sa.Integer, primary_key=True, autoincrement=False),
-      c("day_key", sa.Integer, sa.ForeignKey("snow_day.day_key"), nullable=False),
-      c("product_id", sa.Integer, sa.ForeignKey("snow_product.product_id"), nullable=False),
-      c("units", sa.Integer, nullable=False), c("revenue", sa.Numeric(10, 2), nullable=False))
+    t(
+        "snow_sales",
+        meta,
+        c("sale_id", sa.Integer, primary_key=True, autoincrement=False),
+        c("day_key", sa.Integer, sa.ForeignKey("snow_day.day_key"), nullable=False),
+        c("product_id", sa.Integer, sa.ForeignKey("snow_product.product_id"), nullable=False),
+        c("units", sa.Integer, nullable=False),
+        c("revenue", sa.Numeric(10, 2), nullable=False),
+    )
     days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(365)]
     months = sorted({d.year * 100 + d.month for d in days})
     rows: dict[str, list[dict]] = {
@@ -161,11 +196,20 @@ def _snowflake(meta: sa.MetaData, rng: random.Random) -> dict[str, list[dict]]:
 def _many_to_many(meta: sa.MetaData, rng: random.Random) -> dict[str, list[dict]]:
     t = sa.Table
     c = sa.Column
-    t("m2m_student", meta, c("id", sa.Integer, primary_key=True, autoincrement=False),
-      c("student_no", sa.String(8), nullable=False, unique=True),
-      c("enrolled_year", sa.Integer, nullable=False))
-    t("m2m_course", meta, c("code", sa.String(8), primary_key=True),
-      c("title", sa.String(40), nullable=False), c("credits", sa.Integer, nullable=False))
+    t(
+        "m2m_student",
+        meta,
+        c("id", sa.Integer, primary_key=True, autoincrement=False),
+        c("student_no", sa.String(8), nullable=False, unique=True),
+        c("enrolled_year", sa.Integer, nullable=False),
+    )
+    t(
+        "m2m_course",
+        meta,
+        c("code", sa.String(8), primary_key=True),
+        c("title", sa.String(40), nullable=False),
+        c("credits", sa.Integer, nullable=False),
+    )
     t("m2m_enrollment", meta, c("id", sa.Integer, primary_key=True, autoincrement=False),
       c("student_id", sa.Integer, sa.ForeignKey("m2m_student.id"), nullable=False),
       c("course_code", sa.String(8), sa.ForeignKey("m2m_course.code"), nullable=False),

@@ -86,8 +86,14 @@ def test_corpus_round_trip(db_url_pair: tuple[str, str]) -> None:
 @pytest.mark.parametrize("db_url_pair", ["mysql"], indirect=True)
 def test_set_columns_keep_combinations_empty_strings_and_nulls(db_url_pair) -> None:
     source, target = db_url_pair
-    combos = ["Trailers", "Commentaries", "Trailers,Commentaries", "Deleted Scenes,Behind the"
-              " Scenes", "Trailers,Commentaries,Deleted Scenes", "Trailers,Behind the Scenes"]
+    combos = [
+        "Trailers",
+        "Commentaries",
+        "Trailers,Commentaries",
+        "Deleted Scenes,Behind the Scenes",
+        "Trailers,Commentaries,Deleted Scenes",
+        "Trailers,Behind the Scenes",
+    ]
     engine = sa.create_engine(source)
     with engine.begin() as conn:
         conn.exec_driver_sql(
