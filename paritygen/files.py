@@ -49,3 +49,31 @@ def read_yaml(path: str | Path, what: str) -> object:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}: not valid YAML{where}") from None
+
+
+def sweep_dead_folders(root: str | Path, prefix: str) -> list[str]:
+    """Remove folders ``<prefix><pid>-...`` under *root* whose process no longer exists (a run
+    killed with -9 runs no clean-up); returns what was removed."""
+    import shutil
+
+    removed = []
+    for folder in Path(root).glob(f"{prefix}*"):
+        pid = folder.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or process_alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(str(folder))
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """True when a process *pid* exists (signal 0 checks without sending anything)."""
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: not ours to judge
+    return True

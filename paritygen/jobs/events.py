@@ -59,17 +59,14 @@ class JobLog:
         print(line, file=self.stream, flush=True)
 
 
-TABLE_DONE = "table_done"
-"""The run stage's per-table record attribute (``paritygen.run.load.TABLE_DONE``; named here
-too so this module imports nothing of the stages)."""
-
-
 class _Forward(logging.Handler):
     def __init__(self, log: JobLog) -> None:
         super().__init__(level=logging.INFO)
         self.log = log
 
     def emit(self, record: logging.LogRecord) -> None:
+        from paritygen.run.load import TABLE_DONE  # loaded already: the fill logs it
+
         done = getattr(record, TABLE_DONE, None)
         if done is not None:  # a table's rows are in: say so now, not after the whole fill
             name, rows, seconds = done

@@ -245,7 +245,7 @@ def _steps(
     # follow it through pinned counts, the statistics staying the reused profile's.
     measured = profile
     if now:  # counted now: a measurement of its own in the history, at the run's start
-        measured = with_counts(profile, now)[0]
+        measured = with_counts(profile, now)
         source = dataclasses.replace(measured.source, captured_at=hist.utc_text(state.started))
         measured = dataclasses.replace(measured, source=source)
     state.profile, state.digest = measured, hist.profile_digest(measured)

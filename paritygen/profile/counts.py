@@ -41,12 +41,12 @@ def source_row_counts(
     return counts
 
 
-def with_counts(profile: Profile, counts: dict[str, int]) -> tuple[Profile, dict[str, tuple]]:
-    """*profile* with each table's row count (and bytes, per row as profiled) set to *counts*;
-    tables kept as their rows (reference tables) and tables a rule pins keep theirs. Returns the
-    profile and the changes (table -> (profiled rows, rows now))."""
+def with_counts(profile: Profile, counts: dict[str, int]) -> Profile:
+    """*profile* with each table's row count (and bytes, per row as profiled) set to *counts*
+    (production as it is now, for the history); reference tables and tables a rule pins keep
+    theirs."""
     tables = dict(profile.tables)
-    changed: dict[str, tuple] = {}
+    changed = False
     for name, rows in counts.items():
         table = tables.get(name)
         if table is None or rows == table.row_count or table.reference_rows is not None:
@@ -60,10 +60,8 @@ def with_counts(profile: Profile, counts: dict[str, int]) -> tuple[Profile, dict
             data_bytes=_scaled(table.data_bytes, factor),
             index_bytes=_scaled(table.index_bytes, factor),
         )
-        changed[name] = (table.row_count, rows)
-    if not changed:
-        return profile, {}
-    return dataclasses.replace(profile, tables=tables), changed
+        changed = True
+    return dataclasses.replace(profile, tables=tables) if changed else profile
 
 
 def _scaled(size: int | None, factor: float | None) -> int | None:
@@ -85,7 +83,9 @@ def pinned_counts(profile: Profile, counts: dict[str, int], scale: float) -> Pro
             continue
         kept = rule.fixed or is_lookup(profile, name, None)
         pinned = rows if kept else max(int(round(rows * scale)), 1 if rows else 0)
-        tables[name] = dataclasses.replace(rule, row_count=pinned) if name in tables else (
-            TableRule(row_count=pinned)
+        tables[name] = (
+            dataclasses.replace(rule, row_count=pinned)
+            if name in tables
+            else (TableRule(row_count=pinned))
         )
     return dataclasses.replace(profile, rules=dataclasses.replace(profile.rules, tables=tables))

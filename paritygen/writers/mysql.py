@@ -36,6 +36,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
 from paritygen.errors import LoadError
+from paritygen.files import sweep_dead_folders
 from paritygen.profile.reflect import undouble_backticks
 from paritygen.registry import writers
 from paritygen.writers import mariadb_dump
@@ -57,16 +58,6 @@ _TEMP_ROOT = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 TEMP_PREFIX = "paritygen-load-"
 """Chunk folders are ``paritygen-load-<pid>-<random>`` under ``_TEMP_ROOT``."""
 
-
-def _alive(pid: int) -> bool:
-    """True when a process *pid* exists (signal 0 checks without sending anything)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 # Session settings for the load, restored before the connection returns to the pool.
 # unique_checks / foreign_key_checks = 0: the generator guarantees unique keys and FK targets, so
@@ -320,15 +311,7 @@ class MySQLWriter(SqlAlchemyWriter):
     def sweep() -> list[str]:
         """Remove chunk folders of runs that no longer exist (killed with -9: no clean-up ran);
         returns what was removed."""
-        removed = []
-        root = Path(_TEMP_ROOT or tempfile.gettempdir())
-        for folder in root.glob(f"{TEMP_PREFIX}*"):
-            pid = folder.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-            if not pid.isdigit() or _alive(int(pid)):
-                continue
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(str(folder))
-        return removed
+        return sweep_dead_folders(_TEMP_ROOT or tempfile.gettempdir(), TEMP_PREFIX)
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[Any]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from paritygen.errors import SECRET_QUERY_KEYS, ConfigError, LoadError, redact
+from paritygen.files import sweep_dead_folders
 
 STDERR_LINES = 3
 """Lines of a failing tool's error output shown on the error line (passwords removed)."""
@@ -158,19 +159,5 @@ def private_folder(parent: Path | None = None) -> Path:
     import tempfile
 
     root = Path(parent or tempfile.gettempdir())
-    for old in root.glob(f"{FOLDER_PREFIX}*-*"):
-        pid = old.name[len(FOLDER_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
+    sweep_dead_folders(root, FOLDER_PREFIX)
     return Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=root))
-
-
-def _alive(pid: int) -> bool:
-    """True when a process *pid* exists (signal 0 checks without sending anything)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process: not ours to judge
-    return True

@@ -23,11 +23,11 @@ from test_identifiers import _load
 
 from paritygen.cli import cli
 from paritygen.errors import ConfigError, UnsafeTarget
+from paritygen.files import process_alive
 from paritygen.profile.run import profile_database
 from paritygen.run.generate import generate_database
 from paritygen.verify.compare import verify_database
 from paritygen.writers import schema_tool
-from paritygen.writers.schema_tool import _alive
 
 PG_SOURCE = """
 CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL);
@@ -279,5 +279,5 @@ def test_a_killed_run_finishes(db_url_pair: tuple[str, str], tmp_path: Path) -> 
     assert _scalar(target, "SELECT count(*) FROM film_log") == 600
     assert _scalar(target, triggers) == 2
     left = [p.name for p in Path(tempfile.gettempdir()).glob("paritygen-schema-*")
-            if not _alive(int(p.name.split("-")[2]))]  # fmt: skip
+            if not process_alive(int(p.name.split("-")[2]))]  # fmt: skip
     assert not left  # the killed runs' dumps were swept by the next run
