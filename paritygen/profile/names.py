@@ -31,6 +31,7 @@ import pkgutil
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from paritygen.profile.parse_cache import cache_dir
@@ -169,12 +170,27 @@ def _distinct_words(values: pl.Series) -> pl.Series:
     return present
 
 
+NAME_HASH_SEED = 0x4E41
+"""Seed of polars' value hash for the dictionaries' membership test (one process, one seed)."""
+
+
 @functools.lru_cache(maxsize=1)
-def _dictionary_lists() -> tuple[pl.Series, pl.Series]:
-    """:func:`dictionaries` as sorted one-row list series for ``is_in``, built once: sorting
-    the ~100,000 names cost 0.15 s per text column profiled."""
+def _dictionary_hashes() -> tuple[np.ndarray, np.ndarray]:
+    """:func:`dictionaries` as sorted arrays of 64-bit value hashes, built once. A membership
+    test is then a binary search per distinct value; ``is_in`` against the ~50,000 names built
+    a hash set of them on every call (2 ms each, five per text column profiled)."""
     given, family = _sorted_names()
-    return pl.Series(given).implode(), pl.Series(family).implode()
+    return tuple(  # type: ignore[return-value]
+        np.sort(pl.Series(names, dtype=pl.String).hash(seed=NAME_HASH_SEED).to_numpy())
+        for names in (given, family)
+    )
+
+
+def _in(words: pl.Series, hashes: np.ndarray) -> pl.Series:
+    """Whether each of *words* (lower-cased) is in the dictionary of *hashes*; null is not."""
+    hashed = words.hash(seed=NAME_HASH_SEED).to_numpy()
+    at = np.minimum(np.searchsorted(hashes, hashed), len(hashes) - 1)
+    return pl.Series((hashes[at] == hashed) & ~words.is_null().to_numpy(), dtype=pl.Boolean)
 
 
 def name_tag(values: pl.Series) -> str | None:
@@ -188,11 +204,12 @@ def name_tag(values: pl.Series) -> str | None:
         return None
     if _lists_of_names(distinct):
         return "full_name"
-    given_list, family_list = _dictionary_lists()
+    given, family = _dictionary_hashes()
     frame = pl.DataFrame({"value": distinct}).with_columns(
-        tokens=pl.col("value").str.replace_all(r",", " , ").str.split(" ").list.eval(
-            pl.element().filter(pl.element() != "")
-        )
+        tokens=pl.col("value")
+        .str.replace_all(r",", " , ")
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != ""))
     )
     comma = pl.col("tokens").list.contains(",")
     words = pl.col("tokens").list.eval(pl.element().filter(pl.element() != ","))
@@ -202,12 +219,17 @@ def name_tag(values: pl.Series) -> str | None:
         first=pl.col("words").list.first().str.to_lowercase(),
         last=pl.col("words").list.last().str.to_lowercase(),
     )
-    given_first = pl.col("first").is_in(given_list)
-    family_last = pl.col("last").is_in(family_list)
+    first, last = frame.get_column("first"), frame.get_column("last")
+    frame = frame.with_columns(
+        given_first=_in(first, given),
+        family_last=_in(last, family),
+        family_first=_in(first, family),
+        given_last=_in(last, given),
+    )
+    given_first = pl.col("given_first")
+    family_last = pl.col("family_last")
     # "Smith, Mary": family name first, given name last.
-    reversed_order = pl.col("comma") & pl.col("first").is_in(family_list) & pl.col(
-        "last"
-    ).is_in(given_list)
+    reversed_order = pl.col("comma") & pl.col("family_first") & pl.col("given_last")
     full = (
         pl.col("wordlike")
         & pl.col("count").is_between(2, 4)
@@ -251,19 +273,21 @@ def _lists_of_names(distinct: pl.Series) -> bool:
         .with_columns(pl.col("part").str.strip_chars())
         .filter(pl.col("part") != "")
     )
-    given_list, family_list = _dictionary_lists()
+    given, family = _dictionary_hashes()
     words = pl.col("part").str.split(" ")
     named = pieces.with_columns(
         first=words.list.first().str.to_lowercase(),
         last=words.list.last().str.to_lowercase(),
         count=words.list.len(),
+    )
+    first, last = named.get_column("first"), named.get_column("last")
+    named = named.with_columns(
+        given_first=_in(first, given),
+        family_last=_in(last, family),
+        family_first=_in(first, family),
     ).with_columns(
-        name=(
-            pl.col("count").is_between(2, 4)
-            & pl.col("first").is_in(given_list)
-            & pl.col("last").is_in(family_list)
-        )
-        | ((pl.col("count") == 1) & pl.col("first").is_in(family_list))
+        name=(pl.col("count").is_between(2, 4) & pl.col("given_first") & pl.col("family_last"))
+        | ((pl.col("count") == 1) & pl.col("family_first"))
     )
     share = named.group_by("row").agg(pl.col("name").mean())["name"]
     return float((share >= 0.5).sum()) / distinct.len() >= FULL_NAME_SHARE
