@@ -3,14 +3,29 @@
 Pools are built once per (kind, locale) through :func:`paritygen.generate.pools.draw_values` with
 a fixed seed, so every run (and every machine with the same Faker version) picks from the same
 sorted list; a keyed number then chooses the entry. The pool is public, the choice is keyed.
+
+Building them imports Faker (its locale scan alone is 0.1 s) and its provider modules, and the
+free-text name list samples 28 pools: 0.5-1 s of every ``mask`` run's critical path on a loaded
+machine. The pools are therefore kept as JSON in the user's cache folder (beside the name
+dictionaries of :mod:`paritygen.profile.names`), named by everything they are a function of
+(this module's and the pool builder's source, Faker's and numpy's versions), and read back in
+milliseconds; a mask run whose pools are all cached never imports Faker. The entry is plain data
+(lists of strings, checked as such); any I/O problem or damage just means building again;
+``PARITYGEN_PROFILE_CACHE=off`` turns it off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import json
+import os
+import threading
+from importlib import metadata
+from pathlib import Path
 
 from paritygen.errors import ConfigError
-from paritygen.generate.pools import EXTRA_LOCALES, draw_values, known_locale
 
 POOL_SEED = 0
 """Pools are a function of the Faker version and locale only, never of the run."""
@@ -27,12 +42,35 @@ SLOW_KINDS = frozenset({"street", "username"})
 
 DEFAULT_LOCALE = "en_US"
 
-NAME_LOCALES = ("en_US", *EXTRA_LOCALES)
-"""Locales whose first and last names free-text masking looks for inside text."""
+NAME_LOCALES = (
+    "en_US",
+    "en_GB",
+    "de_DE",
+    "fr_FR",
+    "pt_BR",
+    "en_CA",
+    "nl_NL",
+    "es_ES",
+    "it_IT",
+    "pl_PL",
+    "de_AT",
+    "en_AU",
+    "da_DK",
+    "pt_PT",
+)
+"""Locales whose first and last names free-text masking looks for inside text (the default
+locale and :data:`paritygen.generate.pools.EXTRA_LOCALES`; a test keeps the two in step)."""
+
+POOLS_CACHE_FORMAT = 1
+"""Version of the cached pools' layout."""
 
 
 def check_locale(label: str, locale: object) -> str:
     """The locale parameter, refused in one line when Faker does not know it."""
+    if locale == DEFAULT_LOCALE:  # Faker's own default: known without importing Faker
+        return locale
+    from paritygen.generate.pools import known_locale
+
     if not isinstance(locale, str) or not known_locale(locale):
         raise ConfigError(f"{label}: unknown locale {locale!r} (Faker's names: en_US, de_DE...)")
     return locale
@@ -41,10 +79,16 @@ def check_locale(label: str, locale: object) -> str:
 @functools.lru_cache(maxsize=64)
 def pool(kind: str, locale: str = DEFAULT_LOCALE) -> tuple[str, ...]:
     """The sorted distinct values of one kind (first_name, last_name, street, city, username)."""
+    cached = _CACHE.get(f"{kind}/{locale}")
+    if cached is not None:
+        return cached
+    from paritygen.generate.pools import draw_values
+
     draws = SLOW_POOL_DRAWS if kind in SLOW_KINDS else POOL_DRAWS
     values = draw_values(kind, locale, POOL_SEED, draws)
     if not values:
         raise ConfigError(f"Faker has no {kind} values for locale {locale}")
+    _CACHE.put(f"{kind}/{locale}", values)
     return values
 
 
@@ -61,8 +105,98 @@ def by_length(kind: str, locale: str = DEFAULT_LOCALE) -> dict[int, tuple[str, .
 def known_names() -> frozenset[str]:
     """First and last names of many locales: a capitalised word found here is taken for a
     person's name inside free text (over-masking a word called "Rose" is the safe error)."""
+    cached = _CACHE.get("known_names")
+    if cached is not None:
+        return frozenset(cached)
     names: set[str] = set()
     for locale in NAME_LOCALES:
         for kind in ("first_name", "last_name"):
             names.update(v for v in pool(kind, locale) if len(v) >= 3 and " " not in v)
+    _CACHE.put("known_names", tuple(sorted(names)))
     return frozenset(names)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+class _PoolCache:
+    """Pools by ``kind/locale`` in one JSON file per (sources, versions) stamp: read once on
+    first use, rewritten atomically (a concurrent reader sees the old file or the new) when a
+    pool is added. Never raises: an unreadable or unwritable cache means building the pools."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entry: Path | None = None
+        self._pools: dict[str, tuple[str, ...]] | None = None
+
+    def _load(self) -> dict[str, tuple[str, ...]]:
+        if self._pools is None:
+            self._entry = _cache_entry()
+            self._pools = _read(self._entry) if self._entry is not None else {}
+        return self._pools
+
+    def get(self, name: str) -> tuple[str, ...] | None:
+        with self._lock:
+            return self._load().get(name)
+
+    def put(self, name: str, values: tuple[str, ...]) -> None:
+        with self._lock:
+            pools = self._load()
+            pools[name] = values
+            if self._entry is not None:
+                _write(self._entry, {**_read(self._entry), **pools})
+
+
+def _cache_entry() -> Path | None:
+    """The cache file for this code and the installed Faker and numpy, or None (off)."""
+    from paritygen.profile.parse_cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    here = Path(__file__).resolve()
+    sources = [here, here.parents[2] / "generate" / "pools.py"]
+    stamp = f"{POOLS_CACHE_FORMAT}/{POOL_SEED}/{POOL_DRAWS}/{SLOW_POOL_DRAWS}"
+    digest = hashlib.sha256(stamp.encode())
+    for source in sources:
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            return None
+    digest.update(f"faker {_version('faker')}/numpy {_version('numpy')}".encode())
+    return folder.parent / "pools" / f"{digest.hexdigest()[:32]}.json"
+
+
+def _read(entry: Path) -> dict[str, tuple[str, ...]]:
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        name: tuple(values)
+        for name, values in data.items()
+        if isinstance(name, str)
+        and isinstance(values, list)
+        and values
+        and all(isinstance(v, str) for v in values)
+    }
+
+
+def _write(entry: Path, pools: dict[str, tuple[str, ...]]) -> None:
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({k: list(v) for k, v in pools.items()}), encoding="utf-8")
+        tmp.replace(entry)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+_CACHE = _PoolCache()
