@@ -293,13 +293,14 @@ def _profile(
     personal = PersonalValues()
     try:
         order = parents_first(reflected, names)  # whom rows belong to follows the FKs
+        catalog = dialects.table_catalog(conn, catalog_schema, names)
 
         def measure(session: sa.Connection, name: str) -> Table:
             return _measure_table(
                 session,
                 reflected[name],
                 schema,
-                catalog_schema,
+                catalog.get(name, dialects.TableCatalog()),
                 sample_rows=sample_rows,
                 min_group_size=min_group_size,
                 estimate_rows=estimate_rows,
@@ -484,7 +485,7 @@ def _measure_table(
     conn: sa.Connection,
     table: Table,
     schema: str | None,
-    catalog_schema: str | None,
+    catalog: dialects.TableCatalog,
     *,
     sample_rows: int,
     min_group_size: int,
@@ -505,8 +506,8 @@ def _measure_table(
     ):
         key = table.primary_key[0]
     try:
-        data_bytes, index_bytes = dialects.table_bytes(conn, catalog_schema, table.name)
-        estimate = dialects.catalog_rows(conn, catalog_schema, table.name)
+        data_bytes, index_bytes = catalog.data_bytes, catalog.index_bytes
+        estimate = catalog.estimate
         data: dict[str, read.ColumnData] | None = None
         method: str | None = None
         if estimate is not None and estimate <= sample_rows // 2:
