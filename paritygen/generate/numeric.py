@@ -108,6 +108,16 @@ EXACT_GRID_LIMIT = 1 << 20
 """Grids up to this size are calibrated point by point; larger ones per inverse-CDF segment
 (see :meth:`OrderedModel._expected_by_segment`), which keeps set-up time and memory flat."""
 
+CELL_COUNT_LIMIT = 1 << 20
+"""Columns with at most this many values at their resolution between their bounds count grid
+points per value from rounding boundaries (:meth:`OrderedModel._cells_by_boundary`)."""
+
+CELL_COUNT_MIN = 1 << 12
+"""Below this many values, boundaries are counted whatever the grid (cheaper than points)."""
+
+GRID_CEILING = 1 << 40
+"""Finest grid the calibration tries: beyond it draws never repeat a grid point."""
+
 
 class OrderedModel:
     """The numbers of an ordered column: atoms, residual inverse CDF, bounds, rounding, grid."""
@@ -158,20 +168,20 @@ class OrderedModel:
         resolution (rounding merges neighbouring grid points where the histogram is dense)."""
 
         atoms = np.rint(self.atom_values / self.step)
+        values = self._resolution_values()
 
         @functools.lru_cache(maxsize=64)
         def expected(grid: int) -> float:
-            if grid > EXACT_GRID_LIMIT:
+            if values is not None and values <= max(grid, CELL_COUNT_MIN):
+                cells, kept = self._cells_by_boundary(grid, values, atoms)
+            elif grid > EXACT_GRID_LIMIT:
                 return self._expected_by_segment(grid, draws, atoms)
-            # The inverse CDF is monotone: equal values are runs, counted without a sort.
-            numbers = self.round(self.inverse((np.arange(grid) + 0.5) / grid))
-            values = np.rint(numbers / self.step)
-            starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
-            cells = np.diff(np.concatenate([starts, [grid]]))
+            else:
+                cells, kept = self._cells_by_point(grid, atoms)
             if len(atoms):
                 # Draws landing on a most-common value are drawn again (``residual``): those
                 # cells show no residual value, and the others share their draws.
-                cells = cells[~np.isin(values[starts], atoms)]
+                cells = cells[kept]
                 if not len(cells):
                     return 0.0
                 return expected_seen(cells, int(cells.sum()), draws)
@@ -180,8 +190,13 @@ class OrderedModel:
         low = self.grid
         if expected(low) >= distinct * 0.98:
             return low
+        # Where the doubling below would end: when even that grid shows too few values (the
+        # resolution, not the grid, caps the distinct count), no finer grid is worth trying.
+        top = low << max(0, math.ceil(math.log2(GRID_CEILING / low)))
+        if expected(top) < distinct:
+            return top
         high = low
-        while expected(high) < distinct and high < (1 << 40):
+        while expected(high) < distinct and high < GRID_CEILING:
             high *= 2
         if expected(high) < distinct:
             return high
@@ -192,6 +207,46 @@ class OrderedModel:
             else:
                 high = mid
         return high
+
+    def _resolution_values(self) -> int | None:
+        """How many values the column's resolution allows between its bounds (None: too many
+        to list, or no finite bounds)."""
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return None
+        count = round(self.high / self.step) - round(self.low / self.step) + 1
+        return count if count <= CELL_COUNT_LIMIT else None
+
+    def _cells_by_point(self, grid: int, atoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Grid points per rounded value, every point evaluated (the values' runs: the inverse
+        CDF is monotone, so equal values are neighbours), and which values are not atoms."""
+        numbers = self.round(self.inverse((np.arange(grid) + 0.5) / grid))
+        values = np.rint(numbers / self.step)
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
+        cells = np.diff(np.concatenate([starts, [grid]]))
+        return cells, ~np.isin(values[starts], atoms)
+
+    def _cells_by_boundary(
+        self, grid: int, values: int, atoms: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_cells_by_point` in O(values) for a grid with more points than the column has
+        values (a 1-10 rating, dates over a few years): the points below each rounding boundary
+        are counted from the inverse CDF's table, so set-up does not grow with the grid."""
+        first = round(self.low / self.step)
+        numbers = (first + np.arange(values - 1) + 0.5) * self.step  # boundaries between values
+        table = self.inverse.table
+        knots = len(table) - 1
+        k = np.searchsorted(table, numbers, side="left")  # table entries below each boundary
+        inner = np.clip(k, 1, knots)
+        below, above = table[inner - 1], table[inner]
+        width = np.where(above > below, above - below, 1.0)
+        rank = (inner - 1 + np.clip((numbers - below) / width, 0.0, 1.0)) / knots
+        rank = np.where(k == 0, 0.0, np.where(k > knots, 1.0, rank))
+        points = np.clip(np.ceil(rank * grid - 0.5), 0, grid).astype(np.int64)
+        cells = np.diff(np.concatenate([[0], points, [grid]]))
+        kept = cells > 0
+        if len(atoms):
+            kept &= ~np.isin(first + np.arange(values), atoms)
+        return cells[cells > 0], kept[cells > 0]
 
     def _expected_by_segment(self, grid: int, draws: float, atoms: np.ndarray) -> float:
         """:func:`expected` for large grids without materialising them: inside one segment of
