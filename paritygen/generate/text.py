@@ -59,6 +59,23 @@ def english_words() -> tuple[str, ...]:
 POOL_BYTES = 8 << 20
 """Upper bound on the text pool's size per column."""
 
+POOL_ENTRIES = (64, 4096)
+"""Fewest and most entries of a column's text pool."""
+
+PLACES_PER_VALUE = 256
+"""Cut positions (entry x offset) the pool offers per value the run makes: values drawn at
+random positions then repeat by accident for about one row in 500, while a 1,000-row table
+no longer builds (and holds) the megabytes of text a 10 M-row one needs."""
+
+
+def pool_entries(values: float, span: int, size: int) -> int:
+    """Entries of *size* characters (offsets over *span*) in a text pool for *values* values:
+    enough places for :data:`PLACES_PER_VALUE` each, within :data:`POOL_ENTRIES` and
+    :data:`POOL_BYTES`."""
+    fewest, most = POOL_ENTRIES
+    wanted = math.ceil(PLACES_PER_VALUE * max(values, 1.0) / max(span - 2, 1))
+    return int(max(fewest, min(most, POOL_BYTES // (size + 1), wanted)))
+
 
 def __getattr__(name: str) -> object:
     """``WORDS``, the English vocabulary, loaded on first use (PEP 562): importing this module
@@ -141,15 +158,18 @@ class LengthTextGenerator:
             self.digits = digits
         longest = int(self.knots[-1]) if len(self.knots) else 0
         self.span = max(longest, 64)
-        entries = int(max(64, min(4096, POOL_BYTES // (longest + self.span + 1))))
+        size = longest + self.span
+        entries = pool_entries(ctx.row_count * (1.0 - self.null_fraction), self.span, size)
         seed = np.random.default_rng([len(column.name), *column.name.encode("utf-8")[:16]])
         words, weights = column_words(column)
-        text = word_text(seed, entries * (longest + self.span), words, weights)
-        size = longest + self.span
+        text = word_text(seed, entries * size, words, weights)
         self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
-        # One code point per element, so positions are characters whatever the script.
-        self.codes_flat = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        self.spaces = (self.codes_flat == 32).reshape(entries, size)
+        # One code point per element, so positions are characters whatever the script; only
+        # the part the whole-word places are searched in is kept (:meth:`_substring_hashes`).
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        self.spaces = (codes == 32).reshape(entries, size)
+        self.codes_flat = codes[: PLACE_CHARS + 1].copy()
+        del codes
         self.case = column.stats.letter_case if column.stats is not None else None
         self._place_cache: dict[int, tuple[np.ndarray, int]] = {}
         # Distinct values wanted per length (the id grid, or every row), spread over the lengths.
