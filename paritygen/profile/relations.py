@@ -25,6 +25,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import polars as pl
 import sqlalchemy as sa
 
 from paritygen.profile.model import Relation, Table
@@ -164,7 +165,8 @@ def relation_share(
 # --------------------------------------------------------------------------- discovery
 
 
-def _row_relations(conn: sa.Connection, schema: str | None, table: Table) -> list[Relation]:
+def _row_candidates(table: Table) -> tuple[list[str], list[str]]:
+    """(columns compared for orderings, columns tried as identity members) of *table*."""
     keys = _key_columns(table)
     ordered = [
         c for c, s in table.columns.items()
@@ -172,7 +174,30 @@ def _row_relations(conn: sa.Connection, schema: str | None, table: Table) -> lis
     ]  # fmt: skip
     numeric = [c for c, s in table.columns.items()
                if s.logical_type in IDENTITY_KINDS and c not in keys and not s.pii]  # fmt: skip
-    numeric = numeric[:MAX_IDENTITY_COLUMNS]
+    return ordered, numeric[:MAX_IDENTITY_COLUMNS]
+
+
+def row_relations_from(table: Table, read: Mapping[str, pl.Series]) -> list[Relation] | None:
+    """The row relations of *table* (orderings, identities) from its values as read for the
+    statistics (the units of :mod:`paritygen.profile.values`, the first
+    :data:`RELATION_SAMPLE_ROWS` rows), so a table read whole is not read a second time; None
+    when those values are not the ones :func:`discover` would read (an interval or money
+    column: read as numbers there, unreadable as such through the driver)."""
+    ordered, numeric = _row_candidates(table)
+    wanted = list(dict.fromkeys(ordered + numeric))
+    if not wanted or not table.row_count:
+        return []
+    if any(table.columns[c].value_kind or c not in read for c in wanted):
+        return None
+    values = {
+        c: read[c].head(RELATION_SAMPLE_ROWS).cast(pl.Float64).fill_null(np.nan).to_numpy()
+        for c in wanted
+    }
+    return _relations_of_rows(table, ordered, numeric, values)
+
+
+def _row_relations(conn: sa.Connection, schema: str | None, table: Table) -> list[Relation]:
+    ordered, numeric = _row_candidates(table)
     wanted = list(dict.fromkeys(ordered + numeric))
     if not wanted or not table.row_count:
         return []
@@ -180,6 +205,12 @@ def _row_relations(conn: sa.Connection, schema: str | None, table: Table) -> lis
                    .select_from(_sa_table(table, schema, wanted)))  # fmt: skip
     values = {c: _numbers([r[i] for r in rows], table.columns[c].logical_type)
               for i, c in enumerate(wanted)}  # fmt: skip
+    return _relations_of_rows(table, ordered, numeric, values)
+
+
+def _relations_of_rows(
+    table: Table, ordered: list[str], numeric: list[str], values: Mapping[str, np.ndarray]
+) -> list[Relation]:
     found: list[Relation] = []
     for a, b in itertools.combinations(ordered, 2):
         kind_a, kind_b = table.columns[a].logical_type, table.columns[b].logical_type
@@ -212,7 +243,8 @@ def _fk_relations(
     table = tables[name]
     found: list[Relation] = []
     singles = [
-        fk for fk in table.foreign_keys
+        fk
+        for fk in table.foreign_keys
         if len(fk.columns) == 1 and fk.ref_table in tables and fk.condition is None
     ]  # a polymorphic (conditional) virtual FK joins only some rows: not a path to follow
     for fk in singles:
@@ -256,10 +288,17 @@ def _fk_relations(
 
 
 def discover(
-    conn: sa.Connection, schema: str | None, tables: Mapping[str, Table], name: str
+    conn: sa.Connection,
+    schema: str | None,
+    tables: Mapping[str, Table],
+    name: str,
+    row_relations: Sequence[Relation] | None = None,
 ) -> tuple[Relation, ...]:
-    """The strong relations of table *name* (see the module docstring), read from samples."""
+    """The strong relations of table *name* (see the module docstring), read from samples;
+    *row_relations*: its orderings and identities when already found
+    (:func:`row_relations_from`)."""
     if not tables[name].row_count:
         return ()
-    found = _row_relations(conn, schema, tables[name])
-    return tuple(found + _fk_relations(conn, schema, tables, name))
+    if row_relations is None:
+        row_relations = _row_relations(conn, schema, tables[name])
+    return tuple([*row_relations, *_fk_relations(conn, schema, tables, name)])

@@ -49,6 +49,7 @@ from paritygen.profile.model import (
     ColumnRule,
     ColumnStats,
     Profile,
+    Relation,
     Rules,
     Settings,
     Source,
@@ -279,6 +280,7 @@ def _profile(
         ref_keys |= {(t.name, c) for t in reflected.values() for c in key_names.parent_columns(t)}
     edges: dict[tuple[str, str], stats.KeyEdges] = {}
     fk_values: dict[str, dict[str, pl.Series]] = {}
+    row_relations: dict[str, list[Relation]] = {}
     measured: dict[str, Table] = {}
     fk_total = sum(len(t.foreign_keys) for t in reflected.values())
     bar = tqdm(
@@ -308,6 +310,7 @@ def _profile(
                 ref_keys=ref_keys,
                 edges=edges,
                 fk_values=fk_values,
+                row_relations=row_relations,
                 people=people,
                 personal=personal,
             )
@@ -378,7 +381,10 @@ def _profile(
         elif rows is not None:
             measured[name] = dataclasses.replace(measured[name], reference_rows=rows)
     for name in names:  # orderings, diamonds, identities: shares read from samples
-        found = relations.discover(conn, schema, measured, name)
+        # Row relations found while the table's values were in hand stand unless inferred
+        # keys changed which columns are keys since.
+        known = None if infer_keys else row_relations.get(name)
+        found = relations.discover(conn, schema, measured, name, known)
         if found:
             measured[name] = dataclasses.replace(measured[name], relations=found)
     identity = server_identity(conn)
@@ -494,6 +500,7 @@ def _measure_table(
     ref_keys: set[tuple[str, str]],
     edges: dict[tuple[str, str], stats.KeyEdges],
     fk_values: dict[str, dict[str, pl.Series]],
+    row_relations: dict[str, list[Relation]],
     people: People,
     personal: PersonalValues,
 ) -> Table:
@@ -597,7 +604,7 @@ def _measure_table(
         fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
         fk_columns |= {fk.condition.column for fk in table.foreign_keys if fk.condition}
         fk_values[table.name] = {c: data[c].values for c in fk_columns}
-    return dataclasses.replace(
+    result = dataclasses.replace(
         table,
         columns=out,
         row_count=row_count,
@@ -607,6 +614,11 @@ def _measure_table(
         sample_method=method,
         sampled_rows=read_rows if sampled else None,
     )
+    if not sampled:  # the rows discover() would read are these: no second read of the table
+        found = relations.row_relations_from(result, {c: d.values for c, d in data.items()})
+        if found is not None:
+            row_relations[table.name] = found
+    return result
 
 
 __all__ = [
