@@ -1,13 +1,15 @@
-"""PostgreSQL's bulk path: ``COPY ... FROM STDIN`` in CSV format through psycopg 3.
+"""PostgreSQL's bulk path: ``COPY ... FROM STDIN`` through psycopg 3, binary where it can be.
 
-Why CSV and not binary COPY: a chunk is already columnar; polars writes it as CSV in Rust (GIL
-released, so it overlaps with the socket write of the previous chunk), while psycopg's binary
-``write_row`` needs a Python call per row. Server-side, binary COPY of the same 1 M x 10 rows from
-a file was no faster than CSV on our 2-core test machine (6.2-7.2 s vs 7.0-8.2 s, loaded host), and
-the pipelined CSV path, generation included, loads 1 M rows as fast as ``psql \\copy`` of a ready
-CSV (14.3 s vs 14.5 s over four interleaved runs; 0.84-1.31 x per run; writers report).
+Binary COPY (:mod:`paritygen.writers.pg_binary`) for every chunk whose columns all have a
+binary form (integers, floats, scaled numerics, booleans, dates, timestamps, times, text types,
+json/jsonb, enums, bytea, uuid): the server's ``recv`` functions cost less than its text
+parsers (the 200,000-row fact of the warehouse benchmark: 0.22-0.72 s against 0.77-1.12 s,
+interleaved; benchmarks/RESULTS.md, "Warehouse load, round 5"). The target's column types come
+from its catalog, once per table (binary data must match the column's type exactly). Any other
+chunk goes as CSV, as before: a chunk is columnar; polars writes it as CSV in Rust (GIL released,
+so it overlaps with the socket write of the previous chunk).
 
-Encoding rules (https://www.postgresql.org/docs/current/sql-copy.html, "CSV Format"):
+CSV encoding rules (https://www.postgresql.org/docs/current/sql-copy.html, "CSV Format"):
 - NULL is an unquoted empty field, the empty string is ``""`` (polars quotes it);
 - text with commas, quotes, newlines is quoted with doubled quotes; backslashes are literal in CSV;
 - bytea goes as hex text ``\\x0a1b`` (https://www.postgresql.org/docs/current/datatype-binary.html);
@@ -33,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from paritygen.errors import LoadError, ParitygenError
 from paritygen.registry import writers
-from paritygen.writers import pg_dump
+from paritygen.writers import pg_binary, pg_dump
 from paritygen.writers.base import (
     SqlAlchemyWriter,
     column_list,
@@ -139,7 +141,7 @@ CAPABILITIES = Capabilities(
     display_name="PostgreSQL",
     dialect=postgresql.dialect,
     types=PostgresTypes(),
-    bulk_path="COPY FROM STDIN (FORMAT csv)",
+    bulk_path="COPY FROM STDIN (FORMAT binary, else csv)",
     # https://www.postgresql.org/docs/current/limits.html (NAMEDATALEN - 1)
     max_identifier_length=63,
     # Measured: building the PK and indexes after COPY beats maintaining them row by row, and FK
@@ -174,13 +176,48 @@ CAPABILITIES = Capabilities(
 )
 
 
+CATALOG_TYPES = (
+    "SELECT a.attname, t.typname, t.typtype, a.atttypmod FROM pg_attribute a"
+    " JOIN pg_type t ON t.oid = a.atttypid"
+    " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+)
+"""Each column's type name, kind (``b`` base, ``e`` enum, ``d`` domain...) and modifier
+(https://www.postgresql.org/docs/current/catalog-pg-attribute.html)."""
+
+
 @writers.register("postgresql")
 class PostgresWriter(SqlAlchemyWriter):
-    """COPY FROM STDIN (CSV), pipelined with generation; one transaction per chunk."""
+    """COPY FROM STDIN (binary, else CSV), pipelined with generation; one transaction per
+    chunk."""
 
     caps: ClassVar[Capabilities] = CAPABILITIES
     raw_copy_format: ClassVar[str] = "text"
     """The COPY format :meth:`load_raw` reads: a PostgreSQL source's own text (``mask``)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine)
+        self._target_types: dict[str, dict[str, pg_binary.TargetType]] = {}
+        """Column types of each table being loaded (by ``Table.key``), for binary COPY."""
+
+    def load(self, table: sa.Table, chunks: Iterable[pl.DataFrame]) -> int:
+        """As :meth:`SqlAlchemyWriter.load`, binary where the table's types allow."""
+        self._target_types[table.key] = self._catalog_types(table)
+        try:
+            return super().load(table, chunks)
+        finally:
+            self._target_types.pop(table.key, None)
+
+    def _catalog_types(self, table: sa.Table) -> dict[str, pg_binary.TargetType]:
+        """The table's column types as the target's catalog has them (empty when it cannot
+        tell: every chunk then goes as CSV)."""
+        target = self.engine.dialect.identifier_preparer.format_table(table)
+        try:
+            with self.engine.connect() as conn:
+                found = conn.exec_driver_sql(CATALOG_TYPES, (target,)).all()
+        except sa.exc.DBAPIError:
+            return {}
+        return {name: pg_binary.target_type(typname, typtype, typmod)
+                for name, typname, typtype, typmod in found}  # fmt: skip
 
     def load_raw(
         self, table: sa.Table, columns: list[str], blocks: Iterable[bytes],
@@ -221,15 +258,26 @@ class PostgresWriter(SqlAlchemyWriter):
         finally:
             raw.close()
 
-    def _encode(self, table: sa.Table, chunk: pl.DataFrame) -> tuple[str, bytes]:
+    def _encode(self, table: sa.Table, chunk: pl.DataFrame) -> tuple[str, bytes | memoryview]:
         target = self.engine.dialect.identifier_preparer.format_table(table)
+        types = self._target_types.get(table.key)
+        if types:
+            by_key = {n: types.get(table.c[n].name) for n in chunk.columns if n in table.c}
+            if len(by_key) == chunk.width and pg_binary.binary_plan(by_key, chunk):
+                encoded = pg_binary.encode_binary(by_key, chunk)
+                if encoded is not None:
+                    order, data = encoded
+                    names = column_list(self.engine, [table.c[n].name for n in order])
+                    return f"COPY {target} ({names}) FROM STDIN (FORMAT binary)", data
         sql = (
             f"COPY {target} ({column_list(self.engine, [table.c[n].name for n in chunk.columns])}) "
             "FROM STDIN (FORMAT csv)"
         )
         return sql, encode_csv(table, chunk)
 
-    def _write(self, session: Any, table: sa.Table, payload: tuple[str, bytes]) -> None:
+    def _write(
+        self, session: Any, table: sa.Table, payload: tuple[str, bytes | memoryview]
+    ) -> None:
         sql, data = payload
         try:
             with session.cursor() as cur:
