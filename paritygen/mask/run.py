@@ -208,7 +208,7 @@ def mask_database(
                 loads = _loads(
                     profile, actions, plan, metadata, state, source_snapshot, run, mode, seed
                 )  # fmt: skip
-                summary = run.load(metadata, loads)
+                summary = run.load(metadata, loads, finish_early=True)
             for name in written:
                 if actions[name].mode == "empty":
                     summary[name] = TableSummary(0, 0.0)

@@ -75,6 +75,7 @@ def load_tables(
     on_loaded: Callable[[str, int], None] | None = None,
     on_complete: Callable[[str, int], None] | None = None,
     jobs: int = 1,
+    finish: Sequence[Any] = (),
 ) -> dict[str, TableSummary]:
     """Load every table of *loads*, then run their updates.
 
@@ -82,6 +83,10 @@ def load_tables(
     in the given order; else up to *jobs* tables load at once on their own sessions, each after
     its :attr:`TableLoad.after` (:func:`paritygen.parallel.run_units`). What each table holds is
     the same either way: its rows are a function of (seed, table, column, block).
+
+    *finish*: units of :func:`paritygen.writers.finish.early_finish_units` (a table's keys
+    after its load unit), run beside the loads; only for loads without updates (those fill FK
+    columns after every load) and side by side, else after the loads.
 
     *on_loaded(name, rows)* is called when the rows of a table with updates are in;
     *on_complete(name, rows)* when its updates are done too (at once for a table without), so a
@@ -105,9 +110,11 @@ def load_tables(
         fault_point(f"after-table:{name}")
 
     by_name = {load.name: load for load in loads}
+    beside: Sequence[Any] = ()
     try:
         if side_by_side:
-            _side_by_side(writer, metadata, loads, jobs, bar, chunks, loaded, done, running)
+            beside = () if any(load.updates for load in loads) else finish
+            _side_by_side(writer, metadata, loads, jobs, bar, chunks, loaded, done, running, beside)
         else:
             for load in loads:
                 running[:] = [load.name]
@@ -136,6 +143,13 @@ def load_tables(
             if on_complete is not None:
                 on_complete(load.name, previous.rows)
         running.clear()
+        if finish and not (side_by_side and beside):
+            from paritygen.parallel import UnitsFailed, run_units
+
+            try:
+                run_units(finish, jobs)
+            except UnitsFailed as failed:
+                raise failed.cause from None
     except KeyboardInterrupt:
         raise state_error("interrupted", loads, done, running, ExitStatus.INTERRUPTED) from None
     except ParitygenError as exc:
@@ -157,12 +171,13 @@ def _side_by_side(
     loaded: Callable[[str, int, float], None],
     done: dict[str, TableSummary],
     running: list[str],
+    finish: Sequence[Any] = (),
 ) -> None:
     """The tables as units of :func:`paritygen.parallel.run_units`: each unit loads one table
     on its own session (the writer opens one per ``load``); a failure stops the others at
     their next chunk and is re-raised here as the unit's own exception, with *running* naming
     the tables left partial (those running, and those that finished after the failure: their
-    rows are in but the state does not say so)."""
+    rows are in but the state does not say so). *finish* units run among them."""
     from paritygen.parallel import Unit, Units, UnitsFailed, run_units
 
     units_state = Units()
@@ -185,11 +200,11 @@ def _side_by_side(
     ]
     try:
         run_units(
-            units, jobs, state=units_state,
-            on_done=lambda name, result: loaded(name, *result),
+            [*units, *finish], jobs, state=units_state,
+            on_done=lambda name, result: loaded(name, *result) if name in names else None,
         )  # fmt: skip
     except UnitsFailed as failed:
-        running[:] = list(failed.running) + [n for n in failed.done if n not in done]
+        running[:] = [n for n in [*failed.running, *failed.done] if n in names and n not in done]
         raise failed.cause from None
 
 

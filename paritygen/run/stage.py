@@ -110,6 +110,7 @@ class TargetRun:
         self._lock: TargetLock | None = None
         self._sigterm: Any = None
         self._finished = False
+        self._finished_early = False
 
     # -- opening and closing ------------------------------------------------------------------
     def __enter__(self) -> TargetRun:
@@ -358,9 +359,18 @@ class TargetRun:
             target_schema.drop_foreign_keys(engine, metadata, unordered_fks)
         return metadata, full if if_exists == "append" else []
 
-    def load(self, metadata: sa.MetaData, loads: Sequence[TableLoad]) -> dict[str, TableSummary]:
+    def load(
+        self, metadata: sa.MetaData, loads: Sequence[TableLoad], *, finish_early: bool = False
+    ) -> dict[str, TableSummary]:
         """Load every table not already complete (see :func:`paritygen.run.load.load_tables`),
-        recording each table's progress in the state table."""
+        recording each table's progress in the state table.
+
+        *finish_early*: each table's keys, FKs and statistics are built as soon as the tables
+        they need are in, beside the other tables' loads (where the target can:
+        :func:`paritygen.writers.finish.early_finish_units`); :meth:`finish` then adds only
+        what remains. The target is the same either way."""
+        from paritygen.writers.finish import early_finish_units
+
         state = self._state
         todo = [t for t in loads if t.name not in self.skip]
         if self.skip:
@@ -368,19 +378,26 @@ class TargetRun:
                 "--resume: %d table(s) complete in the earlier run are kept: %s",
                 len(self.skip), ", ".join(sorted(self.skip)),
             )  # fmt: skip
+        jobs = self.options.jobs
+        early = early_finish_units(self._engine, metadata, jobs) if finish_early else None
+        self._finished_early = early is not None
         return load_tables(
             self.writer, metadata, todo, progress=progress_on(self.options.progress),
             on_loaded=lambda name, rows: state.table(name, "loaded", rows),
             on_complete=lambda name, rows: state.table(name, "complete", rows),
-            jobs=self.options.jobs,
+            jobs=self.options.jobs, finish=early or (),
         )  # fmt: skip
 
     def finish(self, metadata: sa.MetaData) -> None:
-        """Keys, indexes, FKs, CHECKs and sequences after the load; the run is then complete."""
-        from paritygen.writers import schema as target_schema
+        """Keys, indexes, FKs, CHECKs and sequences after the load (only the CHECKs added late
+        when the load built the rest: ``finish_early``); the run is then complete."""
+        from paritygen.writers import finish as target_finish
 
         fault_point("before-finish")
-        target_schema.finish_tables(self._engine, metadata, jobs=self.options.jobs)
+        if self._finished_early:
+            target_finish.finish_late_checks(self._engine, metadata)
+        else:
+            target_finish.finish_tables(self._engine, metadata, jobs=self.options.jobs)
         self._state.finish("complete")
         self._finished = True
 

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -58,17 +59,98 @@ def finish_tables(engine: Engine, metadata: sa.MetaData, *, jobs: int = 1) -> No
 def _finish_side_by_side(
     engine: Engine, metadata: sa.MetaData, caps: Capabilities, jobs: int
 ) -> None:
-    """:func:`finish_tables` as units on up to *jobs* sessions, each its own transaction (a
-    rerun after a crash adds what is still missing, as for the one-transaction path).
+    """:func:`finish_tables` as units on up to *jobs* sessions (:func:`_finish_units`), each
+    its own transaction (a rerun after a crash adds what is still missing, as for the
+    one-transaction path); CHECKs added late run in one session after them."""
+    from paritygen.parallel import UnitsFailed, run_units
+
+    try:
+        units, statistics_units = _finish_units(engine, metadata, caps)
+        if caps.statistics_beside_ddl:
+            run_units(units + statistics_units, jobs)
+        else:
+            run_units(units, jobs)
+        finish_late_checks(engine, metadata)
+        if not caps.statistics_beside_ddl:
+            run_units(statistics_units, jobs)
+    except UnitsFailed as failed:
+        if not isinstance(failed.cause, sa.exc.DBAPIError):
+            raise failed.cause from None
+        reason = db_reason(failed.cause)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+    except sa.exc.DBAPIError as exc:
+        reason = db_reason(exc)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+
+
+def early_finish_units(engine: Engine, metadata: sa.MetaData, jobs: int) -> list[Any] | None:
+    """The keys, FKs, sequences and statistics of :func:`finish_tables` as units to run beside
+    the load (:func:`paritygen.run.load.load_tables`), each table's after the load unit named
+    like the table: the fact table's PK builds while the other tables still load, instead of
+    every table's after the slowest. None where the target cannot (one session, or sequences
+    moved by an ALTER that must wait for the late CHECKs); then :func:`finish_tables` does it
+    all after the load. A unit's database error arrives as :class:`LoadError`. The target's
+    keys are read now, before any unit runs (a load adds none)."""
+    caps = capabilities(engine.dialect.name)
+    if jobs < 2 or not caps.concurrent_sessions or not caps.statistics_beside_ddl:
+        return None
+    try:
+        units, statistics_units = _finish_units(engine, metadata, caps)
+    except sa.exc.DBAPIError as exc:
+        reason = db_reason(exc)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+    names = {t.name for t in metadata.sorted_tables}
+    return [
+        dataclasses.replace(
+            unit,
+            run=_as_load_error(unit.run),
+            after=unit.after | ({unit.name[len("keys:") :]} & names
+                                if unit.name.startswith("keys:") else set()),
+        )
+        for unit in units + statistics_units
+    ]  # fmt: skip
+
+
+def finish_late_checks(engine: Engine, metadata: sa.MetaData) -> None:
+    """The CHECKs held back from the load (:mod:`paritygen.writers.held`), in one session."""
+    caps = capabilities(engine.dialect.name)
+    try:
+        with engine.begin() as conn, _no_fk_checks(conn, caps):
+            add_late_checks(conn, metadata, caps)
+    except sa.exc.DBAPIError as exc:
+        reason = db_reason(exc)
+        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+
+
+def _as_load_error(run: Callable[[], None]) -> Callable[[], None]:
+    def wrapped() -> None:
+        try:
+            run()
+        except sa.exc.DBAPIError as exc:
+            reason = db_reason(exc)
+            raise LoadError(
+                f"finishing tables (keys, indexes, sequences) failed: {reason}"
+            ) from None
+
+    return wrapped
+
+
+def _finish_units(
+    engine: Engine, metadata: sa.MetaData, caps: Capabilities
+) -> tuple[list[Any], list[Any]]:
+    """(key and FK units, sequence-and-ANALYZE units) of every table, the target's keys as
+    they are now read first.
 
     A table's keys and indexes build while other tables build theirs (the server's cores
     idle otherwise); its FKs come after its own keys and its parents' (an FK needs the key it
     references) and never at the same time as the FKs of a table it is linked to (adding an
     FK locks both tables: two linked ALTERs could wait on each other). Where the target allows
-    (``statistics_beside_ddl``), a table's sequences and ANALYZE follow as soon as the FKs on
-    and to it are in, beside the other tables' keys, and the CHECKs added late run in one
-    session at the end; elsewhere those CHECKs come first, then the sequences and ANALYZE."""
-    from paritygen.parallel import Unit, UnitsFailed, run_units
+    (``statistics_beside_ddl``), a table's sequences and ANALYZE follow its own keys (indexes
+    on expressions get their statistics), apart from the FKs on and to it (an FK locks parent
+    and child; ANALYZE's lock conflicts with it): the small tables' ANALYZE runs while the
+    fact table builds its PK. Elsewhere the caller runs them after every key and FK, and
+    linked tables take their turns (moving a sequence is an ALTER TABLE there)."""
+    from paritygen.parallel import Unit
 
     tables = metadata.sorted_tables
     linked: dict[str, set[str]] = {t.name: set() for t in tables}
@@ -110,18 +192,28 @@ def _finish_side_by_side(
 
         return on_session(work)
 
+    beside = caps.statistics_beside_ddl
     keys = [Unit(f"keys:{t.name}", ddl(t, False)) for t in tables]
     fks = [
         Unit(
             f"fks:{t.name}", ddl(t, True),
             after=frozenset({f"keys:{t.name}"} | {f"keys:{p}" for p in linked[t.name]}),
-            apart_from=frozenset(f"fks:{o}" for o in linked[t.name] | siblings[t.name]),
+            apart_from=frozenset(
+                {f"fks:{o}" for o in linked[t.name] | siblings[t.name]}
+                | ({f"analyze:{o}" for o in linked[t.name] | {t.name}} if beside else set())
+            ),
         )
         for t in tables
     ]  # fmt: skip
-    try:
-        with engine.connect() as conn:
-            snapshot.update(TargetInspector(conn).snapshot(tables))
+    with engine.connect() as conn:
+        snapshot.update(TargetInspector(conn).snapshot(tables))
+    if beside:
+        statistics_units = [
+            Unit(f"analyze:{t.name}", statistics(t), after=frozenset({f"keys:{t.name}"}),
+                 apart_from=frozenset(f"fks:{o}" for o in linked[t.name] | {t.name}))
+            for t in tables
+        ]  # fmt: skip
+    else:
         # Moving a sequence is an ALTER TABLE where the database keeps it in the table (an
         # AUTO_INCREMENT): two linked tables altered at once (store <-> staff) waited on each
         # other's table locks forever, so linked tables take their turns here too.
@@ -130,31 +222,7 @@ def _finish_side_by_side(
                  apart_from=frozenset(f"analyze:{o}" for o in linked[t.name]))
             for t in tables
         ]  # fmt: skip
-        if caps.statistics_beside_ddl:
-            # A table's sequences and ANALYZE start once every FK on and to it is in (an FK
-            # locks parent and child; ANALYZE would wait for that lock), not after the last
-            # table's keys: the small tables' ANALYZE runs while the fact table builds its PK.
-            statistics_units = [
-                dataclasses.replace(unit, after=frozenset(
-                    {f"fks:{t.name}"} | {f"fks:{o}" for o in linked[t.name]}
-                ))
-                for unit, t in zip(statistics_units, tables, strict=True)
-            ]  # fmt: skip
-            run_units(keys + fks + statistics_units, jobs)
-        else:
-            run_units(keys + fks, jobs)
-        with engine.begin() as conn, _no_fk_checks(conn, caps):
-            add_late_checks(conn, metadata, caps)
-        if not caps.statistics_beside_ddl:
-            run_units(statistics_units, jobs)
-    except UnitsFailed as failed:
-        if not isinstance(failed.cause, sa.exc.DBAPIError):
-            raise failed.cause from None
-        reason = db_reason(failed.cause)
-        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
-    except sa.exc.DBAPIError as exc:
-        reason = db_reason(exc)
-        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+    return keys + fks, statistics_units
 
 
 def _analyze(conn: Connection, table: sa.Table, caps: Capabilities) -> None:

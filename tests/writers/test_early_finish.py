@@ -1,0 +1,96 @@
+"""Keys built beside the load (PostgreSQL, ``--jobs 2``): a table's PK is built as soon as its
+own rows are in, while another table is still loading, and after the load every key, FK and
+planner statistic is in place, as :func:`finish_tables` after the load leaves them."""
+
+from __future__ import annotations
+
+import threading
+
+import polars as pl
+import sqlalchemy as sa
+
+from paritygen.run.load import TableLoad, load_tables
+from paritygen.writers.base import open_writer
+from paritygen.writers.finish import early_finish_units, finish_late_checks
+from paritygen.writers.schema import create_tables
+
+WAIT_SECONDS = 60
+"""Bound on waiting for the parent's keys (a guard against a hang, not a timing assertion)."""
+
+
+def _metadata() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("parent", metadata, sa.Column("id", sa.BigInteger, primary_key=True))
+    sa.Table(
+        "child", metadata,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("parent_id", sa.BigInteger, sa.ForeignKey("parent.id"), nullable=False),
+    )  # fmt: skip
+    return metadata
+
+
+def test_keys_build_beside_the_other_tables_load(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    metadata = _metadata()
+    create_tables(engine, metadata, constraints_after_load=True)
+    units = early_finish_units(engine, metadata, jobs=2)
+    assert units is not None
+    parent_keyed = threading.Event()
+    seen: dict[str, bool] = {}
+
+    def mark(unit):  # noqa: ANN001, ANN202 - a paritygen.parallel.Unit
+        def run() -> None:
+            unit.run()
+            parent_keyed.set()
+
+        return run
+
+    units = [
+        unit.__class__(unit.name, mark(unit), unit.after, unit.apart_from)
+        if unit.name == "keys:parent" else unit
+        for unit in units
+    ]  # fmt: skip
+
+    def parent_rows(bar):  # noqa: ANN001, ANN202
+        yield pl.DataFrame({"id": list(range(1, 101))})
+
+    def child_rows(bar):  # noqa: ANN001, ANN202
+        # Still loading: the parent's keys come now, not after this table's rows.
+        seen["parent keyed while the child loads"] = parent_keyed.wait(WAIT_SECONDS)
+        yield pl.DataFrame(
+            {"id": list(range(1, 201)), "parent_id": [1 + i % 100 for i in range(200)]}
+        )
+
+    writer = open_writer(engine)
+    try:
+        loads = [
+            TableLoad("parent", 100, parent_rows),
+            TableLoad("child", 200, child_rows, after=frozenset({"parent"})),
+        ]
+        done = load_tables(writer, metadata, loads, jobs=2, finish=units)
+        finish_late_checks(engine, metadata)
+    finally:
+        getattr(writer, "close", lambda: None)()
+    assert seen == {"parent keyed while the child loads": True}
+    assert {name: summary.rows for name, summary in done.items()} == {"parent": 100, "child": 200}
+    inspector = sa.inspect(engine)
+    assert inspector.get_pk_constraint("parent")["constrained_columns"] == ["id"]
+    assert inspector.get_pk_constraint("child")["constrained_columns"] == ["id"]
+    assert [fk["referred_table"] for fk in inspector.get_foreign_keys("child")] == ["parent"]
+    with engine.connect() as conn:
+        analysed = (
+            conn.exec_driver_sql(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                " ORDER BY relname"
+            )
+            .scalars()
+            .all()
+        )
+    assert analysed == ["child", "parent"]
+    engine.dispose()
+
+
+def test_no_early_units_for_one_session(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    assert early_finish_units(engine, _metadata(), jobs=1) is None
+    engine.dispose()
