@@ -22,7 +22,7 @@ one's parent; ``c = a + b`` and ``c = a * b`` over numeric columns that are not 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -240,6 +240,114 @@ def _relations_of_rows(
 def _fk_relations(
     conn: sa.Connection, schema: str | None, tables: Mapping[str, Table], name: str
 ) -> list[Relation]:
+    return _fk_relations_with(
+        tables, name, lambda candidate: relation_share(conn, schema, tables, name, candidate)
+    )
+
+
+HELD_ROWS = 100_000
+"""A table read whole with at most this many rows keeps the few columns its children's FK
+relations compare (:func:`held_columns`), so those are measured without a join in the
+database; a larger one is joined there."""
+
+
+def held_columns(table: Table, referenced: set[str]) -> list[str]:
+    """The columns of *table* an FK relation of a child compares: its *referenced* key
+    columns, its dates and times of day (as a parent of an ``fk_order``) and its single-column
+    FKs (as the middle of a ``diamond``)."""
+    wanted = [c for c in table.columns if c in referenced]
+    wanted += [c for c, s in table.columns.items() if s.logical_type in TEMPORAL and not s.pii]
+    wanted += [fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1]
+    return list(dict.fromkeys(c for c in wanted if c in table.columns))
+
+
+DIAMOND_IN_MEMORY = frozenset({"integer", "string", "text"})
+"""Key types whose read values are equal exactly when the database path's text is."""
+
+
+class _NeedsDatabase(Exception):
+    """A candidate the values in hand cannot measure as the database join would."""
+
+
+def fk_relations_from(
+    table: Table,
+    parents: Mapping[str, Table],
+    profiled: set[str],
+    read: Mapping[str, pl.Series],
+    held: Mapping[str, Mapping[str, pl.Series]],
+) -> list[Relation] | None:
+    """:func:`discover`'s FK relations (parent orderings, diamonds) of *table*, read whole as
+    *read*, from its parents' :func:`held_columns` (*held*, *parents*: the tables measured so
+    far), joined in memory on the first :data:`RELATION_SAMPLE_ROWS` rows: one join query per
+    candidate was the largest per-table cost left on MariaDB. None when a parent it needs is
+    not held (sampled, larger than :data:`HELD_ROWS`, not measured yet) or a comparison needs
+    the database's own values; :func:`discover` then asks the database."""
+    needed = {
+        fk.ref_table
+        for fk in table.foreign_keys
+        if len(fk.columns) == 1 and fk.condition is None and fk.ref_table in profiled
+    }
+    needed.discard(table.name)
+    if any(n not in parents or n not in held for n in needed):
+        return None
+    tables = {n: parents[n] for n in needed} | {table.name: table}
+    head = {c: v.head(RELATION_SAMPLE_ROWS) for c, v in read.items()}
+    try:
+        return _fk_relations_with(
+            tables, table.name, lambda candidate: _held_share(tables, table, candidate, head, held)
+        )
+    except _NeedsDatabase:
+        return None
+
+
+def _held_share(
+    tables: Mapping[str, Table],
+    table: Table,
+    relation: Relation,
+    read: Mapping[str, pl.Series],
+    held: Mapping[str, Mapping[str, pl.Series]],
+) -> tuple[float, int] | None:
+    """:func:`relation_share` of an ``fk_order`` or ``diamond`` from values in hand."""
+    fk = next((f for f in table.foreign_keys if f.columns == relation.via), None)
+    parent = tables.get(relation.ref_table or "")
+    if fk is None or parent is None:
+        return None
+    kept = held[parent.name]
+    names = (fk.columns[0], relation.columns[0], fk.ref_columns[0], relation.ref_columns[0])
+    if any(c not in read for c in names[:2]) or any(c not in kept for c in names[2:]):
+        raise _NeedsDatabase
+    key, own = read[names[0]], read[names[1]]
+    ref_key, ref_value = kept[names[2]], kept[names[3]]
+    if key.dtype != ref_key.dtype:
+        raise _NeedsDatabase
+    joined = pl.DataFrame({"k": key, "a": own}).join(
+        pl.DataFrame({"k": ref_key, "b": ref_value}), on="k", how="inner"
+    )
+    if relation.kind == "fk_order":
+        if any(x.value_kind for x in (table.columns[names[1]], parent.columns[names[3]])):
+            raise _NeedsDatabase
+        child_values, parent_values = (
+            joined.get_column(c).cast(pl.Float64).fill_null(np.nan).to_numpy() for c in "ab"
+        )
+        return order_share(parent_values, child_values)
+    # diamond: the database path compares the values' text; typed values compare the same
+    # only for keys of one exact type
+    own_type = table.columns[names[1]].logical_type
+    if (
+        own_type != parent.columns[names[3]].logical_type
+        or own_type not in DIAMOND_IN_MEMORY
+        or own.dtype != ref_value.dtype
+    ):
+        raise _NeedsDatabase
+    a, b = joined.get_column("a"), joined.get_column("b")
+    known = (a.is_not_null() & b.is_not_null()).to_numpy()
+    n = int(known.sum())
+    return (float((a == b).fill_null(False).to_numpy()[known].sum()) / n if n else 0.0), n
+
+
+def _fk_relations_with(
+    tables: Mapping[str, Table], name: str, measure: Callable[[Relation], tuple[float, int] | None]
+) -> list[Relation]:
     table = tables[name]
     found: list[Relation] = []
     singles = [
@@ -258,7 +366,7 @@ def _fk_relations(
                 if ref_spec.logical_type != spec.logical_type or ref_spec.pii:
                     continue
                 candidate = Relation("fk_order", (column,), 0.0, fk.columns, fk.ref_table, (ref,))
-                measured = relation_share(conn, schema, tables, name, candidate)
+                measured = measure(candidate)
                 if measured and measured[1] >= 20 and measured[0] >= STRONG_SHARE:
                     found.append(Relation("fk_order", (column,), round(measured[0], 4),
                                           fk.columns, fk.ref_table, (ref,)))  # fmt: skip
@@ -280,7 +388,7 @@ def _fk_relations(
                 continue
             candidate = Relation("diamond", shortcut.columns, 0.0, via.columns, via.ref_table,
                                  onward.columns)  # fmt: skip
-            measured = relation_share(conn, schema, tables, name, candidate)
+            measured = measure(candidate)
             if measured and measured[1] >= 20 and measured[0] >= STRONG_SHARE:
                 found.append(Relation("diamond", shortcut.columns, round(measured[0], 4),
                                       via.columns, via.ref_table, onward.columns))  # fmt: skip
@@ -293,12 +401,16 @@ def discover(
     tables: Mapping[str, Table],
     name: str,
     row_relations: Sequence[Relation] | None = None,
+    fk_relations: Sequence[Relation] | None = None,
 ) -> tuple[Relation, ...]:
     """The strong relations of table *name* (see the module docstring), read from samples;
-    *row_relations*: its orderings and identities when already found
-    (:func:`row_relations_from`)."""
+    *row_relations* / *fk_relations*: its orderings and identities / its FK orderings and
+    diamonds when already found from values in hand (:func:`row_relations_from`,
+    :func:`fk_relations_from`)."""
     if not tables[name].row_count:
         return ()
     if row_relations is None:
         row_relations = _row_relations(conn, schema, tables[name])
-    return tuple([*row_relations, *_fk_relations(conn, schema, tables, name)])
+    if fk_relations is None:
+        fk_relations = _fk_relations(conn, schema, tables, name)
+    return tuple([*row_relations, *fk_relations])

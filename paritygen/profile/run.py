@@ -281,6 +281,11 @@ def _profile(
     edges: dict[tuple[str, str], stats.KeyEdges] = {}
     fk_values: dict[str, dict[str, pl.Series]] = {}
     row_relations: dict[str, list[Relation]] = {}
+    fk_relations: dict[str, list[Relation]] = {}
+    # FK relations are joined in memory unless inferred keys may change the FKs afterwards.
+    kept = (
+        None if infer_keys else Kept(set(names), {t for t, _ in ref_keys}, {c for _, c in ref_keys})
+    )
     measured: dict[str, Table] = {}
     fk_total = sum(len(t.foreign_keys) for t in reflected.values())
     bar = tqdm(
@@ -311,6 +316,8 @@ def _profile(
                 edges=edges,
                 fk_values=fk_values,
                 row_relations=row_relations,
+                fk_relations=fk_relations,
+                kept=kept,
                 people=people,
                 personal=personal,
             )
@@ -384,7 +391,8 @@ def _profile(
         # Row relations found while the table's values were in hand stand unless inferred
         # keys changed which columns are keys since.
         known = None if infer_keys else row_relations.get(name)
-        found = relations.discover(conn, schema, measured, name, known)
+        joined = None if infer_keys else fk_relations.get(name)
+        found = relations.discover(conn, schema, measured, name, known, joined)
         if found:
             measured[name] = dataclasses.replace(measured[name], relations=found)
     identity = server_identity(conn)
@@ -501,6 +509,8 @@ def _measure_table(
     edges: dict[tuple[str, str], stats.KeyEdges],
     fk_values: dict[str, dict[str, pl.Series]],
     row_relations: dict[str, list[Relation]],
+    fk_relations: dict[str, list[Relation]],
+    kept: Kept | None,
     people: People,
     personal: PersonalValues,
 ) -> Table:
@@ -615,10 +625,35 @@ def _measure_table(
         sampled_rows=read_rows if sampled else None,
     )
     if not sampled:  # the rows discover() would read are these: no second read of the table
-        found = relations.row_relations_from(result, {c: d.values for c, d in data.items()})
+        read_values = {c: d.values for c, d in data.items()}
+        found = relations.row_relations_from(result, read_values)
         if found is not None:
             row_relations[table.name] = found
+        if kept is not None:
+            joined = relations.fk_relations_from(
+                result, kept.tables, kept.profiled, read_values, kept.columns
+            )
+            if joined is not None:
+                fk_relations[table.name] = joined
+            if table.name in kept.parents and read_rows <= relations.HELD_ROWS:
+                held = relations.held_columns(result, kept.referenced)
+                kept.columns[table.name] = {c: read_values[c] for c in held}
+                kept.tables[table.name] = result
     return result
+
+
+@dataclasses.dataclass
+class Kept:
+    """What the tables measured so far keep for their children's FK relations
+    (:func:`relations.fk_relations_from`): the measured tables and a few of their columns."""
+
+    profiled: set[str]
+    parents: set[str]
+    """Tables some FK points at: only they keep columns."""
+    referenced: set[str]
+    """Column names some FK points at (a table keeps those of them it has)."""
+    tables: dict[str, Table] = dataclasses.field(default_factory=dict)
+    columns: dict[str, dict[str, pl.Series]] = dataclasses.field(default_factory=dict)
 
 
 __all__ = [
