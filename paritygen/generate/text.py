@@ -56,6 +56,7 @@ def english_words() -> tuple[str, ...]:
 
     return tuple(w for w in Provider.word_list if len(w) >= 2 and w.isalpha())
 
+
 POOL_BYTES = 8 << 20
 """Upper bound on the text pool's size per column."""
 
@@ -177,6 +178,7 @@ class LengthTextGenerator:
         lengths_used = max(1.0, spread_of_lengths + 1.0)
         self.per_length = 1.0
         self.spaces_flat = self.spaces.ravel()
+        self.pool_chars = len(self.spaces_flat)
         self._prefix: tuple[np.ndarray, np.ndarray] | None = None
         self._word_edges: tuple[np.ndarray, np.ndarray] | None = None
         stats = column.stats
@@ -199,6 +201,11 @@ class LengthTextGenerator:
         self.ids = DistinctIds(grid, ctx, share)
         wanted = grid if grid is not None else expected_non_null_rows(ctx) * share
         self.per_length = float(wanted) / self.lengths_used
+        # Whole-word places are searched in as much of the pool as this run's values need.
+        made = self.ids.count
+        if made is None:
+            made = ctx.row_count * (1.0 - profiled_null_fraction(ctx)) * share
+        self.place_chars = int(min(PLACE_CHARS, max(PLACE_CHARS_MIN, PLACE_CHARS_PER_VALUE * made)))
 
     def residual(
         self,
@@ -292,41 +299,50 @@ class LengthTextGenerator:
         return offset, lengths
 
     def _places(self, length: int) -> tuple[np.ndarray, int]:
-        """Pool positions (first :data:`PLACE_CHARS` characters) where *length* characters
+        """Pool positions (first :attr:`place_chars` characters) where *length* characters
         start on a word and end on one, inside one pool entry, and how many distinct strings
-        they hold (a single word's length has few); cached per length."""
+        they hold (a single word's length has few); cached per length. A length that finds
+        too few there for the variety wanted searches the first :data:`PLACE_CHARS`."""
         cached = self._place_cache.get(length)
         if cached is None:
-            if self._word_edges is None:
-                flat = self.spaces_flat[: PLACE_CHARS + 1]
-                starts = ~flat
-                starts[1:] &= flat[:-1]
-                ends = np.zeros(len(flat) + 1, dtype=bool)  # ends[p]: a word ends before p
-                ends[1 : len(flat)] = ~flat[:-1] & flat[1:]
-                self._word_edges = (starts, ends)
-            starts, ends = self._word_edges
-            total = len(starts)
-            size = self.spaces.shape[1]
-            if length <= 0 or length > min(total, WHOLE_WORD_MAX):
-                places = np.zeros(0, dtype=np.int64)
-            else:
-                fit = starts[: total - length + 1] & ends[length : total + 1]
-                places = np.flatnonzero(fit).astype(np.int64)
-                places = places[(places % size) + length <= size]
-            # One place per distinct string, so distinct ids give distinct values (strings
-            # told apart by a rolling hash of their characters: no substring is copied).
-            _, first = np.unique(self._substring_hashes(places, length), return_index=True)
-            places = places[np.sort(first)]
-            cached = (places, len(places))
+            cached = self._find_places(length, self.place_chars)
+            if cached[1] < PLACE_VARIETY * self.per_length and self.place_chars < PLACE_CHARS:
+                cached = self._find_places(length, PLACE_CHARS)
             self._place_cache[length] = cached
         return cached
 
-    def _substring_hashes(self, starts: np.ndarray, length: int) -> np.ndarray:
-        """A 64-bit hash of the pool's *length* characters at each start: position-weighted
-        prefix sums of the code points, brought to a common base by the inverse power of the
-        (odd) multiplier, all modulo 2**64 (numpy's wrapping uint64 arithmetic)."""
-        if self._prefix is None:
-            codes = self.codes_flat[: PLACE_CHARS + 1].astype(np.uint64)
+    def _find_places(self, length: int, chars: int) -> tuple[np.ndarray, int]:
+        """:meth:`_places` in the pool's first *chars* characters."""
+        if self._word_edges is None or len(self._word_edges[0]) < min(chars + 1, self.pool_chars):
+            flat = self.spaces_flat[: chars + 1]
+            starts = ~flat
+            starts[1:] &= flat[:-1]
+            ends = np.zeros(len(flat) + 1, dtype=bool)  # ends[p]: a word ends before p
+            ends[1 : len(flat)] = ~flat[:-1] & flat[1:]
+            self._word_edges = (starts, ends)
+        starts, ends = self._word_edges
+        total = min(len(starts), chars + 1)
+        size = self.spaces.shape[1]
+        if length <= 0 or length > min(total, WHOLE_WORD_MAX):
+            places = np.zeros(0, dtype=np.int64)
+        else:
+            fit = starts[: total - length + 1] & ends[length : total + 1]
+            fit[-1] = False  # its end is past the search, whichever edges are cached
+            places = np.flatnonzero(fit).astype(np.int64)
+            places = places[(places % size) + length <= size]
+        # One place per distinct string, so distinct ids give distinct values (strings
+        # told apart by a rolling hash of their characters: no substring is copied).
+        _, first = np.unique(self._substring_hashes(places, length, chars), return_index=True)
+        places = places[np.sort(first)]
+        return places, len(places)
+
+    def _substring_hashes(self, starts: np.ndarray, length: int, chars: int) -> np.ndarray:
+        """A 64-bit hash of the pool's *length* characters at each start (within its first
+        *chars* characters): position-weighted prefix sums of the code points, brought to a
+        common base by the inverse power of the (odd) multiplier, all modulo 2**64 (numpy's
+        wrapping uint64 arithmetic)."""
+        if self._prefix is None or len(self._prefix[0]) < min(chars + 2, len(self.codes_flat) + 1):
+            codes = self.codes_flat[: chars + 1].astype(np.uint64)
             steps = np.full(len(codes), HASH_BASE, dtype=np.uint64)
             steps[0] = 1
             inverse = np.full(len(codes) + 1, HASH_INVERSE, dtype=np.uint64)
@@ -393,6 +409,10 @@ PLACE_VARIETY = 1.5
 would make distinct values collide on one place)."""
 PLACE_CHARS = 1 << 18
 """Pool characters searched for whole-word places of a length (a bitmask pass per length)."""
+PLACE_CHARS_PER_VALUE = 64
+"""Characters searched per value the run makes (about one whole-word place per 40 characters
+at a length, so places outnumber the values); within [PLACE_CHARS_MIN, PLACE_CHARS]."""
+PLACE_CHARS_MIN = 1 << 14
 WHOLE_WORD_MAX = 80
 """Longest value moved onto whole words (titles, names, short notes); longer text keeps its
 exact cut, trimmed of spaces at its ends."""

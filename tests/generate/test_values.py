@@ -293,6 +293,43 @@ def test_length_text_lengths_nulls_and_distinct():
     assert abs(values.drop_nulls().n_unique() - 120_000) / 120_000 <= 0.10
 
 
+def test_small_text_column_sizes_its_pool_by_rows_and_any_block_order_gives_the_same_rows():
+    """A 1,000-row table's text column builds a pool for its rows, not a 10 M-row table's, and
+    keeps its lengths and distinct count; whole-word places found in a short search (or a
+    longer one when a length needs it) come out the same whatever order blocks are made in."""
+    rows, block = 1_000, 125
+    knots = np.round(np.linspace(4, 240, 21) ** 1.0)
+    col = Column(
+        name="remark",
+        logical_type="string",
+        sql_type="varchar(240)",
+        length=240,
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=rows,
+            length=LengthStats(min=4, max=240, mean=120.0, quantiles=tuple(knots.tolist())),
+        ),
+    )
+    ctx = make_ctx(col, rows=rows)
+
+    def made(order: list[int]) -> pl.Series:
+        gen = resolve(ctx)
+        out = {
+            index: gen.generate(index * block, block, block_rng(1, "t", "remark", index))
+            for index in order
+        }
+        return pl.concat([out[index] for index in sorted(out)])
+
+    in_order = made(list(range(rows // block)))
+    assert in_order.equals(made([7, 2, 5, 0, 3, 6, 1, 4]))
+    assert resolve(ctx).pool_chars <= 600_000  # a 10 M-row table's: 4,096 x 480 characters
+    assert in_order.n_unique() >= 0.99 * rows
+    lengths = np.sort(in_order.str.len_chars().to_numpy())
+    model = np.interp(np.arange(241) + 0.5, knots, np.linspace(0, 1, 21))
+    emp = np.searchsorted(lengths, np.arange(241), side="right") / rows
+    assert np.max(np.abs(model - emp)) <= 0.05
+
+
 def test_unique_text_and_pattern():
     col = Column(
         name="code",
