@@ -18,46 +18,64 @@ name (``char_length`` / ``length``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ErrorLevel, SqlglotError
+if TYPE_CHECKING:  # sqlglot is imported on the first expression: most schemas have none
+    from sqlglot import exp
 
 SQLGLOT_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 """Our database families -> sqlglot's dialect names (others: sqlglot's generic SQL)."""
 
-_OPERATORS: tuple[type[exp.Expression], ...] = (
-    exp.Paren, exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
-    exp.Is, exp.In, exp.Between, exp.Like, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
-    exp.Neg, exp.Tuple,
-)  # fmt: skip
-_VALUES: tuple[type[exp.Expression], ...] = (
-    exp.Literal, exp.Null, exp.Boolean, exp.BitString, exp.HexString, exp.Cast, exp.DataType,
-    exp.DataTypeParam, exp.Identifier,
-)  # fmt: skip
-_FUNCTIONS: tuple[type[exp.Expression], ...] = (
-    exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Lower, exp.Upper, exp.Length,
-    exp.Trim, exp.Abs, exp.Coalesce, exp.Round, exp.Floor, exp.Ceil,
-)  # fmt: skip
-_SAME_FAMILY_ONLY: tuple[type[exp.Expression], ...] = (
-    exp.RegexpLike, exp.RegexpILike, exp.ILike, exp.Any, exp.All, exp.Array, exp.Uuid,
-)
-"""Nodes kept only when source and target are the same database (no faithful translation)."""
-_SAME_FAMILY_KINDS: tuple[type[exp.Expression], ...] = (
-    exp.Binary, exp.Unary, exp.Predicate, exp.Func, exp.Interval, exp.Bracket, exp.Var,
-)
-"""Within one database family (a PostgreSQL profile into PostgreSQL), any operator and any
-function sqlglot knows by name (``split_part``, ``concat``, ``CASE``, date arithmetic): those are
-the SQL library, pure values. Server functions with effects (``pg_sleep``, ``lo_import``,
-``pg_read_file``, ``dblink``, ``sys_exec``) are not among them: sqlglot knows them only as
-``Anonymous`` calls, which must be on :data:`ANONYMOUS_FUNCTIONS`."""
-_NEVER: tuple[type[exp.Expression], ...] = (
-    exp.Query, exp.Subquery, exp.Exists, exp.Dot, exp.Command, exp.Placeholder, exp.Parameter,
-    exp.Table, exp.Star, exp.ReadCSV, exp.ReadParquet, exp.ToFile,
-)
-"""Never, in any family: queries, other objects, parameters, file access."""
+
+@functools.lru_cache(maxsize=1)
+def _nodes() -> dict[str, tuple[type[exp.Expression], ...]]:
+    """sqlglot's node classes by role, built on first use: importing sqlglot costs about 0.15 s
+    of every run's start-up, and a schema without defaults, CHECKs or index expressions never
+    parses one.
+
+    - ``operators``, ``values``, ``functions``: allowed in any family;
+    - ``same_family_only``: kept only when source and target are the same database (no
+      faithful translation);
+    - ``same_family_kinds``: within one database family (a PostgreSQL profile into
+      PostgreSQL), any operator and any function sqlglot knows by name (``split_part``,
+      ``concat``, ``CASE``, date arithmetic): those are the SQL library, pure values. Server
+      functions with effects (``pg_sleep``, ``lo_import``, ``pg_read_file``, ``dblink``,
+      ``sys_exec``) are not among them: sqlglot knows them only as ``Anonymous`` calls, which
+      must be on :data:`ANONYMOUS_FUNCTIONS`;
+    - ``never``, in any family: queries, other objects, parameters, file access.
+    """
+    from sqlglot import exp
+
+    return {
+        "operators": (
+            exp.Paren, exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT,
+            exp.LTE, exp.Is, exp.In, exp.Between, exp.Like, exp.Add, exp.Sub, exp.Mul, exp.Div,
+            exp.Mod, exp.Neg, exp.Tuple,
+        ),
+        "values": (
+            exp.Literal, exp.Null, exp.Boolean, exp.BitString, exp.HexString, exp.Cast,
+            exp.DataType, exp.DataTypeParam, exp.Identifier,
+        ),
+        "functions": (
+            exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Lower, exp.Upper,
+            exp.Length, exp.Trim, exp.Abs, exp.Coalesce, exp.Round, exp.Floor, exp.Ceil,
+        ),
+        "same_family_only": (
+            exp.RegexpLike, exp.RegexpILike, exp.ILike, exp.Any, exp.All, exp.Array, exp.Uuid,
+        ),
+        "same_family_kinds": (
+            exp.Binary, exp.Unary, exp.Predicate, exp.Func, exp.Interval, exp.Bracket, exp.Var,
+        ),
+        "never": (
+            exp.Query, exp.Subquery, exp.Exists, exp.Dot, exp.Command, exp.Placeholder,
+            exp.Parameter, exp.Table, exp.Star, exp.ReadCSV, exp.ReadParquet, exp.ToFile,
+        ),
+    }  # fmt: skip
+
+
 ANONYMOUS_FUNCTIONS = frozenset({"json_valid", "char_length", "octet_length", "btrim"})
 """Functions sqlglot has no node for that a CHECK may call (checked by lower-case name)."""
 
@@ -87,6 +105,11 @@ def safe_expression(
     *target*; *columns* maps the column names it may use to their names in the target (None:
     no column may be named, as in a default); *functions* are the calls sqlglot has no node
     for that may appear. Raises :class:`Dropped` with the reason."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ErrorLevel, SqlglotError
+
+    nodes = _nodes()
     try:
         parsed = sqlglot.parse(text, read=dialect_of(source))
     except SqlglotError:
@@ -95,12 +118,12 @@ def safe_expression(
         raise Dropped("not a single SQL expression")
     same = source == target
     tree = parsed[0] if same else _portable(parsed[0])
-    allowed = _OPERATORS + _VALUES + _FUNCTIONS
+    allowed = nodes["operators"] + nodes["values"] + nodes["functions"]
     if same:
-        allowed += _SAME_FAMILY_ONLY + _SAME_FAMILY_KINDS
+        allowed += nodes["same_family_only"] + nodes["same_family_kinds"]
     known = {name.lower(): real for name, real in (columns or {}).items()}
     for node in tree.walk():
-        if isinstance(node, _NEVER):
+        if isinstance(node, nodes["never"]):
             raise Dropped(f"{node.key} is not allowed in a profile's expression")
         if isinstance(node, exp.Column):
             if node.table or node.args.get("db") or node.args.get("catalog"):
@@ -131,6 +154,7 @@ def safe_expression(
 
 def _portable(tree: exp.Expression) -> exp.Expression:
     """PostgreSQL's ``x = ANY (ARRAY[..])`` / ``x <> ALL (ARRAY[..])`` as ``IN`` / ``NOT IN``."""
+    from sqlglot import exp
 
     def rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.EQ | exp.NEQ):
@@ -154,6 +178,8 @@ def _portable(tree: exp.Expression) -> exp.Expression:
 
 
 def _renamer(known: dict[str, str]) -> Callable[[exp.Expression], exp.Expression]:
+    from sqlglot import exp
+
     def rename(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and node.name.lower() in known:
             return exp.column(known[node.name.lower()], quoted=True)
