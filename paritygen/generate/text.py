@@ -289,7 +289,9 @@ class LengthTextGenerator:
         # The value id picks the place (distinct ids, distinct places: an affine map of the
         # id onto the places); without ids, the value's own position does.
         key = (entry * size + offset) if ids is None else ids.astype(np.int64)
-        for length in np.unique(lengths):
+        wanted = np.unique(lengths)
+        # Longer values keep their cut (no place is searched for them: WHOLE_WORD_MAX).
+        for length in wanted[(wanted > 0) & (wanted <= WHOLE_WORD_MAX)]:
             places, variety = self._places(int(length))
             if len(places) == 0 or variety < PLACE_VARIETY * self.per_length:
                 continue  # too few whole-word values for the variety wanted: exact cuts
@@ -332,8 +334,11 @@ class LengthTextGenerator:
             places = places[(places % size) + length <= size]
         # One place per distinct string, so distinct ids give distinct values (strings
         # told apart by a rolling hash of their characters: no substring is copied).
-        _, first = np.unique(self._substring_hashes(places, length, chars), return_index=True)
-        places = places[np.sort(first)]
+        hashes = self._substring_hashes(places, length, chars)
+        ordered = np.sort(hashes)
+        if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():  # else all distinct
+            _, first = np.unique(hashes, return_index=True)
+            places = places[np.sort(first)]
         return places, len(places)
 
     def _substring_hashes(self, starts: np.ndarray, length: int, chars: int) -> np.ndarray:
