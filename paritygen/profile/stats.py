@@ -131,12 +131,17 @@ SHAPE_SAMPLE = 5_000
 
 def shape_of(strings: pl.Series) -> pl.Series:
     """Character classes: upper-case letter A, other letter a, digit 9, anything else itself."""
-    shapes = (
-        strings.str.replace_all(r"[A-Z]", "A")
+    ascii_shape = (
+        pl.col("s")
+        .str.replace_all(r"[A-Z]", "A")
         .str.replace_all(r"[a-z]", "a")
         .str.replace_all(r"[0-9]", "9")
     )
-    if not shapes.str.contains(r"[^\x00-\x7F]").any():  # Unicode classes are slow: only if needed
+    frame = strings.to_frame("s").select(  # one polars query, not one per step
+        ascii_shape, other=ascii_shape.str.contains(r"[^\x00-\x7F]").any()
+    )
+    shapes = frame.get_column("s").rename(strings.name)
+    if not frame.get_column("other").any():  # Unicode classes are slow: only if needed
         return shapes
     return (
         shapes.str.replace_all(r"\p{Lu}", "A")

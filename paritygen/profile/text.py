@@ -45,27 +45,32 @@ def vocabulary(
 ) -> tuple[ValueFrequency, ...]:
     """The column's words seen in at least k rows of at least k persons, with the share of
     non-NULL rows holding each, most frequent first (ties alphabetical: profiles diff)."""
-    frame = pl.DataFrame({"text": values})
-    frame = frame.with_columns(
-        person=persons if persons is not None else pl.int_range(pl.len(), dtype=pl.Int64)
+    frame = (
+        pl.DataFrame({"text": values})
+        .lazy()
+        .with_columns(
+            person=persons if persons is not None else pl.int_range(pl.len(), dtype=pl.Int64)
+        )
+        .drop_nulls("text")
+        .with_row_index("row")
+        .collect()
     )
-    frame = frame.drop_nulls("text").with_row_index("row")
     if frame.height == 0:
         return ()
     if frame.height > WORDS_SAMPLE:
         frame = frame.sample(WORDS_SAMPLE, seed=0)
-    words = (
-        frame.select("row", "person", word=pl.col("text").str.extract_all(WORD))
+    counted = (  # one polars query: per-step eager calls cost more than the work on small tables
+        frame.lazy()
+        .select("row", "person", word=pl.col("text").str.extract_all(WORD))
         .explode("word")
         .drop_nulls("word")
         .unique(["row", "word"])
-    )
-    counted = (
-        words.group_by("word")
+        .group_by("word")
         .agg(rows=pl.len(), people=pl.col("person").n_unique())
         .filter((pl.col("rows") >= min_group_size) & (pl.col("people") >= min_group_size))
         .sort(["rows", "word"], descending=[True, False])
         .head(MAX_WORDS)
+        .collect()
     )
     total = frame.height
     return tuple(
@@ -76,22 +81,30 @@ def vocabulary(
 
 def letter_case(values: pl.Series) -> str | None:
     """``upper``, ``lower`` or ``title`` when at least :data:`CASE_SHARE` of the values with
-    letters are written so, else None."""
-    sample = values.drop_nulls()
-    if sample.dtype != pl.String:
+    letters are written so, else None (the three cases counted in one polars query)."""
+    if values.dtype != pl.String:
         return None
-    if sample.len() > 5_000:
-        sample = sample.sample(5_000, seed=0)
-    sample = sample.filter(sample.str.contains(r"\p{L}"))
-    n = sample.len()
+    sample = values
+    if values.len() - values.null_count() > 5_000:
+        sample = values.drop_nulls().sample(5_000, seed=0)
+    v = pl.col("v")
+    n, *counts = (
+        sample.to_frame("v")
+        .lazy()
+        .filter(v.str.contains(r"\p{L}"))
+        .select(
+            n=pl.len(),
+            upper=(v.str.to_uppercase() == v).sum(),
+            lower=(v.str.to_lowercase() == v).sum(),
+            title=(v.str.to_titlecase() == v).sum(),
+        )
+        .collect()
+        .row(0)
+    )
     if n == 0:
         return None
-    for name, converted in (
-        ("upper", sample.str.to_uppercase()),
-        ("lower", sample.str.to_lowercase()),
-        ("title", sample.str.to_titlecase()),
-    ):
-        if float((converted == sample).sum()) / n >= CASE_SHARE:
+    for name, count in zip(("upper", "lower", "title"), counts, strict=True):
+        if float(count) / n >= CASE_SHARE:
             return name
     return None
 
