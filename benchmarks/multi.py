@@ -26,30 +26,35 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+import tpch
 import warehouse
 from dbtools import Server, capture, run_tool, statement_seconds
 
 QUICK_LAYOUTS = {
     "warehouse": warehouse.Layout(fact_rows=20_000),
     "many": warehouse.Layout(fact_rows=0, copies=2, rows_per_table=200),
+    "tpch": tpch.Layout(scale=0.01),
 }
 FULL_LAYOUTS = {
     "warehouse": warehouse.Layout(fact_rows=1_000_000),
     "many": warehouse.Layout(fact_rows=0, copies=10, rows_per_table=1_000),
+    "tpch": tpch.Layout(scale=0.1),
 }
+Layout = warehouse.Layout | tpch.Layout
 TARGET_RATIO = 1.0
 """DESIGN.md, "Numbers to beat": generate <= 1.0x the restore, profile <= 1.0x one full read."""
 
 
-def build_source(b: Any, server: Server, layout: warehouse.Layout, name: str) -> dict[str, int]:
+def build_source(b: Any, server: Server, layout: Layout, name: str) -> dict[str, int]:
     """Create and fill the "production" database from ready files; return the row counts."""
+    maker = tpch if isinstance(layout, tpch.Layout) else warehouse
     server.create()
     engine = sa.create_engine(server.url, connect_args=server.connect_args())
     try:
-        warehouse.metadata(layout).create_all(engine)
+        maker.metadata(layout).create_all(engine)
     finally:
         engine.dispose()
-    files = warehouse.write_files(layout, b.work / f"source_{name}_{server.dialect}")
+    files = maker.write_files(layout, b.work / f"source_{name}_{server.dialect}")
     for table, path in files.items():
         run_tool(server.load_argv(table, path, checks=False, text_format=True))
         path.unlink()
@@ -57,7 +62,7 @@ def build_source(b: Any, server: Server, layout: warehouse.Layout, name: str) ->
     return {t: n for t, n in zip(layout.tables(), server.counts(layout.tables()), strict=True)}
 
 
-def bench_layout(b: Any, server: Server, name: str, layout: warehouse.Layout) -> dict[str, Any]:
+def bench_layout(b: Any, server: Server, name: str, layout: Layout) -> dict[str, Any]:
     """Steps 1-4 of the module docstring for one layout on one server."""
     key = f"{name}/{'pg' if server.dialect == 'postgresql' else 'mysql'}"
     source = Server(server.dialect, server.admin_url, server.database + "_src")
@@ -220,8 +225,13 @@ def run_multi(b: Any, servers: list[Server], names: list[str]) -> None:
         layout = layouts[name]
         if name == "warehouse" and b.args.fact_rows:
             layout = warehouse.Layout(fact_rows=b.args.fact_rows)
+        if name == "tpch" and b.args.tpch_scale:
+            layout = tpch.Layout(scale=b.args.tpch_scale)
         section: dict[str, Any] = {}
         b.results["sections"][name] = section
+        if name == "tpch" and tpch.generator() is None:
+            b.skip(name, f"{tpch.GENERATOR} not installed (pip install {tpch.GENERATOR})")
+            continue
         for server in servers:
             label = "pg" if server.dialect == "postgresql" else "mysql"
             problem = server.problem()

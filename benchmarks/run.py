@@ -12,6 +12,8 @@ Sections (see benchmarks/README.md for what each measures and why):
   warehouse  24 tables (a fact of --fact-rows, text-heavy dimensions, lookups): profile vs one
            full read, generate (--jobs 1 and the default) vs the dump restore, by phase
   many     the same on 240 tables of 1,000 rows (per-table fixed costs)
+  tpch     the same on TPC-H at --tpch-scale (default 0.1: 8 tables, 866k rows), a schema and
+           rows nobody here wrote (skipped unless tpchgen-cli is installed)
   sdv      SDV GaussianCopula and HMA on the same data, scored by our verify (not in --quick)
   mask     paritygen mask vs dump + restore of the same 1.5 M rows, unmasked
            (benchmarks/mask_throughput.py; not in --quick: it needs a minute or more)
@@ -46,7 +48,9 @@ import multi  # noqa: E402
 from dbtools import DB_PREFIX, Server, ToolFailed, run_tool, servers  # noqa: E402
 from orders_profile import ORDERS_PER_CUSTOMER, write_benchmark_profile  # noqa: E402
 
-SECTIONS = ("gen", "pg", "mysql", "profile", "memory", "warehouse", "many", "sdv", "mask")
+SECTIONS = (
+    "gen", "pg", "mysql", "profile", "memory", "warehouse", "many", "tpch", "sdv", "mask"
+)  # fmt: skip
 TABLES = ["customers", "orders"]
 SDV_PYTHON_DEFAULT = "/work/venv-sdv/bin/python"
 QUICK = {"rows": [20_000], "gen_rows": 100_000, "faker_rows": 300, "mimesis_rows": 3_000}
@@ -644,6 +648,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--fact-rows", type=int, help="rows of the warehouse's fact table (default 1,000,000)"
     )
     parser.add_argument(
+        "--tpch-scale", type=float, help="TPC-H scale factor of the tpch section (default 0.1)"
+    )
+    parser.add_argument(
         "--jobs",
         default="1,default",
         help="generate --jobs values for warehouse / many (comma separated; 'default' = ours)",
@@ -661,6 +668,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         # The smoke run keeps to a minute: the 24-table warehouse covers the many-table path,
         # once, with the default --jobs.
         args.only.discard("many")
+        args.only.discard("tpch")
         args.jobs = "default"
     args.refs = [r.strip() for r in args.refs.split(",") if r.strip()]
     args.jobs = [
@@ -711,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             bench_server(b, mysql, reference=True, profile=profile)
         if need_memory:
             summarise_memory(b)
-        many_tables = [name for name in ("warehouse", "many") if name in args.only]
+        many_tables = [name for name in ("warehouse", "many", "tpch") if name in args.only]
         if many_tables:
             multi.run_multi(b, [pg, mysql], many_tables)
         if "sdv" in args.only:
