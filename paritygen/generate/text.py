@@ -179,7 +179,7 @@ class LengthTextGenerator:
         self.per_length = 1.0
         self.spaces_flat = self.spaces.ravel()
         self.pool_chars = len(self.spaces_flat)
-        self._prefix: tuple[np.ndarray, np.ndarray] | None = None
+        self._prefix: np.ndarray | None = None
         self._word_edges: tuple[np.ndarray, np.ndarray] | None = None
         stats = column.stats
         distinct = stats.distinct_count if stats is not None else 0
@@ -346,18 +346,14 @@ class LengthTextGenerator:
         *chars* characters): position-weighted prefix sums of the code points, brought to a
         common base by the inverse power of the (odd) multiplier, all modulo 2**64 (numpy's
         wrapping uint64 arithmetic)."""
-        if self._prefix is None or len(self._prefix[0]) < min(chars + 2, len(self.codes_flat) + 1):
+        if self._prefix is None or len(self._prefix) < min(chars + 2, len(self.codes_flat) + 1):
             codes = self.codes_flat[: chars + 1].astype(np.uint64)
-            steps = np.full(len(codes), HASH_BASE, dtype=np.uint64)
-            steps[0] = 1
-            inverse = np.full(len(codes) + 1, HASH_INVERSE, dtype=np.uint64)
-            inverse[0] = 1
+            powers, _ = hash_powers()
             with np.errstate(over="ignore"):
-                powers = np.cumprod(steps, dtype=np.uint64)
                 prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-                prefix[1:] = np.cumsum(codes * powers, dtype=np.uint64)
-                self._prefix = (prefix, np.cumprod(inverse, dtype=np.uint64))
-        prefix, inverse = self._prefix
+                prefix[1:] = np.cumsum(codes * powers[: len(codes)], dtype=np.uint64)
+                self._prefix = prefix
+        prefix, (_, inverse) = self._prefix, hash_powers()
         with np.errstate(over="ignore"):
             return (prefix[starts + length] - prefix[starts]) * inverse[starts]
 
@@ -406,6 +402,7 @@ HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
 """Odd multiplier of the substring hash (odd, so it has an inverse modulo 2**64)."""
 HASH_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
 
+
 PLACE_STEP = 7_919
 """Odd prime stepping value ids across the places (distinct ids below the count, distinct
 places, unless the count is a multiple of it)."""
@@ -418,6 +415,21 @@ PLACE_CHARS_PER_VALUE = 64
 """Characters searched per value the run makes (about one whole-word place per 40 characters
 at a length, so places outnumber the values); within [PLACE_CHARS_MIN, PLACE_CHARS]."""
 PLACE_CHARS_MIN = 1 << 14
+
+
+@functools.lru_cache(maxsize=1)
+def hash_powers() -> tuple[np.ndarray, np.ndarray]:
+    """Powers of :data:`HASH_BASE` and of its inverse over the searched part of a pool, made
+    once per process (a uint64 ``cumprod`` of 256 K terms takes milliseconds, every column
+    used to pay it twice)."""
+    steps = np.full(PLACE_CHARS + 2, HASH_BASE, dtype=np.uint64)
+    steps[0] = 1
+    inverse = np.full(PLACE_CHARS + 2, HASH_INVERSE, dtype=np.uint64)
+    inverse[0] = 1
+    with np.errstate(over="ignore"):
+        return np.cumprod(steps, dtype=np.uint64), np.cumprod(inverse, dtype=np.uint64)
+
+
 WHOLE_WORD_MAX = 80
 """Longest value moved onto whole words (titles, names, short notes); longer text keeps its
 exact cut, trimmed of spaces at its ends."""
