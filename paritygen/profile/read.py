@@ -210,16 +210,27 @@ def read_table(
     return data, method
 
 
-def _copy_out(raw: Any, sql: str, emit: Callable[[bytes], None]) -> None:
+def copy_out(
+    raw: Any, sql: str, emit: Callable[[bytes], None], *, release_gil: bool = False
+) -> None:
     """Stream ``COPY ... TO STDOUT`` through libpq, one C call per row, to *emit* in batches of
-    about :data:`SPOOL_BATCH_BYTES` whole rows.
+    about :data:`SPOOL_BATCH_BYTES` whole rows: the one COPY-read loop of the profiler and of
+    :mod:`paritygen.profile.stream`.
 
     Why: the server sends one message per row; psycopg's ``Copy.read()`` costs about twice the
     client CPU of calling libpq's ``PQgetCopyData`` directly (benchmarks/PROFILER.md), and at a
     million rows that is the difference between matching ``psql`` and trailing it. The
     connection's transaction (read-only snapshot) is used as is; every result is consumed before
     returning, so psycopg finds the connection in the state it left it.
+
+    *release_gil*: a blocking ``PQgetCopyData`` holds the GIL while it waits for the network,
+    which stalls a thread writing the previous block into a target (measured: a copy then took
+    the time of reading plus writing). With it, the reader waits in ``select`` (GIL released)
+    and drains what arrived; without it (the profiler, whose parsing threads run in polars
+    outside the GIL), one blocking call per row costs the least CPU.
     """
+    import select
+
     from psycopg import pq  # imported here: MariaDB and SQLite users never load psycopg
 
     pgconn = raw.pgconn
@@ -233,10 +244,14 @@ def _copy_out(raw: Any, sql: str, emit: Callable[[bytes], None]) -> None:
             raise _result_error(error, raw)
         pending: list[bytes] = []
         size = 0
-        get = pgconn.get_copy_data
-        append = pending.append
+        get, consume, append = pgconn.get_copy_data, pgconn.consume_input, pending.append
+        mode = 1 if release_gil else 0  # libpq's async flag: 0 blocks until a row is complete
         while True:
-            nbytes, block = get(0)  # blocking: one row per call
+            nbytes, block = get(mode)
+            if nbytes == 0:  # (async only) nothing complete buffered: wait, GIL released
+                select.select([pgconn.socket], [], [])
+                consume()
+                continue
             if nbytes < 0:
                 break
             append(bytes(block))
@@ -308,7 +323,7 @@ def _read_postgres_copy(
     pool = parser_pool()
     parts: list[Future[tuple[list[pl.Series], list[int], int]]] = []
     try:
-        _copy_out(raw, sql, lambda buffer: parts.append(pool.submit(parse, buffer)))
+        copy_out(raw, sql, lambda buffer: parts.append(pool.submit(parse, buffer)))
     except psycopg.Error as exc:  # raised on the driver connection: wrap as SQLAlchemy would
         for part in parts:
             part.cancel()

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from paritygen.errors import LoadError
 from paritygen.profile.dialects import dialect_sql, start_session
 from paritygen.profile.model import Column
-from paritygen.profile.read import FETCH_CHUNK
+from paritygen.profile.read import FETCH_CHUNK, copy_out
 from paritygen.profile.read_mysql import (
     MYSQL_FIELD_SEPARATOR,
     MYSQL_NULL_MARK,
@@ -194,59 +194,11 @@ def stream_raw(conn: Connection, table_ref: str, columns: Sequence[Column]) -> I
 
     def produce(emit: Any) -> None:
         try:
-            _copy_out_released(raw, sql, emit)
+            copy_out(raw, sql, emit, release_gil=True)
         except psycopg.Error as exc:
             raise sa.exc.DBAPIError(sql, None, exc) from None
 
     yield from _threaded(produce, lambda block: block)
-
-
-def _copy_out_released(raw: Any, sql: str, emit: Any) -> None:
-    """:func:`~paritygen.profile.read._copy_out` without blocking inside libpq: a blocking
-    ``PQgetCopyData`` holds the GIL while it waits for the network, which stalls the thread
-    writing the previous block into the target (measured: the copy took the time of reading
-    plus writing). Here the reader waits in ``select`` (GIL released) and drains what arrived."""
-    import select
-
-    from psycopg import pq
-
-    from paritygen.profile.read import SPOOL_BATCH_BYTES, _result_error
-
-    pgconn = raw.pgconn
-    with raw.lock:
-        pgconn.send_query(sql.encode(raw.info.encoding))
-        first = pgconn.get_result()
-        if first is None or first.status != pq.ExecStatus.COPY_OUT:
-            error = first
-            while pgconn.get_result() is not None:
-                continue
-            raise _result_error(error, raw)
-        pending: list[bytes] = []
-        size = 0
-        get, consume, append = pgconn.get_copy_data, pgconn.consume_input, pending.append
-        socket = pgconn.socket
-        while True:
-            nbytes, block = get(1)
-            if nbytes == 0:  # nothing complete buffered: wait for the socket, GIL released
-                select.select([socket], [], [])
-                consume()
-                continue
-            if nbytes < 0:
-                break
-            append(bytes(block))
-            size += nbytes
-            if size >= SPOOL_BATCH_BYTES:
-                emit(b"".join(pending))
-                pending.clear()
-                size = 0
-        if pending:
-            emit(b"".join(pending))
-        error = None
-        while (result := pgconn.get_result()) is not None:
-            if result.status != pq.ExecStatus.COMMAND_OK and error is None:
-                error = result
-        if error is not None:
-            raise _result_error(error, raw)
 
 
 def _select_list(conn: Connection, columns: Sequence[Column]) -> str:
@@ -322,7 +274,7 @@ def _postgres(
 
     def produce(emit: Any) -> None:
         try:
-            _copy_out_released(raw, sql, emit)
+            copy_out(raw, sql, emit, release_gil=True)
         except psycopg.Error as exc:
             raise sa.exc.DBAPIError(sql, None, exc) from None
 

@@ -127,7 +127,9 @@ def test_one_sort_statistics_match_numpy() -> None:
     assert length_stats.length.mean == pytest.approx(lengths.mean())
 
 
-def test_postgres_copy_out_streams_rows_and_reports_errors(pg_url: str) -> None:
+@pytest.mark.parametrize("release_gil", [False, True])
+def test_postgres_copy_out_streams_rows_and_reports_errors(pg_url: str, release_gil: bool) -> None:
+    """The one COPY-read loop, blocking (the profiler) and waiting in select (the copy paths)."""
     import io
 
     import psycopg
@@ -138,10 +140,11 @@ def test_postgres_copy_out_streams_rows_and_reports_errors(pg_url: str) -> None:
             raw = conn.connection.driver_connection
             sink = io.BytesIO()
             sql = "COPY (SELECT g, 'x,' || g FROM generate_series(1, 3) g) TO STDOUT (FORMAT csv)"
-            read._copy_out(raw, sql, sink.write)
+            read.copy_out(raw, sql, sink.write, release_gil=release_gil)
             assert sink.getvalue() == b'1,"x,1"\n2,"x,2"\n3,"x,3"\n'
             with pytest.raises(psycopg.errors.DivisionByZero):
-                read._copy_out(raw, "COPY (SELECT 1 / 0) TO STDOUT", io.BytesIO().write)
+                failing = "COPY (SELECT 1 / 0) TO STDOUT"
+                read.copy_out(raw, failing, io.BytesIO().write, release_gil=release_gil)
             conn.rollback()  # the failed transaction ends normally and the connection is reusable
             assert conn.exec_driver_sql("SELECT 41 + 1").scalar() == 42
     finally:
