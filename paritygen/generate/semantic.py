@@ -102,6 +102,10 @@ real mailbox) give lengths from 6 to 23 characters, so ``mary.smith@`` plus a do
 production's lengths (``MARY.SMITH@sakilacustomer.org``) without a run of padding digits."""
 
 NAMED_DOMAIN_LENGTHS = np.array([len(domain) for domain in NAMED_EMAIL_DOMAINS], dtype=np.int64)
+DOMAIN_CHOICES = np.sort(np.unique(NAMED_DOMAIN_LENGTHS, return_index=True)[1])
+"""The first named domain of each length, in domain order: the candidates an e-mail's length
+is fitted with (10 lengths, not 33 domains, per row and name form)."""
+DOMAIN_CHOICE_LENGTHS = NAMED_DOMAIN_LENGTHS[DOMAIN_CHOICES]
 
 NUMBER_TABLE = 100_000
 """Largest digit range whose text is kept as a table (a few MB at most)."""
@@ -398,11 +402,14 @@ class SemanticGenerator:
         wanted = self._wanted(rows.astype(np.uint64))
         if wanted is None:
             wanted = lengths[:, 0] + fixed + int(DOMAIN_LENGTHS.mean())
-        totals = lengths[:, :, None] + fixed[:, None, None] + NAMED_DOMAIN_LENGTHS[None, None, :]
+        # Domains of one length cost the same: the first of each length stands for them all
+        # (argmin takes the first of equal costs, so the same form and domain are chosen).
+        totals = lengths[:, :, None] + fixed[:, None, None] + DOMAIN_CHOICE_LENGTHS[None, None, :]
         deficit = wanted[:, None, None] - totals
         cost = np.where(deficit >= 0, np.maximum(deficit - MAX_PAD, 0) + deficit * 0.01, -deficit)
         best = cost.reshape(len(keep), -1).argmin(axis=1)
-        form, pick = np.divmod(best, len(NAMED_DOMAIN_LENGTHS))
+        form, choice = np.divmod(best, len(DOMAIN_CHOICES))
+        pick = DOMAIN_CHOICES[choice]
         local = forms[0]
         for index in range(1, len(forms)):
             chosen = pl.Series(form == index)
