@@ -135,7 +135,8 @@ def residual_model(ctx: ColumnContext, atoms: pl.Series):
         share = 1.0 - float(sum(item.frequency for item in stats.most_common)) if stats else 1.0
         make = semantic.SemanticGenerator(ctx, known_values=len(atoms), share=share).residual
     elif stats is not None and stats.shape is not None and stats.shape.share >= 0.5:
-        make = text.PatternGenerator(ctx).residual
+        share = 1.0 - float(sum(item.frequency for item in stats.most_common))
+        make = text.PatternGenerator(ctx, known_values=len(atoms), share=share).residual
     else:
         return text.LengthTextGenerator(ctx, avoid=atoms).residual
 

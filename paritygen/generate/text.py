@@ -42,6 +42,7 @@ from paritygen.generate.lengths import (  # noqa: F401 (re-exported: the length 
     length_inverse,
     length_knots,
     max_length,
+    place_within_length,
 )
 from paritygen.profile.model import Column
 from paritygen.registry import generators
@@ -243,13 +244,16 @@ class LengthTextGenerator:
             entry = (bits % np.uint64(len(self.pool))).astype(np.int64)
             offset = ((bits >> np.uint64(20)) % np.uint64(self.span - 2)).astype(np.int64)
         else:
-            u = stratified_uniform(rng, n)
+            # Every value its own (no grid): with ordinals, the length is a function of the
+            # ordinal too, so the ordinals of one length are evenly spread over its places.
+            u = id_ranks(id_rows) if id_rows is not None else stratified_uniform(rng, n)
             entry = rng.integers(0, len(self.pool), n)
             offset = rng.integers(0, self.span - 2, n)  # room for _trim's moves
         lengths = draw_lengths(self.knots, u)
         offset = self._trim(entry, offset, lengths)
         if rows is None:
-            offset, lengths = self._whole_words(entry, offset, lengths, place_ids)
+            ranks = u if place_ids is not None else None
+            offset, lengths = self._whole_words(entry, offset, lengths, place_ids, ranks)
         if rows is not None:
             return self._unique(entry, offset, lengths, rows)
         return pl.select(
@@ -278,11 +282,17 @@ class LengthTextGenerator:
         offset: np.ndarray,
         lengths: np.ndarray,
         ids: np.ndarray | None = None,
+        ranks: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each value moved to a place of the pool where its exact length starts and ends on
         whole words ("Love Of My Life", not "ve Of My Li"), so lengths keep production's
         distribution exactly. The place is a function of the value's own (entry, offset), so a
-        value id keeps its value; a length no place fits (one long word) keeps its cut."""
+        value id keeps its value; a length no place fits (one long word) keeps its cut.
+
+        With the *ranks* the lengths were drawn at (evenly spread over the ids), each id's
+        place among the ids of its length picks the place: distinct ids of one length land on
+        distinct places as long as there are places enough (TPC-H's 20,000 part names had
+        shown 17,346 values when ids were folded onto the places modulo their number)."""
         if not len(entry):
             return offset, lengths
         size = self.spaces.shape[1]
@@ -296,7 +306,11 @@ class LengthTextGenerator:
             if len(places) == 0 or variety < PLACE_VARIETY * self.per_length:
                 continue  # too few whole-word values for the variety wanted: exact cuts
             rows = np.flatnonzero(lengths == length)
-            chosen = places[(key[rows] * PLACE_STEP) % len(places)]
+            if ranks is not None:
+                within = place_within_length(self.knots, ranks[rows], lengths[rows])
+                chosen = places[(within * len(places)).astype(np.int64)]
+            else:
+                chosen = places[(key[rows] * PLACE_STEP) % len(places)]
             entry[rows], offset[rows] = np.divmod(chosen, size)
         return offset, lengths
 
@@ -461,7 +475,11 @@ PATTERN_CLASSES = {
 class PatternGenerator:
     """Short codes in the profiled shape (``AA-9999``); unique ones by a bijection of the row."""
 
-    def __init__(self, ctx: ColumnContext) -> None:
+    def __init__(self, ctx: ColumnContext, *, known_values: int = 0, share: float = 1.0) -> None:
+        """*known_values* / *share*: when used for the rest of a column whose most-common values
+        are drawn elsewhere (``Clerk#000000878`` x 100 beside 900 other clerks), how many
+        distinct values and what share of the non-NULL rows those take, so that the codes made
+        here add the distinct values still missing, not the column's whole count again."""
         column = ctx.column
         where = f"{ctx.table.name}.{column.name}"
         from paritygen.generate.base import column_rule_param
@@ -500,7 +518,7 @@ class PatternGenerator:
                 f"{ctx.row_count} unique rows"
             )
         stats = column.stats
-        distinct = stats.distinct_count if stats is not None else 0
+        distinct = max(0, (stats.distinct_count if stats is not None else 0) - known_values)
         shape = stats.shape if stats is not None else None
         self.share = shape.share if shape is not None and shape.pattern == pattern else 1.0
         self.other = None
@@ -521,14 +539,15 @@ class PatternGenerator:
         )
         self.short_codes = self._short_code_plan(ctx, pattern) if self.unique else {}
         self.grid = None
+        draws = expected_non_null_rows(ctx) * share
         if not self.unique and distinct:
             shaped = max(1, round(min(distinct * self.share, self.capacity)))
-            self.grid = grid_size(shaped, expected_non_null_rows(ctx) * self.share)
+            self.grid = grid_size(shaped, draws * self.share)
             if self.other is not None:  # the rest of the distinct values, over the rest
                 rest = 1.0 - self.share
-                grid = grid_size(max(1, distinct - shaped), expected_non_null_rows(ctx) * rest)
-                self.other.aim_distinct(ctx, grid, rest)
-        self.ids = DistinctIds(self.grid, ctx, self.share)
+                grid = grid_size(max(1, distinct - shaped), draws * rest)
+                self.other.aim_distinct(ctx, grid, rest * share)
+        self.ids = DistinctIds(self.grid, ctx, self.share * share)
         # A multiplier near capacity x 0.618 (golden ratio) and coprime with the capacity turns
         # consecutive ids into codes scattered over every position (a bijection of the range).
         start = (self.capacity * 0x9E3779B97F4A7C15 >> 64) | 1
