@@ -128,6 +128,28 @@ def decimal_digits(values: np.ndarray) -> np.ndarray:
     return np.searchsorted(POWERS_OF_TEN, values, side="right") + 1
 
 
+@functools.lru_cache(maxsize=128)
+def locale_pool(maker: str, locale: str, seed: int, bound: int | None, mixed: bool) -> LengthPool:
+    """The pool of one kind in *locale* (*mixed*: with :data:`EXTRA_LOCALES`' values), cut
+    to a column length *bound*: shared by every column asking for the same, so 240 tables of
+    names and cities sort and index each pool once per process, not once per column. Pools
+    are only read after they are built (safe to share between threads)."""
+    values = set(draw_values(maker, locale, seed, POOL_SIZE))
+    if mixed:
+        for extra in EXTRA_LOCALES:
+            values |= set(draw_values(maker, extra, seed, POOL_SIZE // 8))
+    return LengthPool(fitting(pl.Series(sorted(v for v in values if v) or ["x"]), bound))
+
+
+def fitting(series: pl.Series, bound: int | None) -> pl.Series:
+    """Values within the column length *bound* (cut only when none fits)."""
+    series = series.cast(pl.String)
+    if bound is None:
+        return series
+    kept = series.filter(series.str.len_chars() <= bound)
+    return kept if len(kept) else series.str.slice(0, bound)
+
+
 @generators.register("semantic")
 class SemanticGenerator:
     """Fake e-mails, names, addresses, phones, IBANs, cards, birth dates... by semantic tag.
@@ -327,8 +349,7 @@ class SemanticGenerator:
         distinct count need values the locale lacks. Faker knows a few hundred to a few
         thousand names or cities per locale; when the run needs *variety* values beyond that,
         pairs of pool values joined by *joiner* (Anna-Lena, Smith-Jones) make up the rest."""
-        values = set(draw_values(maker, self.locale, self.seed, POOL_SIZE))
-        pool = LengthPool(self._fitting(values))
+        pool = locale_pool(maker, self.locale, self.seed, self.bound, mixed=False)
         if not (fit or distinct):
             return pool
         if not self.locale_fixed:
@@ -336,26 +357,13 @@ class SemanticGenerator:
             short_of_lengths = fit and knots is not None and pool.misses(knots) > 0.05
             short_of_values = max(distinct, variety) > 0.8 * len(pool)
             if short_of_lengths or short_of_values:
-                for locale in EXTRA_LOCALES:
-                    values |= set(draw_values(maker, locale, self.seed, POOL_SIZE // 8))
-                pool = LengthPool(self._fitting(values))
+                pool = locale_pool(maker, self.locale, self.seed, self.bound, mixed=True)
         wanted = min(variety, MAX_POOL)
         if joiner is not None and wanted > len(pool):
             base = pool.values
             extra = joined_pairs(base, wanted - len(base), joiner, self.seed)
-            pool = LengthPool(self._fitting_series(pl.concat([base, extra])))
+            pool = LengthPool(fitting(pl.concat([base, extra]), self.bound))
         return pool
-
-    def _fitting(self, values: set[str]) -> pl.Series:
-        """Values within the column length (cut only when none fits)."""
-        return self._fitting_series(pl.Series(sorted(v for v in values if v) or ["x"]))
-
-    def _fitting_series(self, series: pl.Series) -> pl.Series:
-        series = series.cast(pl.String)
-        if self.bound is None:
-            return series
-        fitting = series.filter(series.str.len_chars() <= self.bound)
-        return fitting if len(fitting) else series.str.slice(0, self.bound)
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
         if self.delegate is not None:
