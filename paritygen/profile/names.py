@@ -163,8 +163,16 @@ def _build() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _distinct_words(values: pl.Series) -> pl.Series:
-    present = values.drop_nulls().str.strip_chars()
-    present = present.filter(present != "").unique()
+    present = (
+        values.to_frame("v")
+        .lazy()
+        .select(pl.col("v").str.strip_chars())
+        .filter(pl.col("v") != "")
+        .unique()
+        .collect()
+        .to_series()
+        .rename(values.name)
+    )
     if present.len() > SAMPLE_DISTINCT:
         present = present.sample(SAMPLE_DISTINCT, seed=0)
     return present
@@ -186,11 +194,16 @@ def _dictionary_hashes() -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _in(words: pl.Series, hashes: np.ndarray) -> pl.Series:
-    """Whether each of *words* (lower-cased) is in the dictionary of *hashes*; null is not."""
+def _in(words: pl.Series, *dictionaries: np.ndarray) -> list[pl.Series]:
+    """Whether each of *words* (lower-cased) is in each of the *dictionaries* (of hashes);
+    null is in none. The words are hashed once for all of them."""
     hashed = words.hash(seed=NAME_HASH_SEED).to_numpy()
-    at = np.minimum(np.searchsorted(hashes, hashed), len(hashes) - 1)
-    return pl.Series((hashes[at] == hashed) & ~words.is_null().to_numpy(), dtype=pl.Boolean)
+    present = ~words.is_null().to_numpy()
+    out = []
+    for hashes in dictionaries:
+        at = np.minimum(np.searchsorted(hashes, hashed), len(hashes) - 1)
+        out.append(pl.Series((hashes[at] == hashed) & present, dtype=pl.Boolean))
+    return out
 
 
 def name_tag(values: pl.Series) -> str | None:
@@ -205,26 +218,33 @@ def name_tag(values: pl.Series) -> str | None:
     if _lists_of_names(distinct):
         return "full_name"
     given, family = _dictionary_hashes()
-    frame = pl.DataFrame({"value": distinct}).with_columns(
-        tokens=pl.col("value")
-        .str.replace_all(r",", " , ")
-        .str.split(" ")
-        .list.eval(pl.element().filter(pl.element() != ""))
-    )
     comma = pl.col("tokens").list.contains(",")
     words = pl.col("tokens").list.eval(pl.element().filter(pl.element() != ","))
-    frame = frame.with_columns(comma=comma, words=words).with_columns(
-        count=pl.col("words").list.len(),
-        wordlike=pl.col("words").list.eval(pl.element().str.contains(TOKEN)).list.all(),
-        first=pl.col("words").list.first().str.to_lowercase(),
-        last=pl.col("words").list.last().str.to_lowercase(),
+    frame = (  # one polars query: per-step eager calls cost more than the work here
+        pl.DataFrame({"value": distinct})
+        .lazy()
+        .with_columns(
+            tokens=pl.col("value")
+            .str.replace_all(r",", " , ")
+            .str.split(" ")
+            .list.eval(pl.element().filter(pl.element() != ""))
+        )
+        .with_columns(comma=comma, words=words)
+        .with_columns(
+            count=pl.col("words").list.len(),
+            wordlike=pl.col("words").list.eval(pl.element().str.contains(TOKEN)).list.all(),
+            first=pl.col("words").list.first().str.to_lowercase(),
+            last=pl.col("words").list.last().str.to_lowercase(),
+        )
+        .collect()
     )
-    first, last = frame.get_column("first"), frame.get_column("last")
+    given_first, family_first = _in(frame.get_column("first"), given, family)
+    given_last, family_last = _in(frame.get_column("last"), given, family)
     frame = frame.with_columns(
-        given_first=_in(first, given),
-        family_last=_in(last, family),
-        family_first=_in(first, family),
-        given_last=_in(last, given),
+        given_first=given_first,
+        family_last=family_last,
+        family_first=family_first,
+        given_last=given_last,
     )
     given_first = pl.col("given_first")
     family_last = pl.col("family_last")
@@ -280,11 +300,10 @@ def _lists_of_names(distinct: pl.Series) -> bool:
         last=words.list.last().str.to_lowercase(),
         count=words.list.len(),
     )
-    first, last = named.get_column("first"), named.get_column("last")
+    given_first, family_first = _in(named.get_column("first"), given, family)
+    (family_last,) = _in(named.get_column("last"), family)
     named = named.with_columns(
-        given_first=_in(first, given),
-        family_last=_in(last, family),
-        family_first=_in(first, family),
+        given_first=given_first, family_last=family_last, family_first=family_first
     ).with_columns(
         name=(pl.col("count").is_between(2, 4) & pl.col("given_first") & pl.col("family_last"))
         | ((pl.col("count") == 1) & pl.col("family_first"))

@@ -370,21 +370,28 @@ def fanout_from_values(
 ) -> FanoutStats:
     """Fan-out from a child table that was read completely: the same figures as
     :func:`fanout_stats`, grouped in polars instead of a second pass over the table in SQL."""
-    frame = pl.DataFrame({f"k{i}": key for i, key in enumerate(keys)}).drop_nulls()
-    groups = frame.group_by(frame.columns).agg(pl.len().alias("fanout_n"))
+    names = [f"k{i}" for i in range(len(keys))]
+    groups = (  # one polars query, then numpy: a small table's FKs cost per call, not per row
+        pl.DataFrame(dict(zip(names, keys, strict=True)))
+        .lazy()
+        .drop_nulls()
+        .group_by(names)
+        .agg(pl.len().alias("fanout_n"))
+        .collect()
+    )
     if edges and groups.height:
         first = groups["k0"].to_numpy()
         order = np.array(edges, dtype=object if groups["k0"].dtype == pl.String else np.float64)
-        bucket = np.searchsorted(order, first, side="right")
+        bucket = np.searchsorted(order, first, side="right").astype(np.int64)
     else:
         bucket = np.zeros(groups.height, dtype=np.int64)
-    histogram = (
-        pl.DataFrame({"n": groups["fanout_n"], "b": pl.Series(bucket, dtype=pl.Int64)})
-        .group_by(["n", "b"])
-        .agg(pl.len().alias("parents"))
+    pairs, parents = np.unique(
+        np.stack([groups["fanout_n"].to_numpy().astype(np.int64), bucket]),
+        axis=1,
+        return_counts=True,
     )
     return fanout_from_histogram(
-        [(int(n), int(b), int(p)) for n, b, p in histogram.iter_rows()],
+        [(int(n), int(b), int(p)) for (n, b), p in zip(pairs.T, parents, strict=True)],
         parent_rows=parent_rows,
         child_rows_total=child_rows_total,
         buckets=len(edges) + 1 if edges else 0,

@@ -47,7 +47,7 @@ def test_cached_dictionaries_are_the_built_ones(cache: Path, built) -> None:
         assert names.dictionaries() == built
         given, family = names._dictionary_hashes()
         assert len(given) == len(built[0]) and len(family) == len(built[1])
-        assert names._in(names.pl.Series(sorted(built[0])), given).all()
+        assert names._in(names.pl.Series(sorted(built[0])), given)[0].all()
     assert names.name_tag(names.pl.Series(["Mary Smith", "John Brown", "Anna Schmidt"])) == (
         "full_name"
     )
