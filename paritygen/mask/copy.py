@@ -22,7 +22,7 @@ from paritygen.generate.base import ColumnContext, block_rng, resolve
 from paritygen.generate.plan import block_ranges
 from paritygen.generate.rows import enforce_column_limits
 from paritygen.mask.keys import MaskKey
-from paritygen.mask.maskers.base import TEXT_TYPES, MaskColumn
+from paritygen.mask.maskers.base import TEXT_TYPES, MaskColumn, PseudonymCache
 from paritygen.mask.maskers.generic import HashMasker
 from paritygen.mask.rules import ColumnAction, TableAction, unique_columns
 from paritygen.mask.unique import CompositeGuard, Overrides, UniqueGuard, apply_overrides
@@ -52,7 +52,7 @@ class MaskState:
     key: MaskKey
     seed: int = 0
     overrides: dict[tuple[Any, ...], Overrides] = field(default_factory=dict)
-    caches: dict[tuple[Any, ...], dict[Any, str]] = field(default_factory=dict)
+    caches: dict[tuple[Any, ...], PseudonymCache] = field(default_factory=dict)
     """First-attempt pseudonyms per masker signature, shared by the columns masked alike."""
     counts: dict[str, dict[str, ColumnCounts]] = field(default_factory=dict)
 
@@ -100,7 +100,7 @@ class TableCopy:
             masker = column.masker
             counts[name] = ColumnCounts(column.mode, masker.name if masker else None)
             if masker is not None and hasattr(masker, "share_cache"):
-                masker.share_cache(state.caches.setdefault(masker.signature(), {}))
+                masker.share_cache(state.caches.setdefault(masker.signature(), PseudonymCache()))
             if masker is not None and name in unique and masker.name != "integer_key":
                 self.guards[name] = UniqueGuard(f"{table.name}.{name}", self._fallback(column))
         self.composites = [

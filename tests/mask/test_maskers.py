@@ -149,3 +149,25 @@ def test_key_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("H13_GOOD", "a-secret-that-is-long-enough")
     key = key_from_env("H13_GOOD")
     assert "secret" not in repr(key)
+
+
+def test_cached_pseudonyms_past_the_cache_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks that partly repeat earlier values give the pseudonyms a fresh masker gives,
+    also when the remembered values pass the cache's bound (it starts again, no lookup of a
+    forgotten value) and when two maskers share one cache."""
+    from paritygen.mask.maskers import base
+
+    monkeypatch.setattr(base, "CACHE_VALUES", 50)
+    chunks = [[f"p{(i * 7 + c * 13) % 90}@acme.com" for i in range(40)] + [None] for c in range(6)]
+    expected = [make("email").mask(pl.Series("c", chunk), KEY).to_list() for chunk in chunks]
+    shared = base.PseudonymCache()
+    first, second = make("email"), make("email")
+    first.share_cache(shared)
+    second.share_cache(shared)
+    got = [
+        (first if c % 2 else second).mask(pl.Series("c", chunk), KEY).to_list()
+        for c, chunk in enumerate(chunks)
+    ]
+    assert got == expected
+    assert 0 < shared.size <= 50
+    assert got[0][-1] is None

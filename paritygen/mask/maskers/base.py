@@ -129,33 +129,35 @@ class StringMasker(Masker):
     is ``Smith``), so the same person gets the same pseudonym however a table spells them."""
 
     def mask(self, values: pl.Series, key: MaskKey, attempt: int = 0) -> pl.Series:
-        distinct, index = unique_strings(values)
         if attempt == 0:
-            masked = self._cached(distinct, key)
-            return spread(values.name, masked, index)
+            return self._cached(values, key)
+        distinct, index = unique_strings(values)
         masked = self._mask_new(distinct, key, attempt)
         return spread(values.name, masked, index)
 
-    def share_cache(self, cache: dict[Any, str]) -> None:
+    def share_cache(self, cache: PseudonymCache) -> None:
         """Use *cache* for first-attempt pseudonyms: the run hands one to every masker of the
         same :meth:`signature` (equal inputs give equal outputs), so the e-mails a child table
         repeats from its parent are not masked twice."""
         self.__dict__["_cache"] = cache
 
-    def _cached(self, distinct: list[str], key: MaskKey) -> list[str]:
-        """First-attempt pseudonyms, remembered per masker instance or signature (bounded): a
-        parent's e-mails are masked once, not again in every child table and chunk."""
-        cache = self.__dict__.setdefault("_cache", {})
-        if cache.get(None) is not key:
-            cache.clear()
-            cache[None] = key
-        missing = [v for v in distinct if v not in cache]
-        if missing:
-            if len(cache) + len(missing) > CACHE_VALUES:
-                cache.clear()
-                cache[None] = key
-            cache.update(zip(missing, self._mask_new(missing, key, 0), strict=True))
-        return [cache[v] for v in distinct]
+    def _cached(self, values: pl.Series, key: MaskKey) -> pl.Series:
+        """First-attempt pseudonyms of *values*, remembered per masker instance or signature
+        (bounded): a parent's e-mails are masked once, not again in every child table and
+        chunk. The distinct values of the chunk not seen before are masked together (in order
+        of first appearance, as one batch), the rest come from the cache by a join."""
+        cache = self.__dict__.setdefault("_cache", PseudonymCache())
+        if cache.key is not key:
+            cache.reset(key)
+        frame = pl.DataFrame({"v": values.cast(pl.String)})
+        distinct = frame.get_column("v").drop_nulls().unique(maintain_order=True)
+        if cache.size + distinct.len() > CACHE_VALUES:
+            cache.reset(key)
+        missing = cache.unknown(distinct)
+        if missing.len():
+            cache.add(missing, self._mask_new(missing.to_list(), key, 0))
+        masked = frame.join(cache.frame, on="v", how="left", maintain_order="left")
+        return masked.get_column("m").rename(values.name)
 
     def _mask_new(self, distinct: list[str], key: MaskKey, attempt: int) -> list[str]:
         """Pseudonyms of *distinct*: redrawn where equal to the input, cut to the column."""
@@ -194,6 +196,42 @@ class StringMasker(Masker):
     def one(self, value: str, numbers: np.ndarray) -> str:
         """The pseudonym of *value* from its keyed numbers."""
         raise NotImplementedError
+
+
+class PseudonymCache:
+    """First-attempt pseudonyms under one key: inputs and outputs as a two-column frame (each
+    input once), looked up by a join, not a dictionary probe per row."""
+
+    def __init__(self) -> None:
+        self.key: MaskKey | None = None
+        self.frame = _EMPTY_CACHE
+
+    def reset(self, key: MaskKey) -> None:
+        self.key = key
+        self.frame = _EMPTY_CACHE
+
+    @property
+    def size(self) -> int:
+        return self.frame.height
+
+    def unknown(self, distinct: pl.Series) -> pl.Series:
+        """The values of *distinct* not cached, in their order (an anti join: a third of the
+        cost of ``is_in`` against the whole cache)."""
+        if not self.size:
+            return distinct
+        found = distinct.to_frame("v").join(self.frame, on="v", how="anti", maintain_order="left")
+        return found.get_column("v")
+
+    def add(self, inputs: pl.Series, outputs: list[str]) -> None:
+        """Remember *outputs* for *inputs* (distinct, none cached yet)."""
+        new = pl.DataFrame(
+            {"v": inputs, "m": pl.Series(outputs, dtype=pl.String)},
+            schema={"v": pl.String, "m": pl.String},
+        )
+        self.frame = pl.concat([self.frame, new], rechunk=False) if self.size else new
+
+
+_EMPTY_CACHE = pl.DataFrame(schema={"v": pl.String, "m": pl.String})
 
 
 def spread(name: str, distinct: list[str], index: np.ndarray) -> pl.Series:
