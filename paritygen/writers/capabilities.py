@@ -113,6 +113,12 @@ class Capabilities:
     :mod:`paritygen.writers.inspect`); the identity for dialects that reflect names exactly."""
     move_sequences: Callable[[Connection, sa.Table], None] | None = None
     """Moves the table's sequences / identity / AUTO_INCREMENT past its largest key."""
+    validate_foreign_keys: Callable[[Connection, sa.Table], None] | None = None
+    """Checks the table's FKs added without checking (``not_valid_suffix``) against its rows.
+    Set: finishing with ``--jobs`` adds each FK unchecked (a moment's lock on both tables), then
+    checks it under a lock that lets the parent's other FKs be checked at the same time (the
+    orders' FK to customers beside the order lines' FK to orders); the end state is the same
+    checked FK. None: FKs are checked as they are added."""
     statistics_beside_ddl: bool = False
     """A table's sequences and ANALYZE may run while other tables still build their keys and
     FKs (finishing with ``--jobs``): true where neither is an ALTER TABLE (PostgreSQL); else

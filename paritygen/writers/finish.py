@@ -180,10 +180,21 @@ def _finish_units(
 
         return run
 
+    beside = caps.statistics_beside_ddl
+    # FKs added unchecked, then checked in a unit of their own (see the capability).
+    split = beside and caps.validate_foreign_keys is not None and caps.not_valid_suffix is not None
+
     def ddl(table: sa.Table, foreign_keys: bool) -> Callable[[], None]:
-        return on_session(lambda conn, inspector: _run_ddl(
-            conn, table, _missing_ddl(inspector, table, caps, foreign_keys=foreign_keys), caps
-        ))  # fmt: skip
+        def work(conn: Connection, inspector: TargetInspector) -> None:
+            missing = _missing_ddl(inspector, table, caps, foreign_keys=foreign_keys)
+            if foreign_keys and split:
+                for element in missing:  # percent signs come doubled from the compiler
+                    sql = str(element.compile(dialect=conn.dialect)).strip()
+                    conn.exec_driver_sql(sql + (caps.not_valid_suffix or ""))
+                return
+            _run_ddl(conn, table, missing, caps)
+
+        return on_session(work)
 
     def statistics(table: sa.Table) -> Callable[[], None]:
         def work(conn: Connection, _inspector: TargetInspector) -> None:
@@ -192,7 +203,16 @@ def _finish_units(
 
         return on_session(work)
 
-    beside = caps.statistics_beside_ddl
+    def validate(table: sa.Table) -> Callable[[], None]:
+        def work(conn: Connection, _inspector: TargetInspector) -> None:
+            assert caps.validate_foreign_keys is not None
+            caps.validate_foreign_keys(conn, table)
+
+        return on_session(work)
+
+    def validating(names: set[str]) -> set[str]:
+        return {f"validate:{o}" for o in names} if split else set()
+
     keys = [Unit(f"keys:{t.name}", ddl(t, False)) for t in tables]
     fks = [
         Unit(
@@ -201,16 +221,26 @@ def _finish_units(
             apart_from=frozenset(
                 {f"fks:{o}" for o in linked[t.name] | siblings[t.name]}
                 | ({f"analyze:{o}" for o in linked[t.name] | {t.name}} if beside else set())
+                | validating(linked[t.name])
             ),
         )
         for t in tables
     ]  # fmt: skip
+    if split:
+        # A check locks its table against ANALYZE and against FKs being added to or from it.
+        fks += [
+            Unit(f"validate:{t.name}", validate(t), after=frozenset({f"fks:{t.name}"}),
+                 apart_from=frozenset({f"analyze:{t.name}"}
+                                      | {f"fks:{o}" for o in linked[t.name]}))
+            for t in tables
+        ]  # fmt: skip
     with engine.connect() as conn:
         snapshot.update(TargetInspector(conn).snapshot(tables))
     if beside:
         statistics_units = [
             Unit(f"analyze:{t.name}", statistics(t), after=frozenset({f"keys:{t.name}"}),
-                 apart_from=frozenset(f"fks:{o}" for o in linked[t.name] | {t.name}))
+                 apart_from=frozenset({f"fks:{o}" for o in linked[t.name] | {t.name}}
+                                      | validating({t.name})))
             for t in tables
         ]  # fmt: skip
     else:

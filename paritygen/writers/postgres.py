@@ -135,6 +135,28 @@ def move_sequences(conn: Connection, table: sa.Table) -> None:
             )
 
 
+def validate_foreign_keys(conn: Connection, table: sa.Table) -> None:
+    """``VALIDATE CONSTRAINT`` every FK of *table* not yet checked: it takes SHARE UPDATE
+    EXCLUSIVE on the table and ROW SHARE on the parent, so FKs of different tables to one
+    parent are checked side by side, where ``ADD FOREIGN KEY`` (SHARE ROW EXCLUSIVE on both)
+    checks one at a time (https://www.postgresql.org/docs/current/sql-altertable.html)."""
+    q = conn.dialect.identifier_preparer
+    target = q.format_table(table)
+    names = (
+        conn.execute(
+            sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass)"
+                " AND contype = 'f' AND NOT convalidated ORDER BY conname"
+            ),
+            {"t": target},
+        )
+        .scalars()
+        .all()
+    )
+    for name in names:
+        conn.exec_driver_sql(f"ALTER TABLE {target} VALIDATE CONSTRAINT {q.quote(name)}")
+
+
 CAPABILITIES = Capabilities(
     family="postgresql",
     aliases=("postgres",),
@@ -171,6 +193,7 @@ CAPABILITIES = Capabilities(
     truncate_sql="TRUNCATE {tables} RESTART IDENTITY",
     truncate_many=True,
     move_sequences=move_sequences,
+    validate_foreign_keys=validate_foreign_keys,
     statistics_beside_ddl=True,  # sequences are their own objects: no ALTER TABLE
     schema_tool=pg_dump.SCHEMA_TOOL,
 )

@@ -1,14 +1,17 @@
 """Keys built beside the load (PostgreSQL, ``--jobs 2``): a table's PK is built as soon as its
-own rows are in, while another table is still loading, and after the load every key, FK and
-planner statistic is in place, as :func:`finish_tables` after the load leaves them."""
+own rows are in, while another table is still loading, and after the load every key, FK
+(checked) and planner statistic is in place, as :func:`finish_tables` after the load leaves
+them; an FK whose rows break it is refused as when it is added checked."""
 
 from __future__ import annotations
 
 import threading
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
+from paritygen.errors import LoadError
 from paritygen.run.load import TableLoad, load_tables
 from paritygen.writers.base import open_writer
 from paritygen.writers.finish import early_finish_units, finish_late_checks
@@ -86,7 +89,11 @@ def test_keys_build_beside_the_other_tables_load(pg_url: str) -> None:
             .scalars()
             .all()
         )
+        unchecked = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
+        ).scalar_one()
     assert analysed == ["child", "parent"]
+    assert unchecked == 0  # added unchecked beside the load, then checked
     engine.dispose()
 
 
@@ -94,3 +101,34 @@ def test_no_early_units_for_one_session(pg_url: str) -> None:
     engine = sa.create_engine(pg_url)
     assert early_finish_units(engine, _metadata(), jobs=1) is None
     engine.dispose()
+
+
+def test_an_fk_the_rows_break_is_refused(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    metadata = _metadata()
+    create_tables(engine, metadata, constraints_after_load=True)
+    units = early_finish_units(engine, metadata, jobs=2)
+    assert units is not None
+
+    def parent_rows(bar):  # noqa: ANN001, ANN202
+        yield pl.DataFrame({"id": [1, 2]})
+
+    def child_rows(bar):  # noqa: ANN001, ANN202
+        yield pl.DataFrame({"id": [1, 2], "parent_id": [1, 3]})  # 3: no such parent
+
+    writer = open_writer(engine)
+    try:
+        loads = [TableLoad("parent", 2, parent_rows), TableLoad("child", 2, child_rows)]
+        with pytest.raises(LoadError, match="finishing tables"):
+            load_tables(writer, metadata, loads, jobs=2, finish=units)
+    finally:
+        getattr(writer, "close", lambda: None)()
+    assert sa.inspect(engine).get_foreign_keys("child") == [] or _unchecked(engine) == 1
+    engine.dispose()
+
+
+def _unchecked(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
+        ).scalar_one()
