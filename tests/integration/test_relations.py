@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from rental_source import build_rental_source
 
-from paritygen.profile.relations import relation_share
+from paritygen.profile.relations import discover, relation_share
 from paritygen.profile.run import profile_database
 from paritygen.run.generate import generate_database
 from paritygen.verify.compare import verify_database
@@ -60,3 +60,14 @@ def test_relations_hold_in_staging(rental_profile, db_url: str) -> None:
     kinds = {m.measure for m in result.measures}
     assert set(MEASURE_OF_KIND.values()) <= kinds
     assert not result.misses, [(m.target, m.measure, round(m.value, 3)) for m in result.misses]
+    # Profiling staging finds its relations from the values it read for the statistics (row
+    # relations) and joins the parents' kept columns in memory (FK relations): the same
+    # relations, to the last share digit, as the database's own sample reads and joins.
+    staged = profile_database(db_url, progress=False)
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        for name, table in staged.tables.items():
+            assert table.relations == discover(conn, None, staged.tables, name), name
+    engine.dispose()
+    found = {(t.name, r.kind, r.columns) for t in staged.tables.values() for r in t.relations}
+    assert {f for f in found if f[1] in ("fk_order", "diamond")}
