@@ -108,6 +108,14 @@ def word_text(
     return text[:chars]
 
 
+def code_points(text: str) -> np.ndarray:
+    """One code point per character, so positions are characters whatever the script: bytes
+    for ASCII text (a quarter of the memory of UTF-32, which other text takes)."""
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
 def mix64(values: np.ndarray) -> np.ndarray:
     """A bijective 64-bit scramble (splitmix64 finaliser): value ids to well-spread bits."""
     with np.errstate(over="ignore"):
@@ -166,12 +174,7 @@ class LengthTextGenerator:
         words, weights = column_words(column)
         text = word_text(seed, entries * size, words, weights)
         self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
-        # One code point per element, so positions are characters whatever the script; only
-        # the part the whole-word places are searched in is kept (:meth:`_substring_hashes`).
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        self.spaces = (codes == 32).reshape(entries, size)
-        self.codes_flat = codes[: PLACE_CHARS + 1].copy()
-        del codes
+        self.spaces = (code_points(text) == 32).reshape(entries, size)
         self.case = column.stats.letter_case if column.stats is not None else None
         self._place_cache: dict[int, tuple[np.ndarray, int]] = {}
         # Distinct values wanted per length (the id grid, or every row), spread over the lengths.
@@ -360,8 +363,10 @@ class LengthTextGenerator:
         *chars* characters): position-weighted prefix sums of the code points, brought to a
         common base by the inverse power of the (odd) multiplier, all modulo 2**64 (numpy's
         wrapping uint64 arithmetic)."""
-        if self._prefix is None or len(self._prefix) < min(chars + 2, len(self.codes_flat) + 1):
-            codes = self.codes_flat[: chars + 1].astype(np.uint64)
+        if self._prefix is None or len(self._prefix) < min(chars + 2, self.pool_chars + 1):
+            size = self.spaces.shape[1]
+            head = "".join(self.pool.head(-(-(chars + 1) // size)).to_list())[: chars + 1]
+            codes = code_points(head).astype(np.uint64)
             powers, _ = hash_powers()
             with np.errstate(over="ignore"):
                 prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
