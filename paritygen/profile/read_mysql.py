@@ -9,6 +9,7 @@ fallback. Figures: benchmarks/PROFILER.md.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import closing
@@ -181,6 +182,10 @@ RANGE_TARGET_ROWS = 50_000
 RANGE_MAX_BYTES = 256 << 20
 """Largest packed value asked for (also kept below the server's ``max_allowed_packet``)."""
 
+_SESSION_CAP: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+"""The ``group_concat_max_len`` each driver connection was given (read per table, it cost two
+round trips per table)."""
+
 
 def _packed_row_sql(conn: Connection, columns: Sequence[Column]) -> str:
     """``CAST(CONCAT_WS(0x1F, field, ...) AS BINARY)``: one binary value per row."""
@@ -216,14 +221,16 @@ def _read_mysql_ranges(
     names = [f"f{i}" for i in range(len(columns))]
     row_sql = _packed_row_sql(conn, columns)
     with raw.cursor() as cursor:
-        cursor.execute(f"SELECT MIN({quoted_key}), MAX({quoted_key}) FROM {table_ref}")
-        low, high = cursor.fetchone()
+        cursor.execute(
+            f"SELECT MIN({quoted_key}), MAX({quoted_key}), @@max_allowed_packet FROM {table_ref}"
+        )
+        low, high, packet = cursor.fetchone()
         if low is None:
             return None
-        cursor.execute("SELECT @@max_allowed_packet")
-        (packet,) = cursor.fetchone()
         cap = max(1024, min(RANGE_MAX_BYTES, int(packet) - (1 << 16)))
-        cursor.execute(f"SET SESSION group_concat_max_len = {cap}")  # session only: nothing kept
+        if _SESSION_CAP.get(raw) != cap:  # once per session, not once per table
+            cursor.execute(f"SET SESSION group_concat_max_len = {cap}")  # session only
+            _SESSION_CAP[raw] = cap
         low, high = int(low), int(high)
         step = max(1, RANGE_TARGET_ROWS if fraction is None else int(RANGE_TARGET_ROWS / fraction))
         rows = 0
