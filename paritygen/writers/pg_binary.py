@@ -184,7 +184,8 @@ def encode_binary(
         widths = np.stack([np.full(rows, block.dtype.itemsize, dtype=np.int64), tails], axis=1)
         in_block = np.repeat(np.tile(np.array([True, False]), rows), widths.ravel())
         body[in_block] = first
-        body[~in_block] = rest
+        np.logical_not(in_block, out=in_block)  # in place: one mask of the chunk's size
+        body[in_block] = rest
     return order, memoryview(out)
 
 
