@@ -284,12 +284,20 @@ def _people_filter(
     """The most-common values that occur for at least *k* distinct persons (k counts people,
     not rows: 7 invoices of one customer do not make a city safe to keep). *persons* is aligned
     with the read *values*: who each row belongs to (docs/profile.md, "k counts people")."""
-    frame = pl.DataFrame({"value": values, "person": persons}).drop_nulls()
-    if frame.height == 0:
-        return []
-    people = frame.group_by("value").agg(pl.col("person").n_unique().alias("people"))
-    safe = people.filter(pl.col("people") >= k)["value"]
-    if values.dtype.is_numeric():  # decimals too: Decimal("4.99") != 4.99, compare as floats
+    numeric = values.dtype.is_numeric()  # decimals too: Decimal("4.99") != 4.99, as floats
+    value = pl.col("value").cast(pl.Float64) if numeric else pl.col("value")
+    wanted = pl.Series([float(v) if numeric else v for v, _ in common])
+    safe = (  # persons counted for the common values only: one query, not one group per value
+        pl.DataFrame({"value": values, "person": persons})
+        .lazy()
+        .drop_nulls()
+        .filter(value.is_in(wanted.implode()))
+        .group_by("value")
+        .agg(pl.col("person").n_unique().alias("people"))
+        .filter(pl.col("people") >= k)
+        .collect()["value"]
+    )
+    if numeric:
         kept = set(safe.cast(pl.Float64).to_list())
         return [(v, c) for v, c in common if float(v) in kept]
     kept = set(safe.to_list())
