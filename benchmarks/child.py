@@ -318,6 +318,9 @@ def main() -> int:
     ver.add_argument("profile")
     ver.add_argument("url")
     args = parser.parse_args()
+    from paritygen.parallel import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as paritygen's own entry point does (cli.main)
     step = {"generate": _generate, "genonly": _genonly, "profile": _profile, "verify": _verify}
     result = step[args.step](args)
     result["peak_rss_self_mb"] = _peak_rss_mb()

@@ -18,7 +18,10 @@ first exception is re-raised with what finished, what was running and what never
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -53,7 +56,32 @@ class Executor(Protocol):
 
 def thread_executor(jobs: int) -> Executor:
     """The default executor: *jobs* threads named after paritygen (seen in py-spy traces)."""
+    limit_malloc_arenas()
     return ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="paritygen-unit")
+
+
+MALLOC_ARENAS = 2
+"""glibc malloc arenas a process keeps (``M_ARENA_MAX``). By default glibc opens one per thread
+up to 8 per core, and memory freed in one arena serves no other: a 240-table generate on 8
+sessions peaked at 311-316 MB with the default, 249-253 MB with 2 (1: 245 MB, 4: 272 MB), the
+same CPU time. Polars allocates through its own allocator and is not concerned."""
+
+_M_ARENA_MAX = -8
+"""``mallopt`` parameter number of M_ARENA_MAX in glibc's malloc.h."""
+
+
+@functools.cache
+def limit_malloc_arenas() -> bool:
+    """Cap glibc's malloc arenas at :data:`MALLOC_ARENAS` before threads start allocating
+    (arenas already open stay); whether it was done. An explicit ``MALLOC_ARENA_MAX`` in the
+    environment is left to glibc; other C libraries (musl, macOS) are left alone."""
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
 
 
 @dataclass(frozen=True)
