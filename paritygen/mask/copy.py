@@ -29,6 +29,10 @@ from paritygen.mask.unique import CompositeGuard, Overrides, UniqueGuard, apply_
 from paritygen.profile.model import Table
 from paritygen.profile.stream import COPY_TYPES
 
+FIRST_CHUNK_ROWS = 8192
+"""Rows of a copied table's first chunk when no column is generated: the first write starts
+after these are masked, not after a whole block (65,536 rows)."""
+
 READ_MODES = frozenset({"keep", "mask"})
 """Column modes whose production values are read."""
 
@@ -141,9 +145,12 @@ class TableCopy:
     def chunks(
         self, batches: Iterable[pl.DataFrame], progress: Any = None
     ) -> Iterator[pl.DataFrame]:
-        """Masked chunks of whole blocks from the source *batches*."""
+        """Masked chunks from the source *batches*: of whole blocks where a column is
+        generated (its values follow the block), else the first one short
+        (:data:`FIRST_CHUNK_ROWS`) so the writer starts while the rest is masked."""
         start = 0
-        for frame in rebatch(batches, self.chunk_rows):
+        first = None if self.generators else min(FIRST_CHUNK_ROWS, self.chunk_rows)
+        for frame in rebatch(batches, self.chunk_rows, first):
             chunk = self.transform(frame, start)
             start += frame.height
             if progress is not None:
@@ -232,20 +239,25 @@ def composite_guarded(
     return out
 
 
-def rebatch(batches: Iterable[pl.DataFrame], rows: int) -> Iterator[pl.DataFrame]:
-    """Frames of exactly *rows* rows (the last one shorter) from batches of any size."""
+def rebatch(
+    batches: Iterable[pl.DataFrame], rows: int, first: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """Frames of exactly *rows* rows (the first *first* rows when given, the last one shorter)
+    from batches of any size."""
     pending: list[pl.DataFrame] = []
     held = 0
+    wanted = first or rows
     for batch in batches:
         if batch.height == 0:
             continue
         pending.append(batch)
         held += batch.height
-        while held >= rows:
+        while held >= wanted:
             whole = pl.concat(pending, rechunk=False) if len(pending) > 1 else pending[0]
-            yield whole.slice(0, rows).rechunk()
-            rest = whole.slice(rows)
+            yield whole.slice(0, wanted).rechunk()
+            rest = whole.slice(wanted)
             pending = [rest] if rest.height else []
             held = rest.height
+            wanted = rows
     if held:
         yield pl.concat(pending) if len(pending) > 1 else pending[0]

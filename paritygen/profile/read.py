@@ -211,8 +211,9 @@ def read_table(
 
 
 def copy_out(
-    raw: Any, sql: str, emit: Callable[[bytes], None], *, release_gil: bool = False
-) -> None:
+    raw: Any, sql: str, emit: Callable[[bytes], None], *, release_gil: bool = False,
+    first_batch_bytes: int | None = None,
+) -> None:  # fmt: skip
     """Stream ``COPY ... TO STDOUT`` through libpq, one C call per row, to *emit* in batches of
     about :data:`SPOOL_BATCH_BYTES` whole rows: the one COPY-read loop of the profiler and of
     :mod:`paritygen.profile.stream`.
@@ -228,6 +229,10 @@ def copy_out(
     the time of reading plus writing). With it, the reader waits in ``select`` (GIL released)
     and drains what arrived; without it (the profiler, whose parsing threads run in polars
     outside the GIL), one blocking call per row costs the least CPU.
+
+    *first_batch_bytes*: the first batch is emitted at this size and each next one at twice the
+    last, up to :data:`SPOOL_BATCH_BYTES`, so a consumer (mask, writing while it reads) starts
+    on the first rows at once instead of after the first 8 MB.
     """
     import select
 
@@ -244,6 +249,7 @@ def copy_out(
             raise _result_error(error, raw)
         pending: list[bytes] = []
         size = 0
+        limit = min(first_batch_bytes or SPOOL_BATCH_BYTES, SPOOL_BATCH_BYTES)
         get, consume, append = pgconn.get_copy_data, pgconn.consume_input, pending.append
         mode = 1 if release_gil else 0  # libpq's async flag: 0 blocks until a row is complete
         while True:
@@ -256,10 +262,11 @@ def copy_out(
                 break
             append(bytes(block))
             size += nbytes
-            if size >= SPOOL_BATCH_BYTES:
+            if size >= limit:
                 emit(b"".join(pending))
                 pending.clear()
                 size = 0
+                limit = min(2 * limit, SPOOL_BATCH_BYTES)
         if pending:
             emit(b"".join(pending))
         error = None

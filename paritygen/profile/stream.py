@@ -77,6 +77,9 @@ MYSQL_EXPRESSIONS: dict[str, str] = {
 """Field expressions inside MariaDB's ``CONCAT_WS`` (BIT and spatial as the profiler reads them)."""
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
+FIRST_BATCH_BYTES = 256 << 10
+"""The first COPY batch handed on (later ones double up to 8 MB): the copy's pipeline of read,
+mask and write starts on the first rows, not after the first 8 MB."""
 QUEUE_BATCHES = 2
 """Parsed batches waiting for the consumer: memory stays at a few batches per table."""
 
@@ -194,7 +197,7 @@ def stream_raw(conn: Connection, table_ref: str, columns: Sequence[Column]) -> I
 
     def produce(emit: Any) -> None:
         try:
-            copy_out(raw, sql, emit, release_gil=True)
+            copy_out(raw, sql, emit, release_gil=True, first_batch_bytes=FIRST_BATCH_BYTES)
         except psycopg.Error as exc:
             raise sa.exc.DBAPIError(sql, None, exc) from None
 
@@ -274,7 +277,7 @@ def _postgres(
 
     def produce(emit: Any) -> None:
         try:
-            copy_out(raw, sql, emit, release_gil=True)
+            copy_out(raw, sql, emit, release_gil=True, first_batch_bytes=FIRST_BATCH_BYTES)
         except psycopg.Error as exc:
             raise sa.exc.DBAPIError(sql, None, exc) from None
 
