@@ -102,7 +102,7 @@ def word_text(
         picks = rng.integers(0, len(words), count)
     else:
         picks = rng.choice(len(words), count, p=weights / weights.sum())
-    text = " ".join(np.asarray(words, dtype=object)[picks])
+    text = pl.Series(words, dtype=pl.String).gather(picks).str.join(" ").item()
     while len(text) < chars:
         text = text + " " + text
     return text[:chars]
