@@ -111,3 +111,22 @@ def test_mostly_text_chunks_go_as_csv() -> None:
     mostly_text = pl.DataFrame({"id": [1], "a": ["x"], "b": ["y"]})
     assert pg_binary.binary_plan(types, mostly_numbers)
     assert not pg_binary.binary_plan(types, mostly_text)
+
+
+def test_columns_of_nulls_and_empty_chunks_load(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    metadata = build_metadata(make_profile(odd_table()), None, "postgresql")
+    create_tables(engine, metadata)
+    table = metadata.tables["odd"]
+    writer = open_writer(engine)
+    frame = pl.DataFrame(
+        {"id": [1, 2], "small": [None, None], "dec": [None, 2.5]},
+        schema={"id": pl.Int64, "small": pl.Null, "dec": pl.Float64},
+    )
+    _loading(writer, table)
+    assert "FORMAT binary" in writer._encode(table, frame)[0]
+    assert writer.load(table, [frame.clear(), frame]) == 2
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, small, dec::text FROM odd ORDER BY id").all()
+    assert rows == [(1, None, None), (2, None, "2.50")]
+    engine.dispose()
