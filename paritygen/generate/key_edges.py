@@ -25,6 +25,7 @@ from paritygen.generate.fanout import (
     SelfFanoutMap,
     apply_cap,
     fanout_counts,
+    leads_primary_key,
     place_counts,
 )
 from paritygen.generate.fk_values import (
@@ -254,7 +255,8 @@ def edge_map_builder(
             placed = apply_cap(placed, cap)
         if self_reference:
             return SelfFanoutMap(placed, keys.rows, nulls)
-        return FanoutMap(placed, keys.rows, nulls, key)
+        in_order = nulls == 0 and leads_primary_key(table, fk)
+        return FanoutMap(placed, keys.rows, nulls, key, in_order=in_order)
 
     return build
 
