@@ -38,7 +38,7 @@ from paritygen.generate.keys import ExistingKeys, KeyFactory
 from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan
 from paritygen.generate.rows import TableRows, check_value_capacity
 from paritygen.parallel import default_jobs
-from paritygen.profile.io import profile_to_dict
+from paritygen.profile.io import profile_digest
 from paritygen.profile.keys import declared_only
 from paritygen.profile.model import ForeignKey, Profile
 from paritygen.profile.volume import planned_counts
@@ -104,9 +104,7 @@ def selected_tables(profile: Profile, tables: Sequence[str] | None) -> list[str]
 def fingerprint(profile: Profile, seed: int, scale: float, tables: Sequence[str]) -> str:
     """The settings a resumed run must share with the run it finishes: same profile content,
     seed, scale and tables give the same rows."""
-    content = json.dumps(
-        [profile_to_dict(profile), seed, repr(scale), sorted(tables)], sort_keys=True, default=str
-    )
+    content = json.dumps([profile_digest(profile), seed, repr(scale), sorted(tables)])
     return hashlib.sha256(content.encode()).hexdigest()
 
 
