@@ -14,6 +14,7 @@ import difflib
 import os
 import queue
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -283,9 +284,7 @@ def _profile(
     row_relations: dict[str, list[Relation]] = {}
     fk_relations: dict[str, list[Relation]] = {}
     # FK relations are joined in memory unless inferred keys may change the FKs afterwards.
-    kept = (
-        None if infer_keys else Kept(set(names), {t for t, _ in ref_keys}, {c for _, c in ref_keys})
-    )
+    kept = None if infer_keys else Kept.of(reflected, names, {c for _, c in ref_keys})
     measured: dict[str, Table] = {}
     fk_total = sum(len(t.foreign_keys) for t in reflected.values())
     bar = tqdm(
@@ -635,10 +634,12 @@ def _measure_table(
             )
             if joined is not None:
                 fk_relations[table.name] = joined
-            if table.name in kept.parents and read_rows <= relations.HELD_ROWS:
+            if kept.waiting.get(table.name) and read_rows <= relations.HELD_ROWS:
                 held = relations.held_columns(result, kept.referenced)
                 kept.columns[table.name] = {c: read_values[c] for c in held}
                 kept.tables[table.name] = result
+    if kept is not None:
+        kept.measured(table.name)
     return result
 
 
@@ -648,12 +649,31 @@ class Kept:
     (:func:`relations.fk_relations_from`): the measured tables and a few of their columns."""
 
     profiled: set[str]
-    parents: set[str]
-    """Tables some FK points at: only they keep columns."""
     referenced: set[str]
     """Column names some FK points at (a table keeps those of them it has)."""
+    waiting: dict[str, set[str]]
+    """Per parent, its children not measured yet: a parent keeps columns while it has some
+    (memory: only the parents of tables still to come hold anything)."""
     tables: dict[str, Table] = dataclasses.field(default_factory=dict)
     columns: dict[str, dict[str, pl.Series]] = dataclasses.field(default_factory=dict)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    @classmethod
+    def of(cls, tables: dict[str, Table], names: Sequence[str], referenced: set[str]) -> Kept:
+        waiting: dict[str, set[str]] = {}
+        for name in names:
+            for fk in tables[name].foreign_keys:
+                if len(fk.columns) == 1 and fk.ref_table != name:
+                    waiting.setdefault(fk.ref_table, set()).add(name)
+        return cls(set(names), referenced, waiting)
+
+    def measured(self, name: str) -> None:
+        """*name* is measured: parents with no child left to measure drop their columns."""
+        with self.lock:
+            for parent, children in self.waiting.items():
+                children.discard(name)
+                if not children:
+                    self.columns.pop(parent, None)
 
 
 __all__ = [
