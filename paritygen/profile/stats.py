@@ -231,14 +231,15 @@ def column_stats(
         # One hash aggregation gives the distinct count, the singletons and the common values.
         counted = values.value_counts(sort=False, name="count")
         distinct = counted.height
-        count_col = counted["count"]
-        singletons = int((count_col == 1).sum())
+        singletons = int(np.count_nonzero(counted["count"].to_numpy() == 1))
         if keeps_values and (distinct < present or min_group_size <= 1):
             # Ties in value order, so two profiles of the same data are identical (diffable).
             frequent = (
-                counted.filter(count_col >= min_group_size)
+                counted.lazy()
+                .filter(pl.col("count") >= min_group_size)
                 .sort(["count", values.name], descending=[True, False])
                 .head(MAX_COMMON_VALUES * 2)
+                .collect()
             )
             common = list(frequent.iter_rows())
     else:
@@ -254,7 +255,7 @@ def column_stats(
         fields["true_fraction"] = float(values.cast(pl.Float64).mean())
     if values.dtype in (pl.String, pl.Binary):
         lengths = values.str.len_chars() if values.dtype == pl.String else values.bin.size()
-        fields["length"] = _length_stats(lengths.cast(pl.Int64).to_numpy())
+        fields["length"] = _length_stats(lengths.to_numpy().astype(np.int64))
         if values.dtype == pl.String and fields["length"].max <= SHAPE_MAX_LENGTH:
             sample = values if present <= SHAPE_SAMPLE else values.sample(SHAPE_SAMPLE, seed=0)
             sample_shapes = shape_of(sample)
