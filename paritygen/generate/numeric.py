@@ -110,7 +110,7 @@ EXACT_GRID_LIMIT = 1 << 20
 
 CELL_COUNT_LIMIT = 1 << 20
 """Columns with at most this many values at their resolution between their bounds count grid
-points per value from rounding boundaries (:meth:`OrderedModel._cells_by_boundary`)."""
+points per value from rounding boundaries (:func:`cells_by_boundary`)."""
 
 CELL_COUNT_MIN = 1 << 12
 """Below this many values, boundaries are counted whatever the grid (cheaper than points)."""
@@ -169,11 +169,14 @@ class OrderedModel:
 
         atoms = np.rint(self.atom_values / self.step)
         values = self._resolution_values()
+        boundaries: list[tuple[np.ndarray, np.ndarray]] = []  # made on first use, then kept
 
         @functools.lru_cache(maxsize=64)
         def expected(grid: int) -> float:
             if values is not None and values <= max(grid, CELL_COUNT_MIN):
-                cells, kept = self._cells_by_boundary(grid, values, atoms)
+                if not boundaries:
+                    boundaries.append(self._boundary_ranks(values, atoms))
+                cells, kept = cells_by_boundary(grid, *boundaries[0])
             elif grid > EXACT_GRID_LIMIT:
                 return self._expected_by_segment(grid, draws, atoms)
             else:
@@ -225,12 +228,10 @@ class OrderedModel:
         cells = np.diff(np.concatenate([starts, [grid]]))
         return cells, ~np.isin(values[starts], atoms)
 
-    def _cells_by_boundary(
-        self, grid: int, values: int, atoms: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_cells_by_point` in O(values) for a grid with more points than the column has
-        values (a 1-10 rating, dates over a few years): the points below each rounding boundary
-        are counted from the inverse CDF's table, so set-up does not grow with the grid."""
+    def _boundary_ranks(self, values: int, atoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The inverse CDF's rank at each rounding boundary between the column's *values*
+        values (a 1-10 rating, dates over a few years), and which values are not atoms: what
+        :func:`cells_by_boundary` counts grid points from, whatever the grid."""
         first = round(self.low / self.step)
         numbers = (first + np.arange(values - 1) + 0.5) * self.step  # boundaries between values
         table = self.inverse.table
@@ -241,12 +242,10 @@ class OrderedModel:
         width = np.where(above > below, above - below, 1.0)
         rank = (inner - 1 + np.clip((numbers - below) / width, 0.0, 1.0)) / knots
         rank = np.where(k == 0, 0.0, np.where(k > knots, 1.0, rank))
-        points = np.clip(np.ceil(rank * grid - 0.5), 0, grid).astype(np.int64)
-        cells = np.diff(np.concatenate([[0], points, [grid]]))
-        kept = cells > 0
+        not_atom = np.ones(values, dtype=bool)
         if len(atoms):
-            kept &= ~np.isin(first + np.arange(values), atoms)
-        return cells[cells > 0], kept[cells > 0]
+            not_atom = ~np.isin(first + np.arange(values), atoms)
+        return rank, not_atom
 
     def _expected_by_segment(self, grid: int, draws: float, atoms: np.ndarray) -> float:
         """:func:`expected` for large grids without materialising them: inside one segment of
@@ -382,6 +381,18 @@ class OrderedModel:
         if len(rest):
             out[rest] = self.residual(len(rest), rng)
         return out
+
+
+def cells_by_boundary(
+    grid: int, rank: np.ndarray, not_atom: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`OrderedModel._cells_by_point` in O(values) for a grid with more points than the
+    column has values: the points below each rounding boundary (its *rank*, from
+    :meth:`OrderedModel._boundary_ranks`), so set-up does not grow with the grid."""
+    points = np.clip(np.ceil(rank * grid - 0.5), 0, grid).astype(np.int64)
+    cells = np.diff(np.concatenate([[0], points, [grid]]))
+    seen = cells > 0
+    return cells[seen], not_atom[seen]
 
 
 def snap_bound(bound: float, step: float, direction) -> float:
