@@ -603,14 +603,19 @@ class PatternGenerator:
             ranks = (u[rest] - self.share) / (1.0 - self.share)
             cut = draw_lengths(self.short_knots, np.clip(ranks, 0.0, 1.0 - 1e-12))
             lengths[rest] = np.clip(cut, min(self.short_codes), len(self.literal))
-        out = np.empty(len(rows), dtype=object)
+        # Each length's codes made together, then put back in row order with one gather
+        # (no Python object per row).
+        parts, order = [], []
         for length in np.unique(lengths):
-            pick = lengths == length
+            pick = np.flatnonzero(lengths == length)
             if length >= len(self.literal):
-                out[pick] = self._codes(rows[pick]).to_numpy()
+                parts.append(self._codes(rows[pick]))
             else:
-                out[pick] = self._cut_codes(rows[pick], int(length)).to_numpy()
-        return pl.Series(self.name, out, dtype=pl.String)
+                parts.append(self._cut_codes(rows[pick], int(length)))
+            order.append(pick)
+        back = np.empty(len(rows), dtype=np.int64)
+        back[np.concatenate(order)] = np.arange(len(rows))
+        return pl.concat(parts).cast(pl.String).gather(back).alias(self.name)
 
     def _sequence(self, rows: np.ndarray) -> pl.Series:
         """Prefix and zero-padded row number + 1 (``Customer#000000001``, ...)."""
