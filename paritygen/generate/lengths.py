@@ -98,6 +98,14 @@ def place_within_length(knots: np.ndarray, ranks: np.ndarray, lengths: np.ndarra
     return np.clip(place, 0.0, 1.0 - 1e-12)
 
 
+def length_share(knots: np.ndarray, length: int) -> float:
+    """The share of values whose drawn length (rounded) is *length*."""
+    knots = np.asarray(knots, dtype=np.float64)
+    probabilities = quantile_probabilities(len(knots))
+    low, high = np.interp([length - 0.5, length + 0.5], knots, probabilities)
+    return float(high - low)
+
+
 SLOT_PRIME = np.uint64(2_147_483_647)
 """Multiplier spreading consecutive slots over a pool (a prime: coprime with every size)."""
 

@@ -41,6 +41,7 @@ from paritygen.generate.lengths import (  # noqa: F401 (re-exported: the length 
     draw_lengths,
     length_inverse,
     length_knots,
+    length_share,
     max_length,
     place_within_length,
 )
@@ -209,6 +210,7 @@ class LengthTextGenerator:
         made = self.ids.count
         if made is None:
             made = ctx.row_count * (1.0 - profiled_null_fraction(ctx)) * share
+        self.made = float(made)
         self.place_chars = int(min(PLACE_CHARS, max(PLACE_CHARS_MIN, PLACE_CHARS_PER_VALUE * made)))
 
     def residual(
@@ -254,14 +256,16 @@ class LengthTextGenerator:
             offset = rng.integers(0, self.span - 2, n)  # room for _trim's moves
         lengths = draw_lengths(self.knots, u)
         offset = self._trim(entry, offset, lengths)
-        if rows is None:
-            ranks = u if place_ids is not None else None
-            offset, lengths = self._whole_words(entry, offset, lengths, place_ids, ranks)
         if rows is not None:
             return self._unique(entry, offset, lengths, rows)
-        return pl.select(
+        ranks = u if place_ids is not None else None
+        numbered = self._whole_words(entry, offset, lengths, place_ids, ranks)
+        values = pl.select(
             self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(lengths))
         ).to_series()
+        if numbered is None:
+            return values
+        return pl.select(pl.concat_str([values, numbered])).to_series()
 
     def _trim(self, entry: np.ndarray, offset: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Offsets moved by one character so no value starts or ends with a space (real text
@@ -286,7 +290,7 @@ class LengthTextGenerator:
         lengths: np.ndarray,
         ids: np.ndarray | None = None,
         ranks: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> pl.Series | None:
         """Each value moved to a place of the pool where its exact length starts and ends on
         whole words ("Love Of My Life", not "ve Of My Li"), so lengths keep production's
         distribution exactly. The place is a function of the value's own (entry, offset), so a
@@ -295,10 +299,16 @@ class LengthTextGenerator:
         With the *ranks* the lengths were drawn at (evenly spread over the ids), each id's
         place among the ids of its length picks the place: distinct ids of one length land on
         distinct places as long as there are places enough (TPC-H's 20,000 part names had
-        shown 17,346 values when ids were folded onto the places modulo their number)."""
+        shown 17,346 values when ids were folded onto the places modulo their number).
+        A length whose whole-word strings are fewer than the distinct values it should show
+        (store names of 16 characters from 53 words: 189 strings for 296 stores) takes a
+        shorter whole-word head and the id's number (``Nice store 713``), as names that only a
+        number tells apart are. *entry*, *offset* and *lengths* are moved in place; the
+        return is the numbers to append (empty strings elsewhere), or None when none are."""
         if not len(entry):
-            return offset, lengths
+            return None
         size = self.spaces.shape[1]
+        suffix: np.ndarray | None = None
         # The value id picks the place (distinct ids, distinct places: an affine map of the
         # id onto the places); without ids, the value's own position does.
         key = (entry * size + offset) if ids is None else ids.astype(np.int64)
@@ -306,16 +316,38 @@ class LengthTextGenerator:
         # Longer values keep their cut (no place is searched for them: WHOLE_WORD_MAX).
         for length in wanted[(wanted > 0) & (wanted <= WHOLE_WORD_MAX)]:
             places, variety = self._places(int(length))
-            if len(places) == 0 or variety < PLACE_VARIETY * self.per_length:
-                continue  # too few whole-word values for the variety wanted: exact cuts
+            if len(places) == 0:
+                continue  # one long word, say: its exact cuts
             rows = np.flatnonzero(lengths == length)
-            if ranks is not None:
-                within = place_within_length(self.knots, ranks[rows], lengths[rows])
-                chosen = places[(within * len(places)).astype(np.int64)]
-            else:
+            if ranks is None:
+                if variety < PLACE_VARIETY * self.per_length:
+                    continue  # too few whole-word values for the variety wanted: exact cuts
                 chosen = places[(key[rows] * PLACE_STEP) % len(places)]
-            entry[rows], offset[rows] = np.divmod(chosen, size)
-        return offset, lengths
+                entry[rows], offset[rows] = np.divmod(chosen, size)
+                continue
+            within = place_within_length(self.knots, ranks[rows], lengths[rows])
+            if variety >= self._demand(int(length)):
+                chosen = places[(within * len(places)).astype(np.int64)]
+                entry[rows], offset[rows] = np.divmod(chosen, size)
+                continue
+            numbers = (ids[rows].astype(np.int64) + 1).astype(str)
+            heads = int(length) - np.char.str_len(numbers) - 1
+            for head in np.unique(heads[heads > 0]):
+                head_places, _ = self._places(int(head))
+                if len(head_places) == 0:
+                    continue
+                pick = rows[heads == head]
+                chosen = head_places[(within[heads == head] * len(head_places)).astype(np.int64)]
+                entry[pick], offset[pick] = np.divmod(chosen, size)
+                lengths[pick] = head
+                if suffix is None:
+                    suffix = np.full(len(entry), "", dtype=object)
+                suffix[pick] = np.char.add(" ", numbers[heads == head])
+        return None if suffix is None else pl.Series(suffix, dtype=pl.String)
+
+    def _demand(self, length: int) -> float:
+        """Distinct values this run should show at *length*."""
+        return self.made * length_share(self.knots, length)
 
     def _places(self, length: int) -> tuple[np.ndarray, int]:
         """Pool positions (first :attr:`place_chars` characters) where *length* characters
@@ -325,7 +357,8 @@ class LengthTextGenerator:
         cached = self._place_cache.get(length)
         if cached is None:
             cached = self._find_places(length, self.place_chars)
-            if cached[1] < PLACE_VARIETY * self.per_length and self.place_chars < PLACE_CHARS:
+            wanted = max(self.per_length, self._demand(length))
+            if cached[1] < PLACE_VARIETY * wanted and self.place_chars < PLACE_CHARS:
                 cached = self._find_places(length, PLACE_CHARS)
             self._place_cache[length] = cached
         return cached

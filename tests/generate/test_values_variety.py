@@ -312,3 +312,31 @@ def test_word_text_of_every_length_keeps_its_distinct_values(share):
     )
     got = run(column, rows, 1.0).n_unique()
     assert abs(got / round(rows * share) - 1.0) <= 0.05, got
+
+
+def test_names_few_words_cannot_tell_apart_take_a_number():
+    # The warehouse's store names ("Nice store 713": 53 words, the numbers are not words):
+    # 3,000 distinct names of 14-18 characters from an eight-word vocabulary have fewer
+    # whole-word strings of each length than stores; the shortfall is told apart by numbers.
+    rows = 3_000
+    words = ("store", "Nice", "Berlin", "Porto", "Lyon", "Essen", "Basel", "Leeds")
+    knots = tuple(float(k) for k in np.linspace(14, 18, 21).round())
+    column = Column(
+        name="name",
+        logical_type="string",
+        sql_type="varchar(80)",
+        length=80,
+        stats=ColumnStats(
+            null_fraction=0.0,
+            distinct_count=rows,
+            length=LengthStats(min=14, max=18, mean=16.0, quantiles=knots),
+            words=tuple(ValueFrequency(value=w, frequency=0.5) for w in words),
+        ),
+    )
+    values = run(column, rows, 1.0)
+    assert abs(values.n_unique() / rows - 1.0) <= 0.02, values.n_unique()
+    lengths = values.str.len_chars()
+    assert lengths.min() >= 14 and lengths.max() <= 18
+    # Whole words before the number: no value starts or ends inside a word.
+    heads = values.str.replace(r" [0-9]+$", "")
+    assert heads.str.split(" ").list.eval(pl.element().is_in(list(words))).list.all().all()
