@@ -13,6 +13,7 @@ import re
 
 import polars as pl
 
+from paritygen.profile.frames import ENGINE
 from paritygen.profile.names import name_tag
 
 PII_SEMANTICS = frozenset(
@@ -188,7 +189,7 @@ def classify_values(values: pl.Series) -> str | None:
         .lazy()
         .select(pl.col("v").str.strip_chars())
         .filter(pl.col("v") != "")
-        .collect()
+        .collect(engine=ENGINE)
         .to_series()
     )
     if sample.len() == 0:

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from paritygen.profile.frames import ENGINE
 from paritygen.profile.parse_cache import cache_dir
 
 FULL_NAME_SHARE = 0.5
@@ -169,7 +170,7 @@ def _distinct_words(values: pl.Series) -> pl.Series:
         .select(pl.col("v").str.strip_chars())
         .filter(pl.col("v") != "")
         .unique()
-        .collect()
+        .collect(engine=ENGINE)
         .to_series()
         .rename(values.name)
     )
@@ -236,7 +237,7 @@ def name_tag(values: pl.Series) -> str | None:
             first=pl.col("words").list.first().str.to_lowercase(),
             last=pl.col("words").list.last().str.to_lowercase(),
         )
-        .collect()
+        .collect(engine=ENGINE)
     )
     given_first, family_first = _in(frame.get_column("first"), given, family)
     given_last, family_last = _in(frame.get_column("last"), given, family)

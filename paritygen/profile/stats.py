@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paritygen.profile import text
+from paritygen.profile.frames import ENGINE
 from paritygen.profile.model import (
     Column,
     ColumnStats,
@@ -239,7 +240,7 @@ def column_stats(
                 .filter(pl.col("count") >= min_group_size)
                 .sort(["count", values.name], descending=[True, False])
                 .head(MAX_COMMON_VALUES * 2)
-                .collect()
+                .collect(engine=ENGINE)
             )
             common = list(frequent.iter_rows())
     else:
@@ -296,7 +297,7 @@ def _people_filter(
         .group_by("value")
         .agg(pl.col("person").n_unique().alias("people"))
         .filter(pl.col("people") >= k)
-        .collect()["value"]
+        .collect(engine=ENGINE)["value"]
     )
     if numeric:
         kept = set(safe.cast(pl.Float64).to_list())
@@ -386,7 +387,7 @@ def fanout_from_values(
         .drop_nulls()
         .group_by(names)
         .agg(pl.len().alias("fanout_n"))
-        .collect()
+        .collect(engine=ENGINE)
     )
     if edges and groups.height:
         first = groups["k0"].to_numpy()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from paritygen.profile.frames import ENGINE
 from paritygen.profile.model import ValueFrequency
 
 MAX_WORDS = 500
@@ -53,7 +54,7 @@ def vocabulary(
         )
         .drop_nulls("text")
         .with_row_index("row")
-        .collect()
+        .collect(engine=ENGINE)
     )
     if frame.height == 0:
         return ()
@@ -70,7 +71,7 @@ def vocabulary(
         .filter((pl.col("rows") >= min_group_size) & (pl.col("people") >= min_group_size))
         .sort(["rows", "word"], descending=[True, False])
         .head(MAX_WORDS)
-        .collect()
+        .collect(engine=ENGINE)
     )
     total = frame.height
     return tuple(
@@ -98,7 +99,7 @@ def letter_case(values: pl.Series) -> str | None:
             lower=(v.str.to_lowercase() == v).sum(),
             title=(v.str.to_titlecase() == v).sum(),
         )
-        .collect()
+        .collect(engine=ENGINE)
         .row(0)
     )
     if n == 0:
