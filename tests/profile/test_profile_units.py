@@ -134,6 +134,11 @@ def test_fanout_from_histogram_against_materialised_counts() -> None:
 def test_shape_and_scale_helpers() -> None:
     shapes = stats.shape_of(pl.Series(["AB-1234", "xy-0001", "Äb9"])).to_list()
     assert shapes == ["AA-9999", "aa-9999", "Aa9"]
+    # ASCII codes take the str.translate path; a NUL inside a value or a null must not shift
+    # the others (the joined text is split on NUL).
+    ascii_only = stats.shape_of(pl.Series("c", ["AB-12", None, "x\x00Y", "", "q7"]))
+    assert ascii_only.to_list() == ["AA-99", None, "a\x00A", "", "a9"]
+    assert ascii_only.name == "c"
     assert stats._scale_stats(np.array([12.34, 1.5, 100.0]), 4) == (2, 3)
     assert stats._scale_stats(np.array([0.5]), 2) == (1, 0)
 
