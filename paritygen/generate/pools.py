@@ -110,25 +110,6 @@ def _ascii_lower(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isascii() and (ch.isalnum() or ch in "._"))
 
 
-EXTRA_LOCALES = (
-    "en_GB",
-    "de_DE",
-    "fr_FR",
-    "pt_BR",
-    "en_CA",
-    "nl_NL",
-    "es_ES",
-    "it_IT",
-    "pl_PL",
-    "de_AT",
-    "en_AU",
-    "da_DK",
-    "pt_PT",
-)
-"""Locales mixed into a pool when no locale is set and the default one cannot produce the
-profiled lengths (an international customer base: 4- to 10-character postcodes)."""
-
-
 def _email_local(fake: Faker) -> str:
     """A local part in one of the usual shapes: first.last, flast, first_last, first."""
     first, last = _ascii_lower(fake.first_name()), _ascii_lower(fake.last_name())

@@ -34,7 +34,8 @@ from paritygen.generate.base import (
     stable_hash,
 )
 from paritygen.generate.lengths import place_within_length
-from paritygen.generate.pools import EXTRA_LOCALES, POOL_SIZE, POOLED, draw_values, known_locale
+from paritygen.generate.locales import EXTRA_LOCALES
+from paritygen.generate.pools import POOL_SIZE, POOLED, draw_values, known_locale
 from paritygen.generate.structured import (
     digits_from_ids,
     iban_digits,

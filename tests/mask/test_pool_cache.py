@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from paritygen.generate.pools import EXTRA_LOCALES
 from paritygen.mask.maskers import pools
 from paritygen.profile import parse_cache
 
@@ -49,9 +48,6 @@ def built() -> tuple[tuple[str, ...], frozenset[str]]:
     }
     return first, frozenset(names)
 
-
-def test_name_locales_follow_the_generator() -> None:
-    assert ("en_US", *EXTRA_LOCALES) == pools.NAME_LOCALES
 
 
 def test_cached_pools_are_the_built_ones(cache: Path, built, monkeypatch) -> None:

@@ -26,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from paritygen.errors import ConfigError
+from paritygen.generate.locales import EXTRA_LOCALES
 
 POOL_SEED = 0
 """Pools are a function of the Faker version and locale only, never of the run."""
@@ -42,24 +43,9 @@ SLOW_KINDS = frozenset({"street", "username"})
 
 DEFAULT_LOCALE = "en_US"
 
-NAME_LOCALES = (
-    "en_US",
-    "en_GB",
-    "de_DE",
-    "fr_FR",
-    "pt_BR",
-    "en_CA",
-    "nl_NL",
-    "es_ES",
-    "it_IT",
-    "pl_PL",
-    "de_AT",
-    "en_AU",
-    "da_DK",
-    "pt_PT",
-)
-"""Locales whose first and last names free-text masking looks for inside text (the default
-locale and :data:`paritygen.generate.pools.EXTRA_LOCALES`; a test keeps the two in step)."""
+NAME_LOCALES = (DEFAULT_LOCALE, *EXTRA_LOCALES)
+"""Locales whose first and last names free-text masking looks for inside text: the default
+locale and the ones generation mixes into its pools."""
 
 POOLS_CACHE_FORMAT = 1
 """Version of the cached pools' layout."""
