@@ -405,14 +405,17 @@ def fanout_from_values(
     """Fan-out from a child table that was read completely: the same figures as
     :func:`fanout_stats`, grouped in polars instead of a second pass over the table in SQL."""
     names = [f"k{i}" for i in range(len(keys))]
-    groups = (  # one polars query, then numpy: a small table's FKs cost per call, not per row
-        pl.DataFrame(dict(zip(names, keys, strict=True)))
-        .lazy()
-        .drop_nulls()
-        .group_by(names)
-        .agg(pl.len().alias("fanout_n"))
-        .collect(engine=ENGINE)
-    )
+    if len(keys) == 1:  # a group_by's set-up costs ~0.3 ms, ten times value_counts' here
+        groups = keys[0].rename("k0").drop_nulls().value_counts(name="fanout_n")
+    else:  # one polars query, then numpy: a small table's FKs cost per call, not per row
+        groups = (
+            pl.DataFrame(dict(zip(names, keys, strict=True)))
+            .lazy()
+            .drop_nulls()
+            .group_by(names)
+            .agg(pl.len().alias("fanout_n"))
+            .collect(engine=ENGINE)
+        )
     if edges and groups.height:
         first = groups["k0"].to_numpy()
         order = np.array(edges, dtype=object if groups["k0"].dtype == pl.String else np.float64)
