@@ -759,9 +759,10 @@ def main() -> None:
     that showed in the 1 M-row benchmark (benchmarks/RESULTS.md). Every file and connection is
     closed by then; only the interpreter's own clean-up is skipped.
     """
-    from paritygen.parallel import limit_malloc_arenas
+    from paritygen.parallel import limit_malloc_arenas, limit_polars_retention
 
     limit_malloc_arenas()  # before any thread (sessions, producers, stats) allocates
+    limit_polars_retention()  # before polars is imported
     try:
         cli.main(prog_name="paritygen")
         status: object = 0

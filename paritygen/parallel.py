@@ -84,6 +84,24 @@ def limit_malloc_arenas() -> bool:
     return bool(mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
 
 
+POLARS_ALLOCATOR_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
+"""jemalloc options for polars' own allocator (``_RJEM_MALLOC_CONF``; polars' import appends
+it to its own 500 ms / 1 s decays, so these win): pages freed go back to the system at once.
+With polars' decays every chunk's intermediate columns and encode buffers stayed in the RSS:
+the 1 M-row warehouse generate peaked at 387 MB with them, 325-329 MB with these (``--jobs
+1``; benchmarks/RESULTS.md, "Memory, round 5"), the same rows."""
+
+
+def limit_polars_retention() -> bool:
+    """Set :data:`POLARS_ALLOCATOR_CONF` for polars' jemalloc, which reads it once, when polars
+    is imported (so call this before); whether it was set. A ``_RJEM_MALLOC_CONF`` already in
+    the environment is the user's and wins."""
+    if "_RJEM_MALLOC_CONF" in os.environ or "polars" in sys.modules:
+        return False
+    os.environ["_RJEM_MALLOC_CONF"] = POLARS_ALLOCATOR_CONF
+    return True
+
+
 @dataclass(frozen=True)
 class Unit:
     """One piece of work: *run()* after every unit named in *after* has finished."""

@@ -1,6 +1,8 @@
 """The executor's process set-up: glibc malloc arenas capped before threads allocate."""
 
+import os
 import platform
+import subprocess
 import sys
 
 from paritygen import parallel
@@ -17,3 +19,24 @@ def test_malloc_arenas_are_capped_on_glibc_unless_the_environment_says(monkeypat
         assert parallel.limit_malloc_arenas() is False  # the user's own setting stands
     finally:
         parallel.limit_malloc_arenas.cache_clear()
+
+
+def _retention_in_fresh_process(env: dict[str, str], first: str = "") -> str:
+    code = (
+        f"{first}\nimport os\nfrom paritygen.parallel import limit_polars_retention\n"
+        "print(limit_polars_retention(), os.environ.get('_RJEM_MALLOC_CONF'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_polars_allocator_gives_freed_pages_back_unless_the_environment_says():
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    conf = parallel.POLARS_ALLOCATOR_CONF
+    assert _retention_in_fresh_process(env) == f"True {conf}"
+    # polars already imported: its allocator has read its settings, ours would come too late
+    late = _retention_in_fresh_process(env, "import polars")
+    assert late.startswith("False ") and conf not in late
+    own = {**env, "_RJEM_MALLOC_CONF": "dirty_decay_ms:5000"}
+    assert _retention_in_fresh_process(own) == "False dirty_decay_ms:5000"
