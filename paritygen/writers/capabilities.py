@@ -96,6 +96,10 @@ class Capabilities:
     """False when keys and FKs cannot be added to an existing table (they come with it)."""
     combine_alter: bool = False
     """True: the keys and indexes added after the load go in one ``ALTER TABLE``, read once."""
+    batch_create: bool = False
+    """True: a run's new tables (and their types) are created by one multi-statement text in one
+    transaction (one round trip, not two per table); the DDL must be transactional, so a
+    failure leaves nothing behind."""
     fk_checks_off: tuple[str, ...] = ()
     """Session statements run while adding FKs and emptying tables, undone by ``fk_checks_on``."""
     fk_checks_on: tuple[str, ...] = ()

@@ -173,6 +173,9 @@ CAPABILITIES = Capabilities(
     constraints_after_load=True,
     concurrent_sessions=True,
     deferred=DEFERRABLE,
+    # https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
+    # (DDL is transactional: one failing CREATE rolls back every one before it)
+    batch_create=True,
     identity_columns=True,
     # https://www.postgresql.org/docs/current/indexes-types.html
     index_kinds=frozenset({"gin", "gist", "brin", "hash", "spgist"}),
