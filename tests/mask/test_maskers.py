@@ -181,8 +181,26 @@ def test_iban_vectorised_path_equals_the_general_one() -> None:
         "DE89 3704 0044 0532 0130 00", "gb82west12345698765432", "GB82 WEST 1234 5698 7654 32",
         "12345", "AB", "", "ÄÖ12ABCDEF12345", "de12x", "FR76-3000-6000", "NL91ABNA0417164300",
         "  ", "AT61 1904 3002 3457 3201", "XX00ÉCOLE12345678", "FR1420041010050500013M02606",
+        "DE12\0AB345", "DE89370400440532013000\0", "DE\U0001f600123456",
     ] + [f"DE{i % 97:02d}{i * 7919:018d}" for i in range(500)]  # fmt: skip
     for attempt in (0, 2):
         fast = masker.mask_distinct(values, KEY, attempt)
         assert fast == masker._mask_general(values, KEY, attempt)
     assert all(iban_valid(v) for v in fast[-500:])
+
+
+def test_replace_many_keeps_layout_nuls_and_wide_characters() -> None:
+    """Every ASCII letter and digit replaced by one of its class, every other character (NULs of
+    the value's own, inside or at its end, characters beyond the BMP) kept in place."""
+    from paritygen.mask.maskers.base import replace_many
+
+    values = ["ab\0", "\0\0", "x\0y1", "\U0001f600a1-", "", "Zz 09"]
+    draws = KEY.byte_matrix("test", values, 8)
+    out = replace_many(values, draws)
+    assert [len(v) for v in out] == [len(v) for v in values]
+    for before, after in zip(values, out, strict=True):
+        for a, b in zip(before, after, strict=True):
+            if a.isascii() and a.isalnum():
+                assert b.isascii() and (a.isdigit(), a.isupper()) == (b.isdigit(), b.isupper())
+            else:
+                assert a == b

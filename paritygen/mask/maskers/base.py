@@ -155,7 +155,10 @@ class StringMasker(Masker):
             cache.reset(key)
         missing = cache.unknown(distinct)
         if missing.len():
-            cache.add(missing, self._mask_new(missing.to_list(), key, 0))
+            new = pl.Series(values.name, self._mask_new(missing.to_list(), key, 0), pl.String)
+            cache.add(missing, new)
+            if missing.len() == frame.height:  # each row a value of its own, none seen before
+                return new  # (a unique column's chunk): in row order already, no join
         masked = frame.join(cache.frame, on="v", how="left", maintain_order="left")
         return masked.get_column("m").rename(values.name)
 
@@ -222,10 +225,10 @@ class PseudonymCache:
         found = distinct.to_frame("v").join(self.frame, on="v", how="anti", maintain_order="left")
         return found.get_column("v")
 
-    def add(self, inputs: pl.Series, outputs: list[str]) -> None:
+    def add(self, inputs: pl.Series, outputs: pl.Series | list[str]) -> None:
         """Remember *outputs* for *inputs* (distinct, none cached yet)."""
         new = pl.DataFrame(
-            {"v": inputs, "m": pl.Series(outputs, dtype=pl.String)},
+            {"v": inputs, "m": pl.Series("m", outputs, dtype=pl.String)},
             schema={"v": pl.String, "m": pl.String},
         )
         self.frame = pl.concat([self.frame, new], rechunk=False) if self.size else new
@@ -281,11 +284,10 @@ def replace_many(values: Sequence[str], draws: np.ndarray, keep: np.ndarray | in
     """
     if not values:
         return []
-    width = max(len(v) for v in values)
+    codes = code_points(values)
+    width = codes.shape[1]
     if width == 0:
         return list(values)
-    padded = "".join(v.ljust(width, "\0") for v in values)
-    codes = np.frombuffer(padded.encode("utf-32-le"), dtype="<u4").reshape(len(values), width)
     digit = (codes >= 48) & (codes <= 57)
     upper = (codes >= 65) & (codes <= 90)
     lower = (codes >= 97) & (codes <= 122)
@@ -297,8 +299,29 @@ def replace_many(values: Sequence[str], draws: np.ndarray, keep: np.ndarray | in
     out = np.where(changed & digit, 48 + byte % 10, out)
     out = np.where(changed & upper, 65 + byte % 26, out)
     out = np.where(changed & lower, 97 + byte % 26, out)
-    text = out.astype("<u4").tobytes().decode("utf-32-le")
-    return [text[i * width : i * width + len(v)] for i, v in enumerate(values)]
+    return from_code_points(out, values)
+
+
+def code_points(values: Sequence[str]) -> np.ndarray:
+    """The values as a (len, longest) matrix of code points, NUL-padded on the right (numpy's
+    fixed-width strings: one C conversion instead of padding and encoding in Python)."""
+    width = max(map(len, values), default=0)
+    if width == 0:
+        return np.zeros((len(values), 0), dtype="<u4")
+    return np.array(values, dtype=f"<U{width}").view("<u4").reshape(len(values), width)
+
+
+def from_code_points(codes: np.ndarray, values: Sequence[str]) -> list[str]:
+    """Rows of *codes* as strings of the lengths of *values* (the inputs they were made from).
+
+    numpy drops trailing NULs when it turns the rows back into strings, which is right for the
+    padding; an input holding a NUL of its own is cut from the row by its length instead."""
+    width = codes.shape[1]
+    rows = np.ascontiguousarray(codes, dtype="<u4").view(f"<U{width}").ravel().tolist()
+    if any("\0" in v for v in values):
+        text = codes.astype("<u4").tobytes().decode("utf-32-le")
+        return [text[i * width : i * width + len(v)] for i, v in enumerate(values)]
+    return rows
 
 
 def replace_characters(value: str, draws: np.ndarray, keep: int = 0) -> str:

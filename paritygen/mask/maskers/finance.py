@@ -15,7 +15,13 @@ from typing import ClassVar
 import numpy as np
 
 from paritygen.mask.keys import MaskKey
-from paritygen.mask.maskers.base import MaskColumn, StringMasker, replace_many
+from paritygen.mask.maskers.base import (
+    MaskColumn,
+    StringMasker,
+    code_points,
+    from_code_points,
+    replace_many,
+)
 from paritygen.registry import maskers
 
 
@@ -76,13 +82,12 @@ class IbanMasker(StringMasker):
         :meth:`_mask_general`, which handles the rows with letters outside ASCII."""
         compacts = [v.replace(" ", "") for v in values]
         n = len(compacts)
-        width = max((len(c) for c in compacts), default=0)
+        codes = code_points(compacts)
+        width = codes.shape[1]
         if width == 0:
             return self._mask_general(values, key, attempt)
         draws = self.draws(key, values, attempt, width)
-        lengths = np.fromiter((len(c) for c in compacts), dtype=np.int64, count=n)
-        padded = "".join(c.ljust(width, "\0") for c in compacts)
-        codes = np.frombuffer(padded.encode("utf-32-le"), dtype="<u4").reshape(n, width)
+        lengths = np.fromiter(map(len, compacts), dtype=np.int64, count=n)
         digit = (codes >= 48) & (codes <= 57)
         upper = (codes >= 65) & (codes <= 90)
         lower = (codes >= 97) & (codes <= 122)
@@ -90,12 +95,17 @@ class IbanMasker(StringMasker):
         shaped = np.where(digit, 48 + byte % 10, codes)  # replace_many's rule, keep 0
         shaped = np.where(upper, 65 + byte % 26, shaped)
         shaped = np.where(lower, 97 + byte % 26, shaped)
-        real = np.fromiter(
-            (len(c) >= 5 and c[:2].isalpha() and c.isalnum() for c in compacts),
-            dtype=bool, count=n,
-        )  # fmt: skip
         inside = np.arange(width)[None, :] < lengths[:, None]
-        ascii_real = real & ((digit | upper | lower) | ~inside).all(axis=1)
+        ascii_alnum = ((digit | upper | lower) | ~inside).all(axis=1)
+        # `real` is len >= 5, c[:2].isalpha(), c.isalnum(): for an ASCII row the classes above
+        # say it; a row with other characters asks Python's str (its rules for any letter)
+        letter = upper | lower
+        real = (lengths >= 5) & letter[:, 0] & letter[:, 1 % width] & ascii_alnum
+        other = np.flatnonzero(((codes >= 128) & inside).any(axis=1))
+        for i in other.tolist():
+            c = compacts[i]
+            real[i] = len(c) >= 5 and c[:2].isalpha() and c.isalnum()
+        ascii_real = real & ascii_alnum
         out = shaped.copy()
         rows = np.flatnonzero(ascii_real)
         if len(rows):
@@ -106,15 +116,16 @@ class IbanMasker(StringMasker):
             out[rows, 2] = 48 + check // 10
             out[rows, 3] = 48 + check % 10
             out[rows, 4:] = np.where(inside[rows, 4:], bban, out[rows, 4:])
-        text = out.astype("<u4").tobytes().decode("utf-32-le")
-        general = np.flatnonzero(real & ~ascii_real)
-        fixed = dict(zip(general.tolist(), self._mask_general(
-            [values[i] for i in general], key, attempt
-        ), strict=True)) if len(general) else {}  # fmt: skip
-        return [
-            fixed[i] if i in fixed else _respace(value, text[i * width : i * width + size])
-            for i, (value, size) in enumerate(zip(values, lengths.tolist(), strict=True))
-        ]
+        result = from_code_points(out, compacts)
+        spaced = np.fromiter(map(len, values), dtype=np.int64, count=n) != lengths
+        for i in np.flatnonzero(spaced).tolist():
+            result[i] = _respace(values[i], result[i])
+        general = np.flatnonzero(real & ~ascii_real).tolist()
+        if general:
+            fixed = self._mask_general([values[i] for i in general], key, attempt)
+            for i, masked in zip(general, fixed, strict=True):
+                result[i] = masked
+        return result
 
     def _mask_general(self, values: list[str], key: MaskKey, attempt: int) -> list[str]:
         """:meth:`mask_distinct` one value at a time: the reference, and the path of values
