@@ -318,7 +318,7 @@ def from_code_points(codes: np.ndarray, values: Sequence[str]) -> list[str]:
     padding; an input holding a NUL of its own is cut from the row by its length instead."""
     width = codes.shape[1]
     rows = np.ascontiguousarray(codes, dtype="<u4").view(f"<U{width}").ravel().tolist()
-    if any("\0" in v for v in values):
+    if "\0" in "".join(values):
         text = codes.astype("<u4").tobytes().decode("utf-32-le")
         return [text[i * width : i * width + len(v)] for i, v in enumerate(values)]
     return rows

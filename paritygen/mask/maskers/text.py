@@ -99,8 +99,14 @@ class FreeTextMasker(StringMasker):
         if not mapping:
             return list(values)
         patterns = sorted(mapping, key=len, reverse=True)
-        replaced = series.str.replace_many(patterns, [mapping[p] for p in patterns], leftmost=True)
-        return replaced.to_list()
+        # Both lists handed over as one list scalar each (a Series imploded): polars takes a
+        # Python list of 50,000 spans through a slower literal conversion (~0.03 s).
+        find = pl.lit(pl.Series(patterns, dtype=pl.String).implode()).first()
+        put = pl.lit(pl.Series([mapping[p] for p in patterns], dtype=pl.String).implode()).first()
+        replaced = series.to_frame("s").select(
+            pl.col("s").str.replace_many(find, put, leftmost=True)
+        )
+        return replaced.to_series().to_list()
 
     def _mask_kind(self, kind: str, texts: list[str], key: MaskKey, attempt: int) -> list[str]:
         """Same-length pseudonyms of the spans of one kind (each keyed by its own text)."""
@@ -108,7 +114,7 @@ class FreeTextMasker(StringMasker):
             return self._iban.mask_distinct(texts, key, attempt)
         if kind == "card":
             return self._card.mask_distinct(texts, key, attempt)
-        width = max(len(t) for t in texts)
+        width = max(map(len, texts))
         draws = self.draws(key, texts, attempt, width)
         if kind == "name":
             numbers = self.keyed(key, texts, attempt)[:, 0]
@@ -123,8 +129,10 @@ class FreeTextMasker(StringMasker):
                 else:
                     out.append(text[0] + replace_many([text[1:]], row[1:].reshape(1, -1))[0])
             return out
+        if kind != "phone":
+            return replace_many(texts, draws)
         keep = np.array([1 if t.startswith("+") else 0 for t in texts], dtype=np.int64)
-        return replace_many(texts, draws, keep if kind == "phone" else 0)
+        return replace_many(texts, draws, keep)
 
 
 def _kind(candidate: str, text: str, names: frozenset[str]) -> str | None:
@@ -137,7 +145,7 @@ def _kind(candidate: str, text: str, names: frozenset[str]) -> str | None:
         return "iban"
     if candidate in ("iban", "card") and luhn_valid(text):
         return "card"
-    if candidate in ("card", "phone") and sum(ch.isdigit() for ch in text) >= MIN_PHONE_DIGITS:
+    if candidate in ("card", "phone") and sum(map(str.isdigit, text)) >= MIN_PHONE_DIGITS:
         return "phone"
     return None
 
