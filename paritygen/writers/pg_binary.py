@@ -125,8 +125,8 @@ def encode_binary(
     Columns of one width in every row (no NULL) go first, so each row starts with one block of
     the same width (the field count, those fields, the next field's length): a numpy record
     array whose fields are big-endian, filled a column at a time. The other fields of a row
-    follow its block (:func:`_interleave`); a mask of the block's bytes puts both in place
-    with two masked assignments (no Python per row, no per-byte index arrays)."""
+    follow its block, all written straight into the output by :func:`_interleave` (no Python
+    per row, no per-byte index arrays, no intermediate copy of the chunk)."""
     rows = chunk.height
     fixed: list[tuple[str, _Fixed]] = []
     varying: list[tuple[str, np.ndarray, np.ndarray]] = []
@@ -163,47 +163,39 @@ def encode_binary(
     if varying:
         block["next"] = varying[0][1]
     first = block.view(np.uint8).ravel()
-    streams: list[np.ndarray] = []
-    runs: list[np.ndarray] = []
+    streams: list[np.ndarray] = [first]
+    runs: list[np.ndarray] = [np.full(rows, block.dtype.itemsize, dtype=np.int64)]
     for i, (_, lengths, data) in enumerate(varying):
         streams.append(data)
         runs.append(np.maximum(lengths, 0))
         if i + 1 < len(varying):
             streams.append(varying[i + 1][1].astype(">i4").view(np.uint8))
             runs.append(np.full(rows, 4, dtype=np.int64))
-    rest = _interleave(streams, runs)
-    total = len(first) + len(rest)
+    total = sum(len(stream) for stream in streams)
     out = np.empty(len(HEADER) + total + len(TRAILER), dtype=np.uint8)
     out[: len(HEADER)] = np.frombuffer(HEADER, dtype=np.uint8)
     out[len(HEADER) + total :] = np.frombuffer(TRAILER, dtype=np.uint8)
-    body = out[len(HEADER) : len(HEADER) + total]
-    if not len(rest):
-        body[:] = first
-    else:  # each row: its block, then the rest of its fields
-        tails = np.add.reduce(runs) if len(runs) > 1 else runs[0]
-        widths = np.stack([np.full(rows, block.dtype.itemsize, dtype=np.int64), tails], axis=1)
-        in_block = np.repeat(np.tile(np.array([True, False]), rows), widths.ravel())
-        body[in_block] = first
-        np.logical_not(in_block, out=in_block)  # in place: one mask of the chunk's size
-        body[in_block] = rest
+    # each row: its block, then the rest of its fields, straight into the output
+    _interleave(streams, runs, out[len(HEADER) : len(HEADER) + total])
+    return order, memoryview(out)
     return order, memoryview(out)
 
 
-def _interleave(streams: list[np.ndarray], runs: list[np.ndarray]) -> np.ndarray:
-    """Row by row, the next ``runs[k][row]`` bytes of each stream k in turn: one ``repeat``
-    labels every output byte with its stream, one masked assignment per stream fills it."""
-    if not streams:
-        return np.zeros(0, dtype=np.uint8)
+def _interleave(streams: list[np.ndarray], runs: list[np.ndarray], out: np.ndarray) -> None:
+    """Row by row, the next ``runs[k][row]`` bytes of each stream k in turn, into *out*: one
+    ``repeat`` labels every output byte with its stream, one masked assignment per stream
+    fills it. Written in place: the chunk's bytes are held twice at most (the streams and
+    *out*), plus the labels and one mask, a byte each per output byte."""
     if len(streams) == 1:
-        return streams[0]
+        out[:] = streams[0]
+        return
     rows = len(runs[0])
     sizes = np.stack(runs, axis=1).ravel()
-    out = np.empty(int(sizes.sum()), dtype=np.uint8)
     label = np.uint8 if len(streams) < 256 else np.uint16
     which = np.repeat(np.tile(np.arange(len(streams), dtype=label), rows), sizes)
+    del sizes
     for k, stream in enumerate(streams):
         out[which == k] = stream
-    return out
 
 
 @dataclass(frozen=True)
@@ -273,7 +265,8 @@ def _variable(
         if version:
             present = pl.select(pl.concat_str([pl.lit("\x01"), present])).to_series()
         sizes = present.str.len_bytes().to_numpy().astype(np.int64)
-        data = (present.str.join("").item() or "").encode("utf-8")
+        # UTF-8 bytes straight from polars: no Python str of the whole column between
+        data = present.str.join("").cast(pl.Binary).item() or b""
     lengths = np.full(len(series), -1, dtype=np.int64)
     if nulls is None:
         lengths[:] = sizes
