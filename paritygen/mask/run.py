@@ -30,16 +30,13 @@ import sqlalchemy as sa
 
 from paritygen.db import resolve_url
 from paritygen.errors import ConfigError, UnsafeTarget, safe_url
-from paritygen.generate.keys import KeyFactory
 from paritygen.generate.plan import build_plan
 from paritygen.mask.copy import ColumnCounts, MaskState, TableCopy
 from paritygen.mask.keys import MaskKey, key_from_env
-from paritygen.mask.mixed import ParentKeys, copied_parent_fks, wrap
 from paritygen.mask.passthrough import copy_raw, passes_through, raw_format
 from paritygen.mask.rules import RulesFile, TableAction, plan_tables, read_rules
 from paritygen.profile.io import profile_to_dict
 from paritygen.profile.model import Profile, Table
-from paritygen.run.generate import table_loads
 from paritygen.run.load import TableLoad, TableSummary
 from paritygen.run.stage import RunOptions, TargetRun
 
@@ -274,7 +271,11 @@ def _loads(
     copied = {n for n, a in actions.items() if a.mode == "mask"}
     generated = {n for n, a in actions.items() if a.mode == "generate"}
     synthetic: dict[str, TableLoad] = {}
-    if generated:
+    if generated:  # the synthetic generator's modules, only for a run that generates
+        from paritygen.generate.keys import KeyFactory
+        from paritygen.mask.mixed import ParentKeys, copied_parent_fks, wrap
+        from paritygen.run.generate import table_loads
+
         only = dataclasses.replace(
             plan,
             tables=tuple(dataclasses.replace(t, generate=t.name in generated) for t in plan.tables),

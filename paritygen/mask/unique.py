@@ -56,6 +56,11 @@ class UniqueGuard:
         """*masked* with every collision (with earlier rows or within the chunk) re-masked."""
         present = masked.is_not_null().to_numpy()
         hashes = _hashes(masked)
+        written = hashes[present].tolist()
+        fresh = set(written)
+        if len(fresh) == len(written) and self.seen.isdisjoint(fresh):
+            self.seen |= fresh  # the usual chunk: no collision, found without a loop per row
+            return masked
         clash = np.zeros(len(masked), dtype=bool)
         chunk_seen: set[int] = set()
         for i in np.flatnonzero(present):
