@@ -260,24 +260,31 @@ def table_loads(
 ) -> list[TableLoad]:
     """A :class:`TableLoad` per planned table, its rows made by :class:`TableRows` (built when
     the table's turn comes, kept for its deferred FK updates, and dropped once its last rows are
-    out: a table's text pools and grids take megabytes, 3.3 GB over 240 tables kept to the end)."""
+    out: a table's text pools and grids take megabytes, 3.3 GB over 240 tables kept to the end).
+
+    Under ``--jobs`` each table's set-up holds only its own lock (its chunks and its deferred
+    updates must share one maker), so tables set up side by side: what set-up shares is
+    thread-safe on its own (``KeyFactory.table_keys`` under its lock, Faker draws under
+    ``pools._FAKER_LOCK``, the per-process pools and powers are pure and only read once made).
+    One global lock serialised every table's set-up behind whichever table was building."""
     makers: dict[str, TableRows] = {}
-    lock = threading.Lock()  # tables load side by side under --jobs
+    building = {table_plan.name: threading.Lock() for table_plan in plan.to_generate}
 
     def maker(table_plan: TablePlan) -> TableRows:
-        with lock:
-            if table_plan.name not in makers:
+        with building[table_plan.name]:
+            made = makers.get(table_plan.name)
+            if made is None:
                 target_table = metadata.tables[table_plan.name]
-                makers[table_plan.name] = TableRows(
+                made = makers[table_plan.name] = TableRows(
                     profile, keys.table_keys(table_plan.name), table_plan.row_count, seed,
                     plan.scale,
                     computed={c.key for c in target_table.columns if c.computed is not None},
                 )  # fmt: skip
-            return makers[table_plan.name]
+            return made
 
     def then_drop(name: str, chunks: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         yield from chunks
-        with lock:
+        with building[name]:
             makers.pop(name, None)
 
     loads = []
