@@ -45,7 +45,14 @@ from paritygen.run.guard import refuse_production_names, refuse_source, url_name
 from paritygen.run.load import TableLoad, TableSummary, load_tables
 from paritygen.run.lock import TargetLock
 from paritygen.run.progress import progress_on
-from paritygen.run.state import STATE_TABLE, Holder, PreviousRun, RunState, read_state
+from paritygen.run.state import (
+    STATE_TABLE,
+    Holder,
+    PreviousRun,
+    RunState,
+    read_state,
+    relax_commits,
+)
 from paritygen.run.target import IF_EXISTS, SCHEMA_MODES, check_tables, resolve_mode
 
 log = logging.getLogger("paritygen")
@@ -123,6 +130,7 @@ class TargetRun:
         )
         source = _source_identity(options.source) if options.source else None
         self.engine = open_target_engine(self.url, create=options.create_database)
+        relax_commits(self.engine)
         try:
             with self.engine.connect() as conn:
                 self.identity = server_identity(conn)
@@ -225,7 +233,10 @@ class TargetRun:
         previous, keep = self.previous, {}
         if previous is not None and previous.unfinished and self.options.resume:
             keep = {t: (s, t in previous.created) for t, s in previous.tables.items()}
-        self.state = RunState(self._engine, Holder.me(), self.options.fingerprint)
+        self.state = RunState(
+            self._engine, Holder.me(), self.options.fingerprint,
+            durable_sql=self.writer.caps.durable_commit_sql,
+        )  # fmt: skip
         self.state.start(keep)
 
     def _drop_debris(self, previous: PreviousRun) -> None:

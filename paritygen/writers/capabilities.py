@@ -100,6 +100,15 @@ class Capabilities:
     """True: a run's new tables (and their types) are created by one multi-statement text in one
     transaction (one round trip, not two per table); the DDL must be transactional, so a
     failure leaves nothing behind."""
+    relaxed_commit_sql: str | None = None
+    """Session statement a write run's connections start with so a commit does not wait for
+    its flush to disk (a 240-table run commits ~500 times: each table's rows, its state row,
+    its keys). Crash-safe still where the server replays its log in order: a server crash
+    loses a tail of the run's commits, never a state row without the rows it records; the
+    run's last state write is made durable by ``durable_commit_sql``, which flushes every
+    commit before it. None: commits as the server is configured."""
+    durable_commit_sql: str | None = None
+    """Transaction statement that makes one commit wait for its flush (the run's last)."""
     fk_checks_off: tuple[str, ...] = ()
     """Session statements run while adding FKs and emptying tables, undone by ``fk_checks_on``."""
     fk_checks_on: tuple[str, ...] = ()

@@ -176,6 +176,11 @@ CAPABILITIES = Capabilities(
     # https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
     # (DDL is transactional: one failing CREATE rolls back every one before it)
     batch_create=True,
+    # https://www.postgresql.org/docs/current/wal-async-commit.html: an asynchronous commit
+    # risks only the last transactions on a server crash, never consistency (WAL is replayed
+    # in order); the run's closing state write is synchronous and flushes all before it.
+    relaxed_commit_sql="SET synchronous_commit TO off",
+    durable_commit_sql="SET LOCAL synchronous_commit TO on",
     identity_columns=True,
     # https://www.postgresql.org/docs/current/indexes-types.html
     index_kinds=frozenset({"gin", "gist", "brin", "hash", "spgist"}),
