@@ -51,7 +51,6 @@ from paritygen.run.state import (
     PreviousRun,
     RunState,
     read_state,
-    relax_commits,
 )
 from paritygen.run.target import IF_EXISTS, SCHEMA_MODES, check_tables, resolve_mode
 
@@ -121,7 +120,7 @@ class TargetRun:
 
     # -- opening and closing ------------------------------------------------------------------
     def __enter__(self) -> TargetRun:
-        from paritygen.writers.base import open_writer
+        from paritygen.writers.base import open_writer, relax_commits
 
         options = self.options
         patterns = user_patterns()
@@ -130,7 +129,7 @@ class TargetRun:
         )
         source = _source_identity(options.source) if options.source else None
         self.engine = open_target_engine(self.url, create=options.create_database)
-        relax_commits(self.engine)
+        self._durable_sql = relax_commits(self.engine)
         try:
             with self.engine.connect() as conn:
                 self.identity = server_identity(conn)
@@ -235,7 +234,7 @@ class TargetRun:
             keep = {t: (s, t in previous.created) for t, s in previous.tables.items()}
         self.state = RunState(
             self._engine, Holder.me(), self.options.fingerprint,
-            durable_sql=self.writer.caps.durable_commit_sql,
+            durable_sql=self._durable_sql,
         )  # fmt: skip
         self.state.start(keep)
 

@@ -19,7 +19,6 @@ import datetime as dt
 import os
 import socket
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -99,29 +98,6 @@ def read_state(engine: Engine) -> PreviousRun | None:
     created = frozenset(r["item"] for r in rows if r["item"] != RUN_ITEM and r["created"])
     holder = Holder(run["host"] or "?", int(run["pid"] or 0), run["started_at"] or "?")
     return PreviousRun(run["status"], holder, run["fingerprint"], tables, created)
-
-
-def relax_commits(engine: Engine) -> None:
-    """Start every new connection of *engine* with the database's ``relaxed_commit_sql``, if
-    it has one (see :class:`~paritygen.writers.capabilities.Capabilities`): PostgreSQL's fsync
-    per commit took 1.4-2.9 s of 240 state writes alone here. The connection already pooled
-    is let go so none keeps the server's setting."""
-    from paritygen.writers.capabilities import capabilities
-
-    statement = capabilities(engine.dialect.name).relaxed_commit_sql
-    if statement is None:
-        return
-
-    def relax(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(statement)
-        finally:
-            cursor.close()
-        dbapi_connection.commit()  # a rollback on the pool's return would undo the SET
-
-    sa.event.listen(engine, "connect", relax)
-    engine.pool.dispose()
 
 
 class RunState:

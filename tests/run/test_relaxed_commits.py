@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paritygen.db import make_engine
-from paritygen.run.state import Holder, RunState, relax_commits, state_table
+from paritygen.run.state import Holder, RunState, state_table
+from paritygen.writers.base import relax_commits
 
 
 def _setting(conn: sa.Connection) -> str:
@@ -16,7 +17,7 @@ def _setting(conn: sa.Connection) -> str:
 def test_postgresql_sessions_relaxed_and_the_finish_durable(pg_url: str) -> None:
     engine = make_engine(pg_url)
     try:
-        relax_commits(engine)
+        durable_sql = relax_commits(engine)
         for _ in range(2):  # a connection back from the pool keeps it (no rollback undoes it)
             with engine.connect() as conn:
                 assert _setting(conn) == "off"
@@ -27,7 +28,7 @@ def test_postgresql_sessions_relaxed_and_the_finish_durable(pg_url: str) -> None
                 raw = conn.connection.driver_connection
                 durable.append(raw.execute("SHOW synchronous_commit").fetchone()[0])
 
-        state = RunState(engine, Holder.me(), "f", durable_sql="SET LOCAL synchronous_commit TO on")
+        state = RunState(engine, Holder.me(), "f", durable_sql=durable_sql)
         state.start()
         sa.event.listen(engine, "after_cursor_execute", seen)
         state.finish("complete")
