@@ -84,6 +84,26 @@ def limit_malloc_arenas() -> bool:
     return bool(mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return None
+
+
+def release_free_memory() -> None:
+    """Give the free pages of glibc's heap back to the system (``malloc_trim``). A chunk's numpy
+    arrays come from the heap once glibc's mmap threshold has risen, and free() only shrinks
+    the heap from its top: what a chunk freed stayed in the RSS under the next chunk's (and
+    the other sessions') arrays. Called between chunks and after each table."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 POLARS_ALLOCATOR_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 """jemalloc options for polars' own allocator (``_RJEM_MALLOC_CONF``; polars' import appends
 it to its own 500 ms / 1 s decays, so these win): pages freed go back to the system at once.

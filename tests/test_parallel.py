@@ -40,3 +40,24 @@ def test_polars_allocator_gives_freed_pages_back_unless_the_environment_says():
     assert late.startswith("False ") and conf not in late
     own = {**env, "_RJEM_MALLOC_CONF": "dirty_decay_ms:5000"}
     assert _retention_in_fresh_process(own) == "False dirty_decay_ms:5000"
+
+
+def test_free_heap_pages_go_back_to_the_system():
+    # ~100 MB of 2 KB blocks (malloc's heap, not pymalloc's), the heap's top kept in use so
+    # that free() alone cannot shrink it; in a fresh process, so the count is this test's.
+    code = (
+        "from paritygen.parallel import release_free_memory\n"
+        "def rss():\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    return int(status.split('VmRSS:')[1].split()[0]) // 1024\n"
+        "blocks = [bytes(2048) for _ in range(50_000)]\n"
+        "pin = bytes(2048)\n"
+        "del blocks\n"
+        "freed = rss()\n"
+        "release_free_memory()\n"
+        "print(freed - rss())\n"
+    )
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (int(done.stdout) >= 80) is glibc

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from paritygen.db import describe_db_error
 from paritygen.errors import ExitStatus, LoadError, ParitygenError
+from paritygen.parallel import release_free_memory
 from paritygen.run.faults import fault_point
 from paritygen.run.progress import Advance, Progress
 
@@ -102,6 +103,7 @@ def load_tables(
         done[name] = TableSummary(rows, seconds)
         log.info("%s: %s rows in %.2f s", name, f"{rows:,}", seconds,
                  extra={TABLE_DONE: (name, rows, seconds)})  # fmt: skip
+        release_free_memory()  # the table's generators are gone (its rows are out)
         load = by_name[name]
         if load.updates and on_loaded is not None:
             on_loaded(name, rows)
@@ -244,6 +246,8 @@ class _ChunkCount:
                 number = self.count
             fault_point(f"after-chunk:{number}")
             yield chunk
+            del chunk  # the writer is done with it: its memory, and what made it, go back
+            release_free_memory()
 
 
 def state_error(
