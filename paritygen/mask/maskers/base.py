@@ -13,6 +13,7 @@ unchanged and cuts every result to the column's length.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -166,14 +167,14 @@ class StringMasker(Masker):
         """Pseudonyms of *distinct*: redrawn where equal to the input, cut to the column."""
         masked = self.mask_distinct(distinct, key, attempt)
         for redraw in range(1, MAX_REDRAWS + 1):
-            same = [i for i, (a, b) in enumerate(zip(distinct, masked, strict=True)) if a == b]
-            if not same:
+            if not any(map(operator.eq, distinct, masked)):  # the usual case, found in C
                 break
+            same = [i for i, (a, b) in enumerate(zip(distinct, masked, strict=True)) if a == b]
             again = self.mask_distinct([distinct[i] for i in same], key, attempt + 101 * redraw)
             for i, value in zip(same, again, strict=True):
                 masked[i] = value
         limit = self.column.length
-        if limit is not None:
+        if limit is not None and max(map(len, masked), default=0) > limit:
             masked = [m[:limit] for m in masked]
         return masked
 
