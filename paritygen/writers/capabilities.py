@@ -96,10 +96,11 @@ class Capabilities:
     """False when keys and FKs cannot be added to an existing table (they come with it)."""
     combine_alter: bool = False
     """True: the keys and indexes added after the load go in one ``ALTER TABLE``, read once."""
-    batch_create: bool = False
-    """True: a run's new tables (and their types) are created by one multi-statement text in one
-    transaction (one round trip, not two per table); the DDL must be transactional, so a
-    failure leaves nothing behind."""
+    batch_ddl: bool = False
+    """True: the DDL of one step goes as one multi-statement text, one round trip (a run's new
+    tables and their types; a table's keys and indexes after the load, then its FKs): 240
+    tables were ~1,000 statements. The DDL must be transactional, so a failure leaves
+    nothing behind."""
     relaxed_commit_sql: str | None = None
     """Session statement a write run's connections start with so a commit does not wait for
     its flush to disk (a 240-table run commits ~500 times: each table's rows, its state row,

@@ -175,7 +175,7 @@ CAPABILITIES = Capabilities(
     deferred=DEFERRABLE,
     # https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
     # (DDL is transactional: one failing CREATE rolls back every one before it)
-    batch_create=True,
+    batch_ddl=True,
     # https://www.postgresql.org/docs/current/wal-async-commit.html: an asynchronous commit
     # risks only the last transactions on a server crash, never consistency (WAL is replayed
     # in order); the run's closing state write is synchronous and flushes all before it.

@@ -437,14 +437,14 @@ def create_tables(
 def _create_all(
     engine: Engine, metadata: sa.MetaData, caps: Capabilities, present: set[str]
 ) -> None:
-    """``metadata.create_all``, in one round trip where the database allows (``batch_create``)
+    """``metadata.create_all``, in one round trip where the database allows (``batch_ddl``)
     and none of the tables exists yet: 240 tables were 480 statements (a lookup and a CREATE
     each). Any failure of the batch (an enum type left by an earlier run...) rolls it back
     whole and falls back to SQLAlchemy's statement-by-statement path, which skips what exists
     and reports a real error on its own statement."""
     tables = list(metadata.tables.values())
     if (
-        caps.batch_create
+        caps.batch_ddl
         and tables
         and all(t.schema is None and t.name.lower() not in present for t in tables)
     ):

@@ -1,5 +1,6 @@
-"""PostgreSQL's new tables are created in one round trip (``Capabilities.batch_create``), with
-the same schema as SQLAlchemy's statement-by-statement path, which stays the fallback."""
+"""PostgreSQL's DDL goes one step a round trip (``Capabilities.batch_ddl``): the new tables,
+with the same schema as SQLAlchemy's statement-by-statement path (the fallback), and a
+table's keys and indexes after the load."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from paritygen.db import make_engine
-from paritygen.writers.schema import create_tables
+from paritygen.writers.schema import create_tables, finish_tables
 
 
 def _metadata() -> sa.MetaData:
@@ -72,5 +73,25 @@ def test_an_existing_type_falls_back_to_one_by_one(pg_url: str) -> None:
             conn.exec_driver_sql("CREATE TYPE mood AS ENUM ('calm', '50%%')")  # pyformat
         create_tables(engine, _metadata(), constraints_after_load=False)
         assert set(sa.inspect(engine).get_table_names()) == {"parent", "child"}
+    finally:
+        engine.dispose()
+
+
+def test_a_tables_keys_and_indexes_in_one_statement(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        metadata = _metadata()
+        create_tables(engine, metadata, constraints_after_load=True)
+        inspector = sa.inspect(engine)
+        assert not inspector.get_pk_constraint("parent")["constrained_columns"]
+        seen = _statements(engine, lambda: finish_tables(engine, metadata, jobs=1))
+        (keys,) = [s for s in seen if "ix_note" in s]
+        assert "PRIMARY KEY" in keys and "CREATE INDEX ix_note" in keys
+        inspector = sa.inspect(engine)
+        assert inspector.get_pk_constraint("parent")["constrained_columns"] == ["id"]
+        assert [i["name"] for i in inspector.get_indexes("parent")] == ["ix_note"]
+        assert inspector.get_foreign_keys("child")[0]["referred_table"] == "parent"
+        (check,) = inspector.get_check_constraints("parent")
+        assert "'%0%'" in check["sqltext"]
     finally:
         engine.dispose()
