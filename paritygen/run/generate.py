@@ -208,7 +208,8 @@ def generate_database(
                     " (cycle or self-reference) cannot be filled after the load"
                 )
         # Every unique value column is checked to hold its rows before anything is written.
-        check_value_capacity(profile, KeyFactory(profile, plan, seed), plan.to_generate, seed)
+        checked = KeyFactory(profile, plan, seed)
+        check_value_capacity(profile, checked, plan.to_generate, seed)
         names = [t.name for t in plan.to_generate]
         metadata, appended = run.prepare_schema(names, mode, unordered_fks=plan.unordered_fks)
         log.warning(  # every check passed; no row written yet
@@ -218,7 +219,8 @@ def generate_database(
         existing: dict[str, ExistingKeys] = (
             existing_keys(run.engine, profile, appended) if appended else {}
         )
-        keys = KeyFactory(profile, plan, seed, existing)
+        # The checked tables' keys are the run's unless it appends (existing keys shift them).
+        keys = KeyFactory(profile, plan, seed, existing) if existing else checked
         loads = table_loads(
             profile, plan, keys, metadata, seed, parents_first=run.parents_first(mode)
         )
