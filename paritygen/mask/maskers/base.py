@@ -151,10 +151,17 @@ class StringMasker(Masker):
         if cache.key is not key:
             cache.reset(key)
         frame = pl.DataFrame({"v": values.cast(pl.String)})
+        if cache.all_found:  # the last chunk was all cached (a child repeating its parent's
+            # values): one join, and the unique / anti join only if a value is new after all
+            masked = frame.join(cache.frame, on="v", how="left", maintain_order="left")
+            found = masked.get_column("m")
+            if found.null_count() == values.null_count():
+                return found.rename(values.name)
         distinct = frame.get_column("v").drop_nulls().unique(maintain_order=True)
         if cache.size + distinct.len() > CACHE_VALUES:
             cache.reset(key)
         missing = cache.unknown(distinct)
+        cache.all_found = cache.size > 0 and missing.len() == 0
         if missing.len():
             new = pl.Series(values.name, self._mask_new(missing.to_list(), key, 0), pl.String)
             cache.add(missing, new)
@@ -209,10 +216,13 @@ class PseudonymCache:
     def __init__(self) -> None:
         self.key: MaskKey | None = None
         self.frame = _EMPTY_CACHE
+        self.all_found = False
+        """The last chunk looked up had every value cached already."""
 
     def reset(self, key: MaskKey) -> None:
         self.key = key
         self.frame = _EMPTY_CACHE
+        self.all_found = False
 
     @property
     def size(self) -> int:
