@@ -81,10 +81,13 @@ def fit_trend(
 
 def captures(records: Sequence[HistoryRecord]) -> list[HistoryRecord]:
     """One record per production capture, in capture order: runs that reused a profile repeat
-    its capture, and production's figures are as of when it was measured, not when it was used."""
-    latest: dict[str, HistoryRecord] = {}
+    its capture, and production's figures are as of when it was measured, not when it was used.
+    A capture is its time and its figures: times are kept to the second, and two runs that each
+    measure production can fall in one second (a quick refresh run twice)."""
+    latest: dict[tuple[str, tuple], HistoryRecord] = {}
     for record in records:
-        latest[capture_time(record)] = record
+        figures = tuple(sorted((n, v.production_rows) for n, v in record.tables.items()))
+        latest[(capture_time(record), figures)] = record
     return sorted(latest.values(), key=lambda r: parse_time(capture_time(r)))
 
 

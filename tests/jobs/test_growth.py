@@ -152,3 +152,12 @@ def test_report_history_cli_errors(history: Path) -> None:
     assert result.exit_code == 2 and "give a PROFILE" in result.output
     result = CliRunner().invoke(cli, ["report", "--history", str(history), "--format", "md"])
     assert result.exit_code == 0 and "# Production growth" in result.output
+
+
+def test_two_captures_in_one_second_are_two_points() -> None:
+    # A quick refresh run twice: both runs measured production within one second (history
+    # times are kept to the second); the second saw production grown.
+    records = [_record(0, 1000, 200), _record(0, 1400, 200)]
+    growth = build_growth(records)
+    orders = next(t for t in growth["tables"] if t["table"] == "orders")
+    assert [p["production_rows"] for p in orders["points"]] == [1000, 1400]
