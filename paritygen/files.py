@@ -10,6 +10,10 @@ YAML are each one line naming the file (and the line), never a traceback.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import threading
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -20,7 +24,8 @@ from paritygen.errors import ConfigError, ParitygenError
 def write_atomic(path: str | Path, text: str, error: type[ParitygenError] = ConfigError) -> Path:
     """Write *text* to *path* atomically; raise *error* ("cannot write PATH: reason")."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    # One temporary name per process and thread: two writers of one file never share it.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
@@ -76,4 +81,45 @@ def process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # another user's process: not ours to judge
+    return True
+
+
+CACHE_ENV = "PARITYGEN_PROFILE_CACHE"
+"""``off`` (or 0, no, false) turns every cache of :func:`cache_folder` off."""
+
+
+def cache_folder(name: str) -> Path | None:
+    """The user's cache folder for *name* (``$XDG_CACHE_HOME/paritygen/NAME`` or
+    ``~/.cache/...``), or None when caching is off. What is kept there is plain data that saves
+    time (parsed profiles, name dictionaries, pseudonym pools), never needed to be right."""
+    if os.environ.get(CACHE_ENV, "").lower() in ("off", "0", "no", "false"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "paritygen" / name
+
+
+def package_version(package: str) -> str:
+    """The installed version of *package* ("absent" when it is not installed): part of a cache
+    entry's name where the cached data comes from that package."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def read_json_quietly(path: Path) -> object | None:
+    """The JSON data in a cache entry, or None when it is missing, unreadable or damaged."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def keep_quietly(path: Path, text: str) -> bool:
+    """Write a cache entry atomically; False instead of an error (a read-only or full cache
+    folder only means building again next time)."""
+    try:
+        write_atomic(path, text)
+    except ParitygenError:
+        return False
     return True

@@ -21,21 +21,18 @@ so a column is only called a name column when most of its distinct values *look 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import importlib
 import json
-import os
 import pkgutil
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from paritygen.files import cache_folder, keep_quietly, package_version, read_json_quietly
 from paritygen.profile.frames import ENGINE
-from paritygen.profile.parse_cache import cache_dir
 
 FULL_NAME_SHARE = 0.5
 """Share of distinct values that must read as full names for a ``full_name`` tag."""
@@ -69,27 +66,20 @@ NAMES_CACHE_FORMAT = 1
 """Version of the cached lists' layout: bumped when :func:`_build` changes what it collects."""
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "absent"
-
-
 def _cache_entry() -> Path | None:
     """The cache file of the dictionaries for the installed Faker and mimesis, or None (off)."""
-    folder = cache_dir()
+    folder = cache_folder("names")
     if folder is None:
         return None
-    stamp = f"{NAMES_CACHE_FORMAT}/faker {_version('faker')}/mimesis {_version('mimesis')}"
-    return folder.parent / "names" / f"{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.json"
+    stamp = (
+        f"{NAMES_CACHE_FORMAT}/faker {package_version('faker')}"
+        f"/mimesis {package_version('mimesis')}"
+    )
+    return folder / f"{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.json"
 
 
 def _read_cached(entry: Path) -> tuple[list[str], list[str]] | None:
-    try:
-        data = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = read_json_quietly(entry)
     if not isinstance(data, dict):
         return None
     given, family = data.get("given"), data.get("family")
@@ -98,19 +88,6 @@ def _read_cached(entry: Path) -> tuple[list[str], list[str]] | None:
     if not all(isinstance(name, str) for name in (*given, *family)):
         return None
     return given, family
-
-
-def _remember(entry: Path, given: list[str], family: list[str]) -> None:
-    """Write the lists atomically (a concurrent reader sees the old file or the new); never
-    raises: a read-only or full cache folder just means building again next time."""
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"given": given, "family": family}), encoding="utf-8")
-        tmp.replace(entry)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,7 +101,7 @@ def _sorted_names() -> tuple[list[str], list[str]]:
             return cached
     given, family = (sorted(names) for names in _build())
     if entry is not None:
-        _remember(entry, given, family)
+        keep_quietly(entry, json.dumps({"given": given, "family": family}))
     return given, family
 
 

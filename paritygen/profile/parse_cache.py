@@ -20,21 +20,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+from paritygen.files import CACHE_ENV, cache_folder, keep_quietly, read_json_quietly
+
+__all__ = ["CACHE_ENV", "cache_dir", "cached", "remember"]
+
 MIN_CACHED_CHARS = 1 << 20
 """Texts shorter than this (1 MiB, about 80 tables) parse in well under a second: not cached."""
 
 MAX_ENTRIES = 8
 """Entries kept; the least recently used beyond this are removed."""
 
-CACHE_ENV = "PARITYGEN_PROFILE_CACHE"
-
 
 def cache_dir() -> Path | None:
     """The folder of cached profiles, or None when caching is off."""
-    if os.environ.get(CACHE_ENV, "").lower() in ("off", "0", "no", "false"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "paritygen" / "profiles"
+    return cache_folder("profiles")
 
 
 def _entry(text: str) -> Path | None:
@@ -49,11 +48,10 @@ def cached(text: str) -> Any | None:
     entry = _entry(text)
     if entry is None:
         return None
-    try:
-        data = json.loads(entry.read_text(encoding="utf-8"))
-        os.utime(entry)  # recently used: kept by the pruning
-    except (OSError, ValueError):
-        return None
+    data = read_json_quietly(entry)
+    if data is not None:
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # recently used: kept by the pruning
     return data
 
 
@@ -68,14 +66,9 @@ def remember(text: str, data: Any) -> None:
             return  # non-string keys or the like: JSON would change the data
     except (TypeError, ValueError):
         return  # dates, bytes, NaN: not JSON data
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(dumped, encoding="utf-8")
-        tmp.replace(entry)
+    if not keep_quietly(entry, dumped):
+        return
+    with contextlib.suppress(OSError):
         entries = sorted(entry.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-MAX_ENTRIES]:
             old.unlink(missing_ok=True)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)

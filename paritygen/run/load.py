@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from paritygen.db import describe_db_error
 from paritygen.errors import ExitStatus, LoadError, ParitygenError
-from paritygen.parallel import release_free_memory
+from paritygen.parallel import Unit, Units, UnitsFailed, release_free_memory, run_units
 from paritygen.run.faults import fault_point
 from paritygen.run.progress import Advance, Progress
 
@@ -146,8 +146,6 @@ def load_tables(
                 on_complete(load.name, previous.rows)
         running.clear()
         if finish and not (side_by_side and beside):
-            from paritygen.parallel import UnitsFailed, run_units
-
             try:
                 run_units(finish, jobs)
             except UnitsFailed as failed:
@@ -180,8 +178,6 @@ def _side_by_side(
     their next chunk and is re-raised here as the unit's own exception, with *running* naming
     the tables left partial (those running, and those that finished after the failure: their
     rows are in but the state does not say so). *finish* units run among them."""
-    from paritygen.parallel import Unit, Units, UnitsFailed, run_units
-
     units_state = Units()
 
     def unit(load: TableLoad) -> Callable[[], tuple[int, float]]:

@@ -52,8 +52,7 @@ def finish_tables(engine: Engine, metadata: sa.MetaData, *, jobs: int = 1) -> No
                 _move_sequences(conn, table, caps)
                 _analyze(conn, table, caps)
     except sa.exc.DBAPIError as exc:
-        reason = db_reason(exc)
-        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+        raise finish_error(exc) from None
 
 
 def _finish_side_by_side(
@@ -76,11 +75,9 @@ def _finish_side_by_side(
     except UnitsFailed as failed:
         if not isinstance(failed.cause, sa.exc.DBAPIError):
             raise failed.cause from None
-        reason = db_reason(failed.cause)
-        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+        raise finish_error(failed.cause) from None
     except sa.exc.DBAPIError as exc:
-        reason = db_reason(exc)
-        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+        raise finish_error(exc) from None
 
 
 def early_finish_units(engine: Engine, metadata: sa.MetaData, jobs: int) -> list[Any] | None:
@@ -97,8 +94,7 @@ def early_finish_units(engine: Engine, metadata: sa.MetaData, jobs: int) -> list
     try:
         units, statistics_units = _finish_units(engine, metadata, caps)
     except sa.exc.DBAPIError as exc:
-        reason = db_reason(exc)
-        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+        raise finish_error(exc) from None
     names = {t.name for t in metadata.sorted_tables}
     return [
         dataclasses.replace(
@@ -118,8 +114,12 @@ def finish_late_checks(engine: Engine, metadata: sa.MetaData) -> None:
         with engine.begin() as conn, _no_fk_checks(conn, caps):
             add_late_checks(conn, metadata, caps)
     except sa.exc.DBAPIError as exc:
-        reason = db_reason(exc)
-        raise LoadError(f"finishing tables (keys, indexes, sequences) failed: {reason}") from None
+        raise finish_error(exc) from None
+
+
+def finish_error(exc: sa.exc.DBAPIError) -> LoadError:
+    """The one line a database error while finishing tables becomes."""
+    return LoadError(f"finishing tables (keys, indexes, sequences) failed: {db_reason(exc)}")
 
 
 def _as_load_error(run: Callable[[], None]) -> Callable[[], None]:
@@ -127,10 +127,7 @@ def _as_load_error(run: Callable[[], None]) -> Callable[[], None]:
         try:
             run()
         except sa.exc.DBAPIError as exc:
-            reason = db_reason(exc)
-            raise LoadError(
-                f"finishing tables (keys, indexes, sequences) failed: {reason}"
-            ) from None
+            raise finish_error(exc) from None
 
     return wrapped
 

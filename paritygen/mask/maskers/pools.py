@@ -16,16 +16,14 @@ milliseconds; a mask run whose pools are all cached never imports Faker. The ent
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
-import os
 import threading
-from importlib import metadata
 from pathlib import Path
 
 from paritygen.errors import ConfigError
+from paritygen.files import cache_folder, keep_quietly, package_version, read_json_quietly
 from paritygen.generate.locales import EXTRA_LOCALES
 
 POOL_SEED = 0
@@ -102,13 +100,6 @@ def known_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "absent"
-
-
 class _PoolCache:
     """Pools by ``kind/locale`` in one JSON file per (sources, versions) stamp: read once on
     first use, rewritten atomically (a concurrent reader sees the old file or the new) when a
@@ -139,9 +130,7 @@ class _PoolCache:
 
 def _cache_entry() -> Path | None:
     """The cache file for this code and the installed Faker and numpy, or None (off)."""
-    from paritygen.profile.parse_cache import cache_dir
-
-    folder = cache_dir()
+    folder = cache_folder("pools")
     if folder is None:
         return None
     here = Path(__file__).resolve()
@@ -153,15 +142,12 @@ def _cache_entry() -> Path | None:
             digest.update(source.read_bytes())
         except OSError:
             return None
-    digest.update(f"faker {_version('faker')}/numpy {_version('numpy')}".encode())
-    return folder.parent / "pools" / f"{digest.hexdigest()[:32]}.json"
+    digest.update(f"faker {package_version('faker')}/numpy {package_version('numpy')}".encode())
+    return folder / f"{digest.hexdigest()[:32]}.json"
 
 
 def _read(entry: Path) -> dict[str, tuple[str, ...]]:
-    try:
-        data = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = read_json_quietly(entry)
     if not isinstance(data, dict):
         return {}
     return {
@@ -175,14 +161,7 @@ def _read(entry: Path) -> dict[str, tuple[str, ...]]:
 
 
 def _write(entry: Path, pools: dict[str, tuple[str, ...]]) -> None:
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({k: list(v) for k, v in pools.items()}), encoding="utf-8")
-        tmp.replace(entry)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    keep_quietly(entry, json.dumps({k: list(v) for k, v in pools.items()}))
 
 
 _CACHE = _PoolCache()
