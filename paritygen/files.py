@@ -16,8 +16,6 @@ import threading
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
 from paritygen.errors import ConfigError, ParitygenError
 
 
@@ -48,6 +46,8 @@ def read_yaml(path: str | Path, what: str) -> object:
         raise ConfigError(f"{path}: no such {what}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the {what} ({exc.__class__.__name__})") from None
+    import yaml  # here, not at the top: a generate from a cached profile never parses YAML
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

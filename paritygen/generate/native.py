@@ -17,6 +17,7 @@ amounts) and use the numeric generators; the writers send them as such.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -35,7 +36,7 @@ from paritygen.generate.base import (
     spread,
 )
 from paritygen.generate.lengths import draw_lengths, length_knots, max_length
-from paritygen.generate.text import WORDS, mix64
+from paritygen.generate.text import english_words, mix64
 from paritygen.profile.model import Column
 from paritygen.registry import generators
 
@@ -44,8 +45,14 @@ Maker = Callable[[np.ndarray, np.ndarray, Column], pl.Series]
 
 MAX_ARRAY_ELEMENTS = 64
 """Most elements one generated array holds, whatever length the profile asks for."""
-_WORDS = pl.Series(sorted({w for w in WORDS if w.isalpha()}))
 _HEX_PAIRS = pl.Series([f"{i:02x}" for i in range(256)])
+
+
+@functools.cache
+def _vocabulary() -> pl.Series:
+    """The English words native literals are made of, built on first use: the list comes from
+    Faker, whose import (0.05-0.1 s) a run whose columns make no such literal never pays."""
+    return pl.Series(sorted({w for w in english_words() if w.isalpha()}))
 
 
 def _field(bits: np.ndarray, shift: int, modulus: int) -> np.ndarray:
@@ -125,7 +132,8 @@ def _words(bits: np.ndarray, lengths: np.ndarray, separator: str = " ") -> pl.Se
     """Whole words from the list, about *lengths* characters each (at least one word)."""
     count = np.clip(np.rint(lengths / 7.0), 1, 200).astype(np.int64)
     top = int(count.max()) if len(count) else 1
-    picks = [_WORDS.gather(_field(bits, 20 + j, len(_WORDS))) for j in range(top)]
+    words = _vocabulary()
+    picks = [words.gather(_field(bits, 20 + j, len(words))) for j in range(top)]
     return _first_joined(picks, count, separator)
 
 
@@ -141,8 +149,9 @@ def _tsvector(bits: np.ndarray, lengths: np.ndarray, column: Column) -> pl.Serie
 def _hstore(bits: np.ndarray, lengths: np.ndarray, column: Column) -> pl.Series:
     pairs = np.clip(np.rint(lengths / 14.0), 1, 50).astype(np.int64)
     top = int(pairs.max()) if len(pairs) else 1
+    words = _vocabulary()
     items = [
-        _join('"k', str(j), '"=>"', _WORDS.gather(_field(bits, 40 + j, len(_WORDS))), '"')
+        _join('"k', str(j), '"=>"', words.gather(_field(bits, 40 + j, len(words))), '"')
         for j in range(top)
     ]
     return _first_joined(items, pairs, ", ")
@@ -169,7 +178,8 @@ def _array_elements(bits: np.ndarray, element: str, slot: int) -> tuple[pl.Serie
 
         raw = np.stack([_field(bits, slot * 16 + i, 256) for i in range(16)], axis=1)
         return uuid_strings(raw.astype(np.uint8)), 36
-    return _join('"', _WORDS.gather(_field(bits, slot, len(_WORDS))), '"'), 8
+    words = _vocabulary()
+    return _join('"', words.gather(_field(bits, slot, len(words))), '"'), 8
 
 
 def _array(bits: np.ndarray, lengths: np.ndarray, column: Column) -> pl.Series:

@@ -13,12 +13,14 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-from faker import Faker, Generator
-from faker.config import AVAILABLE_LOCALES
 
 from paritygen.generate.base import stable_hash
+
+if TYPE_CHECKING:
+    from faker import Faker, Generator
 
 POOL_SIZE = 3000
 """Values per pool: enough variety for realistic frequencies, built in well under a second."""
@@ -50,6 +52,8 @@ def normal_locale(locale: str) -> str:
 
 def known_locale(locale: str) -> bool:
     """Whether Faker knows *locale*: a set lookup, not a Faker build (0.3 s each)."""
+    from faker.config import AVAILABLE_LOCALES
+
     return normal_locale(locale) in AVAILABLE_LOCALES
 
 
@@ -60,6 +64,8 @@ _FAKER_LOCK = threading.Lock()
 @functools.lru_cache(maxsize=32)
 def _faker(locale: str) -> Faker:
     """One Faker per locale for the process: building one loads every provider (~0.3 s)."""
+    from faker import Faker
+
     return Faker(locale)
 
 
@@ -74,6 +80,8 @@ def _phone_faker(locale: str) -> Generator | None:
         module = importlib.import_module(f"faker.providers.phone_number.{name}")
     except ModuleNotFoundError:
         return None  # Faker falls back to another locale's provider: leave that to Faker
+    from faker import Generator
+
     generator = Generator()
     generator.add_provider(module.Provider)
     generator.seed_instance(0)

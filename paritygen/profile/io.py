@@ -7,12 +7,12 @@ Validation happens here, at the file boundary, so every other module can trust a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from paritygen.errors import ProfileError
@@ -126,20 +126,23 @@ def _prune(value: Any) -> Any:
     return value
 
 
-# libyaml's C loader/dumper when PyYAML has it: same documents, 3-7x faster on a large profile.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@functools.cache
+def _yaml() -> tuple[Any, Any, Any]:
+    """(PyYAML, its loader, our dumper), imported on first use: a profile read from
+    :mod:`paritygen.profile.parse_cache` never needs them. libyaml's C loader/dumper when PyYAML
+    has it: same documents, 3-7x faster on a large profile."""
+    import yaml
 
+    class Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+        """Block style for mappings, flow style for short scalar lists (quantiles stay one
+        line)."""
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Block style for mappings, flow style for short scalar lists (quantiles stay one line)."""
+    def represent_list(dumper: Any, data: list) -> Any:
+        flow = all(not isinstance(v, dict | list) for v in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
-
-def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
-    flow = all(not isinstance(v, dict | list) for v in data)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
-
-
-_Dumper.add_representer(list, _represent_list)
+    Dumper.add_representer(list, represent_list)
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), Dumper
 
 
 def dumps(profile: Profile, fmt: str = "yaml") -> str:
@@ -150,7 +153,8 @@ def dumps(profile: Profile, fmt: str = "yaml") -> str:
 def _dump_data(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    yaml, _loader, dumper = _yaml()
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_profile(profile: Profile, path: str | Path) -> Path:
@@ -175,8 +179,9 @@ def loads(text: str, origin: str = "profile") -> Profile:
     comes from :mod:`paritygen.profile.parse_cache` when it was parsed before)."""
     data = parse_cache.cached(text)
     if data is None:
+        yaml, loader, _dumper = _yaml()
         try:
-            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+            data = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -24,8 +24,10 @@ from paritygen.files import CACHE_ENV, cache_folder, keep_quietly, read_json_qui
 
 __all__ = ["CACHE_ENV", "cache_dir", "cached", "remember"]
 
-MIN_CACHED_CHARS = 1 << 20
-"""Texts shorter than this (1 MiB, about 80 tables) parse in well under a second: not cached."""
+MIN_CACHED_CHARS = 32 << 10
+"""Texts shorter than this (32 KiB, a table or two) parse in about 10 ms: not cached. PyYAML
+takes about 0.1 s of CPU for TPC-H's 8 tables (300 KB), a fifth of a ``generate``'s start, and
+JSON 2 ms."""
 
 MAX_ENTRIES = 8
 """Entries kept; the least recently used beyond this are removed."""

@@ -32,7 +32,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 
 from paritygen.errors import ConfigError, UnsafeTarget, safe_url
 from paritygen.profile.identity import ServerIdentity
@@ -61,6 +60,8 @@ def user_patterns(path: str | Path | None = None) -> list[re.Pattern[str]]:
         if path or os.environ.get(SAFETY_FILE_ENV):
             raise ConfigError(f"safety file {file} does not exist")
         return []
+    import yaml  # only with a safety file: most runs have none
+
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -3,6 +3,8 @@ damaged entry is never used, data JSON would change is not cached, and the switc
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ import pytest
 from paritygen.profile import parse_cache
 from paritygen.profile.io import loads, read_profile
 
-SHOP = Path(__file__).resolve().parents[2] / "profiles" / "demo-shop.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = ROOT / "profiles" / "demo-shop.yaml"
 
 
 @pytest.fixture
@@ -63,3 +66,23 @@ def test_written_profile_is_cached_as_it_reads(
     cached = read_profile(path)
     monkeypatch.setenv(parse_cache.CACHE_ENV, "off")
     assert cached == read_profile(path) == profile  # the same as parsing the YAML
+
+
+def test_cached_profile_and_generate_import_no_yaml(tmp_path: Path) -> None:
+    """A profile of a few tables (the demo shop, 260 KB) is cached at the default size, and a
+    fresh process reading it from the cache, with generate's modules, never imports PyYAML."""
+    assert len(SHOP.read_text(encoding="utf-8")) >= parse_cache.MIN_CACHED_CHARS
+    code = (
+        "import sys; from paritygen.profile.io import read_profile;"
+        " import paritygen.run.generate, paritygen.writers.postgres;"
+        f" read_profile({str(SHOP)!r}); print('yaml' in sys.modules)"
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]  # fmt: skip
+    assert runs == ["True", "False"]  # parsed (and cached) once, then read from the cache
