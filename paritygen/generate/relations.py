@@ -190,6 +190,7 @@ def apply_relations(
         return frame
     computed = {r.columns[0] for r in relations if r.kind in ("sum", "product")}
     changed: dict[str, pl.Series] = {}
+    reached: dict[tuple, np.ndarray | None] = {}
 
     def column(name: str) -> pl.Series:
         return changed.get(name, frame[name])
@@ -200,6 +201,15 @@ def apply_relations(
             if relation.columns[0] not in frame.columns:
                 return None
             return _numbers(column(relation.columns[0]))
+        # The parent's column, joined once per block: keys never move, and the orderings of
+        # several columns on one parent column (shipped, committed, received >= ordered) and
+        # their floors ask for it again.
+        reach = (tuple(relation.via), relation.ref_table, tuple(relation.ref_columns))
+        if reach not in reached:
+            reached[reach] = _parent_bound(relation)
+        return reached[reach]
+
+    def _parent_bound(relation: Relation) -> np.ndarray | None:
         parents = parent_values(relation)
         fk_column = relation.via[0]
         source = links if links is not None and fk_column in links.columns else frame
@@ -208,7 +218,9 @@ def apply_relations(
         keys = source[fk_column].alias("__key").cast(parents["__key"].dtype, strict=False)
         joined = pl.DataFrame([keys]).join(parents, on="__key", how="left",
                                            maintain_order="left")  # fmt: skip
-        return _numbers(joined["__value"])
+        bound = _numbers(joined["__value"])
+        bound.flags.writeable = False  # shared by the relations that read it
+        return bound
 
     # A column production holds constant (a bulk load's last_update) keeps its one value:
     # moving it past a bound would make values production never had.

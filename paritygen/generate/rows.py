@@ -10,7 +10,7 @@ nothing here touches a database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -58,9 +58,13 @@ class TableRows:
         seed: int,
         scale: float,
         computed: set[str] | frozenset[str] = frozenset(),
+        only: Collection[str] | None = None,
     ):
         """*computed*: generated columns the target computes itself; they are never made nor
-        written (a value written into one fails the load, ``GENERATED ALWAYS AS (...)``)."""
+        written (a value written into one fails the load, ``GENERATED ALWAYS AS (...)``).
+        *only*: the columns wanted (an FK ordering reads one of its parent's): just those and
+        what their values depend on are made (:func:`columns_needed`), the same values as in
+        the whole rows, since every column draws from its own random stream."""
         from paritygen.generate.base import resolve
         from paritygen.generate.categorical import determined
         from paritygen.generate.checks import SkippedCheck, parse_checks
@@ -72,6 +76,9 @@ class TableRows:
         self.seed = seed
         self.row_count = row_count
         self.written = [c for c in self.table.columns if c not in computed]
+        if only is not None:
+            needed = columns_needed(self.table, only)
+            self.written = [c for c in self.written if c in needed]
         self.verbatim: pl.DataFrame | None = None
         if keys.existing is None and is_reference(profile, self.table.name, row_count):
             # A reference table: production's rows exactly (they hold no personal data).
@@ -98,7 +105,7 @@ class TableRows:
                 )
             ), column)
             for name, column in self.table.columns.items()
-            if name not in key_columns and name not in computed
+            if name not in key_columns and name in self.written
         }
         self.checks = parse_checks(self.table)
         for rule in self.checks:
@@ -168,9 +175,9 @@ class TableRows:
             rows = factory.plan.row_count(relation.ref_table)
             value: pl.DataFrame | None = None
             if 0 < rows <= PARENT_VALUES_MAX_ROWS:
-                parent = TableRows(self.profile, factory.table_keys(relation.ref_table), rows,
-                                   self.seed, self.scale)  # fmt: skip
                 wanted = [fk.ref_columns[0], relation.ref_columns[0]]
+                parent = TableRows(self.profile, factory.table_keys(relation.ref_table), rows,
+                                   self.seed, self.scale, only=wanted)  # fmt: skip
                 if all(c in parent.written for c in wanted):
                     blocks = [parent.block(b, s, c).select(wanted)
                               for b, s, c in block_ranges(0, rows)]  # fmt: skip
@@ -203,6 +210,25 @@ class TableRows:
             frame = self.keys.update_frame(start, count, columns)
             if frame.height:
                 yield frame
+
+
+def columns_needed(table: Table, wanted: Collection[str]) -> set[str]:
+    """*wanted* and every column their values can depend on: the columns a value follows
+    (``ColumnStats.follows``), and, as a block's relations and CHECK repair draw from one random
+    stream in order, every column of a relation, or every column when the table has CHECKs.
+    Keys are always made (one frame of them)."""
+    if table.checks:
+        return set(table.columns)
+    needed = set(wanted) | {c for r in table.relations for c in r.columns}
+    pending = list(needed)
+    while pending:
+        column = table.columns.get(pending.pop())
+        stats = column.stats if column is not None else None
+        for source in stats.follows if stats is not None else ():
+            if source not in needed:
+                needed.add(source)
+                pending.append(source)
+    return needed
 
 
 def enforce_column_limits(frame: pl.DataFrame, table: Table) -> pl.DataFrame:

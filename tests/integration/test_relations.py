@@ -8,6 +8,9 @@ import pytest
 import sqlalchemy as sa
 from rental_source import build_rental_source
 
+from paritygen.generate.keys import KeyFactory
+from paritygen.generate.plan import block_ranges, build_plan
+from paritygen.generate.rows import TableRows
 from paritygen.profile.relations import discover, relation_share
 from paritygen.profile.run import profile_database
 from paritygen.run.generate import generate_database
@@ -71,3 +74,22 @@ def test_relations_hold_in_staging(rental_profile, db_url: str) -> None:
     engine.dispose()
     found = {(t.name, r.kind, r.columns) for t in staged.tables.values() for r in t.relations}
     assert {f for f in found if f[1] in ("fk_order", "diamond")}
+
+
+def test_rows_made_for_one_column_hold_the_whole_rows_values(rental_profile) -> None:
+    # An FK ordering reads its parent's column from the parent's rows made again: only that
+    # column, the key and what their values depend on are made (TPC-H's lineitem made every
+    # orders column, comments too, for o_orderdate), with the values of the whole rows.
+    plan = build_plan(rental_profile, scale=1.0, tables=None, chunk_rows=None, deferrable=True)
+    keys = KeyFactory(rental_profile, plan, 3)
+    # payment_date follows its rental's date (the parent made again) and stays; amount goes.
+    table, left_out = "payment", "amount"
+    rows = plan.row_count(table)
+    columns = ["payment_id", "payment_date"]
+    full = TableRows(rental_profile, keys.table_keys(table), rows, 3, 1.0)
+    some = TableRows(rental_profile, keys.table_keys(table), rows, 3, 1.0, only=columns)
+    assert left_out in full.generators and left_out not in some.generators
+    for block, start, count in block_ranges(0, rows):
+        made = some.block(block, start, count)
+        assert left_out not in made.columns
+        assert made.select(columns).equals(full.block(block, start, count).select(columns))
