@@ -177,7 +177,18 @@ class LengthTextGenerator:
         self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
         self.spaces = (code_points(text) == 32).reshape(entries, size)
         self.case = column.stats.letter_case if column.stats is not None else None
+        # Values in production's case cut from a pool cased once (ASCII keeps every character
+        # in its place), not cased value by value; whole-word places are still told apart on
+        # the pool as drawn, and values kept off ``avoid`` are compared before casing.
+        self.cased_pool: pl.Series | None = None
+        if self.case in ("lower", "upper") and avoid is None and text.isascii():
+            cased = text.lower() if self.case == "lower" else text.upper()
+            self.cased_pool = (
+                self.pool if cased == text
+                else pl.Series([cased[i * size : (i + 1) * size] for i in range(entries)])
+            )  # fmt: skip
         self._place_cache: dict[int, tuple[np.ndarray, int]] = {}
+        self._table: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         # Distinct values wanted per length (the id grid, or every row), spread over the lengths.
         spread_of_lengths = float(self.knots[-1] - self.knots[0]) if len(self.knots) else 0.0
         lengths_used = max(1.0, spread_of_lengths + 1.0)
@@ -219,18 +230,21 @@ class LengthTextGenerator:
         rng: np.random.Generator,
         rows: np.ndarray | None = None,
         id_rows: np.ndarray | None = None,
+        pool: pl.Series | None = None,
     ) -> pl.Series:
         """*n* strings (the non-NULL values of a block), kept off the ``avoid`` values.
 
         *rows*: row numbers that make each value unique; *id_rows*: row numbers that only pick
-        value ids (see :class:`DistinctIds`)."""
-        values = self._strings(n, rng, rows, id_rows)
+        value ids (see :class:`DistinctIds`); *pool*: the text cut (the pool as drawn, or
+        :attr:`cased_pool`)."""
+        values = self._strings(n, rng, rows, id_rows, self.pool if pool is None else pool)
         if self.avoid is not None and len(self.avoid) and n:
             for _ in range(3):
                 clash = np.flatnonzero(values.is_in(self.avoid.implode()).to_numpy())
                 if len(clash) == 0:
                     break
-                values = values.scatter(clash, self._strings(len(clash), rng, None, None))
+                again = self._strings(len(clash), rng, None, None, self.pool)
+                values = values.scatter(clash, again)
         return values
 
     def _strings(
@@ -239,6 +253,7 @@ class LengthTextGenerator:
         rng: np.random.Generator,
         rows: np.ndarray | None,
         id_rows: np.ndarray | None,
+        pool: pl.Series,
     ) -> pl.Series:
         place_ids = id_rows  # distinct ordinals: distinct whole-word places (no grid)
         if self.grid is not None:
@@ -257,11 +272,11 @@ class LengthTextGenerator:
         lengths = draw_lengths(self.knots, u)
         offset = self._trim(entry, offset, lengths)
         if rows is not None:
-            return self._unique(entry, offset, lengths, rows)
+            return self._unique(entry, offset, lengths, rows, pool)
         ranks = u if place_ids is not None else None
         numbered = self._whole_words(entry, offset, lengths, place_ids, ranks)
         values = pl.select(
-            self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(lengths))
+            pool.gather(entry).str.slice(pl.Series(offset), pl.Series(lengths))
         ).to_series()
         if numbered is None:
             return values
@@ -307,43 +322,100 @@ class LengthTextGenerator:
         return is the numbers to append (empty strings elsewhere), or None when none are."""
         if not len(entry):
             return None
+        if ranks is None or ids is None:
+            self._whole_words_at(entry, offset, lengths)
+            return None
+        return self._whole_words_ranked(entry, offset, lengths, ids, ranks)
+
+    def _whole_words_at(self, entry: np.ndarray, offset: np.ndarray, lengths: np.ndarray) -> None:
+        """:meth:`_whole_words` without ids: the value's own position picks its place (an
+        affine map onto the places), where a length has places enough for its variety."""
         size = self.spaces.shape[1]
-        suffix: np.ndarray | None = None
-        # The value id picks the place (distinct ids, distinct places: an affine map of the
-        # id onto the places); without ids, the value's own position does.
-        key = (entry * size + offset) if ids is None else ids.astype(np.int64)
+        key = entry * size + offset
         wanted = np.unique(lengths)
         # Longer values keep their cut (no place is searched for them: WHOLE_WORD_MAX).
         for length in wanted[(wanted > 0) & (wanted <= WHOLE_WORD_MAX)]:
             places, variety = self._places(int(length))
-            if len(places) == 0:
-                continue  # one long word, say: its exact cuts
+            if len(places) == 0 or variety < PLACE_VARIETY * self.per_length:
+                continue  # one long word, say, or too few whole-word values: exact cuts
             rows = np.flatnonzero(lengths == length)
-            if ranks is None:
-                if variety < PLACE_VARIETY * self.per_length:
-                    continue  # too few whole-word values for the variety wanted: exact cuts
-                chosen = places[(key[rows] * PLACE_STEP) % len(places)]
-                entry[rows], offset[rows] = np.divmod(chosen, size)
-                continue
-            within = place_within_length(self.knots, ranks[rows], lengths[rows])
-            if variety >= self._demand(int(length)):
-                chosen = places[(within * len(places)).astype(np.int64)]
-                entry[rows], offset[rows] = np.divmod(chosen, size)
-                continue
-            numbers = (ids[rows].astype(np.int64) + 1).astype(str)
-            heads = int(length) - np.char.str_len(numbers) - 1
-            for head in np.unique(heads[heads > 0]):
-                head_places, _ = self._places(int(head))
-                if len(head_places) == 0:
-                    continue
-                pick = rows[heads == head]
-                chosen = head_places[(within[heads == head] * len(head_places)).astype(np.int64)]
-                entry[pick], offset[pick] = np.divmod(chosen, size)
-                lengths[pick] = head
-                if suffix is None:
-                    suffix = np.full(len(entry), "", dtype=object)
-                suffix[pick] = np.char.add(" ", numbers[heads == head])
-        return None if suffix is None else pl.Series(suffix, dtype=pl.String)
+            chosen = places[(key[rows] * PLACE_STEP) % len(places)]
+            entry[rows], offset[rows] = np.divmod(chosen, size)
+
+    def _whole_words_ranked(
+        self,
+        entry: np.ndarray,
+        offset: np.ndarray,
+        lengths: np.ndarray,
+        ids: np.ndarray,
+        ranks: np.ndarray,
+    ) -> pl.Series | None:
+        """:meth:`_whole_words` by each id's place among the ids of its length, every length
+        at once: the places of all lengths sit in one array (:meth:`_place_table`), so a block
+        costs a few gathers, not a pass over its rows per length."""
+        size = self.spaces.shape[1]
+        lengths_in = np.clip(lengths, 0, WHOLE_WORD_MAX + 1)
+        first, count, numbered, flat = self._place_table(np.bincount(lengths_in) > 0)
+        within = place_within_length(self.knots, ranks, lengths)
+        slot = np.minimum(lengths_in, WHOLE_WORD_MAX + 1)
+        places = count[slot]
+        plain = np.flatnonzero((places > 0) & ~numbered[slot])
+        if len(plain):
+            at = slot[plain]
+            chosen = flat[first[at] + (within[plain] * count[at]).astype(np.int64)]
+            entry[plain], offset[plain] = np.divmod(chosen, size)
+        rows = np.flatnonzero((places > 0) & numbered[slot])
+        if not len(rows):
+            return None
+        # A shorter whole-word head, a space and the id's number, as long as the length.
+        numbers = ids[rows].astype(np.int64) + 1
+        heads = lengths[rows] - (np.searchsorted(DECIMAL_POWERS, numbers, side="right") + 1) - 1
+        heads = np.maximum(heads, 0)
+        first, count, _, flat = self._place_table(np.bincount(heads, minlength=1) > 0)
+        fits = np.flatnonzero((heads > 0) & (count[heads] > 0))
+        if not len(fits):
+            return None
+        pick, head = rows[fits], heads[fits]
+        chosen = flat[first[head] + (within[pick] * count[head]).astype(np.int64)]
+        entry[pick], offset[pick] = np.divmod(chosen, size)
+        lengths[pick] = head
+        marked = np.zeros(len(entry), dtype=bool)
+        marked[pick] = True
+        number = np.zeros(len(entry), dtype=np.int64)
+        number[pick] = numbers[fits]
+        return pl.select(
+            pl.when(pl.Series(marked))
+            .then(pl.concat_str([pl.lit(" "), pl.Series(number).cast(pl.String)]))
+            .otherwise(pl.lit(""))
+        ).to_series()
+
+    def _place_table(
+        self, used: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(first, count, numbered, places) over the lengths 0 .. WHOLE_WORD_MAX (+ 1, which
+        has none): length L's places are ``places[first[L] : first[L] + count[L]]``, and
+        ``numbered[L]`` says they are fewer than the distinct values L should show. *used*
+        (a mask over lengths) names the lengths a block needs: those are searched
+        (:meth:`_places`) if they were not yet, and the table is rebuilt only then."""
+        lengths = np.flatnonzero(used[: WHOLE_WORD_MAX + 1])
+        missing = [int(n) for n in lengths if n > 0 and n not in self._place_cache]
+        if missing or self._table is None:
+            for length in missing:
+                self._places(length)
+            slots = WHOLE_WORD_MAX + 2
+            count = np.zeros(slots, dtype=np.int64)
+            numbered = np.zeros(slots, dtype=bool)
+            parts = []
+            for length, (places, variety) in sorted(self._place_cache.items()):
+                if 0 < length <= WHOLE_WORD_MAX:
+                    count[length] = len(places)
+                    numbered[length] = variety < self._demand(length)
+                    parts.append(places)
+            first = np.zeros(slots, dtype=np.int64)
+            first[1:] = np.cumsum(count)[:-1]
+            flat = np.concatenate(parts) if parts else np.zeros(1, dtype=np.int64)
+            self._table = (first, count, numbered, flat)
+        return self._table
 
     def _demand(self, length: int) -> float:
         """Distinct values this run should show at *length*."""
@@ -409,7 +481,7 @@ class LengthTextGenerator:
         with np.errstate(over="ignore"):
             return (prefix[starts + length] - prefix[starts]) * inverse[starts]
 
-    def _unique(self, entry, offset, lengths, rows: np.ndarray) -> pl.Series:
+    def _unique(self, entry, offset, lengths, rows: np.ndarray, pool: pl.Series) -> pl.Series:
         """Distinct strings: a word prefix then the row number (the vocabulary has no digits,
         so different rows can never give the same text)."""
         numbers = pl.Series(rows).cast(pl.String)
@@ -417,7 +489,7 @@ class LengthTextGenerator:
         prefix = np.maximum(lengths - digits, 0)
         if self.bound is not None:
             prefix = np.minimum(prefix, np.maximum(self.bound - digits, 0))
-        head = self.pool.gather(entry).str.slice(pl.Series(offset), pl.Series(prefix))
+        head = pool.gather(entry).str.slice(pl.Series(offset), pl.Series(prefix))
         return pl.select(pl.concat_str([head, numbers])).to_series()
 
     def generate(self, start: int, count: int, rng: np.random.Generator) -> pl.Series:
@@ -426,13 +498,16 @@ class LengthTextGenerator:
         if self.alphabet_codes is not None:
             codes = self.alphabet_codes.codes(non_null_rows(start, nulls, count))
             return spread(codes, nulls).alias(self.name)
+        cased = self.cased_pool
         if self.unique:
             rows = non_null_rows(start, nulls, count)
-            values = self.residual(n, rng, rows)
+            values = self.residual(n, rng, rows, pool=cased)
         else:
             ordinals = non_null_ordinals(start, nulls, count, self.null_fraction)
-            values = self.residual(n, rng, None, ordinals)
-        return spread(apply_case(values, self.case), nulls).alias(self.name)
+            values = self.residual(n, rng, None, ordinals, pool=cased)
+        if cased is None:
+            values = apply_case(values, self.case)
+        return spread(values, nulls).alias(self.name)
 
 
 def column_words(column: Column) -> tuple[tuple[str, ...], np.ndarray | None]:
@@ -481,6 +556,9 @@ def hash_powers() -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(over="ignore"):
         return np.cumprod(steps, dtype=np.uint64), np.cumprod(inverse, dtype=np.uint64)
 
+
+DECIMAL_POWERS = 10 ** np.arange(1, 19, dtype=np.int64)
+"""10, 100, ...: a positive number's digits are one more than the powers it reaches."""
 
 WHOLE_WORD_MAX = 80
 """Longest value moved onto whole words (titles, names, short notes); longer text keeps its

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from paritygen.generate.base import ColumnContext, block_rng, expected_seen, resolve
-from paritygen.generate.text import LengthPool
+from paritygen.generate.text import LengthPool, LengthTextGenerator
 from paritygen.generate.variety import VarietyPool, made_up_words
 from paritygen.profile.model import (
     Column,
@@ -340,3 +340,37 @@ def test_names_few_words_cannot_tell_apart_take_a_number():
     # Whole words before the number: no value starts or ends inside a word.
     heads = values.str.replace(r" [0-9]+$", "")
     assert heads.str.split(" ").list.eval(pl.element().is_in(list(words))).list.all().all()
+
+
+@pytest.mark.parametrize("case", ["lower", "upper"])
+def test_text_in_a_letter_case_is_cut_from_a_cased_pool_with_the_same_values(case):
+    # A lower-case comment column (TPC-H's l_comment) from a vocabulary with capitals
+    # ("American", "TV"): values cut from a pool cased once are the values cased one by one.
+    rows = 70_000  # two blocks; eight words tell few values apart: most take a number
+    words = ("store", "Nice", "Berlin", "TV", "Lyon", "Essen", "Basel", "Leeds")
+    knots = tuple(float(k) for k in np.linspace(10, 43, 21).round())
+    column = Column(
+        name="note",
+        logical_type="string",
+        sql_type="varchar(44)",
+        length=44,
+        stats=ColumnStats(
+            null_fraction=0.1,
+            distinct_count=60_000,
+            length=LengthStats(min=10, max=43, mean=26.5, quantiles=knots),
+            letter_case=case,
+            words=tuple(ValueFrequency(value=w, frequency=0.125) for w in words),
+        ),
+    )
+    table = Table(name="t", columns={"note": column}, row_count=rows)
+    ctx = ColumnContext(table=table, column=column, row_count=rows, seed=1, scale=1.0)
+    cased, one_by_one = LengthTextGenerator(ctx), LengthTextGenerator(ctx)
+    assert cased.cased_pool is not None
+    one_by_one.cased_pool = None
+    for i, start in enumerate(range(0, rows, 1 << 16)):
+        count = min(1 << 16, rows - start)
+        got = cased.generate(start, count, block_rng(1, "t", "note", i))
+        want = one_by_one.generate(start, count, block_rng(1, "t", "note", i))
+        assert got.equals(want)
+        assert got.drop_nulls().str.contains(r"[0-9]").any()  # numbered values are cased too
+        assert (got.drop_nulls() == getattr(got.drop_nulls().str, f"to_{case}case")()).all()
