@@ -97,18 +97,24 @@ class People:
         # staff managing the stores, its 599 customers to 599 people.
         fk = max(leading, key=lambda f: (self._persons(f.ref_table), f.ref_table))
         parent_keys, parent_people = self.keys[fk.ref_table]
-        child = _values(data, fk.columns[0]).cast(pl.String)
+        child = _values(data, fk.columns[0])
         if parent_people is None:
-            ids = child
+            ids = child.cast(pl.String)
         else:
-            mapping = pl.DataFrame(
-                {"key": parent_keys.cast(pl.String), "person": parent_people}
-            ).unique(subset="key")
+            # Keys of one type are joined as they are (casting 600,000 integer keys to text
+            # to join them cost ten times the join); of two types, as text.
+            if child.dtype != parent_keys.dtype:
+                child, parent_keys = child.cast(pl.String), parent_keys.cast(pl.String)
+            mapping = pl.DataFrame({"key": parent_keys, "person": parent_people}).unique(
+                subset="key"
+            )
             joined = pl.DataFrame({"key": child}).join(
                 mapping, on="key", how="left", maintain_order="left"
             )
-            # A parent read from a sample misses some keys: the FK value stands in for them.
-            ids = joined["person"].fill_null(pl.lit("via:") + joined["key"])
+            ids = joined["person"]
+            if ids.null_count() > child.null_count():
+                # A parent read from a sample misses some keys: the FK value stands in for them.
+                ids = ids.fill_null(pl.lit("via:") + child.cast(pl.String))
         if key_values is not None:
             self.keys[table.name] = (key_values, ids)
         return RowOwners(about_people=True, ids=ids)

@@ -304,6 +304,13 @@ def column_stats(
     return ColumnStats(**fields)
 
 
+PEOPLE_FIRST_PASS_ROWS = 50_000
+"""Rows (every n-th of the read) on which the persons behind the common values are counted
+first: a value held by k persons there is held by at least k in the whole read, so only the
+values this pass leaves unconfirmed are counted over every row (the same result, a tenth of
+the work on a 600,000-row table whose categories each cover thousands of people)."""
+
+
 def _people_filter(
     common: list[tuple[Any, int]], values: pl.Series, persons: pl.Series, k: int
 ) -> list[tuple[Any, int]]:
@@ -311,23 +318,36 @@ def _people_filter(
     not rows: 7 invoices of one customer do not make a city safe to keep). *persons* is aligned
     with the read *values*: who each row belongs to (docs/profile.md, "k counts people")."""
     numeric = values.dtype.is_numeric()  # decimals too: Decimal("4.99") != 4.99, as floats
+    frame = pl.DataFrame({"value": values, "person": persons})
+    wanted = [float(v) if numeric else v for v, _ in common]
+    safe: set[Any] = set()
+    step = frame.height // PEOPLE_FIRST_PASS_ROWS
+    # First pass: the values expected on k rows of it at least (rarer ones go straight on).
+    likely = [w for w, (_, count) in zip(wanted, common, strict=True) if count >= k * step]
+    if step >= 2 and likely:
+        safe = _held_by_k(frame.gather_every(step), likely, numeric, k)
+        wanted = [v for v in wanted if v not in safe]
+    if wanted:
+        safe |= _held_by_k(frame, wanted, numeric, k)
+    if numeric:
+        return [(v, c) for v, c in common if float(v) in safe]
+    return [(v, c) for v, c in common if v in safe]
+
+
+def _held_by_k(frame: pl.DataFrame, wanted: list[Any], numeric: bool, k: int) -> set[Any]:
+    """Which of *wanted* occur in *frame* (value, person) for at least *k* distinct persons;
+    persons counted for the wanted values only: one query, not one group per value."""
     value = pl.col("value").cast(pl.Float64) if numeric else pl.col("value")
-    wanted = pl.Series([float(v) if numeric else v for v, _ in common])
-    safe = (  # persons counted for the common values only: one query, not one group per value
-        pl.DataFrame({"value": values, "person": persons})
-        .lazy()
+    safe = (
+        frame.lazy()
         .drop_nulls()
-        .filter(value.is_in(wanted.implode()))
+        .filter(value.is_in(pl.Series(wanted).implode()))
         .group_by("value")
         .agg(pl.col("person").n_unique().alias("people"))
         .filter(pl.col("people") >= k)
         .collect(engine=ENGINE)["value"]
     )
-    if numeric:
-        kept = set(safe.cast(pl.Float64).to_list())
-        return [(v, c) for v, c in common if float(v) in kept]
-    kept = set(safe.to_list())
-    return [(v, c) for v, c in common if v in kept]
+    return set((safe.cast(pl.Float64) if numeric else safe).to_list())
 
 
 def _constant_prefix(matching: pl.Series, width: int, min_group_size: int) -> str | None:
@@ -422,13 +442,17 @@ def fanout_from_values(
         bucket = np.searchsorted(order, first, side="right").astype(np.int64)
     else:
         bucket = np.zeros(groups.height, dtype=np.int64)
-    pairs, parents = np.unique(
-        np.stack([groups["fanout_n"].to_numpy().astype(np.int64), bucket]),
-        axis=1,
-        return_counts=True,
+    # (children, bucket) pairs as one integer each: np.unique over a 2-row stack (axis=1)
+    # sorts structured rows, 0.17 s for 150,000 parents against 0.4 ms for one int64 array.
+    width = len(edges) + 1
+    codes, parents = np.unique(
+        groups["fanout_n"].to_numpy().astype(np.int64) * width + bucket, return_counts=True
     )
     return fanout_from_histogram(
-        [(int(n), int(b), int(p)) for (n, b), p in zip(pairs.T, parents, strict=True)],
+        [
+            (int(code // width), int(code % width), int(p))
+            for code, p in zip(codes, parents, strict=True)
+        ],
         parent_rows=parent_rows,
         child_rows_total=child_rows_total,
         buckets=len(edges) + 1 if edges else 0,

@@ -95,3 +95,34 @@ def test_k_counts_people_for_decimal_columns() -> None:
     persons = pl.Series("person", [1, 2, 3, 4, 5, 6] + [7] * 6)
     kept = _people_filter([(4.99, 6), (0.99, 6)], values, persons, 5)
     assert kept == [(4.99, 6)]  # 0.99 is one person's six payments
+
+
+def test_k_counts_people_the_same_with_the_first_pass() -> None:
+    """A read large enough for the first pass over every n-th row keeps exactly the values a
+    count over every row keeps: a value many persons hold, one a single person holds on most
+    rows, one whose few persons only show in the full count, and a rare one."""
+    import numpy as np
+
+    from paritygen.profile.stats import PEOPLE_FIRST_PASS_ROWS, _people_filter
+
+    rows = 3 * PEOPLE_FIRST_PASS_ROWS
+    rng = np.random.default_rng(7)
+    values = np.array(["many"] * rows, dtype=object)
+    persons = rng.integers(0, 10_000, rows)
+    values[: rows // 3] = "one person"
+    persons[: rows // 3] = 42
+    values[5:10] = "five persons, rare"  # rows 5..9: persons 5..9, off the every-n-th rows
+    persons[5:10] = [5, 6, 7, 8, 9]
+    values[11:15] = "four persons"
+    persons[11:15] = [1, 2, 3, 4]
+    series, owners = pl.Series("v", values.tolist()), pl.Series("p", persons)
+    counted = series.value_counts(sort=True, name="count")
+    common = list(counted.iter_rows())
+    expected = [
+        (v, c)
+        for v, c in common
+        if owners.filter(series == v).n_unique() >= 5
+    ]
+    kept = _people_filter(common, series, owners, 5)
+    assert kept == expected
+    assert {v for v, _ in kept} == {"many", "five persons, rare"}
