@@ -23,6 +23,8 @@ from paritygen.generate.base import (
     POLARS_TYPES,
     ColumnContext,
     InverseCDF,
+    NumberSet,
+    ShareTable,
     expected_non_null_rows,
     expected_seen,
     grid_size,
@@ -340,6 +342,9 @@ class OrderedModel:
             self.atom_shares = np.array(shares, dtype=np.float64)
             self.residual_share = max(0.0, 1.0 - total)
         self.atom_cumulative = np.cumsum(self.atom_shares)
+        self.atom_table = ShareTable(self.atom_cumulative) if values else None
+        # Residual draws are kept off the atoms where values are discrete (see residual).
+        self.atom_set = NumberSet(self.atom_values) if values and self.step else None
 
     def _residual_cdf(self) -> None:
         """The histogram's CDF with the atoms' mass taken out, as knots for inverse sampling."""
@@ -362,9 +367,9 @@ class OrderedModel:
         # one, stratified draws follow the histogram as closely as n allows.
         u = snap_to_grid(rng.random(n), self.grid) if self.grid else stratified_uniform(rng, n)
         numbers = self.round(self.inverse(u))
-        if len(self.atom_values) and self.step:
+        if self.atom_set is not None:
             for _ in range(3):
-                clash = np.flatnonzero(np.isin(numbers, self.atom_values))
+                clash = np.flatnonzero(self.atom_set.contains(numbers))
                 if len(clash) == 0:
                     break
                 u = snap_to_grid(rng.random(len(clash)), self.grid)
@@ -375,7 +380,8 @@ class OrderedModel:
         """*n* values: atoms at their shares, the residual model for the rest."""
         if len(self.atom_values) == 0:
             return self.residual(n, rng)
-        choice = np.searchsorted(self.atom_cumulative, stratified_uniform(rng, n), side="right")
+        assert self.atom_table is not None  # built with the atoms
+        choice = self.atom_table.choose(stratified_uniform(rng, n))
         out = self.atom_values[np.minimum(choice, len(self.atom_values) - 1)]
         rest = np.flatnonzero(choice >= len(self.atom_values))
         if len(rest):

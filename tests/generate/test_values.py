@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from paritygen.generate.base import ColumnContext, block_rng, resolve
+from paritygen.generate.base import ColumnContext, NumberSet, ShareTable, block_rng, resolve
 from paritygen.profile.model import (
     CheckConstraint,
     Column,
@@ -821,3 +821,22 @@ def test_length_checks_are_used_up_front():
     ctx = make_ctx(col, checks=["char_length(code) >= 4 AND char_length(code) <= 12"])
     lengths = generate(ctx, rows=20_000).str.len_chars()
     assert lengths.min() >= 4 and lengths.max() <= 12
+
+
+def test_number_set_and_share_table_answer_as_isin_and_searchsorted():
+    # The fast lookups behind atoms (most-common values): a hashed filter with an exact check,
+    # and a table of share cells with a search where a boundary falls inside a cell.
+    rng = np.random.default_rng(5)
+    specials = np.array([-0.0, 0.0, 1e300, -5e-324, 0.1 + 0.2, 0.3])
+    for size in (0, 1, 9, 200, 3_000):
+        members = np.concatenate([rng.choice(np.arange(0.0, 2_500.0, 0.5), size), specials[:size]])
+        values = np.concatenate([
+            rng.choice(members, 5_000) if size else np.zeros(0),
+            np.round(rng.random(5_000) * 2_500, 1), specials, [np.nan, np.inf, -np.inf],
+        ])  # fmt: skip
+        assert np.array_equal(NumberSet(members).contains(values), np.isin(values, members))
+        shares = rng.dirichlet(np.ones(max(size, 1)))
+        cumulative = np.cumsum(shares) * (0.5 if size % 2 else 1.0)  # a residual share, or none
+        u = np.concatenate([rng.random(20_000), cumulative[cumulative < 1.0], [0.0]])
+        chosen = ShareTable(cumulative).choose(u)
+        assert np.array_equal(chosen, np.searchsorted(cumulative, u, side="right"))
