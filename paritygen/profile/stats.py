@@ -298,7 +298,7 @@ def column_stats(
     if values.dtype == pl.String:
         fields["letter_case"] = text.letter_case(values)
         if not pii and text.is_wordy(values):
-            fields["words"] = text.vocabulary(data.values, persons, min_group_size)
+            fields["words"] = text.vocabulary(data.values, persons, min_group_size, distinct)
     if common:
         fields["most_common"] = _most_common(common, logical, present)
     return ColumnStats(**fields)

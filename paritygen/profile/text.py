@@ -41,11 +41,22 @@ def is_wordy(values: pl.Series) -> bool:
     return float(sample.str.contains(r"\S\s+\S").mean() or 0.0) >= WORDY_SHARE
 
 
+REPEATED_TEXT = 4
+"""Rows per distinct text from which words are read per distinct text, not per row (a
+600,000-row column of four instructions is four texts to split, not 200,000 rows)."""
+
+
 def vocabulary(
-    values: pl.Series, persons: pl.Series | None, min_group_size: int
+    values: pl.Series,
+    persons: pl.Series | None,
+    min_group_size: int,
+    distinct: int | None = None,
 ) -> tuple[ValueFrequency, ...]:
     """The column's words seen in at least k rows of at least k persons, with the share of
-    non-NULL rows holding each, most frequent first (ties alphabetical: profiles diff)."""
+    non-NULL rows holding each, most frequent first (ties alphabetical: profiles diff).
+
+    *distinct*, the column's distinct count when known: a column whose texts repeat (at least
+    :data:`REPEATED_TEXT` rows each) is split per distinct text; the figures are the same."""
     frame = (
         pl.DataFrame({"text": values})
         .lazy()
@@ -60,7 +71,32 @@ def vocabulary(
         return ()
     if frame.height > WORDS_SAMPLE:
         frame = frame.sample(WORDS_SAMPLE, seed=0)
-    counted = (  # one polars query: per-step eager calls cost more than the work on small tables
+    if distinct is not None and distinct * REPEATED_TEXT <= frame.height:
+        counted = _words_by_text(frame, persons is not None, min_group_size)
+    else:
+        counted = _words_by_row(frame, min_group_size)
+    total = frame.height
+    return tuple(
+        ValueFrequency(value=word, frequency=min(1.0, rows / total))
+        for word, rows in counted.select("word", "rows").iter_rows()
+    )
+
+
+def _kept_words(counted: pl.LazyFrame, min_group_size: int) -> pl.DataFrame:
+    """(word, rows, people) of the words seen in k rows of k persons, the most frequent
+    :data:`MAX_WORDS` first (ties alphabetical)."""
+    return (
+        counted.filter((pl.col("rows") >= min_group_size) & (pl.col("people") >= min_group_size))
+        .sort(["rows", "word"], descending=[True, False])
+        .head(MAX_WORDS)
+        .collect(engine=ENGINE)
+    )
+
+
+def _words_by_row(frame: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
+    """Every row split into its words (one polars query: per-step eager calls cost more than
+    the work on small tables)."""
+    counted = (
         frame.lazy()
         .select("row", "person", word=pl.col("text").str.extract_all(WORD))
         .explode("word")
@@ -68,16 +104,41 @@ def vocabulary(
         .unique(["row", "word"])
         .group_by("word")
         .agg(rows=pl.len(), people=pl.col("person").n_unique())
-        .filter((pl.col("rows") >= min_group_size) & (pl.col("people") >= min_group_size))
-        .sort(["rows", "word"], descending=[True, False])
-        .head(MAX_WORDS)
+    )
+    return _kept_words(counted, min_group_size)
+
+
+def _words_by_text(frame: pl.DataFrame, by_person: bool, min_group_size: int) -> pl.DataFrame:
+    """:func:`_words_by_row`'s figures from the distinct texts: a word's rows are the rows of
+    the texts holding it. Its persons are at least those of its most-held text; a word below k
+    by that bound has its persons counted over its rows (rows are persons without *by_person*)."""
+    texts = frame.lazy().group_by("text").agg(rows=pl.len(), people=pl.col("person").n_unique())
+    split = (
+        texts.select("text", "rows", "people", word=pl.col("text").str.extract_all(WORD))
+        .explode("word")
+        .drop_nulls("word")
+        .unique(["text", "word"])
         .collect(engine=ENGINE)
     )
-    total = frame.height
-    return tuple(
-        ValueFrequency(value=word, frequency=min(1.0, rows / total))
-        for word, rows in counted.select("word", "rows").iter_rows()
+    counted = split.group_by("word").agg(
+        pl.col("rows").sum(),
+        people=pl.col("rows").sum() if not by_person else pl.col("people").max(),
     )
+    unsure = counted.filter(
+        (pl.col("rows") >= min_group_size) & (pl.col("people") < min_group_size)
+    )
+    if by_person and unsure.height:
+        exact = (
+            frame.lazy()
+            .join(
+                split.lazy().join(unsure.lazy().select("word"), on="word", how="semi"),
+                on="text",
+            )
+            .group_by("word")
+            .agg(people=pl.col("person").n_unique())
+        )
+        counted = counted.update(exact.collect(engine=ENGINE), on="word")
+    return _kept_words(counted.lazy(), min_group_size)
 
 
 def letter_case(values: pl.Series) -> str | None:
