@@ -151,6 +151,31 @@ def test_postgres_copy_out_streams_rows_and_reports_errors(pg_url: str, release_
         engine.dispose()
 
 
+@pytest.mark.parametrize("release_gil", [False, True])
+def test_postgres_copy_out_batches_whole_rows_ramping_up(pg_url: str, release_gil: bool) -> None:
+    """Rows appended into one buffer: each batch ends on a row, the first at the size asked
+    for, each next one at twice the last (up to the spool size); together the whole COPY."""
+    engine = sa.create_engine(pg_url)
+    batches: list[bytes] = []
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            sql = "COPY (SELECT g, repeat('v', g % 7) FROM generate_series(1, 5000) g) TO STDOUT"
+            read.copy_out(raw, sql, batches.append, release_gil=release_gil, first_batch_bytes=64)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    expected = "".join(f"{g}\t{'v' * (g % 7)}\n" for g in range(1, 5001)).encode()
+    assert b"".join(batches) == expected
+    assert all(isinstance(b, bytes) and b.endswith(b"\n") for b in batches)
+    limit = 64
+    for batch in batches[:-1]:
+        last_row = batch[batch.rstrip(b"\n").rfind(b"\n") + 1 :]
+        assert limit <= len(batch) < limit + len(last_row)  # cut at the first row past it
+        limit = min(2 * limit, read.SPOOL_BATCH_BYTES)
+    assert len(batches) > 5
+
+
 def test_mysql_key_ranges_are_exact_sparse_and_split(
     mysql_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
