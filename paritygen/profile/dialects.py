@@ -61,6 +61,10 @@ class DialectSQL:
     of one consistent copy); None where the database cannot."""
     import_snapshot: tuple[str, ...] = ()
     """Statements that start a session in an exported snapshot (``{snapshot}``: its id)."""
+    read_aside: bool = False
+    """Where no snapshot is exported: the profiling connection may read the next table on a
+    thread of its own (one statement at a time) while this one measures the last; False for
+    drivers whose connections belong to the thread that opened them."""
     """(FROM/WHERE text for a table reference and fraction, method label)."""
 
 
@@ -120,6 +124,7 @@ DIALECTS: dict[str, DialectSQL] = {
         # https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-SNAPSHOT-SYNCHRONIZATION
         # (what pg_dump --jobs does): valid while the exporting transaction stays open.
         export_snapshot_sql="SELECT pg_export_snapshot()",
+        read_aside=True,
         import_snapshot=(
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             "SET TRANSACTION SNAPSHOT '{snapshot}'",
@@ -193,6 +198,9 @@ DIALECTS: dict[str, DialectSQL] = {
         ),
         current_schema_sql="SELECT DATABASE()",
         sample=_mysql_sample,
+        # No snapshot export (a second session would read another instant): the next table
+        # is read on this one connection, beside the measuring (pymysql is not thread-bound).
+        read_aside=True,
         # https://mariadb.com/kb/en/information-schema-tables/
         schema_objects_sql=(
             (

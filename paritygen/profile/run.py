@@ -8,6 +8,7 @@ The URL never enters the profile or any message except through :func:`~paritygen
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import difflib
@@ -63,6 +64,7 @@ from paritygen.profile.people import (
     impersonal_text,
     parents_first,
 )
+from paritygen.profile.read_ahead import ReadAhead
 from paritygen.profile.reference import DEFAULT_REFERENCE_ROWS
 from paritygen.profile.reflect import DEFAULT_SCHEMA, list_tables, reflect_tables
 from paritygen.profile.values import ORDERED, to_scalar
@@ -301,15 +303,24 @@ def _profile(
         order = parents_first(reflected, names)  # whom rows belong to follows the FKs
         catalog = dialects.table_catalog(conn, catalog_schema, names)
 
-        def measure(session: sa.Connection, name: str) -> Table:
-            return _measure_table(
+        def read_rows(session: sa.Connection, name: str) -> TableRead:
+            return _read_table(
                 session,
                 reflected[name],
                 schema,
                 catalog.get(name, dialects.TableCatalog()),
                 sample_rows=sample_rows,
-                min_group_size=min_group_size,
                 estimate_rows=estimate_rows,
+            )
+
+        def measure(session: sa.Connection, name: str, rows: TableRead, guard: Any) -> Table:
+            return _measure_table(
+                session,
+                reflected[name],
+                schema,
+                rows,
+                guard,
+                min_group_size=min_group_size,
                 rules=rules.tables.get(name),
                 ref_keys=ref_keys,
                 edges=edges,
@@ -321,7 +332,7 @@ def _profile(
                 personal=personal,
             )
 
-        for name, table in _measure_tables(conn, order, reflected, measure, jobs):
+        for name, table in _measure_tables(conn, order, reflected, read_rows, measure, jobs):
             measured[name] = table
             bar.set_postfix_str(name)
             bar.update(1)
@@ -425,30 +436,56 @@ def _measure_tables(
     conn: sa.Connection,
     order: list[str],
     reflected: dict[str, Table],
+    read_rows: Any,
     measure: Any,
     jobs: int,
 ) -> list[tuple[str, Table]]:
-    """``measure(session, name)`` for every table of *order*; with *jobs* > 1 and a database
-    that shares snapshots, on that many sessions reading the same snapshot at once (a table
-    after the tables it references: whom its rows belong to follows theirs). The statistics
-    are the same either way; only the per-table waits (catalog queries, round trips, a small
-    table's parse) overlap, which is where many-table schemas spent their time."""
-    snapshot = dialects.export_snapshot(conn) if jobs > 1 and len(order) > 1 else None
-    if snapshot is None:
-        return [(name, measure(conn, name)) for name in order]
-    sessions: queue.SimpleQueue[sa.Connection] = queue.SimpleQueue()
+    """``measure(session, name, read_rows(reader, name), guard)`` for every table of *order*.
+
+    The reads run ahead of the measuring on a thread of their own (:mod:`read_ahead`), in
+    *order*: on a session of their own reading the same exported snapshot where the database
+    shares snapshots, else on this connection, one statement at a time with the measuring's
+    own queries (*guard*), where its driver allows another thread (else inline). With *jobs*
+    > 1 and shared snapshots, tables are measured on that many sessions at once (a table after
+    the tables it references: whom its rows belong to follows theirs). The statistics are the
+    same either way."""
+    snapshot = dialects.export_snapshot(conn) if len(order) > 1 else None
     opened: list[sa.Connection] = []
+
+    def session_in_snapshot() -> sa.Connection:
+        session = conn.engine.connect()
+        opened.append(session)
+        dialects.join_session(session, snapshot)  # type: ignore[arg-type]
+        return session
+
+    guard: Any = contextlib.nullcontext()
+    ahead: ReadAhead[TableRead] | None = None
     try:
+        if snapshot is not None:
+            reader = session_in_snapshot()
+            ahead = ReadAhead(order, lambda name: read_rows(reader, name))
+        elif dialects.dialect_sql(conn).read_aside and len(order) > 1:
+            guard = threading.Lock()
+
+            def read_guarded(name: str) -> TableRead:
+                with guard:
+                    return read_rows(conn, name)
+
+            ahead = ReadAhead(order, read_guarded)
+
+        def rows_of(session: sa.Connection, name: str) -> TableRead:
+            return ahead.take(name) if ahead is not None else read_rows(session, name)
+
+        if snapshot is None or jobs <= 1:
+            return [(name, measure(conn, name, rows_of(conn, name), guard)) for name in order]
+        sessions: queue.SimpleQueue[sa.Connection] = queue.SimpleQueue()
         for _ in range(min(jobs, len(order))):
-            session = conn.engine.connect()
-            opened.append(session)
-            dialects.join_session(session, snapshot)
-            sessions.put(session)
+            sessions.put(session_in_snapshot())
 
         def unit(name: str) -> Table:
             session = sessions.get()
             try:
-                return measure(session, name)
+                return measure(session, name, rows_of(session, name), contextlib.nullcontext())
             finally:
                 sessions.put(session)
 
@@ -466,11 +503,13 @@ def _measure_tables(
             for name in order
         ]
         try:
-            results = run_units(units, len(opened))
+            results = run_units(units, len(opened) - 1)
         except UnitsFailed as failed:
             raise failed.cause from None
         return [(name, results[name]) for name in order]
     finally:
+        if ahead is not None:
+            ahead.close()
         for session in opened:
             session.rollback()
             session.close()
@@ -494,35 +533,43 @@ def _rows_read(data: dict[str, read.ColumnData]) -> int:
     return next(iter(data.values())).rows if data else 0
 
 
-def _measure_table(
+@dataclasses.dataclass(frozen=True)
+class TableRead:
+    """One table as read for its statistics: its values, how they were read, its size."""
+
+    data: dict[str, read.ColumnData]
+    method: str | None
+    """The in-database sample's label, or None: every row was read."""
+    row_count: int
+    count_method: str
+    data_bytes: int | None
+    index_bytes: int | None
+
+
+def _integer_key(table: Table) -> str | None:
+    """An integer single-column primary key: MariaDB/MySQL ship rows by its ranges."""
+    if len(table.primary_key) == 1 and table.columns[table.primary_key[0]].logical_type == (
+        "integer"
+    ):
+        return table.primary_key[0]
+    return None
+
+
+def _read_table(
     conn: sa.Connection,
     table: Table,
     schema: str | None,
     catalog: dialects.TableCatalog,
     *,
     sample_rows: int,
-    min_group_size: int,
     estimate_rows: bool,
-    rules: TableRule | None,
-    ref_keys: set[tuple[str, str]],
-    edges: dict[tuple[str, str], stats.KeyEdges],
-    fk_values: dict[str, dict[str, pl.Series]],
-    row_relations: dict[str, list[Relation]],
-    fk_relations: dict[str, list[Relation]],
-    kept: Kept | None,
-    people: People,
-    personal: PersonalValues,
-) -> Table:
-    """Counts, bytes and every column's statistics of one table, from one read."""
+) -> TableRead:
+    """Every row of one table (or its in-database sample when larger than *sample_rows*), read
+    once for all its statistics, with its row count."""
     ref = dialects.quote_table(conn, schema, table.name)
     columns = list(table.columns.values())
-    key = None  # an integer primary key lets MariaDB/MySQL ship rows by key range
-    if len(table.primary_key) == 1 and table.columns[table.primary_key[0]].logical_type == (
-        "integer"
-    ):
-        key = table.primary_key[0]
+    key = _integer_key(table)
     try:
-        data_bytes, index_bytes = catalog.data_bytes, catalog.index_bytes
         estimate = catalog.estimate
         data: dict[str, read.ColumnData] | None = None
         method: str | None = None
@@ -541,10 +588,38 @@ def _measure_table(
             data, method = read.read_table(conn, ref, columns, fraction, key=key)
     except sa.exc.DBAPIError as exc:
         raise ProfilingFailed(f"table {table.name}: {describe_db_error(exc)}") from None
+    if method is None:  # the whole table was read: its count is exact whatever the catalog said
+        row_count, count_method = _rows_read(data), "exact"
+    return TableRead(data, method, row_count, count_method, catalog.data_bytes, catalog.index_bytes)
+
+
+def _measure_table(
+    conn: sa.Connection,
+    table: Table,
+    schema: str | None,
+    rows: TableRead,
+    guard: Any,
+    *,
+    min_group_size: int,
+    rules: TableRule | None,
+    ref_keys: set[tuple[str, str]],
+    edges: dict[tuple[str, str], stats.KeyEdges],
+    fk_values: dict[str, dict[str, pl.Series]],
+    row_relations: dict[str, list[Relation]],
+    fk_relations: dict[str, list[Relation]],
+    kept: Kept | None,
+    people: People,
+    personal: PersonalValues,
+) -> Table:
+    """Every column's statistics of one table, from its one read (*rows*); *guard* is held
+    around the few queries it sends (the connection may be shared with a reader thread)."""
+    ref = dialects.quote_table(conn, schema, table.name)
+    columns = list(table.columns.values())
+    data, method = rows.data, rows.method
+    row_count, count_method = rows.row_count, rows.count_method
+    data_bytes, index_bytes = rows.data_bytes, rows.index_bytes
     sampled = method is not None
     read_rows = _rows_read(data)
-    if not sampled:  # the whole table was read: its count is exact whatever the catalog said
-        row_count, count_method = read_rows, "exact"
     leading = {table.primary_key[:1]} | {ix.columns[:1] for ix in table.indexes}
     leading |= {uc.columns[:1] for uc in table.unique_constraints}
     out: dict[str, Column] = {}
@@ -588,7 +663,8 @@ def _measure_table(
             col_stats = dataclasses.replace(col_stats, follows=(source,), mapping=mapping)
         if wide_decimal(column, col_stats) and col_stats.distinct_count:
             # Wider than a float: the server counts and bounds it exactly (no float round trip).
-            distinct, low, high = dialects.exact_distinct_min_max(conn, ref, column.name)
+            with guard:
+                distinct, low, high = dialects.exact_distinct_min_max(conn, ref, column.name)
             exact = {"distinct_count": distinct}
             if not column.pii and low is not None:
                 exact |= {"min": reference.exact_scalar(low), "max": reference.exact_scalar(high)}
@@ -600,7 +676,8 @@ def _measure_table(
             and (column.name,) in leading
             and col_stats.min is not None
         ):
-            low, high = dialects.exact_min_max(conn, ref, column.name)
+            with guard:
+                low, high = dialects.exact_min_max(conn, ref, column.name)
             col_stats = dataclasses.replace(
                 col_stats,
                 min=to_scalar(low, column.logical_type),
