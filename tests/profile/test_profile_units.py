@@ -96,6 +96,20 @@ def test_blank_strings_do_not_hide_an_email_column() -> None:
     assert classify.classify_values(pl.Series(["", "  ", None], dtype=pl.String)) is None
 
 
+def test_large_columns_are_tagged_from_a_fixed_sample_of_rows() -> None:
+    """A column larger than the rows the checked values are drawn from: e-mails half blank and
+    full names are still found, and twice the same (the sample is drawn with a fixed seed)."""
+    from paritygen.profile.names import SAMPLE_ROWS, name_tag
+
+    rows = 3 * max(classify.VALUE_ROWS, SAMPLE_ROWS)
+    mails = pl.Series([f"user{i}@example.com" if i % 2 else "  " for i in range(rows)])
+    assert classify.classify_values(mails) == "email"
+    given = ["Mary", "John", "Anna", "Peter", "Laura", "James", "Maria", "David"]
+    family = ["Smith", "Jones", "Brown", "Miller", "Davis", "Garcia", "Wilson", "Taylor"]
+    people = pl.Series([f"{given[i % 8]} {family[(i // 8) % 8]}" for i in range(rows)])
+    assert name_tag(people) == name_tag(people) == "full_name"
+
+
 def test_estimate_distinct_bounds() -> None:
     # all sampled values unique -> the whole (non-NULL) table; no singletons -> what was seen
     assert stats.estimate_distinct(1000, 1000, 1000, 50_000) == 50_000
