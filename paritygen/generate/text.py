@@ -175,26 +175,26 @@ class LengthTextGenerator:
         words, weights = column_words(column)
         text = word_text(seed, entries * size, words, weights)
         self.pool = pl.Series([text[i * size : (i + 1) * size] for i in range(entries)])
-        self.spaces = (code_points(text) == 32).reshape(entries, size)
+        self.size = size
+        # Where the spaces are, a bit per character (a flag byte each held 8 MB for a column of
+        # long text, as much as its pool).
+        spaces = code_points(text) == 32
+        self.pool_chars = len(spaces)
+        self.space_bits = np.packbits(spaces)
+        del spaces
         self.case = column.stats.letter_case if column.stats is not None else None
         # Values in production's case cut from a pool cased once (ASCII keeps every character
         # in its place), not cased value by value; whole-word places are still told apart on
-        # the pool as drawn, and values kept off ``avoid`` are compared before casing.
-        self.cased_pool: pl.Series | None = None
-        if self.case in ("lower", "upper") and avoid is None and text.isascii():
-            cased = text.lower() if self.case == "lower" else text.upper()
-            self.cased_pool = (
-                self.pool if cased == text
-                else pl.Series([cased[i * size : (i + 1) * size] for i in range(entries)])
-            )  # fmt: skip
+        # the pool as drawn, and values kept off ``avoid`` are compared before casing. Made on
+        # the first generate(): a generator only asked for residual values never needs it.
+        self.cases_pool = self.case in ("lower", "upper") and avoid is None and text.isascii()
+        self._cased_pool: pl.Series | None = None
         self._place_cache: dict[int, tuple[np.ndarray, int]] = {}
         self._table: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         # Distinct values wanted per length (the id grid, or every row), spread over the lengths.
         spread_of_lengths = float(self.knots[-1] - self.knots[0]) if len(self.knots) else 0.0
         lengths_used = max(1.0, spread_of_lengths + 1.0)
         self.per_length = 1.0
-        self.spaces_flat = self.spaces.ravel()
-        self.pool_chars = len(self.spaces_flat)
         self._prefix: np.ndarray | None = None
         self._word_edges: tuple[np.ndarray, np.ndarray] | None = None
         stats = column.stats
@@ -236,7 +236,7 @@ class LengthTextGenerator:
 
         *rows*: row numbers that make each value unique; *id_rows*: row numbers that only pick
         value ids (see :class:`DistinctIds`); *pool*: the text cut (the pool as drawn, or
-        :attr:`cased_pool`)."""
+        cased once: :attr:`cases_pool`)."""
         values = self._strings(n, rng, rows, id_rows, self.pool if pool is None else pool)
         if self.avoid is not None and len(self.avoid) and n:
             for _ in range(3):
@@ -288,15 +288,20 @@ class LengthTextGenerator:
         pool has single spaces between words of two or more letters, so one move suffices."""
         if not len(entry):
             return offset
-        spaces = self.spaces_flat
-        base = entry * self.spaces.shape[1]
+        space = self._space_at
+        base = entry * self.size
         offset = np.maximum(offset, 1)  # so a move back is always possible
-        offset += spaces.take(base + offset)
-        ends_in_space = spaces.take(base + offset + np.maximum(lengths, 1) - 1) & (lengths > 0)
-        before = spaces.take(base + offset - 1)
+        offset += space(base + offset)
+        ends_in_space = space(base + offset + np.maximum(lengths, 1) - 1) & (lengths > 0)
+        before = space(base + offset - 1)
         # End on a space: step back one, unless that would start on a space; then step on.
         offset += np.where(ends_in_space, np.where(before, 1, -1), 0)
         return offset
+
+    def _space_at(self, positions: np.ndarray) -> np.ndarray:
+        """Whether the pool's character at each (flat) position is a space."""
+        bits = self.space_bits[positions >> 3] >> (7 - (positions & 7)).astype(np.uint8)
+        return (bits & 1).astype(bool)
 
     def _whole_words(
         self,
@@ -330,7 +335,7 @@ class LengthTextGenerator:
     def _whole_words_at(self, entry: np.ndarray, offset: np.ndarray, lengths: np.ndarray) -> None:
         """:meth:`_whole_words` without ids: the value's own position picks its place (an
         affine map onto the places), where a length has places enough for its variety."""
-        size = self.spaces.shape[1]
+        size = self.size
         key = entry * size + offset
         wanted = np.unique(lengths)
         # Longer values keep their cut (no place is searched for them: WHOLE_WORD_MAX).
@@ -353,7 +358,7 @@ class LengthTextGenerator:
         """:meth:`_whole_words` by each id's place among the ids of its length, every length
         at once: the places of all lengths sit in one array (:meth:`_place_table`), so a block
         costs a few gathers, not a pass over its rows per length."""
-        size = self.spaces.shape[1]
+        size = self.size
         lengths_in = np.clip(lengths, 0, WHOLE_WORD_MAX + 1)
         first, count, numbered, flat = self._place_table(np.bincount(lengths_in) > 0)
         within = place_within_length(self.knots, ranks, lengths)
@@ -438,7 +443,8 @@ class LengthTextGenerator:
     def _find_places(self, length: int, chars: int) -> tuple[np.ndarray, int]:
         """:meth:`_places` in the pool's first *chars* characters."""
         if self._word_edges is None or len(self._word_edges[0]) < min(chars + 1, self.pool_chars):
-            flat = self.spaces_flat[: chars + 1]
+            count = min(chars + 1, self.pool_chars)
+            flat = np.unpackbits(self.space_bits[: (count + 7) // 8], count=count).view(bool)
             starts = ~flat
             starts[1:] &= flat[:-1]
             ends = np.zeros(len(flat) + 1, dtype=bool)  # ends[p]: a word ends before p
@@ -446,7 +452,7 @@ class LengthTextGenerator:
             self._word_edges = (starts, ends)
         starts, ends = self._word_edges
         total = min(len(starts), chars + 1)
-        size = self.spaces.shape[1]
+        size = self.size
         if length <= 0 or length > min(total, WHOLE_WORD_MAX):
             places = np.zeros(0, dtype=np.int64)
         else:
@@ -469,7 +475,7 @@ class LengthTextGenerator:
         common base by the inverse power of the (odd) multiplier, all modulo 2**64 (numpy's
         wrapping uint64 arithmetic)."""
         if self._prefix is None or len(self._prefix) < min(chars + 2, self.pool_chars + 1):
-            size = self.spaces.shape[1]
+            size = self.size
             head = "".join(self.pool.head(-(-(chars + 1) // size)).to_list())[: chars + 1]
             codes = code_points(head).astype(np.uint64)
             powers, _ = hash_powers()
@@ -498,7 +504,11 @@ class LengthTextGenerator:
         if self.alphabet_codes is not None:
             codes = self.alphabet_codes.codes(non_null_rows(start, nulls, count))
             return spread(codes, nulls).alias(self.name)
-        cased = self.cased_pool
+        cased = None
+        if self.cases_pool:
+            if self._cased_pool is None:
+                self._cased_pool = apply_case(self.pool, self.case)
+            cased = self._cased_pool
         if self.unique:
             rows = non_null_rows(start, nulls, count)
             values = self.residual(n, rng, rows, pool=cased)

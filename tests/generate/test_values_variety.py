@@ -365,8 +365,8 @@ def test_text_in_a_letter_case_is_cut_from_a_cased_pool_with_the_same_values(cas
     table = Table(name="t", columns={"note": column}, row_count=rows)
     ctx = ColumnContext(table=table, column=column, row_count=rows, seed=1, scale=1.0)
     cased, one_by_one = LengthTextGenerator(ctx), LengthTextGenerator(ctx)
-    assert cased.cased_pool is not None
-    one_by_one.cased_pool = None
+    assert cased.cases_pool
+    one_by_one.cases_pool = False
     for i, start in enumerate(range(0, rows, 1 << 16)):
         count = min(1 << 16, rows - start)
         got = cased.generate(start, count, block_rng(1, "t", "note", i))
