@@ -89,12 +89,21 @@ def _sqlite_sample(table_ref: str, fraction: float) -> tuple[str, str]:
     return f"{table_ref} WHERE abs(random() % 1000000) < {threshold}", "random()"
 
 
+SEQSCANS_FROM_THE_START = "SET LOCAL synchronize_seqscans = off"
+"""PostgreSQL starts a scan of a large table where a scan already running elsewhere is (another
+profile, a report, a backup), so the rows of one snapshot arrive in another order each time;
+the fixed-seed samples of the statistics (words, shapes, tags) then pick other rows and two
+profiles of one database differ. Off, every read starts at the table's first page
+(https://www.postgresql.org/docs/current/runtime-config-compatible.html#GUC-SYNCHRONIZE-SEQSCANS)."""
+
+
 DIALECTS: dict[str, DialectSQL] = {
     # https://www.postgresql.org/docs/current/sql-set-transaction.html
     "postgresql": DialectSQL(
         session=(
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_SECONDS}s'",
+            SEQSCANS_FROM_THE_START,
         ),
         version_sql="SHOW server_version",
         row_estimate_sql=(
@@ -129,6 +138,7 @@ DIALECTS: dict[str, DialectSQL] = {
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             "SET TRANSACTION SNAPSHOT '{snapshot}'",
             f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_SECONDS}s'",
+            SEQSCANS_FROM_THE_START,
         ),
         schema_objects_sql=(
             # https://www.postgresql.org/docs/current/catalogs.html; functions an extension

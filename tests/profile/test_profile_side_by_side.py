@@ -76,3 +76,20 @@ def test_units_wait_for_their_dependencies_and_report_failures() -> None:
         run_units([Unit("bad", fail), Unit("after", lambda: 1, after=frozenset({"bad"}))], 2)
     assert isinstance(failed.value.cause, ValueError)
     assert failed.value.running == ["bad"] and failed.value.pending == ["after"]
+
+
+def test_every_profiling_session_reads_tables_from_their_first_page(pg_url: str) -> None:
+    """PostgreSQL's synchronized scans would start a read where another scan of the table is
+    (rows in another order, other rows in the fixed-seed samples): off on the profiling
+    session and on every session joining its snapshot."""
+    from paritygen.profile import dialects
+
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn, engine.connect() as joined:
+            dialects.start_session(conn)
+            dialects.join_session(joined, dialects.export_snapshot(conn) or "")
+            for session in (conn, joined):
+                assert session.exec_driver_sql("SHOW synchronize_seqscans").scalar() == "off"
+    finally:
+        engine.dispose()
