@@ -204,3 +204,36 @@ def test_replace_many_keeps_layout_nuls_and_wide_characters() -> None:
                 assert b.isascii() and (a.isdigit(), a.isupper()) == (b.isdigit(), b.isupper())
             else:
                 assert a == b
+
+
+def test_replace_many_is_the_keyed_rule_per_character() -> None:
+    """The vectorised rule, character by character: the n-th ASCII digit / upper / lower letter
+    past the first *keep* of its value becomes ``'0' + byte % 10`` / ``'A' + byte % 26`` /
+    ``'a' + byte % 26`` of its keyed byte; a kept count per value, or one for all."""
+    import numpy as np
+
+    from paritygen.mask.maskers.base import replace_many
+
+    values = ["+49 30 1234567", "DE89 3704 0044", "ab-CD-12", "", "x", "Ünïcode 7z", "0000"]
+    width = max(map(len, values))
+    draws = KEY.byte_matrix("test/rule", values, width)
+
+    def reference(value: str, row: np.ndarray, keep: int) -> str:
+        out, seen = [], 0
+        for i, c in enumerate(value):
+            kind = (
+                (48, 10) if "0" <= c <= "9" else (65, 26) if "A" <= c <= "Z"
+                else (97, 26) if "a" <= c <= "z" else None
+            )  # fmt: skip
+            if kind is not None:
+                seen += 1
+                if seen > keep:
+                    c = chr(kind[0] + int(row[i]) % kind[1])
+            out.append(c)
+        return "".join(out)
+
+    for keep in (0, 2, np.array([3, 0, 1, 0, 5, 2, 4])):
+        kept = np.broadcast_to(np.asarray(keep), (len(values),))
+        expected = [reference(v, draws[i], int(kept[i])) for i, v in enumerate(values)]
+        assert replace_many(values, draws, keep) == expected
+        assert replace_many(values, draws.astype(np.int64), keep) == expected  # any integer type

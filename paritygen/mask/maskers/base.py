@@ -303,13 +303,19 @@ def replace_many(values: Sequence[str], draws: np.ndarray, keep: np.ndarray | in
     upper = (codes >= 65) & (codes <= 90)
     lower = (codes >= 97) & (codes <= 122)
     changed = digit | upper | lower
-    keep_counts = np.broadcast_to(np.asarray(keep, dtype=np.int64), (len(values),))
-    changed &= np.cumsum(changed, axis=1) > keep_counts[:, None]
-    byte = draws[:, :width].astype(np.uint32)
+    if np.any(keep):  # (none kept: every character counted is past 0 anyway)
+        keep_counts = np.broadcast_to(np.asarray(keep, dtype=np.int64), (len(values),))
+        counted = np.int16 if width < 2**15 else np.int64  # a quarter of int64's bytes
+        changed &= np.cumsum(changed, axis=1, dtype=counted) > keep_counts[:, None]
+    byte = draws[:, :width]
+    if byte.dtype != np.uint8:
+        byte = byte.astype(np.uint32)
+    # Written in place from byte-wide arrays: no (rows x width) uint32 temporaries to allocate,
+    # fault in and free per character class.
     out = codes.copy()
-    out = np.where(changed & digit, 48 + byte % 10, out)
-    out = np.where(changed & upper, 65 + byte % 26, out)
-    out = np.where(changed & lower, 97 + byte % 26, out)
+    np.copyto(out, byte % np.uint8(10) + np.uint8(48), where=changed & digit)
+    np.copyto(out, byte % np.uint8(26) + np.uint8(65), where=changed & upper)
+    np.copyto(out, byte % np.uint8(26) + np.uint8(97), where=changed & lower)
     return from_code_points(out, values)
 
 

@@ -91,10 +91,11 @@ class IbanMasker(StringMasker):
         digit = (codes >= 48) & (codes <= 57)
         upper = (codes >= 65) & (codes <= 90)
         lower = (codes >= 97) & (codes <= 122)
-        byte = draws[:, :width].astype(np.uint32)
-        shaped = np.where(digit, 48 + byte % 10, codes)  # replace_many's rule, keep 0
-        shaped = np.where(upper, 65 + byte % 26, shaped)
-        shaped = np.where(lower, 97 + byte % 26, shaped)
+        byte = draws[:, :width]  # keyed bytes (uint8), written in place: replace_many's rule
+        shaped = codes.copy()
+        np.copyto(shaped, byte % np.uint8(10) + np.uint8(48), where=digit)
+        np.copyto(shaped, byte % np.uint8(26) + np.uint8(65), where=upper)
+        np.copyto(shaped, byte % np.uint8(26) + np.uint8(97), where=lower)
         inside = np.arange(width)[None, :] < lengths[:, None]
         ascii_alnum = ((digit | upper | lower) | ~inside).all(axis=1)
         # `real` is len >= 5, c[:2].isalpha(), c.isalnum(): for an ASCII row the classes above
