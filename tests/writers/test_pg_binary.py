@@ -130,3 +130,48 @@ def test_columns_of_nulls_and_empty_chunks_load(pg_url: str) -> None:
         rows = conn.exec_driver_sql("SELECT id, small, dec::text FROM odd ORDER BY id").all()
     assert rows == [(1, None, None), (2, None, "2.50")]
     engine.dispose()
+
+
+def test_text_of_one_length_goes_in_the_row_block_and_loads_as_csv_would(pg_url: str) -> None:
+    # TPC-H's CHAR(1) flags (l_returnflag, o_orderstatus): every value one byte long and none
+    # NULL, so they sit in each row's fixed block, not in a stream of their own; a chunk where
+    # one is NULL or longer takes the usual path. Both load as CSV would.
+    def flags_table(name: str) -> Table:
+        cols = [
+            col("id", "integer", "integer", nullable=False),
+            col("flag", "string", "char(1)", length=1),
+            col("code", "string", "varchar(3)", length=3),
+            col("note", "string", "varchar(40)", length=40),
+            col("n", "integer", "integer"),
+        ]
+        return Table(name=name, columns={c.name: c for c in cols}, primary_key=("id",))
+
+    engine = make_engine(pg_url)
+    metadata = build_metadata(
+        make_profile(flags_table("flags_bin"), flags_table("flags_csv")), None, "postgresql"
+    )
+    create_tables(engine, metadata)
+    same = pl.DataFrame({
+        "id": [1, 2, 3], "flag": ["A", "R", "é"], "code": ["abc", "xyz", "a"],
+        "note": ["one", "", "three things"], "n": [7, 8, 9],
+    })  # fmt: skip
+    uneven = pl.DataFrame({
+        "id": [4, 5], "flag": ["N", None], "code": ["abc", "de"], "note": [None, "x"],
+        "n": [None, 10],
+    })  # fmt: skip
+    first = same.head(2).with_columns(pl.Series("id", [11, 12]))
+    writer, table = open_writer(engine), metadata.tables["flags_bin"]
+    _loading(writer, table)
+    types = writer._target_types[table.key]
+    order, _ = pg_binary.encode_binary(types, first)
+    assert order[:4] == ["id", "flag", "code", "n"]  # one length each: in the row block
+    order, _ = pg_binary.encode_binary(types, same)  # "é" is two bytes, "a" one
+    assert order == ["id", "n", "flag", "code", "note"]
+    assert writer.load(table, [first, same, uneven]) == 7
+    csv_writer = open_writer(engine)
+    csv_writer._catalog_types = lambda _table: {}
+    assert csv_writer.load(metadata.tables["flags_csv"], [first, same, uneven]) == 7
+    columns = ["id", "flag", "code", "note", "n"]
+    got = read_rows(engine, "flags_bin", columns)
+    assert len(got) == 7 and got == read_rows(engine, "flags_csv", columns)
+    engine.dispose()
