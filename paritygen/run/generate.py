@@ -224,7 +224,9 @@ def generate_database(
         loads = table_loads(
             profile, plan, keys, metadata, seed, parents_first=run.parents_first(mode)
         )
-        summary = run.load(metadata, loads)
+        # Each table's keys, FKs and ANALYZE start as soon as its rows (and its linked tables')
+        # are in, beside the loads still running (where the target can: PostgreSQL with jobs).
+        summary = run.load(metadata, loads, finish_early=built is None)
         if built is not None:
             built.after_load()
         run.finish(metadata)

@@ -211,10 +211,15 @@ def _finish_units(
         return {f"validate:{o}" for o in names} if split else set()
 
     keys = [Unit(f"keys:{t.name}", ddl(t, False)) for t in tables]
+    # An FK needs its own table's keys and its parents'. Where FKs are added unchecked (a
+    # moment's lock on the two tables, never on a child's), a child's keys are not waited
+    # for: the orders' FK to customers is checked while the order lines still load. Elsewhere
+    # (an ALTER TABLE that may lock the tables linked to it) every linked table is keyed first.
+    keyed_first = parents_of if split else linked
     fks = [
         Unit(
             f"fks:{t.name}", ddl(t, True),
-            after=frozenset({f"keys:{t.name}"} | {f"keys:{p}" for p in linked[t.name]}),
+            after=frozenset({f"keys:{t.name}"} | {f"keys:{p}" for p in keyed_first[t.name]}),
             apart_from=frozenset(
                 {f"fks:{o}" for o in linked[t.name] | siblings[t.name]}
                 | ({f"analyze:{o}" for o in linked[t.name] | {t.name}} if beside else set())

@@ -110,3 +110,40 @@ def test_jobs_on_mariadb_keep_counts_and_constraints(mysql_url: str, tmp_path: P
 def test_jobs_below_one_are_refused() -> None:
     with pytest.raises(ConfigError, match="--jobs"):
         RunOptions(jobs=0)
+
+
+def test_the_largest_tables_start_first(pg_url: str) -> None:
+    """Side by side, a free session takes the largest table waiting: the small one listed
+    first starts last, so the largest no longer loads alone at the end."""
+    import polars as pl
+
+    from paritygen.run.load import TableLoad, load_tables
+    from paritygen.writers.base import open_writer
+    from paritygen.writers.schema import create_tables
+
+    engine = sa.create_engine(pg_url)
+    metadata = sa.MetaData()
+    for name in ("small", "middle", "large"):
+        sa.Table(name, metadata, sa.Column("id", sa.BigInteger, primary_key=True))
+    create_tables(engine, metadata, constraints_after_load=True)
+    started: list[str] = []
+
+    def rows(name: str, count: int):  # noqa: ANN202
+        def make(bar):  # noqa: ANN001, ANN202 - called by the unit as it starts
+            started.append(name)
+            return iter([pl.DataFrame({"id": list(range(1, count + 1))})])
+
+        return make
+
+    writer = open_writer(engine)
+    try:
+        loads = [TableLoad(n, c, rows(n, c)) for n, c in (("small", 5), ("middle", 50),
+                                                            ("large", 500))]  # fmt: skip
+        done = load_tables(writer, metadata, loads, jobs=2)
+    finally:
+        getattr(writer, "close", lambda: None)()
+        engine.dispose()
+    assert sorted(started[:2]) == ["large", "middle"] and started[2] == "small"
+    assert {name: summary.rows for name, summary in done.items()} == {
+        "small": 5, "middle": 50, "large": 500
+    }

@@ -132,3 +132,59 @@ def _unchecked(engine: sa.Engine) -> int:
         return conn.exec_driver_sql(
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
         ).scalar_one()
+
+
+def test_an_fk_to_a_parent_is_checked_while_a_child_still_loads(pg_url: str) -> None:
+    """mid -> top is added and checked before low (which references mid) is in: an FK waits
+    for its own table's and its parents' keys, not its children's."""
+    engine = sa.create_engine(pg_url)
+    metadata = sa.MetaData()
+    sa.Table("top", metadata, sa.Column("id", sa.BigInteger, primary_key=True))
+    for name, parent in (("mid", "top"), ("low", "mid")):
+        sa.Table(
+            name, metadata,
+            sa.Column("id", sa.BigInteger, primary_key=True),
+            sa.Column("up", sa.BigInteger, sa.ForeignKey(f"{parent}.id"), nullable=False),
+        )  # fmt: skip
+    create_tables(engine, metadata, constraints_after_load=True)
+    units = early_finish_units(engine, metadata, jobs=2)
+    assert units is not None
+    mid_checked = threading.Event()
+    seen: dict[str, bool] = {}
+
+    def marked(unit):  # noqa: ANN001, ANN202 - a paritygen.parallel.Unit
+        def run() -> None:
+            unit.run()
+            mid_checked.set()
+
+        return unit.__class__(unit.name, run, unit.after, unit.apart_from)
+
+    units = [marked(unit) if unit.name == "validate:mid" else unit for unit in units]
+
+    def rows(count: int):  # noqa: ANN202
+        def make(bar):  # noqa: ANN001, ANN202
+            yield pl.DataFrame({"id": list(range(1, count + 1))}).with_columns(
+                up=(pl.col("id") - 1) % 10 + 1
+            )
+
+        return make
+
+    def low_rows(bar):  # noqa: ANN001, ANN202
+        seen["mid's FK checked while low loads"] = mid_checked.wait(WAIT_SECONDS)
+        yield from rows(300)(bar)
+
+    writer = open_writer(engine)
+    try:
+        loads = [
+            TableLoad("top", 10, lambda bar: iter([pl.DataFrame({"id": list(range(1, 11))})])),
+            TableLoad("mid", 200, rows(200)),
+            TableLoad("low", 300, low_rows),
+        ]
+        load_tables(writer, metadata, loads, jobs=2, finish=units)
+    finally:
+        getattr(writer, "close", lambda: None)()
+    assert seen == {"mid's FK checked while low loads": True}
+    inspector = sa.inspect(engine)
+    assert [fk["referred_table"] for fk in inspector.get_foreign_keys("low")] == ["mid"]
+    assert _unchecked(engine) == 0
+    engine.dispose()
