@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from paritygen.errors import ConfigError
@@ -106,6 +105,8 @@ class RulesFile:
 def read_rules(path: str | Path) -> RulesFile:
     """Read a rules file (YAML or JSON); the profile's ``rules:`` shape, or that under a
     top-level ``rules:`` key. Errors give the path inside the file."""
+    import yaml  # here, not at the top: a run without a rules file never parses YAML
+
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
