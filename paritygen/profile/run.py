@@ -442,14 +442,17 @@ def _measure_tables(
 ) -> list[tuple[str, Table]]:
     """``measure(session, name, read_rows(reader, name), guard)`` for every table of *order*.
 
-    The reads run ahead of the measuring on a thread of their own (:mod:`read_ahead`), in
-    *order*: on a session of their own reading the same exported snapshot where the database
-    shares snapshots, else on this connection, one statement at a time with the measuring's
-    own queries (*guard*), where its driver allows another thread (else inline). With *jobs*
-    > 1 and shared snapshots, tables are measured on that many sessions at once (a table after
-    the tables it references: whom its rows belong to follows theirs). The statistics are the
-    same either way."""
+    With *jobs* > 1 and a database that shares snapshots, tables are read and measured on that
+    many sessions reading the same snapshot at once (a table after the tables it references:
+    whom its rows belong to follows theirs). Otherwise the tables are measured one by one while
+    the reads run ahead on a thread of their own (:mod:`read_ahead`), in *order*: on a session
+    in the exported snapshot, or on this connection, one statement at a time with the
+    measuring's own queries (*guard*), where the driver allows another thread (else inline).
+    Both overlap reading with measuring; read-ahead beside several measuring sessions only
+    added a thread contending for the interpreter (240 tables: 5.2-5.4 -> 5.9-7.2 s). The
+    statistics are the same either way."""
     snapshot = dialects.export_snapshot(conn) if len(order) > 1 else None
+    parallel = snapshot is not None and jobs > 1
     opened: list[sa.Connection] = []
 
     def session_in_snapshot() -> sa.Connection:
@@ -461,10 +464,10 @@ def _measure_tables(
     guard: Any = contextlib.nullcontext()
     ahead: ReadAhead[TableRead] | None = None
     try:
-        if snapshot is not None:
+        if snapshot is not None and not parallel:
             reader = session_in_snapshot()
             ahead = ReadAhead(order, lambda name: read_rows(reader, name))
-        elif dialects.dialect_sql(conn).read_aside and len(order) > 1:
+        elif snapshot is None and dialects.dialect_sql(conn).read_aside and len(order) > 1:
             guard = threading.Lock()
 
             def read_guarded(name: str) -> TableRead:
@@ -476,7 +479,7 @@ def _measure_tables(
         def rows_of(session: sa.Connection, name: str) -> TableRead:
             return ahead.take(name) if ahead is not None else read_rows(session, name)
 
-        if snapshot is None or jobs <= 1:
+        if not parallel:
             return [(name, measure(conn, name, rows_of(conn, name), guard)) for name in order]
         sessions: queue.SimpleQueue[sa.Connection] = queue.SimpleQueue()
         for _ in range(min(jobs, len(order))):
@@ -503,7 +506,7 @@ def _measure_tables(
             for name in order
         ]
         try:
-            results = run_units(units, len(opened) - 1)
+            results = run_units(units, len(opened))
         except UnitsFailed as failed:
             raise failed.cause from None
         return [(name, results[name]) for name in order]
