@@ -169,31 +169,37 @@ def mask_database(
     source_url, target_url = resolve_url(source), resolve_url(target)
     refuse_source_as_target(source_url, target_url)
     rules_file = read_rules(rules) if isinstance(rules, str | Path) else rules
-    if profile is None:
-        profile = _schema_profile(source_url, tables)
-        given_profile = False
-    else:
-        given_profile = True
-    actions = plan_tables(profile, rules_file, list(tables) if tables else None)
-    generated = [n for n, a in actions.items() if a.mode == "generate"]
-    if generated and not given_profile:
-        raise ConfigError(
-            f"table(s) {', '.join(generated)} are to be generated, which needs the statistics of"
-            " a profile: pass --profile PROFILE"
-        )
-    written = [n for n, a in actions.items() if a.mode != "skip"]
-    if not written:
-        raise ConfigError("every table is skipped by the rules: nothing to write")
-    options = RunOptions(
-        schema_mode=schema_mode, if_exists=if_exists,
-        allow_production_name=allow_production_name, progress=progress,
-        source=source,  # the server is asked who both are: never write into the source
-        resume=resume, jobs=default_jobs() if jobs is None else jobs,
-        fingerprint=fingerprint(actions, key, seed, profile if given_profile else None),
-    )  # fmt: skip
-    state = MaskState(key=key, seed=seed)
-    source_engine = read_only_engine(source_url)
+    # One engine reads the source's schema, then its rows: its pool, connection and dialect
+    # set-up serve both (a second engine started them all again, one round trip after another,
+    # before the first row). With a profile given, nothing connects before the rules are checked.
+    source_engine = read_only_engine(source_url) if profile is None else None
     try:
+        if profile is None:
+            assert source_engine is not None  # made above for this
+            profile = _schema_profile(source_engine, tables)
+            given_profile = False
+        else:
+            given_profile = True
+        actions = plan_tables(profile, rules_file, list(tables) if tables else None)
+        generated = [n for n, a in actions.items() if a.mode == "generate"]
+        if generated and not given_profile:
+            raise ConfigError(
+                f"table(s) {', '.join(generated)} are to be generated, which needs the"
+                " statistics of a profile: pass --profile PROFILE"
+            )
+        written = [n for n, a in actions.items() if a.mode != "skip"]
+        if not written:
+            raise ConfigError("every table is skipped by the rules: nothing to write")
+        options = RunOptions(
+            schema_mode=schema_mode, if_exists=if_exists,
+            allow_production_name=allow_production_name, progress=progress,
+            source=source,  # the server is asked who both are: never write into the source
+            resume=resume, jobs=default_jobs() if jobs is None else jobs,
+            fingerprint=fingerprint(actions, key, seed, profile if given_profile else None),
+        )  # fmt: skip
+        state = MaskState(key=key, seed=seed)
+        if source_engine is None:
+            source_engine = read_only_engine(source_url)
         with TargetRun(profile, target_url, options) as run:
             mode = run.schema_mode(written)
             plan = build_plan(
@@ -211,7 +217,8 @@ def mask_database(
                     summary[name] = TableSummary(0, 0.0)
             run.finish(metadata)
     finally:
-        source_engine.dispose()
+        if source_engine is not None:
+            source_engine.dispose()
     ordered = {n: summary[n] for n in [t.name for t in plan.tables] if n in summary}
     return MaskSummary(
         tables=ordered,
@@ -231,16 +238,11 @@ def _read(
         yield from copy.chunks(stream_table(conn, ref, columns, name, as_text=as_text), bar)
 
 
-def _schema_profile(source: sa.engine.URL, tables: Sequence[str] | None) -> Profile:
+def _schema_profile(engine: sa.Engine, tables: Sequence[str] | None) -> Profile:
     """The source's schema and PII tags (no statistics: mask copies the rows themselves)."""
-    from paritygen.profile.run import read_only_engine
     from paritygen.profile.schema_tags import schema_and_tags
 
-    engine = read_only_engine(source)
-    try:
-        return schema_and_tags(engine, tables=list(tables) if tables else None)
-    finally:
-        engine.dispose()
+    return schema_and_tags(engine, tables=list(tables) if tables else None)
 
 
 def _loads(

@@ -3,6 +3,8 @@ are not seen by any reader (PostgreSQL's exported snapshot included), and nothin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -34,3 +36,28 @@ def test_readers_see_one_instant(dialect_url: str, request: pytest.FixtureReques
     finally:
         engine.dispose()
         writer.dispose()
+
+
+def test_one_source_engine_reads_the_schema_and_the_rows(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema and tags are read on the engine the rows are then copied from (its pool,
+    connection and dialect set-up once), and the engine is closed at the end."""
+    from paritygen.mask.run import mask_database
+    from paritygen.profile import run as profile_run
+
+    counts = saas.build(pg_url, customers=30)
+    made: list[sa.Engine] = []
+    original = profile_run.read_only_engine
+
+    def counted(url: object) -> sa.Engine:
+        made.append(original(url))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(profile_run, "read_only_engine", counted)
+    monkeypatch.setenv("H13_TEST_MASK_KEY", "a-test-secret-that-nobody-uses-0123456789")
+    dst = f"sqlite:///{tmp_path / 'staging.sqlite'}"
+    summary = mask_database(pg_url, dst, key_env="H13_TEST_MASK_KEY", progress=False)
+    assert summary.rows == sum(counts.values())
+    assert len(made) == 1
+    assert made[0].pool.checkedout() == 0
