@@ -399,13 +399,14 @@ class TargetRun:
         )  # fmt: skip
 
     def finish(self, metadata: sa.MetaData) -> None:
-        """Keys, indexes, FKs, CHECKs and sequences after the load (only the CHECKs added late
-        when the load built the rest: ``finish_early``); the run is then complete."""
+        """Keys, indexes, FKs, CHECKs and sequences after the load (only the CHECKs added late,
+        and where the target needs them after those the sequences and statistics, when the load
+        built the rest: ``finish_early``); the run is then complete."""
         from paritygen.writers import finish as target_finish
 
         fault_point("before-finish")
         if self._finished_early:
-            target_finish.finish_late_checks(self._engine, metadata)
+            target_finish.finish_after_early(self._engine, metadata, jobs=self.options.jobs)
         else:
             target_finish.finish_tables(self._engine, metadata, jobs=self.options.jobs)
         self._state.finish("complete")

@@ -84,17 +84,21 @@ def early_finish_units(engine: Engine, metadata: sa.MetaData, jobs: int) -> list
     """The keys, FKs, sequences and statistics of :func:`finish_tables` as units to run beside
     the load (:func:`paritygen.run.load.load_tables`), each table's after the load unit named
     like the table: the fact table's PK builds while the other tables still load, instead of
-    every table's after the slowest. None where the target cannot (one session, or sequences
-    moved by an ALTER that must wait for the late CHECKs); then :func:`finish_tables` does it
-    all after the load. A unit's database error arrives as :class:`LoadError`. The target's
-    keys are read now, before any unit runs (a load adds none)."""
+    every table's after the slowest. Where moving a sequence is an ALTER TABLE that must wait
+    for the late CHECKs (``statistics_beside_ddl`` false), the keys and FKs only;
+    :func:`finish_after_early` then does the rest. None where the target has one session;
+    then :func:`finish_tables` does it all after the load. A unit's database error arrives as
+    :class:`LoadError`. The target's keys are read now, before any unit runs (a load adds
+    none)."""
     caps = capabilities(engine.dialect.name)
-    if jobs < 2 or not caps.concurrent_sessions or not caps.statistics_beside_ddl:
+    if jobs < 2 or not caps.concurrent_sessions:
         return None
     try:
         units, statistics_units = _finish_units(engine, metadata, caps)
     except sa.exc.DBAPIError as exc:
         raise finish_error(exc) from None
+    if not caps.statistics_beside_ddl:
+        statistics_units = []
     names = {t.name for t in metadata.sorted_tables}
     return [
         dataclasses.replace(
@@ -105,6 +109,27 @@ def early_finish_units(engine: Engine, metadata: sa.MetaData, jobs: int) -> list
         )
         for unit in units + statistics_units
     ]  # fmt: skip
+
+
+def finish_after_early(engine: Engine, metadata: sa.MetaData, *, jobs: int) -> None:
+    """What :func:`early_finish_units` leaves for after the load: the CHECKs held back, then,
+    where moving a sequence is an ALTER TABLE (``statistics_beside_ddl`` false), every table's
+    sequences and statistics on up to *jobs* sessions, as :func:`finish_tables` orders them."""
+    from paritygen.parallel import UnitsFailed, run_units
+
+    finish_late_checks(engine, metadata)
+    caps = capabilities(engine.dialect.name)
+    if caps.statistics_beside_ddl:
+        return
+    try:
+        _units, statistics_units = _finish_units(engine, metadata, caps)
+        run_units(statistics_units, jobs)
+    except UnitsFailed as failed:
+        if not isinstance(failed.cause, sa.exc.DBAPIError):
+            raise failed.cause from None
+        raise finish_error(failed.cause) from None
+    except sa.exc.DBAPIError as exc:
+        raise finish_error(exc) from None
 
 
 def finish_late_checks(engine: Engine, metadata: sa.MetaData) -> None:

@@ -1,7 +1,8 @@
-"""Keys built beside the load (PostgreSQL, ``--jobs 2``): a table's PK is built as soon as its
-own rows are in, while another table is still loading, and after the load every key, FK
-(checked) and planner statistic is in place, as :func:`finish_tables` after the load leaves
-them; an FK whose rows break it is refused as when it is added checked."""
+"""Keys built beside the load (``--jobs 2``; PostgreSQL, and MariaDB for its keys and FKs):
+a table's PK is built as soon as its own rows are in, while another table is still loading,
+and after the load every key, FK (checked) and planner statistic is in place, as
+:func:`finish_tables` after the load leaves them; an FK whose rows break it is refused as when
+it is added checked."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from paritygen.errors import LoadError
 from paritygen.run.load import TableLoad, load_tables
 from paritygen.writers.base import open_writer
-from paritygen.writers.finish import early_finish_units, finish_late_checks
+from paritygen.writers.finish import early_finish_units, finish_after_early, finish_late_checks
 from paritygen.writers.schema import create_tables
 
 WAIT_SECONDS = 60
@@ -187,4 +188,67 @@ def test_an_fk_to_a_parent_is_checked_while_a_child_still_loads(pg_url: str) -> 
     inspector = sa.inspect(engine)
     assert [fk["referred_table"] for fk in inspector.get_foreign_keys("low")] == ["mid"]
     assert _unchecked(engine) == 0
+    engine.dispose()
+
+
+def test_mariadb_keys_beside_the_load_statistics_after(mysql_url: str) -> None:
+    """MariaDB: a table's secondary keys are built while another table still loads; its
+    AUTO_INCREMENT (an ALTER TABLE, after the CHECKs held back) and statistics come after the
+    load (finish_after_early)."""
+    from paritygen.db import make_engine
+
+    engine = make_engine(mysql_url)
+    metadata = sa.MetaData()
+    sa.Table(
+        "parent", metadata,
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column("code", sa.String(20), nullable=False, unique=True),
+    )  # fmt: skip
+    sa.Table(
+        "child", metadata,
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("parent_id", sa.BigInteger, sa.ForeignKey("parent.id"), nullable=False),
+    )  # fmt: skip
+    create_tables(engine, metadata, constraints_after_load=True)
+    units = early_finish_units(engine, metadata, jobs=2)
+    assert units is not None
+    assert not [u.name for u in units if u.name.startswith("analyze:")]
+    parent_keyed = threading.Event()
+    seen: dict[str, bool] = {}
+
+    def marked(unit):  # noqa: ANN001, ANN202 - a paritygen.parallel.Unit
+        def run() -> None:
+            unit.run()
+            parent_keyed.set()
+
+        return unit.__class__(unit.name, run, unit.after, unit.apart_from)
+
+    units = [marked(unit) if unit.name == "keys:parent" else unit for unit in units]
+
+    def parent_rows(bar):  # noqa: ANN001, ANN202
+        yield pl.DataFrame({"id": list(range(1, 101)), "code": [f"c{i}" for i in range(100)]})
+
+    def child_rows(bar):  # noqa: ANN001, ANN202
+        seen["parent keyed while the child loads"] = parent_keyed.wait(WAIT_SECONDS)
+        yield pl.DataFrame(
+            {"id": list(range(1, 201)), "parent_id": [1 + i % 100 for i in range(200)]}
+        )
+
+    writer = open_writer(engine)
+    try:
+        loads = [TableLoad("parent", 100, parent_rows), TableLoad("child", 200, child_rows)]
+        load_tables(writer, metadata, loads, jobs=2, finish=units)
+        finish_after_early(engine, metadata, jobs=2)
+    finally:
+        getattr(writer, "close", lambda: None)()
+    assert seen == {"parent keyed while the child loads": True}
+    inspector = sa.inspect(engine)
+    assert [u["column_names"] for u in inspector.get_unique_constraints("parent")] == [["code"]]
+    assert [fk["referred_table"] for fk in inspector.get_foreign_keys("child")] == ["parent"]
+    with engine.connect() as conn:
+        next_id = conn.exec_driver_sql(
+            "SELECT auto_increment FROM information_schema.tables"
+            " WHERE table_schema = DATABASE() AND table_name = 'parent'"
+        ).scalar_one()
+    assert next_id == 101
     engine.dispose()
