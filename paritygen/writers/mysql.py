@@ -115,6 +115,19 @@ def encode_tsv(table: sa.Table, chunk: pl.DataFrame) -> tuple[list[str], list[st
     return targets, sets, _write_tsv(frame)
 
 
+def in_clustered_order(table: sa.Table, chunk: pl.DataFrame) -> pl.DataFrame:
+    """The chunk's rows in primary-key order, the order InnoDB keeps them in (its clustered
+    index), as a dump restores them. Rows that arrive out of that order land in the middle of
+    full pages and split them, leaving pages part-empty for good: Chinook's ``PlaylistTrack``
+    (8,715 rows of two ints), generated playlist by playlist with each playlist's tracks in a
+    few ascending runs, took a 9.4 MB tablespace against 0.35 MB sorted, and verify measured
+    bytes 9x production's. The table holds the same rows either way; only the pages differ."""
+    keys = [column.key for column in table.primary_key.columns]
+    if chunk.height < 2 or not keys or any(key not in chunk.columns for key in keys):
+        return chunk
+    return chunk.sort(keys)
+
+
 def _write_tsv(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.write_csv(
@@ -345,7 +358,7 @@ class MySQLWriter(SqlAlchemyWriter):
             raw.close()
 
     def _encode(self, table: sa.Table, chunk: pl.DataFrame) -> tuple[str, Path]:
-        targets, sets, data = encode_tsv(table, chunk)
+        targets, sets, data = encode_tsv(table, in_clustered_order(table, chunk))
         path = Path(self._dir) / f"{uuid.uuid4().hex}.tsv"
         path.write_bytes(data)
         target = self.engine.dialect.identifier_preparer.format_table(table)

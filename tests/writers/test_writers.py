@@ -11,6 +11,7 @@ import json
 import math
 from decimal import Decimal
 
+import numpy as np
 import polars as pl
 import pytest
 import sqlalchemy as sa
@@ -685,3 +686,44 @@ def test_mysql_keeps_a_zero_key_in_an_auto_increment_column(mysql_url: str) -> N
         ids = [row[0] for row in conn.execute(sa.text("SELECT id FROM z ORDER BY id"))]
     engine.dispose()
     assert written == 3 and ids == [0, 1, 2]
+
+
+def _tablespace_bytes(conn: sa.Connection, table: str) -> int:
+    schema = conn.execute(sa.text("SELECT DATABASE()")).scalar()
+    return int(conn.execute(
+        sa.text("SELECT allocated_size FROM information_schema.innodb_sys_tablespaces"
+                " WHERE name = :name"), {"name": f"{schema}/{table}"},
+    ).scalar_one())  # fmt: skip
+
+
+def test_mysql_rows_out_of_key_order_fill_pages_as_a_restore_does(mysql_url: str) -> None:
+    """Rows generated parent by parent, each parent's children in a few ascending runs (how
+    Chinook's PlaylistTrack came out), split InnoDB's pages mid-way when loaded as they come:
+    the tablespace took 9 MB against 0.35 MB for the same rows loaded in key order. The writer
+    loads them in the clustered index's order, so the table is as compact as a restore's."""
+    engine = sa.create_engine(mysql_url, connect_args={"local_infile": True})
+    metadata = sa.MetaData()
+    for name in ("interleaved", "in_order"):
+        sa.Table(name, metadata, sa.Column("parent", sa.Integer, primary_key=True),
+                 sa.Column("child", sa.Integer, primary_key=True))  # fmt: skip
+    metadata.create_all(engine)
+    rng = np.random.default_rng(7)
+    parents: list[int] = []
+    children: list[int] = []
+    for parent in (1, 2):  # each parent's children: two ascending runs of random keys
+        keys = rng.permutation(6000)
+        for run in (keys[:3000], keys[3000:]):
+            parents += [parent] * len(run)
+            children += np.sort(run).tolist()
+    chunk = pl.DataFrame({"parent": parents, "child": children})
+    written = open_writer(engine).load(metadata.tables["interleaved"], [chunk])
+    with engine.begin() as conn:
+        conn.execute(metadata.tables["in_order"].insert(),
+                     chunk.sort(["parent", "child"]).to_dicts())  # fmt: skip
+        ours = _tablespace_bytes(conn, "interleaved")
+        reference = _tablespace_bytes(conn, "in_order")
+        rows = conn.execute(sa.text("SELECT parent, child FROM interleaved")).all()
+    engine.dispose()
+    assert written == len(rows) == chunk.height
+    assert sorted(rows) == sorted(zip(parents, children, strict=True))
+    assert ours <= 2 * reference, (ours, reference)
