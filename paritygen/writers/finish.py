@@ -61,9 +61,9 @@ def _finish_side_by_side(
     """:func:`finish_tables` as units on up to *jobs* sessions (:func:`_finish_units`), each
     its own transaction (a rerun after a crash adds what is still missing, as for the
     one-transaction path); CHECKs added late run in one session after them."""
-    from paritygen.parallel import UnitsFailed, run_units
+    from paritygen.parallel import run_units
 
-    try:
+    with _finish_errors():
         units, statistics_units = _finish_units(engine, metadata, caps)
         if caps.statistics_beside_ddl:
             run_units(units + statistics_units, jobs)
@@ -72,6 +72,16 @@ def _finish_side_by_side(
         finish_late_checks(engine, metadata)
         if not caps.statistics_beside_ddl:
             run_units(statistics_units, jobs)
+
+
+@contextlib.contextmanager
+def _finish_errors() -> Iterator[None]:
+    """A database error of finishing, raised here or by a unit, as one :func:`finish_error`;
+    a unit's other exceptions as themselves."""
+    from paritygen.parallel import UnitsFailed
+
+    try:
+        yield
     except UnitsFailed as failed:
         if not isinstance(failed.cause, sa.exc.DBAPIError):
             raise failed.cause from None
@@ -115,21 +125,15 @@ def finish_after_early(engine: Engine, metadata: sa.MetaData, *, jobs: int) -> N
     """What :func:`early_finish_units` leaves for after the load: the CHECKs held back, then,
     where moving a sequence is an ALTER TABLE (``statistics_beside_ddl`` false), every table's
     sequences and statistics on up to *jobs* sessions, as :func:`finish_tables` orders them."""
-    from paritygen.parallel import UnitsFailed, run_units
+    from paritygen.parallel import run_units
 
     finish_late_checks(engine, metadata)
     caps = capabilities(engine.dialect.name)
     if caps.statistics_beside_ddl:
         return
-    try:
+    with _finish_errors():
         _units, statistics_units = _finish_units(engine, metadata, caps)
         run_units(statistics_units, jobs)
-    except UnitsFailed as failed:
-        if not isinstance(failed.cause, sa.exc.DBAPIError):
-            raise failed.cause from None
-        raise finish_error(failed.cause) from None
-    except sa.exc.DBAPIError as exc:
-        raise finish_error(exc) from None
 
 
 def finish_late_checks(engine: Engine, metadata: sa.MetaData) -> None:
