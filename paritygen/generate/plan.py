@@ -26,6 +26,16 @@ DEFAULT_CHUNK_ROWS = BLOCK_ROWS
 memory (a 10-column chunk is a few tens of MB)."""
 
 
+HEAVY_CHUNK_BYTES = 2_000_000
+"""A table whose chunk holds at least this many bytes of values is heavy: its set-up and chunks
+(generation, encoding, the writer's queue) take 60-130 MB above the process. Two heavy tables
+loading side by side took the 1 M-row warehouse's ``--jobs 2`` peak to 330-355 MB (sales beside
+customer, review or product), one at a time it stays near the largest alone."""
+
+FIXED_VALUE_BYTES = 8
+"""Bytes a value takes besides its text: a number, a date, or a string's offset."""
+
+
 @dataclass(frozen=True)
 class TablePlan:
     """One table of the run."""
@@ -63,6 +73,23 @@ class GenerationPlan:
     def to_generate(self) -> tuple[TablePlan, ...]:
         """The tables written by this run, in load order."""
         return tuple(t for t in self.tables if t.generate)
+
+
+def chunk_bytes(table: Table, rows: int) -> float:
+    """Estimated bytes of *rows* rows of *table* as a chunk: a fixed width per column plus each
+    string's mean length where present (the profile's length statistics)."""
+    width = 0.0
+    for column in table.columns.values():
+        width += FIXED_VALUE_BYTES
+        stats = column.stats
+        if stats is not None and stats.length is not None:
+            width += stats.length.mean * (1.0 - stats.null_fraction)
+    return width * rows
+
+
+def is_heavy(table: Table, table_plan: TablePlan, chunk_rows: int) -> bool:
+    """Whether *table*'s chunk reaches :data:`HEAVY_CHUNK_BYTES` (see there: why it matters)."""
+    return chunk_bytes(table, min(table_plan.row_count, chunk_rows)) >= HEAVY_CHUNK_BYTES
 
 
 def planned_row_count(

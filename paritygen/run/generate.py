@@ -35,7 +35,7 @@ import sqlalchemy as sa
 
 from paritygen.errors import ConfigError, safe_url
 from paritygen.generate.keys import ExistingKeys, KeyFactory
-from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan
+from paritygen.generate.plan import GenerationPlan, TablePlan, build_plan, is_heavy
 from paritygen.generate.rows import TableRows, check_value_capacity
 from paritygen.parallel import default_jobs
 from paritygen.profile.io import profile_digest
@@ -322,6 +322,7 @@ def table_loads(
                     if parents_first
                     else frozenset()
                 ),
+                heavy=is_heavy(profile.table(table_plan.name), table_plan, plan.chunk_rows),
             )
         )
     return loads

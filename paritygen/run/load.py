@@ -57,6 +57,9 @@ class TableLoad:
     after: frozenset[str] = frozenset()
     """Tables whose rows must be in first (FK parents, when the writer checks FKs during the
     load); only ``jobs > 1`` reads it, ``jobs == 1`` loads in the given order anyway."""
+    heavy: bool = False
+    """Its set-up and chunks take tens of MB: with ``jobs > 1`` it never loads beside another
+    heavy table (the peak RSS is then the largest table's, not the sum of two)."""
 
 
 @dataclass(frozen=True)
@@ -192,11 +195,15 @@ def _side_by_side(
         return run
 
     names = {load.name for load in loads}
+    heavy = frozenset(load.name for load in loads if load.heavy)
     # Largest first: the tables a ready session takes are the ones that take longest, so the
     # largest (TPC-H's order lines, 70 % of the rows) no longer starts behind the others and
     # finishes alone, its keys and ANALYZE after it; the small ones fill the other sessions.
     units = [
-        Unit(load.name, unit(load), after=frozenset(load.after & names - {load.name}))
+        Unit(
+            load.name, unit(load), after=frozenset(load.after & names - {load.name}),
+            apart_from=heavy - {load.name} if load.heavy else frozenset(),
+        )  # fmt: skip
         for load in sorted(loads, key=lambda load: -load.rows)
     ]
     try:

@@ -171,3 +171,25 @@ def test_not_null_fk_to_an_empty_parent_fails_at_plan_time() -> None:
     )  # fmt: skip
     with pytest.raises(ConfigError, match="child.*parent"):
         build_plan(profile)
+
+
+def test_heavy_tables_are_told_by_their_chunk_bytes() -> None:
+    """A table is heavy by its chunk's bytes (rows in a chunk x mean row width from the
+    profile), not by its rows: 20,000 rows of 400-character text weigh more than a million
+    narrow rows' chunk, and a small table of the same text is light."""
+    from paritygen.generate.plan import HEAVY_CHUNK_BYTES, chunk_bytes, is_heavy
+
+    body = col("body", logical="text") | {
+        "stats": {"null_fraction": 0.0, "distinct_count": 100,
+                  "length": {"min": 10, "max": 800, "mean": 400.0}},
+    }  # fmt: skip
+    profile = make_profile([
+        table("review", 20_000, [col("id", False), body]),
+        table("note", 100, [col("id", False), body]),
+        table("fact", 1_000_000, [col("id", False), col("amount", logical="float")]),
+    ])  # fmt: skip
+    plan = build_plan(profile, scale=1.0)
+    heavy = {t.name: is_heavy(profile.table(t.name), t, plan.chunk_rows) for t in plan.tables}
+    assert heavy == {"review": True, "note": False, "fact": False}
+    assert chunk_bytes(profile.table("review"), 20_000) == 20_000 * (8 + 8 + 400.0)
+    assert chunk_bytes(profile.table("fact"), plan.chunk_rows) < HEAVY_CHUNK_BYTES

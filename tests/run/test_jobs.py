@@ -147,3 +147,60 @@ def test_the_largest_tables_start_first(pg_url: str) -> None:
     assert {name: summary.rows for name, summary in done.items()} == {
         "small": 5, "middle": 50, "large": 500
     }
+
+
+def test_heavy_tables_never_load_side_by_side(pg_url: str) -> None:
+    """Two heavy tables (their set-up and chunks take tens of MB each) wait for each other,
+    while a light one loads beside either: with three sessions, at most one heavy at a time.
+    Each heavy table holds its rows back until the light one has started, so without the rule
+    both heavies would be running together then."""
+    import threading
+
+    import polars as pl
+
+    from paritygen.run.load import TableLoad, load_tables
+    from paritygen.writers.base import open_writer
+    from paritygen.writers.schema import create_tables
+
+    engine = sa.create_engine(pg_url)
+    metadata = sa.MetaData()
+    for name in ("heavy_a", "heavy_b", "light"):
+        sa.Table(name, metadata, sa.Column("id", sa.BigInteger, primary_key=True))
+    create_tables(engine, metadata, constraints_after_load=True)
+    lock = threading.Lock()
+    light_started = threading.Event()
+    running: set[str] = set()
+    seen: list[frozenset[str]] = []
+
+    def rows(name: str, count: int):  # noqa: ANN202
+        def chunks():  # noqa: ANN202
+            with lock:
+                running.add(name)
+            if name == "light":
+                light_started.set()
+            else:
+                light_started.wait(timeout=30)
+            with lock:
+                seen.append(frozenset(running))
+            yield pl.DataFrame({"id": list(range(1, count + 1))})
+            with lock:
+                running.discard(name)
+
+        return lambda bar: chunks()  # noqa: ARG005 - the progress bar is not needed
+
+    writer = open_writer(engine)
+    try:
+        loads = [
+            TableLoad("heavy_a", 50, rows("heavy_a", 50), heavy=True),
+            TableLoad("heavy_b", 40, rows("heavy_b", 40), heavy=True),
+            TableLoad("light", 30, rows("light", 30)),
+        ]
+        done = load_tables(writer, metadata, loads, jobs=3)
+    finally:
+        getattr(writer, "close", lambda: None)()
+        engine.dispose()
+    assert not any({"heavy_a", "heavy_b"} <= names for names in seen), seen
+    assert any({"heavy_a", "light"} <= names for names in seen), seen
+    assert {name: summary.rows for name, summary in done.items()} == {
+        "heavy_a": 50, "heavy_b": 40, "light": 30
+    }
