@@ -50,8 +50,24 @@ def normal_locale(locale: str) -> str:
     return pylocale.normalize(locale.replace("-", "_")).split(".")[0]
 
 
+_IMPORT_LOCK = threading.Lock()
+"""Held while Faker is first imported (see :func:`import_faker`)."""
+
+
+def import_faker() -> None:
+    """Import Faker (package, locale list, the providers it walks) in one thread at a time.
+    Tables set up side by side import Faker lazily from two threads; Faker's package import
+    walks its providers while a lone provider import (the English word list) needs the package,
+    and Python's import locks then fail with ``_DeadlockError`` (a TPC-H generate on two
+    sessions failed 2 runs in 6). Call it before any other Faker import; once done it costs
+    a lock and a dict lookup."""
+    with _IMPORT_LOCK:
+        import faker.config  # noqa: F401 - the import is the point
+
+
 def known_locale(locale: str) -> bool:
     """Whether Faker knows *locale*: a set lookup, not a Faker build (0.3 s each)."""
+    import_faker()
     from faker.config import AVAILABLE_LOCALES
 
     return normal_locale(locale) in AVAILABLE_LOCALES
@@ -64,6 +80,7 @@ _FAKER_LOCK = threading.Lock()
 @functools.lru_cache(maxsize=32)
 def _faker(locale: str) -> Faker:
     """One Faker per locale for the process: building one loads every provider (~0.3 s)."""
+    import_faker()
     from faker import Faker
 
     return Faker(locale)
@@ -76,6 +93,7 @@ def _phone_faker(locale: str) -> Generator | None:
     loading every provider of the locale (0.06-0.8 s each). None when its formats call for
     another provider's values (then the caller builds the full Faker)."""
     name = normal_locale(locale)
+    import_faker()
     try:
         module = importlib.import_module(f"faker.providers.phone_number.{name}")
     except ModuleNotFoundError:
@@ -321,6 +339,7 @@ def _phone_sampler(locale: str) -> Sampler | None:
     """:func:`_phone_template` in bulk, where the locale's ``phone_number`` is Faker's own
     ``numerify(random_element(formats))``: a format drawn uniformly, each placeholder filled
     as ``numerify`` fills it, formats not ending in four digits (extensions) drawn again."""
+    import_faker()
     from faker.providers import phone_number as base
 
     try:

@@ -54,6 +54,9 @@ def english_words() -> tuple[str, ...]:
     """The vocabulary of text columns that kept no words of their own (a personal column, a
     tiny table): about 950 common English words from Faker's en_US word list, letters only (so
     row numbers appended stay unique), never lorem ipsum. Loaded on first use (import cost)."""
+    from paritygen.generate.pools import import_faker
+
+    import_faker()
     from faker.providers.lorem.en_US import Provider
 
     return tuple(w for w in Provider.word_list if len(w) >= 2 and w.isalpha())

@@ -95,3 +95,34 @@ def test_pools_do_not_depend_on_the_hash_seed():
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+FIRST_FAKER_IMPORTS = """
+import threading
+from paritygen.generate.pools import known_locale
+from paritygen.generate.text import english_words
+barrier = threading.Barrier(2)
+errors = []
+def run(first_use):
+    barrier.wait()
+    try:
+        first_use()
+    except Exception as exc:
+        errors.append(repr(exc))
+uses = (english_words, lambda: known_locale("en_US"))
+threads = [threading.Thread(target=run, args=(use,)) for use in uses]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(errors)
+"""
+
+
+def test_two_tables_setting_up_at_once_import_faker_without_deadlock():
+    """Two threads' first Faker uses at once (a text column's English words and a semantic
+    column's locale check, as two tables set up side by side): without one import at a time
+    Python's import locks raised ``_DeadlockError`` in 8 fresh processes of 8."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for _ in range(3):  # each a fresh interpreter: Faker not imported yet
+        out = subprocess.run([sys.executable, "-c", FIRST_FAKER_IMPORTS], env=env,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        assert out.stdout.strip() == "[]", out.stdout
