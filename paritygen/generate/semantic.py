@@ -153,6 +153,34 @@ def fitting(series: pl.Series, bound: int | None) -> pl.Series:
     return kept if len(kept) else series.str.slice(0, bound)
 
 
+FIT_ROWS = 4096
+"""Rows whose e-mail forms and domains are costed at once: the (rows x forms x domain
+lengths) arrays of a 40,000-row block at once took 80 MB for an instant; a slice's take 1 MB."""
+
+
+def _best_fit(
+    lengths: np.ndarray, fixed: np.ndarray, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the (form x domain length) choice whose e-mail length fits *wanted* best,
+    and the characters left to pad (negative: too long), :data:`FIT_ROWS` rows at a time (the
+    same choice as all rows at once: each row's cost is its own). Domains of one length cost
+    the same: the first of each length stands for them all (argmin takes the first of equal
+    costs, so the same form and domain are chosen)."""
+    rows = len(lengths)
+    best = np.empty(rows, dtype=np.intp)
+    dtype = np.result_type(wanted, lengths, fixed, DOMAIN_CHOICE_LENGTHS)
+    room = np.empty(rows, dtype=dtype)
+    for lo in range(0, rows, FIT_ROWS):
+        hi = min(lo + FIT_ROWS, rows)
+        totals = (lengths[lo:hi, :, None] + fixed[lo:hi, None, None]
+                  + DOMAIN_CHOICE_LENGTHS[None, None, :])  # fmt: skip
+        deficit = (wanted[lo:hi, None, None] - totals).reshape(hi - lo, -1)
+        cost = np.where(deficit >= 0, np.maximum(deficit - MAX_PAD, 0) + deficit * 0.01, -deficit)
+        best[lo:hi] = cost.argmin(axis=1)
+        room[lo:hi] = deficit[np.arange(hi - lo), best[lo:hi]]
+    return best, room
+
+
 @generators.register("semantic")
 class SemanticGenerator:
     """Fake e-mails, names, addresses, phones, IBANs, cards, birth dates... by semantic tag.
@@ -417,19 +445,13 @@ class SemanticGenerator:
         wanted = self._wanted(rows.astype(np.uint64))
         if wanted is None:
             wanted = lengths[:, 0] + fixed + int(DOMAIN_LENGTHS.mean())
-        # Domains of one length cost the same: the first of each length stands for them all
-        # (argmin takes the first of equal costs, so the same form and domain are chosen).
-        totals = lengths[:, :, None] + fixed[:, None, None] + DOMAIN_CHOICE_LENGTHS[None, None, :]
-        deficit = wanted[:, None, None] - totals
-        cost = np.where(deficit >= 0, np.maximum(deficit - MAX_PAD, 0) + deficit * 0.01, -deficit)
-        best = cost.reshape(len(keep), -1).argmin(axis=1)
+        best, room = _best_fit(lengths, fixed, wanted)
         form, choice = np.divmod(best, len(DOMAIN_CHOICES))
         pick = DOMAIN_CHOICES[choice]
         local = forms[0]
         for index in range(1, len(forms)):
             chosen = pl.Series(form == index)
             local = pl.select(pl.when(chosen).then(forms[index]).otherwise(local)).to_series()
-        room = deficit.reshape(len(keep), -1)[np.arange(len(keep)), best]
         pad = np.clip(room, 0, MAX_PAD)
         if self.unique or self.all_distinct:
             # The row number, zero-padded to the room: names have no digits, so the digits'

@@ -840,3 +840,24 @@ def test_number_set_and_share_table_answer_as_isin_and_searchsorted():
         u = np.concatenate([rng.random(20_000), cumulative[cumulative < 1.0], [0.0]])
         chosen = ShareTable(cumulative).choose(u)
         assert np.array_equal(chosen, np.searchsorted(cumulative, u, side="right"))
+
+
+def test_email_fit_by_slices_chooses_as_all_rows_at_once():
+    """The e-mail's form and domain are costed FIT_ROWS rows at a time (memory): every row
+    gets the choice and padding room the whole-block arrays gave, across slice edges."""
+    from paritygen.generate.semantic import DOMAIN_CHOICE_LENGTHS, FIT_ROWS, MAX_PAD, _best_fit
+
+    rng = np.random.default_rng(5)
+    rows = 2 * FIT_ROWS + 123
+    lengths = rng.integers(0, 30, size=(rows, 4)).astype(np.int64)
+    fixed = rng.integers(1, 8, size=rows).astype(np.int64)
+    wanted = rng.integers(5, 60, size=rows).astype(np.int64)
+    totals = lengths[:, :, None] + fixed[:, None, None] + DOMAIN_CHOICE_LENGTHS[None, None, :]
+    deficit = wanted[:, None, None] - totals
+    cost = np.where(deficit >= 0, np.maximum(deficit - MAX_PAD, 0) + deficit * 0.01, -deficit)
+    best_all = cost.reshape(rows, -1).argmin(axis=1)
+    room_all = deficit.reshape(rows, -1)[np.arange(rows), best_all]
+    best, room = _best_fit(lengths, fixed, wanted)
+    assert np.array_equal(best, best_all) and np.array_equal(room, room_all)
+    empty = _best_fit(lengths[:0], fixed[:0], wanted[:0])
+    assert len(empty[0]) == 0 and len(empty[1]) == 0
