@@ -199,6 +199,7 @@ class TableRows:
             if bar is not None:
                 bar.advance(count)
             yield chunk
+            del chunk, frames  # sent: not alive while the next chunk's blocks are made
 
     def update_chunks(self, chunk_rows: int, columns: list[str]) -> Iterator[pl.DataFrame]:
         """Key plus deferred-FK chunks for the update that closes a cycle or self-reference."""

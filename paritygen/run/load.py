@@ -234,6 +234,7 @@ def _stoppable(chunks: Iterable[pl.DataFrame], units: Any) -> Iterator[pl.DataFr
     for chunk in chunks:
         units.check()
         yield chunk
+        del chunk  # the writer has it: not alive while the next chunk is made
 
 
 class _ChunkCount:

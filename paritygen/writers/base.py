@@ -111,10 +111,12 @@ def pipelined(
                 if stop.is_set():
                     return
                 payload = encode(item)
+                del item  # the chunk is encoded: not alive while the next one is made
                 if not put(payload):
                     if discard is not None:
                         discard(payload)
                     return
+                del payload  # the queue and the writer hold it, and free it once written
             put(_END)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
             put(_Failure(exc))
@@ -228,6 +230,7 @@ class SqlAlchemyWriter:
                 for count, payload in encoded:
                     self._write(session, table, payload)
                     rows += count
+                    del payload  # written: freed before waiting for the next one
         except ParitygenError:
             raise
         except Exception as exc:  # driver errors (psycopg, PyMySQL, sqlite3), I/O, encoding
