@@ -36,6 +36,12 @@ FIXED_VALUE_BYTES = 8
 """Bytes a value takes besides its text: a number, a date, or a string's offset."""
 
 
+SLICE_BYTES = 4 << 20
+"""Most bytes of values a chunk hands the writer at once: a wider chunk (a 50,000-row block of
+400-character reviews is 20 MB) goes as row slices, each encoded and sent on its own; its
+encoding held ~2x the chunk again (review's +41 MB at 20 MB)."""
+
+
 @dataclass(frozen=True)
 class TablePlan:
     """One table of the run."""

@@ -10,6 +10,7 @@ nothing here touches a database.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ import polars as pl
 
 from paritygen.generate.base import POLARS_TYPES, ColumnContext, block_rng
 from paritygen.generate.keys import KeyFactory, TableKeys
-from paritygen.generate.plan import TablePlan, block_ranges, chunk_ranges
+from paritygen.generate.plan import SLICE_BYTES, TablePlan, block_ranges, chunk_ranges
 from paritygen.generate.reference import is_reference, reference_frame
 from paritygen.generate.relations import apply_relations
 from paritygen.profile.model import Profile, Relation, Table
@@ -196,10 +197,11 @@ class TableRows:
         for start, count in chunk_ranges(self.row_count, chunk_rows):
             frames = [self.block(b, s, c) for b, s, c in block_ranges(start, count)]
             chunk = frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)
+            del frames
             if bar is not None:
                 bar.advance(count)
-            yield chunk
-            del chunk, frames  # sent: not alive while the next chunk's blocks are made
+            yield from byte_slices(chunk)
+            del chunk  # sent: not alive while the next chunk's blocks are made
 
     def update_chunks(self, chunk_rows: int, columns: list[str]) -> Iterator[pl.DataFrame]:
         """Key plus deferred-FK chunks for the update that closes a cycle or self-reference."""
@@ -211,6 +213,18 @@ class TableRows:
             frame = self.keys.update_frame(start, count, columns)
             if frame.height:
                 yield frame
+
+
+def byte_slices(chunk: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    """*chunk* as consecutive row slices of at most about :data:`SLICE_BYTES` each (itself when
+    it is smaller): the same rows in the same order, so the table holds the same contents."""
+    pieces = math.ceil(chunk.estimated_size() / SLICE_BYTES)
+    if pieces <= 1:
+        yield chunk
+        return
+    step = math.ceil(chunk.height / pieces)
+    for offset in range(0, chunk.height, step):
+        yield chunk.slice(offset, step)
 
 
 def columns_needed(table: Table, wanted: Collection[str]) -> set[str]:

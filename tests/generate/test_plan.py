@@ -193,3 +193,22 @@ def test_heavy_tables_are_told_by_their_chunk_bytes() -> None:
     assert heavy == {"review": True, "note": False, "fact": False}
     assert chunk_bytes(profile.table("review"), 20_000) == 20_000 * (8 + 8 + 400.0)
     assert chunk_bytes(profile.table("fact"), plan.chunk_rows) < HEAVY_CHUNK_BYTES
+
+
+def test_wide_chunks_go_as_byte_slices_of_the_same_rows() -> None:
+    """A chunk above SLICE_BYTES reaches the writer as consecutive row slices, each at most
+    about SLICE_BYTES, that put together are the chunk; a narrow chunk goes whole."""
+    import polars as pl
+
+    from paritygen.generate.plan import SLICE_BYTES
+    from paritygen.generate.rows import byte_slices
+
+    rows = 50_000
+    wide = pl.DataFrame({"id": range(rows), "body": ["x" * 400] * rows})
+    assert wide.estimated_size() > 4 * SLICE_BYTES
+    pieces = list(byte_slices(wide))
+    assert len(pieces) >= 5
+    assert all(p.estimated_size() <= SLICE_BYTES * 1.01 for p in pieces)
+    assert pl.concat(pieces).equals(wide)
+    narrow = wide.head(1000)
+    assert [p.height for p in byte_slices(narrow)] == [1000]
