@@ -333,9 +333,10 @@ def main() -> int:
     ver.add_argument("profile")
     ver.add_argument("url")
     args = parser.parse_args()
-    from paritygen.parallel import limit_malloc_arenas
+    from paritygen.parallel import limit_malloc_arenas, limit_polars_retention
 
     limit_malloc_arenas()  # as paritygen's own entry point does (cli.main)
+    limit_polars_retention()  # likewise, before polars is imported: its freed pages go back
     step = {"generate": _generate, "genonly": _genonly, "profile": _profile, "verify": _verify}
     result = step[args.step](args)
     result["peak_rss_self_mb"] = _peak_rss_mb()

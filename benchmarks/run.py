@@ -40,6 +40,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
+USER_ALLOCATOR_CONF = os.environ.get(ALLOCATOR_ENV)
+"""The caller's own polars allocator setting, read before this harness imports polars: polars'
+import writes its default decays into ``os.environ``, every child inherited them, and
+paritygen's ``limit_polars_retention`` then left them as if the user had asked (the warehouse's
+generate peaked 50-60 MB above what ``paritygen generate`` from a shell does)."""
+
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
@@ -122,7 +129,10 @@ def run_measured(argv: list[str], timeout: float, work: Path) -> dict[str, Any]:
     out = tempfile.NamedTemporaryFile(dir=work, delete=False)  # noqa: SIM115
     err = tempfile.NamedTemporaryFile(dir=work, delete=False)  # noqa: SIM115
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=out, stderr=err)
+    env = {k: v for k, v in os.environ.items() if k != ALLOCATOR_ENV}
+    if USER_ALLOCATOR_CONF is not None:
+        env[ALLOCATOR_ENV] = USER_ALLOCATOR_CONF
+    proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     try:
